@@ -1,8 +1,21 @@
+// bootgate: the operator and agent command line. Each command group lives in its own file.
 #include <CLI/CLI.hpp>
 
+#include "cli/eventlog_command.h"
+#include "cli/exit_codes.h"
+#include "cli/quote_command.h"
+
 int main(int argc, char** argv) {
-  CLI::App app{"bootgate: measured-boot attestation"};
+  CLI::App app{"bootgate: measured-boot attestation verifier"};
   app.require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  int exit_code = bootgate::cli::kExitOk;
+  bootgate::cli::AddEventlogCommand(app, exit_code);
+  bootgate::cli::AddQuoteCommand(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? bootgate::cli::kExitOk : bootgate::cli::kExitBadInput;
+  }
+  return exit_code;
 }

@@ -1,0 +1,13 @@
+// Exit codes shared by every bootgate command, so scripts can tell outcomes apart.
+#ifndef BOOTGATE_CLI_EXIT_CODES_H_
+#define BOOTGATE_CLI_EXIT_CODES_H_
+
+namespace bootgate::cli {
+
+inline constexpr int kExitOk = 0;        // evaluated and accepted
+inline constexpr int kExitRejected = 1;  // evaluated and rejected (bad signature, replay mismatch...)
+inline constexpr int kExitBadInput = 2;  // could not evaluate: unreadable or malformed input, usage
+
+}  // namespace bootgate::cli
+
+#endif  // BOOTGATE_CLI_EXIT_CODES_H_

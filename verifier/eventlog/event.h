@@ -1,0 +1,32 @@
+// One event of a TCG PC Client event log, as parsed: the shared vocabulary of the parser,
+// the payload decoders, replay and the CLI.
+#ifndef BOOTGATE_VERIFIER_EVENTLOG_EVENT_H_
+#define BOOTGATE_VERIFIER_EVENTLOG_EVENT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "verifier/crypto/hash.h"
+
+namespace bootgate::eventlog {
+
+struct EventDigest {
+  uint16_t alg_id = 0;                   // TPM_ALG_ID as logged
+  std::optional<crypto::HashAlg> alg;    // nullopt for an algorithm bootgate does not know
+  crypto::Digest digest;
+};
+
+struct Event {
+  uint32_t index = 0;   // position in the log; the first (header) event is 0
+  size_t offset = 0;    // byte offset of the event's first byte in the log
+  uint32_t pcr = 0;     // PCRIndex as logged (may be anything: replay checks it)
+  uint32_t type = 0;    // EventType as logged (not covered by the PCR: never trust it alone)
+  std::vector<EventDigest> digests;
+  std::vector<uint8_t> data;  // the event data, copied out of the log
+};
+
+}  // namespace bootgate::eventlog
+
+#endif  // BOOTGATE_VERIFIER_EVENTLOG_EVENT_H_
