@@ -7,7 +7,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "verifier/crypto/pcr_values.h"
 #include "verifier/bytes/reader.h"
 #include "verifier/bytes/status_macros.h"
 #include "verifier/tpm/pcr_selection_internal.h"
@@ -84,6 +87,45 @@ std::string FormatPcrSelection(const PcrSelection& selection, bool compact) {
     banks.push_back(absl::StrCat(crypto::HashAlgName(bank.bank), ":", pcrs));
   }
   return absl::StrJoin(banks, "+");
+}
+
+absl::StatusOr<PcrSelection> ParsePcrSelectionSpec(absl::string_view spec) {
+  PcrSelection selection;
+  for (absl::string_view bank_spec : absl::StrSplit(spec, '+')) {
+    const size_t colon = bank_spec.find(':');
+    if (colon == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("PCR selection \"", bank_spec, "\": want BANK:PCRS, e.g. sha256:0-7"));
+    }
+    const absl::string_view name = bank_spec.substr(0, colon);
+    const std::optional<crypto::HashAlg> bank = crypto::HashAlgFromName(name);
+    if (!bank.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat("PCR selection: unknown bank \"", name, "\""));
+    }
+    if (std::any_of(selection.begin(), selection.end(),
+                    [&](const PcrBankSelection& b) { return b.bank == *bank; })) {
+      return absl::InvalidArgumentError(absl::StrCat("PCR selection: bank ", name, " given twice"));
+    }
+    std::vector<uint32_t> pcrs;
+    for (absl::string_view item : absl::StrSplit(bank_spec.substr(colon + 1), ',')) {
+      const size_t dash = item.find('-');
+      uint32_t first = 0;
+      uint32_t last = 0;
+      const bool ok = dash == absl::string_view::npos
+                          ? absl::SimpleAtoi(item, &first) && (last = first, true)
+                          : absl::SimpleAtoi(item.substr(0, dash), &first) &&
+                                absl::SimpleAtoi(item.substr(dash + 1), &last);
+      if (!ok || first > last || last >= crypto::kPcrCount) {
+        return absl::InvalidArgumentError(absl::StrCat("PCR selection: \"", item, "\" in ", name,
+                                                       " is not a PCR or range within 0-23"));
+      }
+      for (uint32_t pcr = first; pcr <= last; ++pcr) pcrs.push_back(pcr);
+    }
+    std::sort(pcrs.begin(), pcrs.end());
+    pcrs.erase(std::unique(pcrs.begin(), pcrs.end()), pcrs.end());
+    selection.push_back({*bank, std::move(pcrs)});
+  }
+  return selection;
 }
 
 PcrSelection MissingFromSelection(const PcrSelection& selection, const PcrSelection& required) {

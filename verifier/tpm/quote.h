@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "verifier/crypto/hash.h"
 
 namespace bootgate::tpm {
@@ -51,6 +52,11 @@ absl::StatusOr<Quote> DecodeQuote(std::span<const uint8_t> tpms_attest);
 // "sha256:0,1,2,3+sha1:7", or with `compact` ranges: "sha256:0-3+sha1:7". Empty banks are
 // written as "sha256:none".
 std::string FormatPcrSelection(const PcrSelection& selection, bool compact = false);
+
+// Parses a selection as users write it, in tpm2-tools syntax: "sha256:0,1,2+sha1:7", with
+// ranges "sha256:0-7". Banks keep the given order; PCRs are sorted, duplicates merged.
+// InvalidArgument for an unknown bank, a bank given twice, or a PCR outside 0-23.
+absl::StatusOr<PcrSelection> ParsePcrSelectionSpec(absl::string_view spec);
 
 // Returns the (bank, pcr) pairs of `required` that `selection` lacks, as a selection; empty
 // when `selection` covers `required`.
