@@ -21,6 +21,9 @@ using bytes::Reader;
 constexpr char kSpecIdSignature[] = "Spec ID Event03";
 constexpr size_t kSpecIdSignatureSize = sizeof(kSpecIdSignature);  // 16, NUL included
 constexpr size_t kSha1Size = 20;
+// PCRIndex, EventType, (SHA-1 digest | digest count), EventDataSize.
+constexpr size_t kMinLegacyEventSize = 4 + 4 + kSha1Size + 4;
+constexpr size_t kMinAgileEventSize = 4 + 4 + 4 + 4;
 constexpr uint16_t kAlgSha1 = static_cast<uint16_t>(crypto::HashAlg::kSha1);
 
 bool StartsWithSpecIdSignature(ByteSpan data) {
@@ -69,7 +72,10 @@ class Parser {
 
     while (!reader_.empty()) {
       const size_t offset = reader_.offset();
-      if (offset >= filler_start_) {
+      const size_t min_event_size =
+          out.format == LogFormat::kCryptoAgile ? kMinAgileEventSize : kMinLegacyEventSize;
+      if (offset >= filler_start_ &&
+          (filler_ == 0xFF || log_.size() - offset >= min_event_size)) {
         out.padding_size = log_.size() - offset;
         out.padding_byte = filler_;
         break;

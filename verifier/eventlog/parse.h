@@ -81,10 +81,13 @@ inline constexpr uint16_t kMaxUnknownDigestSize = 128;
 // event here; replay gives it its meaning.
 //
 // Padding: some firmware hands over the whole fixed-size log area, so the last event may be
-// followed by filler. When everything after an event boundary is one repeated byte, 0x00 or
-// 0xFF, parsing stops there and the filler is reported in EventLog::padding_size. Anything else
-// that does not parse as an event is an error: bytes are never dropped silently. (A log that is
-// nothing but filler is an error.)
+// followed by filler (EDK2 fills the area with 0xFF, others with 0x00). When everything after
+// an event boundary is 0xFF, or is 0x00 and at least as long as the smallest possible event of
+// the format (32 bytes legacy, 16 crypto-agile), parsing stops there and the filler is reported
+// in EventLog::padding_size. The length rule keeps a log cut a few bytes into an event on PCR 0
+// (whose first bytes are zeros) an error rather than "padding". Anything else that does not
+// parse as an event is an error: bytes are never dropped silently. A log that is nothing but
+// filler is an error.
 //
 // Errors are InvalidArgument and name the event index, the offset of the event's first byte and
 // what was wrong, e.g. "event 37 at offset 0x1a2c: event data size 4294967295 exceeds the limit
