@@ -46,7 +46,7 @@ absl::StatusOr<crypto::HashAlg> CheckHash(uint16_t scheme, uint16_t hash_id,
     return QuoteRejected(QuoteRejection::kUnsupportedScheme,
                          absl::StrCat(SignatureSchemeName(scheme),
                                       " signature uses sha1, which is refused unless explicitly "
-                                      "allowed (--allow-sha1); quote with -g sha256"));
+                                      "allowed (--allow-sha1); use an AK whose signing scheme hashes with sha256"));
   }
   return *hash;
 }

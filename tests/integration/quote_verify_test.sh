@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# `bootgate quote verify` on quotes made by a real swtpm with tpm2-tools: it must accept what
+# tpm2_checkquote accepts (RSA-2048 and ECC P-256 AKs, per-file flags and bundle directory),
+# and reject each kind of bad evidence with its own message and exit code.
+# Set QUOTE_TEST_KEEP=DIR to copy the generated evidence there (used to refresh fuzz seeds).
+set -euo pipefail
+
+: "${BOOTGATE_CLI:?}" "${BOOTGATE_SOURCE_DIR:?}"
+workdir="$(mktemp -d)"
+# shellcheck source=../../swtpm-fixtures/swtpm.sh
+source "$BOOTGATE_SOURCE_DIR/swtpm-fixtures/swtpm.sh"
+swtpm_start "$workdir" sha1,sha256
+trap 'swtpm_stop; rm -rf "$workdir"' EXIT
+cd "$workdir"
+
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# expect CODE TEXT -- CMD...: CMD must exit with CODE and print TEXT (fixed string) on
+# stdout or stderr.
+expect() {
+  local want_code="$1" want_text="$2"
+  shift 3
+  local out code=0
+  out="$("$@" 2>&1)" || code=$?
+  if [[ "$code" != "$want_code" ]]; then
+    fail "exit $code, want $want_code: $*"$'\n'"$out"
+  elif [[ "$out" != *"$want_text"* ]]; then
+    fail "output lacks \"$want_text\": $*"$'\n'"$out"
+  else
+    echo "ok ($code): $out"
+  fi
+}
+
+nonce=5eed1a2b3c4d5e6f00112233445566778899aabbccddeeff0011223344556677
+sel=sha256:0,1,2,3,4,5,6,7+sha1:0,7
+
+tpm2_createek -c ek.ctx -G rsa -u ek.pub >/dev/null
+tpm2_flushcontext -t
+# make_ak NAME ALG HASH SCHEME: AK under the EK, public in TPM2B_PUBLIC and PEM, context saved.
+make_ak() {
+  tpm2_createak -C ek.ctx -c "$1.ctx" -G "$2" -g "$3" -s "$4" -u "$1.tpm2b_public" >/dev/null
+  tpm2_flushcontext -t
+  tpm2_readpublic -c "$1.ctx" -f pem -o "$1.pem" >/dev/null
+  tpm2_flushcontext -t
+}
+make_ak ak_rsa rsa sha256 rsassa
+make_ak ak_ecc ecc sha256 ecdsa
+make_ak ak_other rsa sha256 rsassa
+make_ak ak_sha1 rsa sha1 rsassa
+
+# Something in the PCRs besides zeros, in both banks.
+echo "bootgate quote test" > measured
+tpm2_pcrextend "4:sha256=$(sha256sum measured | cut -c1-64),sha1=$(sha1sum measured | cut -c1-40)"
+tpm2_pcrextend "7:sha256=$(sha256sum ek.pub | cut -c1-64),sha1=$(sha1sum ek.pub | cut -c1-40)"
+
+# quote NAME AK HASH
+quote() {
+  tpm2_quote -c "$2.ctx" -l "$sel" -q "$nonce" -g "$3" -m "$1.msg" -s "$1.sig" -o "$1.pcrs" >/dev/null
+  tpm2_flushcontext -t
+}
+quote rsa ak_rsa sha256
+quote ecc ak_ecc sha256
+quote sha1 ak_sha1 sha1
+# A time attestation signed by the same AK: validly signed, but not a quote.
+tpm2_gettime -c ak_rsa.ctx -q "$nonce" -g sha256 --attestation time.msg -o time.sig >/dev/null
+tpm2_flushcontext -t
+
+verify() {  # verify MSG SIG AK [more flags]
+  local msg="$1" sig="$2" ak="$3"
+  shift 3
+  "$BOOTGATE_CLI" quote verify --message "$msg" --signature "$sig" --ak "$ak" --nonce "$nonce" "$@"
+}
+
+for kind in rsa ecc; do
+  tpm2_checkquote -u "ak_$kind.pem" -m "$kind.msg" -s "$kind.sig" -f "$kind.pcrs" -g sha256 \
+    -q "$nonce" >/dev/null || fail "tpm2_checkquote rejects the $kind quote"
+  desc=$([[ $kind == rsa ]] && echo rsa-2048 || echo ecc-p256)
+  for ak in "ak_$kind.pem" "ak_$kind.tpm2b_public"; do
+    expect 0 "quote OK: $desc AK, nonce 5eed1a2b3c4d5e6f…, sha256:0-7+sha1:0,7 digest matches" -- \
+      verify "$kind.msg" "$kind.sig" "$ak" --pcrs "$kind.pcrs" --require sha256:0-7
+  done
+done
+
+# The same evidence as a bundle directory.
+mkdir bundle
+cp rsa.msg bundle/quote.msg; cp rsa.sig bundle/quote.sig; cp rsa.pcrs bundle/quote.pcrs
+cp ak_rsa.pem bundle/ak.pub
+printf '{"nonce": "%s", "host_id": "swtpm-test"}\n' "$nonce" > bundle/meta.json
+expect 0 "quote OK: rsa-2048 AK" -- "$BOOTGATE_CLI" quote verify bundle
+
+# Rejections: exit 1, one message per kind.
+expect 1 "quote rejected (nonce-mismatch): quote nonce $nonce does not match the expected nonce 00112233" -- \
+  "$BOOTGATE_CLI" quote verify bundle --nonce 00112233
+cp rsa.pcrs changed.pcrs
+python3 - changed.pcrs <<'PY'
+import sys
+# First PCR value: after TPML_PCR_SELECTION (132), the list count (4), TPML_DIGEST.count (4)
+# and TPM2B_DIGEST.size (2).
+p = sys.argv[1]; b = bytearray(open(p, 'rb').read()); b[142] ^= 0x01; open(p, 'wb').write(b)
+PY
+expect 1 "quote rejected (pcr-digest-mismatch): PCR digest mismatch: quote covers sha256:0,1,2,3,4,5,6,7+sha1:0,7 and the supplied values hash to" -- \
+  verify rsa.msg rsa.sig ak_rsa.pem --pcrs changed.pcrs
+tpm2_checkquote -u ak_rsa.pem -m rsa.msg -s rsa.sig -f changed.pcrs -g sha256 -q "$nonce" \
+  >/dev/null 2>&1 && fail "tpm2_checkquote accepts a changed PCR value"
+expect 1 "quote rejected (bad-signature): rsassa/sha256 signature does not verify with the AK" -- \
+  verify rsa.msg rsa.sig ak_other.pem --pcrs rsa.pcrs
+expect 1 "quote rejected (key-scheme-mismatch): ecdsa signature but the AK is not an EC key" -- \
+  verify ecc.msg ecc.sig ak_rsa.pem --pcrs ecc.pcrs
+expect 1 "quote rejected (not-a-quote): attestation type is 0x8019 (time), not a quote" -- \
+  verify time.msg time.sig ak_rsa.pem --pcrs rsa.pcrs
+expect 1 "quote rejected (pcr-selection-missing): quote covers sha256:0,1,2,3,4,5,6,7+sha1:0,7 but not sha256:8,9" -- \
+  verify rsa.msg rsa.sig ak_rsa.pem --pcrs rsa.pcrs --require sha256:0-9
+expect 1 "quote rejected (unsupported-scheme): rsassa signature uses sha1, which is refused unless explicitly allowed" -- \
+  verify sha1.msg sha1.sig ak_sha1.pem --pcrs sha1.pcrs
+expect 0 "quote OK: rsa-2048 AK" -- verify sha1.msg sha1.sig ak_sha1.pem --pcrs sha1.pcrs --allow-sha1
+cp rsa.sig ecdaa.sig
+printf '\x00\x1a' | dd of=ecdaa.sig bs=1 count=2 conv=notrunc status=none
+expect 1 "quote rejected (unsupported-scheme): signature scheme ecdaa is not supported" -- \
+  verify rsa.msg ecdaa.sig ak_rsa.pem --pcrs rsa.pcrs
+cp rsa.msg badmagic.msg
+printf '\xff\x54\x43\x46' | dd of=badmagic.msg bs=1 count=4 conv=notrunc status=none
+expect 1 "quote rejected (bad-magic): attestation magic is 0xff544346, not TPM_GENERATED_VALUE" -- \
+  verify badmagic.msg rsa.sig ak_rsa.pem --pcrs rsa.pcrs
+
+# Malformed input: exit 2.
+head -c 50 rsa.msg > truncated.msg
+expect 2 "error: quote message (TPMS_ATTEST, 50 bytes) is truncated or malformed" -- \
+  verify truncated.msg rsa.sig ak_rsa.pem --pcrs rsa.pcrs
+cat rsa.msg measured > trailing.msg
+expect 2 "trailing bytes after the TPMS_ATTEST structure" -- \
+  verify trailing.msg rsa.sig ak_rsa.pem --pcrs rsa.pcrs
+expect 2 "error: no PCR values to check the quote's PCR digest against" -- \
+  verify rsa.msg rsa.sig ak_rsa.pem
+expect 2 "ak.pem: no such file" -- verify rsa.msg rsa.sig ak.pem --pcrs rsa.pcrs
+expect 2 "AK public key: not PEM, TPM2B_PUBLIC, TPMT_PUBLIC or DER" -- \
+  verify rsa.msg rsa.sig measured --pcrs rsa.pcrs
+
+if [[ -n "${QUOTE_TEST_KEEP:-}" ]]; then
+  mkdir -p "$QUOTE_TEST_KEEP"
+  cp ./*.msg ./*.sig ./*.pcrs ./*.pem ./*.tpm2b_public "$QUOTE_TEST_KEEP"/
+fi
+
+if ((failures > 0)); then
+  echo "$failures check(s) failed" >&2
+  exit 1
+fi
+echo "all quote verify checks passed"
