@@ -196,7 +196,7 @@ absl::StatusOr<Decoded> DecodeEventTag(bytes::ByteSpan data) {
     ASSIGN_OR_RETURN(uint32_t size, reader.U32Le("taggedEventDataSize"));
     ASSIGN_OR_RETURN(bytes::ByteSpan value, reader.Bytes(size, "taggedEventData"));
     tag.data.assign(value.begin(), value.end());
-    tag.text = AsPrintableText(value);
+    if (!value.empty()) tag.text = AsPrintableText(value);
     parts.push_back(absl::StrFormat("tag 0x%08x: %s", tag.id,
                                     tag.text.has_value() ? *tag.text : RawSummary(value)));
     tags.events.push_back(std::move(tag));
