@@ -112,8 +112,8 @@ absl::Status Run(const Options& o) {
     if (e.type == kEvNoAction) continue;
     RETURN_IF_ERROR(tpm->Extend(e.pcr, banks, e.digests));
   }
-  ASSIGN_OR_RETURN(ESYS_TR ek, tpm->CreateEk());
-  ASSIGN_OR_RETURN(auto ak, tpm->CreateAk(ek, o.ak == "ecc" ? AkType::kEccP256 : AkType::kRsa2048));
+  ASSIGN_OR_RETURN(auto ek, tpm->CreateEk());
+  ASSIGN_OR_RETURN(auto ak, tpm->CreateAk(ek.first, o.ak == "ecc" ? AkType::kEccP256 : AkType::kRsa2048));
   ASSIGN_OR_RETURN(QuoteResult quote, tpm->Quote(ak.first, nonce, quote_sel));
   ASSIGN_OR_RETURN(PcrReadResult quoted_pcrs, tpm->ReadPcrs(quote_sel));
   ASSIGN_OR_RETURN(PcrReadResult all_pcrs_read, tpm->ReadPcrs(all_sel));
@@ -132,6 +132,8 @@ absl::Status Run(const Options& o) {
   ASSIGN_OR_RETURN(Bytes ak_public, MarshalPublic(ak.second));
   RETURN_IF_ERROR(WriteFile(dir + "ak.tpm2b_public", ak_public));
   RETURN_IF_ERROR(WriteFile(dir + "ek.crt", ek_cert));
+  ASSIGN_OR_RETURN(std::string ek_pem, PublicKeyPem(ek.second.publicArea));
+  RETURN_IF_ERROR(WriteFile(dir + "ek.pub", ek_pem));
 
   nlohmann::ordered_json meta = {{"nonce", bytes::ToHex(nonce)},
                                  {"host_id", scenario.quote().host_id().empty() ? scenario.name()

@@ -173,7 +173,7 @@ absl::StatusOr<Bytes> TpmClient::ReadNv(TPM2_HANDLE index) {
   return out;
 }
 
-absl::StatusOr<ESYS_TR> TpmClient::CreateEk() {
+absl::StatusOr<std::pair<ESYS_TR, TPM2B_PUBLIC>> TpmClient::CreateEk() {
   TPM2B_PUBLIC in_public = {};
   TPMT_PUBLIC& p = in_public.publicArea;
   p.type = TPM2_ALG_RSA;
@@ -201,13 +201,13 @@ absl::StatusOr<ESYS_TR> TpmClient::CreateEk() {
   TSS2_RC rc = Esys_CreatePrimary(esys_, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                                   ESYS_TR_NONE, &sensitive, &in_public, &outside, &creation_pcr,
                                   &ek, &out_public, &creation_data, &creation_hash, &ticket);
-  Esys_Free(out_public);
+  EsysPtr<TPM2B_PUBLIC> public_owner(out_public);
   Esys_Free(creation_data);
   Esys_Free(creation_hash);
   Esys_Free(ticket);
   if (rc != TSS2_RC_SUCCESS) return TssError("TPM2_CreatePrimary(EK)", rc);
   transient_.push_back(ek);
-  return ek;
+  return std::make_pair(ek, *out_public);
 }
 
 absl::StatusOr<ESYS_TR> TpmClient::EkPolicySession() {

@@ -52,7 +52,7 @@ class TpmClient {
   absl::StatusOr<Bytes> ReadNv(TPM2_HANDLE index);
   // Creates the RSA-2048 EK from the TCG EK Credential Profile template L-1, the key the
   // swtpm EK certificate certifies.
-  absl::StatusOr<ESYS_TR> CreateEk();
+  absl::StatusOr<std::pair<ESYS_TR, TPM2B_PUBLIC>> CreateEk();
   // Creates and loads a restricted signing AK under the EK (EK policy: PolicySecret with the
   // endorsement hierarchy). Returns the loaded handle and the AK's public area.
   absl::StatusOr<std::pair<ESYS_TR, TPM2B_PUBLIC>> CreateAk(ESYS_TR ek, AkType type);
