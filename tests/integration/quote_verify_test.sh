@@ -39,7 +39,7 @@ tpm2_createek -c ek.ctx -G rsa -u ek.pub >/dev/null
 tpm2_flushcontext -t
 # make_ak NAME ALG HASH SCHEME: AK under the EK, public in TPM2B_PUBLIC and PEM, context saved.
 make_ak() {
-  tpm2_createak -C ek.ctx -c "$1.ctx" -G "$2" -g "$3" -s "$4" -u "$1.tpm2b_public" >/dev/null
+  tpm2_createak -C ek.ctx -c "$1.ctx" -G "$2" -g "$3" -s "$4" -u "$1.tpm2b_public" -n "$1.name" >/dev/null
   tpm2_flushcontext -t
   tpm2_readpublic -c "$1.ctx" -f pem -o "$1.pem" >/dev/null
   tpm2_flushcontext -t
@@ -138,7 +138,7 @@ expect 2 "AK public key: not PEM, TPM2B_PUBLIC, TPMT_PUBLIC or DER" -- \
 
 if [[ -n "${QUOTE_TEST_KEEP:-}" ]]; then
   mkdir -p "$QUOTE_TEST_KEEP"
-  cp ./*.msg ./*.sig ./*.pcrs ./*.pem ./*.tpm2b_public "$QUOTE_TEST_KEEP"/
+  cp ./*.msg ./*.sig ./*.pcrs ./*.pem ./*.tpm2b_public ./*.name "$QUOTE_TEST_KEEP"/
 fi
 
 if ((failures > 0)); then

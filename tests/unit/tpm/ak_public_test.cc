@@ -1,0 +1,94 @@
+#include "verifier/tpm/ak_public.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/unit/tpm/quote_builder.h"
+#include "tests/unit/tpm/swtpm_evidence.h"
+#include "verifier/bytes/hex.h"
+
+namespace bootgate::tpm {
+namespace {
+
+using testing::Bytes;
+
+TEST_CASE("ParseAkPublic computes the same TPM Name as the swtpm", "[tpm]") {
+  for (auto [ak_bytes, name] :
+       {std::pair{std::span<const uint8_t>(testing::swtpm::kRsaAkTpm2b),
+                  std::span<const uint8_t>(testing::swtpm::kRsaAkName)},
+        std::pair{std::span<const uint8_t>(testing::swtpm::kEccAkTpm2b),
+                  std::span<const uint8_t>(testing::swtpm::kEccAkName)}}) {
+    auto ak = ParseAkPublic(ak_bytes);
+    REQUIRE(ak.ok());
+    CHECK(ak->format == AkFormat::kTpm2bPublic);
+    REQUIRE(ak->tpm.has_value());
+    CHECK(ak->tpm->name_alg == TPM2_ALG_SHA256);
+    CHECK(ak->tpm->object_attributes == 0x50072);  // fixedtpm|fixedparent|sdo|uwa|restricted|sign
+    // tpm2_createak -n: what the TPM itself computed.
+    CHECK(bytes::ToHex(ak->tpm->name) == bytes::ToHex(name));
+  }
+  CHECK(ParseAkPublic(testing::swtpm::kRsaAkTpm2b)->description == "rsa-2048");
+  CHECK(ParseAkPublic(testing::swtpm::kEccAkTpm2b)->description == "ecc-p256");
+}
+
+TEST_CASE("ParseAkPublic detects PEM, DER, TPM2B_PUBLIC and TPMT_PUBLIC of the same key",
+          "[tpm]") {
+  for (const char* kind : {"rsa", "p256", "p384"}) {
+    INFO(kind);
+    crypto::EvpPkeyPtr key = std::string(kind) == "rsa"   ? testing::NewRsaKey()
+                             : std::string(kind) == "p256" ? testing::NewEcKey("prime256v1")
+                                                           : testing::NewEcKey("secp384r1");
+    const std::pair<Bytes, AkFormat> forms[] = {
+        {testing::PemPublic(key.get()), AkFormat::kPem},
+        {testing::DerPublic(key.get()), AkFormat::kDer},
+        {testing::TpmPublic(key.get(), true), AkFormat::kTpm2bPublic},
+        {testing::TpmPublic(key.get(), false), AkFormat::kTpmtPublic},
+    };
+    for (const auto& [bytes, format] : forms) {
+      auto ak = ParseAkPublic(bytes);
+      REQUIRE(ak.ok());
+      CHECK(ak->format == format);
+      CHECK(EVP_PKEY_eq(ak->key.get(), key.get()) == 1);
+      CHECK(ak->tpm.has_value() == (format == AkFormat::kTpm2bPublic || format == AkFormat::kTpmtPublic));
+    }
+  }
+}
+
+TEST_CASE("ParseAkPublic gives the same Name for TPM2B_PUBLIC and TPMT_PUBLIC", "[tpm]") {
+  crypto::EvpPkeyPtr key = testing::NewEcKey("prime256v1");
+  auto a = ParseAkPublic(testing::TpmPublic(key.get(), true));
+  auto b = ParseAkPublic(testing::TpmPublic(key.get(), false));
+  REQUIRE((a.ok() && b.ok()));
+  CHECK(a->tpm->name == b->tpm->name);
+  CHECK(a->tpm->name.size() == 34);
+}
+
+TEST_CASE("ParseAkPublic rejects truncated and padded TPM structures and garbage", "[tpm]") {
+  crypto::EvpPkeyPtr key = testing::NewRsaKey();
+  const Bytes tpm2b = testing::TpmPublic(key.get(), true);
+  for (size_t n = 0; n < tpm2b.size(); ++n) {
+    INFO("length " << n);
+    CHECK(ParseAkPublic(std::span<const uint8_t>(tpm2b.data(), n)).status().code() ==
+          absl::StatusCode::kInvalidArgument);
+  }
+  Bytes padded = tpm2b;
+  padded.push_back(0);
+  CHECK(ParseAkPublic(padded).status().code() == absl::StatusCode::kInvalidArgument);
+  const Bytes text = {'h', 'e', 'l', 'l', 'o'};
+  CHECK(ParseAkPublic(text).status().code() == absl::StatusCode::kInvalidArgument);
+  const std::string bad_pem = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+  CHECK(ParseAkPublic(Bytes(bad_pem.begin(), bad_pem.end())).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("ParseAkPublic refuses keys that cannot be a TPM AK", "[tpm]") {
+  crypto::EvpPkeyPtr ed(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  REQUIRE(ed != nullptr);
+  auto ak = ParseAkPublic(testing::DerPublic(ed.get()));
+  CHECK(ak.status().code() == absl::StatusCode::kInvalidArgument);
+  crypto::EvpPkeyPtr k1 = testing::NewEcKey("secp256k1");
+  CHECK(ParseAkPublic(testing::PemPublic(k1.get())).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace bootgate::tpm
