@@ -19,6 +19,11 @@ constexpr char kStartupLocalitySignature[] = "StartupLocality";
 constexpr size_t kStartupLocalitySignatureSize = sizeof(kStartupLocalitySignature);  // 16
 constexpr size_t kStartupLocalityEventSize = kStartupLocalitySignatureSize + 1;
 
+// PCRs 17-22 (dynamic root of trust) reset to all ones at TPM2_Startup; only a dynamic launch
+// sets them to zero (TCG PC Client Platform TPM Profile, PCR initial values).
+constexpr uint32_t kFirstDrtmPcr = 17;
+constexpr uint32_t kLastDrtmPcr = 22;
+
 // An explicitly fetched digest, kept for the life of the process: with OpenSSL 3, initialising
 // a context with EVP_sha256() re-fetches the implementation on every call, which would cost more
 // than hashing the 64 bytes of an extend.
@@ -100,7 +105,8 @@ absl::StatusOr<std::vector<Bank>> MakeBanks(const EventLog& log, ReplayResult& r
     }
     crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
     if (ctx == nullptr) return absl::InternalError("EVP_MD_CTX_new failed");
-    banks.push_back(Bank{alg, alg_id, crypto::DigestSize(alg), md, std::move(ctx)});
+    Bank& bank = banks.emplace_back(Bank{alg, alg_id, crypto::DigestSize(alg), md, std::move(ctx)});
+    for (uint32_t pcr = kFirstDrtmPcr; pcr <= kLastDrtmPcr; ++pcr) bank.pcrs[pcr].fill(0xFF);
   }
   return banks;
 }

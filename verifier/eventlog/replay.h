@@ -30,7 +30,9 @@ struct ReplayResult {
 };
 
 // Replays `log` into PCRs 0-23 of every bank the log declares: each known algorithm of the Spec
-// ID header for a crypto-agile log, SHA-1 for a legacy log. PCRs start at zero. Rules:
+// ID header for a crypto-agile log, SHA-1 for a legacy log. PCRs start at their TPM2_Startup
+// value: zero, except PCRs 17-22 (DRTM), which start at all ones. A log of a dynamic launch
+// (which resets PCRs 17-22 to zero) is not replayed as such: its PCRs would not match. Rules:
 //   - EV_NO_ACTION events are never extended (this includes the Spec ID header event).
 //   - A StartupLocality EV_NO_ACTION event on PCR 0 ("StartupLocality\0" + one locality byte)
 //     sets PCR 0's initial value to 00..00<locality> in every bank. It must come before any

@@ -50,7 +50,9 @@ LogBuilder::LogBuilder(bool agile, std::vector<HeaderAlg> algs)
     auto alg = crypto::HashAlgFromTpmId(a.alg_id);
     if (!alg.has_value()) continue;
     for (uint32_t pcr = 0; pcr < crypto::kPcrCount; ++pcr) {
-      expected_[*alg][pcr] = crypto::Digest(crypto::DigestSize(*alg), 0);
+      // PCRs 17-22 (DRTM) start at all ones, the others at zero.
+      const uint8_t initial = pcr >= 17 && pcr <= 22 ? 0xFF : 0x00;
+      expected_[*alg][pcr] = crypto::Digest(crypto::DigestSize(*alg), initial);
     }
   }
 }

@@ -76,6 +76,24 @@ TEST_CASE("replay extends every bank the Spec ID header declares", "[eventlog]")
   }
 }
 
+TEST_CASE("PCRs 17-22 start at all ones and the others at zero, as after TPM2_Startup",
+          "[eventlog]") {
+  LogBuilder b = LogBuilder::CryptoAgile({HashAlg::kSha256});
+  b.Measure(18, kEvEventTag, Bytes("drtm"));
+  const ReplayResult r = ReplayOk(b);
+  CHECK(r.pcrs == b.expected_pcrs());
+  const auto& pcrs = r.pcrs.at(HashAlg::kSha256);
+  CHECK(pcrs.at(16) == Zeros(HashAlg::kSha256));
+  CHECK(pcrs.at(17) == crypto::Digest(32, 0xFF));
+  CHECK(pcrs.at(22) == crypto::Digest(32, 0xFF));
+  CHECK(pcrs.at(23) == Zeros(HashAlg::kSha256));
+  crypto::Digest pcr18(32, 0xFF);
+  REQUIRE(crypto::Extend(HashAlg::kSha256, pcr18,
+                         crypto::Hash(HashAlg::kSha256, Bytes("drtm")).value())
+              .ok());
+  CHECK(pcrs.at(18) == pcr18);
+}
+
 TEST_CASE("replay skips a bank whose algorithm bootgate does not know", "[eventlog]") {
   LogBuilder b = LogBuilder::CryptoAgile(
       std::vector<HeaderAlg>{HeaderAlg::Known(HashAlg::kSha256), {0x4321, 24}});
