@@ -56,7 +56,7 @@ absl::StatusOr<Decoded> DecodeSeparator(bytes::ByteSpan data) {
 absl::StatusOr<Decoded> DecodeText(bytes::ByteSpan data) {
   auto text = ReadText(data);
   if (!text.has_value()) return absl::InvalidArgumentError("data is not text");
-  std::string summary = text->text;
+  std::string summary = text->text.empty() ? "(empty text)" : text->text;
   return Decoded{*std::move(text), summary};
 }
 
@@ -312,6 +312,9 @@ DecodedEvent DecodeEvent(const Event& event) {
   }
   out.content = std::move((*decoded)->content);
   out.summary = std::move((*decoded)->summary);
+  // Every decoder names what it saw, but an empty description or path can still leave
+  // nothing to show: fall back to the bytes rather than print an empty line.
+  if (out.summary.empty()) out.summary = RawSummary(data);
   return out;
 }
 

@@ -194,6 +194,9 @@ TEST_CASE("decode: text events", "[eventlog_decode]") {
   CHECK(crtm_raw.summary == "CRTM version 3 bytes: 010203");
   const DecodedEvent post = DecodeEvent(MakeEvent(0, kEvPostCode, Builder().Str("ACPI DATA").Build()));
   CHECK(post.summary == "ACPI DATA");
+  CHECK(DecodeEvent(MakeEvent(0, kEvPostCode, Bytes(6, 0))).summary == "(empty text)");
+  const DecodedEvent empty_ipl = DecodeEvent(MakeEvent(9, kEvIpl, {0}));
+  CHECK(empty_ipl.summary == "1 bytes: 00");
   const DecodedEvent binary_action = DecodeEvent(MakeEvent(4, kEvEfiAction, {0x01, 0x02}));
   CHECK(binary_action.decode_error == "data is not text");
 }
