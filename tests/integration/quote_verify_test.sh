@@ -123,6 +123,37 @@ printf '\xff\x54\x43\x46' | dd of=badmagic.msg bs=1 count=4 conv=notrunc status=
 expect 1 "quote rejected (bad-magic): attestation magic is 0xff544346, not TPM_GENERATED_VALUE" -- \
   verify badmagic.msg rsa.sig ak_rsa.pem --pcrs rsa.pcrs
 
+# The PCR values from an event log instead of (or as well as) the PCR file: a SHA-1 legacy log
+# of the two extends above, replayed by bootgate, against a quote of the sha1 bank.
+write_log() {  # write_log OUT [corrupt]: EV_POST_CODE events for PCR 4 and 7
+  python3 - "$1" "${2:-}" measured ek.pub <<'PY'
+import hashlib, struct, sys
+out = b""
+for pcr, path in ((4, sys.argv[3]), (7, sys.argv[4])):
+    data = open(path, "rb").read()
+    digest = bytearray(hashlib.sha1(data).digest())
+    if sys.argv[2] and pcr == 7:
+        digest[0] ^= 1
+    out += struct.pack("<II", pcr, 1) + bytes(digest) + struct.pack("<I", len(data)) + data
+open(sys.argv[1], "wb").write(out)
+PY
+}
+write_log eventlog.bin
+write_log edited.bin corrupt
+tpm2_quote -c ak_rsa.ctx -l sha1:0,1,2,3,4,5,6,7 -q "$nonce" -g sha256 -m log.msg -s log.sig \
+  -o log.pcrs >/dev/null
+tpm2_flushcontext -t
+expect 0 "sha1:0-7 digest matches (event log replay, sha256)" -- \
+  verify log.msg log.sig ak_rsa.pem --log eventlog.bin
+expect 0 "sha1:0-7 digest matches (PCR file and event log replay, sha256)" -- \
+  verify log.msg log.sig ak_rsa.pem --log eventlog.bin --pcrs log.pcrs
+expect 1 "quote rejected (pcr-digest-mismatch): event log replay: PCR digest mismatch: quote covers sha1:0,1,2,3,4,5,6,7" -- \
+  verify log.msg log.sig ak_rsa.pem --log edited.bin
+expect 1 "quote rejected (pcr-digest-mismatch): event log does not replay to the quoted PCRs: sha1 PCR 7" -- \
+  verify log.msg log.sig ak_rsa.pem --log edited.bin --pcrs log.pcrs
+expect 1 "quote rejected (pcr-values-missing): event log replay: supplied PCR values lack sha256:0,1,2,3,4,5,6,7" -- \
+  verify rsa.msg rsa.sig ak_rsa.pem --log eventlog.bin
+
 # Malformed input: exit 2.
 head -c 50 rsa.msg > truncated.msg
 expect 2 "error: quote message (TPMS_ATTEST, 50 bytes) is truncated or malformed" -- \
