@@ -80,6 +80,15 @@ TEST_CASE("ParseAkPublic rejects truncated and padded TPM structures and garbage
         absl::StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("ParseAkPublic refuses a TPM ECC key whose point is not on the curve", "[tpm]") {
+  crypto::EvpPkeyPtr key = testing::NewEcKey("prime256v1");
+  Bytes tpm2b = testing::TpmPublic(key.get(), true);
+  REQUIRE(ParseAkPublic(tpm2b).ok());
+  tpm2b.back() ^= 0x01;  // last byte of y
+  auto ak = ParseAkPublic(tpm2b);
+  CHECK(ak.status().code() == absl::StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("ParseAkPublic refuses keys that cannot be a TPM AK", "[tpm]") {
   crypto::EvpPkeyPtr ed(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   REQUIRE(ed != nullptr);
