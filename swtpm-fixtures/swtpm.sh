@@ -12,6 +12,10 @@
 #   SWTPM_CA_ROOT     PEM of the private root CA (what a verifier trusts for EK certificates)
 #   SWTPM_CA_ISSUER   PEM of the intermediate CA that signed the EK and platform certificates
 #   SWTPM_PID         swtpm's process id
+# With SWTPM_CACHE_DIR set, provisioning (swtpm_setup: EK key, EK and platform certificates,
+# about 2 s) happens once per bank set under that directory and each instance starts from a
+# copy of it: instances then share one EK (a clone of the same TPM), which is what tests of the
+# boot chain want. Leave it unset where distinct TPMs matter (enrollment).
 # The swtpm is stopped by swtpm_stop, which swtpm_start registers for EXIT, INT, TERM and HUP,
 # so it goes away also when a test fails or is interrupted. Several instances can run side
 # by side (each retries until it gets a free port pair).
@@ -50,17 +54,42 @@ create_certs_tool_options = $ca/swtpm-localca.options
 CONF
 }
 
+# Provisions a new TPM state in DIR/tpm with its CA in DIR/ca.
+_swtpm_provision() {
+  local dir="$1" banks="$2"
+  mkdir -p "$dir/tpm"
+  _swtpm_write_ca_config "$dir/ca"
+  if ! swtpm_setup --tpm2 --tpmstate "$dir/tpm" --pcr-banks "$banks" \
+      --create-ek-cert --create-platform-cert --overwrite \
+      --config "$dir/ca/swtpm_setup.conf" --logfile "$dir/swtpm_setup.log" >/dev/null 2>&1; then
+    echo "swtpm_start: swtpm_setup failed, see $dir/swtpm_setup.log" >&2
+    tail -5 "$dir/swtpm_setup.log" >&2
+    return 1
+  fi
+}
+
+# Copies a provisioned TPM from the cache (provisioning it there first, under a lock).
+_swtpm_from_cache() {
+  local workdir="$1" banks="$2" cached="$SWTPM_CACHE_DIR/${2//,/-}"
+  mkdir -p "$SWTPM_CACHE_DIR"
+  (
+    flock 9
+    if [[ ! -f "$cached/ready" ]]; then
+      rm -rf "$cached"
+      _swtpm_provision "$cached" "$banks" && touch "$cached/ready"
+    fi
+  ) 9> "$SWTPM_CACHE_DIR/lock" || return 1
+  mkdir -p "$workdir"
+  cp -r "$cached/tpm" "$cached/ca" "$workdir/"
+}
+
 swtpm_start() {
   local workdir="$1" banks="${2:-sha1,sha256}"
   local state="$workdir/tpm" ca="$workdir/ca"
-  mkdir -p "$state"
-  _swtpm_write_ca_config "$ca"
-  if ! swtpm_setup --tpm2 --tpmstate "$state" --pcr-banks "$banks" \
-      --create-ek-cert --create-platform-cert --overwrite \
-      --config "$ca/swtpm_setup.conf" --logfile "$workdir/swtpm_setup.log" >/dev/null 2>&1; then
-    echo "swtpm_start: swtpm_setup failed, see $workdir/swtpm_setup.log" >&2
-    tail -5 "$workdir/swtpm_setup.log" >&2
-    return 1
+  if [[ -n "${SWTPM_CACHE_DIR:-}" ]]; then
+    _swtpm_from_cache "$workdir" "$banks" || return 1
+  else
+    _swtpm_provision "$workdir" "$banks" || return 1
   fi
   export SWTPM_CA_ROOT="$ca/swtpm-localca-rootca-cert.pem"
   export SWTPM_CA_ISSUER="$ca/issuercert.pem"
