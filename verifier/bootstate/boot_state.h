@@ -1,0 +1,92 @@
+// The boot chain, layer by layer, as the replayed event log proves it. ExtractBootState
+// (extract.h) builds it; policy (verifier/policy) judges it. Nothing here comes from data
+// that was not verified against its digest, except fields marked "display only".
+#ifndef BOOTGATE_VERIFIER_BOOTSTATE_BOOT_STATE_H_
+#define BOOTGATE_VERIFIER_BOOTSTATE_BOOT_STATE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "verifier/crypto/hash.h"
+
+namespace bootgate::bootstate {
+
+// Digests of one event, per bank.
+using EventDigests = std::map<crypto::HashAlg, crypto::Digest>;
+
+struct FirmwareLayer {
+  std::optional<std::string> crtm_version;  // EV_S_CRTM_VERSION (verified)
+  struct Blob {
+    uint32_t event_index = 0;
+    EventDigests digests;          // the blob's measurement: what a baseline compares
+    std::string description;       // display only (BLOB2 description, or base/length)
+  };
+  std::vector<Blob> blobs;         // EV_EFI_PLATFORM_FIRMWARE_BLOB(2) in PCR 0
+  EventDigests pcr0;               // replayed PCR 0 per bank
+  EventDigests pcr2;               // replayed PCR 2 per bank (option ROMs)
+};
+
+// One certificate or hash from an EFI_SIGNATURE_LIST (PK, KEK, db, dbx).
+struct SignatureEntry {
+  enum class Kind { kX509, kSha256, kOther } kind = Kind::kOther;
+  std::string sha256;          // lowercase hex: certificate fingerprint (X.509) or the hash
+  std::string subject;         // X.509 only, display
+  std::string owner;           // owner GUID, display
+};
+
+struct SecureBootVariable {
+  uint32_t event_index = 0;
+  std::vector<SignatureEntry> entries;
+};
+
+// An EV_EFI_VARIABLE_AUTHORITY event: which certificate verified an image.
+struct Authority {
+  uint32_t event_index = 0;
+  std::string variable;        // "db", "Shim", "MokListRT", "SbatLevel", ...
+  std::optional<SignatureEntry> certificate;  // the certificate (db / Shim / MokList entry)
+};
+
+struct SecureBootLayer {
+  std::optional<bool> enabled;       // SecureBoot variable, verified; nullopt if not measured
+  std::optional<bool> setup_mode;    // SetupMode, if measured
+  std::optional<bool> deployed_mode; // DeployedMode, if measured
+  std::optional<uint32_t> secure_boot_event;
+  std::optional<SecureBootVariable> pk, kek, db, dbx;
+  std::vector<Authority> authorities;  // after the PCR 7 separator, in log order
+  std::optional<std::string> sbat_level;  // shim's SbatLevel text, if logged
+};
+
+// A boot application (PCR 4 EV_EFI_BOOT_SERVICES_APPLICATION) before ExitBootServices.
+struct BootImage {
+  uint32_t event_index = 0;
+  EventDigests digests;   // Authenticode hash of the image: its identity
+  std::string path;       // device path text: display only, never trusted
+};
+
+struct BootLoaderLayer {
+  // Every boot application but the last, in load order: shim, grub, or another loader.
+  std::vector<BootImage> loaders;
+};
+
+struct KernelLayer {
+  std::optional<BootImage> image;  // the last boot application: kernel or hypervisor
+  // grub's kernel_cmdline (PCR 8, verified without its prefix), if logged.
+  std::optional<std::string> command_line;
+  std::optional<uint32_t> command_line_event;
+  std::vector<std::string> grub_commands;  // grub_cmd strings (verified), in order
+};
+
+struct BootState {
+  FirmwareLayer firmware;
+  SecureBootLayer secure_boot;
+  BootLoaderLayer boot_loader;
+  KernelLayer kernel;
+  std::vector<crypto::HashAlg> banks;  // banks the log replayed
+};
+
+}  // namespace bootgate::bootstate
+
+#endif  // BOOTGATE_VERIFIER_BOOTSTATE_BOOT_STATE_H_
