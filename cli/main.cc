@@ -1,11 +1,16 @@
 // bootgate: the operator and agent command line. Each command group lives in its own file.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
+
 #include "cli/eventlog_command.h"
 #include "cli/exit_codes.h"
 #include "cli/quote_command.h"
 
 int main(int argc, char** argv) {
+  // tss2-mu logs every unmarshalling failure to stderr; for hostile input that is noise next
+  // to bootgate's own one-line error. A user who wants the library's log sets TSS2_LOG.
+  setenv("TSS2_LOG", "all+none", /*overwrite=*/0);
   CLI::App app{"bootgate: measured-boot attestation verifier"};
   app.require_subcommand(1);
   int exit_code = bootgate::cli::kExitOk;
