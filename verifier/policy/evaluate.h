@@ -1,0 +1,59 @@
+// Judges a boot chain (BootState) against the baselines of the host's group: one finding per
+// deviation, each naming layer, PCR, event, what was seen, what was allowed, and a hint.
+// Fail closed: a host in no group, an empty baseline layer, or a layer the log does not show
+// are findings that contraindicate, never silent passes.
+#ifndef BOOTGATE_VERIFIER_POLICY_EVALUATE_H_
+#define BOOTGATE_VERIFIER_POLICY_EVALUATE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "bootgate/v1/policy.pb.h"
+#include "verifier/appraisal/finding.h"
+#include "verifier/bootstate/boot_state.h"
+#include "verifier/crypto/hash.h"
+
+namespace bootgate::policy {
+
+struct EvaluationContext {
+  std::string host_id;
+  // The quote's clockInfo.safe; nullopt when there is no quote to judge (nothing checked).
+  // false -> "clock-not-safe", a warning: the TPM clock may have rolled back (power lost before
+  // it was persisted), which is not itself evidence of tampering; the service adds the
+  // checks that need history (reset/restart counts).
+  std::optional<bool> clock_safe;
+  // The PCRs the quote covered, per bank; nullopt: required_pcrs is not checked here.
+  std::optional<std::map<crypto::HashAlg, std::set<uint32_t>>> quoted_pcrs;
+  // The verifier never reads a clock: the caller injects "now".
+  absl::Time now = absl::InfinitePast();
+};
+
+// Returns the group listing `host_id`, or nullptr. (Validation guarantees at most one.)
+const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host_id);
+
+// Returns the findings of `state` against the group of `context.host_id`, in layer order
+// (evidence, firmware, secure boot, boot loader, kernel, policy). Codes (all contraindicated
+// unless noted):
+//   policy:      no-policy-for-host, empty-baseline-layer, layer-unpinned (warning)
+//   evidence:    clock-not-safe (warning), bank-missing, pcr-not-quoted,
+//                digest-bank-missing (the log has no sha256 digest to compare with a baseline)
+//   firmware:    crtm-version-not-allowed, firmware-not-allowed (blob), pcr0-not-allowed
+//   secure-boot: secure-boot-not-measured, secure-boot-disabled, secure-boot-setup-mode,
+//                pk-not-allowed, kek-not-allowed, db-cert-not-allowed, dbx-missing-revocation,
+//                dbx-too-small, authority-not-in-db, authority-not-allowed
+//   boot-loader: image-not-allowed
+//   kernel:      kernel-not-measured, kernel-not-allowed, cmdline-not-measured,
+//                cmdline-mismatch, cmdline-missing-arg, cmdline-forbidden-arg
+// Findings are not yet filtered by exceptions (exceptions.h).
+std::vector<appraisal::Finding> Evaluate(const bootstate::BootState& state,
+                                         const EvaluationContext& context,
+                                         const v1::Policy& policy);
+
+}  // namespace bootgate::policy
+
+#endif  // BOOTGATE_VERIFIER_POLICY_EVALUATE_H_
