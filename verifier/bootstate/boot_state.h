@@ -53,9 +53,12 @@ struct SecureBootLayer {
   std::optional<bool> enabled;       // SecureBoot variable, verified; nullopt if not measured
   std::optional<bool> setup_mode;    // SetupMode, if measured
   std::optional<bool> deployed_mode; // DeployedMode, if measured
+  std::optional<bool> audit_mode;    // AuditMode, if measured
   std::optional<uint32_t> secure_boot_event;
   std::optional<SecureBootVariable> pk, kek, db, dbx;
-  std::vector<Authority> authorities;  // after the PCR 7 separator, in log order
+  // In log order: normally after the PCR 7 separator (shim and what it loads); option ROM
+  // drivers verified before the separator come first.
+  std::vector<Authority> authorities;
   std::optional<std::string> sbat_level;  // shim's SbatLevel text, if logged
 };
 
@@ -77,6 +80,10 @@ struct KernelLayer {
   std::optional<std::string> command_line;
   std::optional<uint32_t> command_line_event;
   std::vector<std::string> grub_commands;  // grub_cmd strings (verified), in order
+  // Files grub read (PCR 9 EV_IPL): the digest is of the file contents, the path (event
+  // data) is display only. A hypervisor (multiboot2) or a kernel grub started without
+  // LoadImage is identified here rather than in `image`.
+  std::vector<BootImage> grub_files;
 };
 
 struct BootState {
