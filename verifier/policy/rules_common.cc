@@ -1,0 +1,82 @@
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "verifier/bytes/hex.h"
+#include "verifier/policy/rules.h"
+
+namespace bootgate::policy::internal {
+
+std::optional<std::string> Sha256Hex(const bootstate::EventDigests& digests) {
+  auto it = digests.find(crypto::HashAlg::kSha256);
+  if (it == digests.end()) return std::nullopt;
+  return bytes::ToHex(it->second);
+}
+
+std::string ShortHex(absl::string_view hex) {
+  if (hex.size() <= 12) return std::string(hex);
+  return absl::StrCat(hex.substr(0, 12), "…");
+}
+
+std::string Where(std::optional<uint32_t> event_index, absl::string_view event_type,
+                  std::optional<uint32_t> pcr) {
+  if (event_index.has_value()) {
+    return pcr.has_value() ? absl::StrCat("event ", *event_index, " (", event_type, ", PCR ", *pcr, "): ")
+                           : absl::StrCat("event ", *event_index, " (", event_type, "): ");
+  }
+  return pcr.has_value() ? absl::StrCat("PCR ", *pcr, ": ") : "";
+}
+
+void Add(std::vector<Finding>& out, FindingSpec spec) {
+  Finding f;
+  f.code = std::string(spec.code);
+  f.layer = spec.layer;
+  f.severity = spec.severity;
+  f.pcr = spec.pcr;
+  f.event_index = spec.event_index;
+  f.seen = std::move(spec.seen);
+  f.allowed = std::move(spec.allowed);
+  f.message = std::move(spec.message);
+  f.hint = std::move(spec.hint);
+  out.push_back(std::move(f));
+}
+
+bool EmptyLayer(std::vector<Finding>& out, const v1::HostGroup& group, absl::string_view layer,
+                bool empty, bool unpinned) {
+  if (!empty) return false;
+  const std::string baseline = absl::StrCat(group.name(), ".", layer);
+  if (unpinned) {
+    Add(out, {.code = "layer-unpinned",
+              .layer = Layer::kPolicy,
+              .severity = Severity::kWarning,
+              .seen = "not compared",
+              .allowed = absl::StrCat("baseline ", baseline, ": unpinned (anything)"),
+              .message = absl::StrCat("baseline ", baseline, " is explicitly unpinned: this layer was not checked"),
+              .hint = absl::StrCat("pin it: `bootgate baseline learn` on a golden host of group ", group.name())});
+  } else {
+    Add(out, {.code = "empty-baseline-layer",
+              .layer = Layer::kPolicy,
+              .seen = "not compared",
+              .allowed = absl::StrCat("baseline ", baseline, ": nothing"),
+              .message = absl::StrCat("baseline ", baseline,
+                                      " allows nothing, so no host of the group is eligible (fail closed)"),
+              .hint = absl::StrCat("fill it from a golden host with `bootgate baseline learn`, or set `unpinned: true` in ",
+                                   baseline, " to accept anything (verdicts are then at most warning)")});
+  }
+  return true;
+}
+
+void AddDigestBankMissing(std::vector<Finding>& out, Layer layer, uint32_t pcr,
+                          uint32_t event_index, absl::string_view what) {
+  Add(out, {.code = "digest-bank-missing",
+            .layer = layer,
+            .pcr = pcr,
+            .event_index = event_index,
+            .seen = "no sha256 digest",
+            .allowed = "baselines are sha256",
+            .message = absl::StrCat("event ", event_index, " (PCR ", pcr, "): ", what,
+                                    " has no sha256 digest in the log, so it cannot be compared with the baseline"),
+            .hint = "enable the sha256 PCR bank in the TPM (firmware setup or tpm2_pcrallocate)"});
+}
+
+}  // namespace bootgate::policy::internal
