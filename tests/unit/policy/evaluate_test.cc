@@ -1,0 +1,272 @@
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "tests/unit/policy/testdata.h"
+#include "verifier/policy/evaluate.h"
+
+namespace bootgate::policy {
+namespace {
+
+using appraisal::Finding;
+using appraisal::Layer;
+using appraisal::Severity;
+using testing::Bytes32;
+using testing::GoodPolicy;
+using testing::GoodPolicyText;
+using testing::GoodState;
+using testing::Hex64;
+
+EvaluationContext Context(const std::string& host = testing::kHost) {
+  EvaluationContext c;
+  c.host_id = host;
+  c.clock_safe = true;
+  c.quoted_pcrs = std::map<crypto::HashAlg, std::set<uint32_t>>{
+      {crypto::HashAlg::kSha256, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}}};
+  c.now = absl::FromUnixSeconds(1767225600);  // 2026-01-01
+  return c;
+}
+
+std::string Codes(const std::vector<Finding>& findings) {
+  std::string out;
+  for (const Finding& f : findings) absl::StrAppend(&out, out.empty() ? "" : ",", f.code);
+  return out;
+}
+
+// Evaluates and requires exactly one finding, which it returns.
+Finding Only(const bootstate::BootState& state, const v1::Policy& policy,
+             const EvaluationContext& context = Context()) {
+  const std::vector<Finding> f = Evaluate(state, context, policy);
+  INFO(Codes(f));
+  REQUIRE(f.size() == 1);
+  INFO(f[0].message);
+  return f[0];
+}
+
+TEST_CASE("the good boot against its baseline has no findings, including normal authorities", "[policy]") {
+  // GoodState logs the db authority that verified shim, shim's vendor certificate, SbatLevel
+  // and MokListRT after the separator: none of them is a finding.
+  const std::vector<Finding> f = Evaluate(GoodState(), Context(), GoodPolicy());
+  INFO(Codes(f));
+  CHECK(f.empty());
+}
+
+TEST_CASE("a host in no group is contraindicated: no-policy-for-host", "[policy]") {
+  const Finding f = Only(GoodState(), GoodPolicy(), Context("stranger"));
+  CHECK(f.code == "no-policy-for-host");
+  CHECK(f.layer == Layer::kPolicy);
+  CHECK(f.severity == Severity::kContraindicated);
+  CHECK_THAT(f.message, Catch::Contains("host \"stranger\" is in no group of policy test-policy"));
+}
+
+TEST_CASE("a grub that is not in the baseline names event, PCR, digest and the fix", "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.boot_loader.loaders[1].digests[crypto::HashAlg::kSha256] = Bytes32('9');
+  const Finding f = Only(s, GoodPolicy());
+  CHECK(f.code == "image-not-allowed");
+  CHECK(f.layer == Layer::kBootLoader);
+  CHECK(f.pcr == 4u);
+  CHECK(f.event_index == 22u);
+  CHECK(f.seen == "grubx64.efi sha256 " + Hex64('9'));
+  CHECK(f.allowed == "baseline debian-12.boot_loader: 2 image(s)");
+  CHECK(f.message == "event 22 (EV_EFI_BOOT_SERVICES_APPLICATION, PCR 4): boot loader grubx64.efi sha256 "
+                     "999999999999… is not in baseline debian-12.boot_loader");
+  CHECK(f.hint == "if this is a new release of grubx64.efi, add it with `bootgate baseline add-image grubx64.efi`");
+}
+
+TEST_CASE("a kernel that is not in the baseline, or none at all, is a kernel finding", "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.kernel.image->digests[crypto::HashAlg::kSha256] = Bytes32('8');
+  Finding f = Only(s, GoodPolicy());
+  CHECK(f.code == "kernel-not-allowed");
+  CHECK(f.layer == Layer::kKernel);
+  CHECK(f.event_index == 24u);
+  s.kernel.image.reset();
+  f = Only(s, GoodPolicy());
+  CHECK(f.code == "kernel-not-measured");
+}
+
+TEST_CASE("a boot image without a sha256 digest cannot be compared", "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.boot_loader.loaders[0].digests = {{crypto::HashAlg::kSha1, crypto::Digest(20, 1)}};
+  const Finding f = Only(s, GoodPolicy());
+  CHECK(f.code == "digest-bank-missing");
+  CHECK(f.event_index == 20u);
+}
+
+TEST_CASE("a changed command line names the arguments added and removed", "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.kernel.command_line = "/boot/vmlinuz-6.1.0-18-amd64 root=UUID=3f7c ro quiet init=/bin/sh";
+  const std::vector<Finding> f = Evaluate(s, Context(), GoodPolicy());
+  REQUIRE(Codes(f) == "cmdline-mismatch,cmdline-forbidden-arg");
+  CHECK(f[0].event_index == 30u);
+  CHECK(f[0].pcr == 8u);
+  CHECK_THAT(f[0].message, Catch::EndsWith("differs from baseline debian-12.kernel.cmdline.exact: added \"init=/bin/sh\""));
+  CHECK(f[1].seen == "init=/bin/sh");
+  CHECK_THAT(f[1].message, Catch::Contains("(rule \"init\")"));
+
+  s.kernel.command_line = "/boot/vmlinuz-6.1.0-18-amd64 root=UUID=3f7c quiet";
+  const std::vector<Finding> g = Evaluate(s, Context(), GoodPolicy());
+  REQUIRE(Codes(g) == "cmdline-mismatch,cmdline-missing-arg");
+  CHECK_THAT(g[0].message, Catch::EndsWith("removed \"ro\""));
+  CHECK_THAT(g[1].message, Catch::Contains("lacks \"ro\""));
+
+  s.kernel.command_line.reset();
+  CHECK(Only(s, GoodPolicy()).code == "cmdline-not-measured");
+}
+
+TEST_CASE("forbidden key=value rules forbid only that value", "[policy]") {
+  const v1::Policy p = GoodPolicy();
+  v1::Policy q = p;
+  q.mutable_groups(0)->mutable_kernel()->mutable_cmdline()->clear_exact();
+  q.mutable_groups(0)->mutable_kernel()->mutable_cmdline()->add_forbidden_args("lockdown=none");
+  bootstate::BootState s = GoodState();
+  s.kernel.command_line = absl::StrCat(testing::kCmdline, " lockdown=integrity");
+  CHECK(Evaluate(s, Context(), q).empty());
+  s.kernel.command_line = absl::StrCat(testing::kCmdline, " lockdown=none");
+  CHECK(Only(s, q).code == "cmdline-forbidden-arg");
+}
+
+TEST_CASE("Secure Boot off, unmeasured, or in setup mode is contraindicated", "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.secure_boot.enabled = false;
+  Finding f = Only(s, GoodPolicy());
+  CHECK(f.code == "secure-boot-disabled");
+  CHECK(f.layer == Layer::kSecureBoot);
+  CHECK(f.pcr == 7u);
+  CHECK(f.event_index == 8u);
+  s.secure_boot.enabled.reset();
+  CHECK(Only(s, GoodPolicy()).code == "secure-boot-not-measured");
+  s = GoodState();
+  s.secure_boot.setup_mode = true;
+  CHECK(Only(s, GoodPolicy()).code == "secure-boot-setup-mode");
+}
+
+TEST_CASE("an extra db certificate is db-cert-not-allowed unless extra db entries are allowed", "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.secure_boot.db->entries.push_back({bootstate::SignatureEntry::Kind::kX509, Hex64('f'), "CN=Evil CA", ""});
+  const Finding f = Only(s, GoodPolicy());
+  CHECK(f.code == "db-cert-not-allowed");
+  CHECK(f.event_index == 11u);
+  CHECK(f.seen == "certificate \"CN=Evil CA\" sha256 " + Hex64('f'));
+  v1::Policy p = GoodPolicy();
+  p.mutable_groups(0)->mutable_secure_boot()->set_allow_extra_db(true);
+  CHECK(Evaluate(s, Context(), p).empty());
+}
+
+TEST_CASE("an unknown PK or KEK is a finding; so is one that was not measured", "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.secure_boot.pk->entries[0].sha256 = Hex64('f');
+  CHECK(Only(s, GoodPolicy()).code == "pk-not-allowed");
+  s = GoodState();
+  s.secure_boot.kek->entries.push_back({bootstate::SignatureEntry::Kind::kX509, Hex64('f'), "", ""});
+  CHECK(Only(s, GoodPolicy()).code == "kek-not-allowed");
+  s = GoodState();
+  s.secure_boot.kek.reset();
+  CHECK(Only(s, GoodPolicy()).code == "secure-boot-variable-not-measured");
+}
+
+TEST_CASE("a dbx without a required revocation names the missing hash; a short dbx is old", "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.secure_boot.dbx->entries[0].sha256 = Hex64('3');
+  Finding f = Only(s, GoodPolicy());
+  CHECK(f.code == "dbx-missing-revocation");
+  CHECK(f.event_index == 12u);
+  CHECK(f.allowed == "baseline debian-12.secure_boot.dbx_must_contain: " + Hex64('1'));
+  s = GoodState();
+  s.secure_boot.dbx->entries.pop_back();
+  f = Only(s, GoodPolicy());
+  CHECK(f.code == "dbx-too-small");
+  CHECK(f.seen == "1 dbx entries");
+}
+
+TEST_CASE("an image verified by a certificate outside the measured db is authority-not-in-db", "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.secure_boot.authorities[0].certificate->sha256 = Hex64('f');
+  Finding f = Only(s, GoodPolicy());
+  CHECK(f.code == "authority-not-in-db");
+  CHECK(f.event_index == 19u);
+  CHECK(f.pcr == 7u);
+  CHECK_THAT(f.message, Catch::Contains("which is not in the measured db"));
+
+  // In the measured db (extra entries allowed) but not in the baseline's db.
+  s = GoodState();
+  s.secure_boot.db->entries.push_back({bootstate::SignatureEntry::Kind::kX509, Hex64('f'), "", ""});
+  s.secure_boot.authorities[0].certificate->sha256 = Hex64('f');
+  v1::Policy p = GoodPolicy();
+  p.mutable_groups(0)->mutable_secure_boot()->set_allow_extra_db(true);
+  f = Only(s, p);
+  CHECK(f.code == "authority-not-in-db");
+  CHECK_THAT(f.message, Catch::Contains("which is not in baseline debian-12.secure_boot.db"));
+}
+
+TEST_CASE("shim authorities are checked only against a configured shim_authorities list", "[policy]") {
+  v1::Policy p = GoodPolicy();
+  auto* ref = p.mutable_groups(0)->mutable_secure_boot()->add_shim_authorities();
+  ref->set_sha256(Hex64('4'));
+  const Finding f = Only(GoodState(), p);
+  CHECK(f.code == "authority-not-allowed");
+  CHECK(f.event_index == 21u);
+  ref->set_sha256(Hex64('e'));
+  CHECK(Evaluate(GoodState(), Context(), p).empty());
+}
+
+TEST_CASE("firmware: CRTM version, blobs and PCR 0 are each compared", "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.firmware.crtm_version = "other-bios 1.0";
+  CHECK(Only(s, GoodPolicy()).code == "crtm-version-not-allowed");
+  s = GoodState();
+  s.firmware.blobs[0].digests[crypto::HashAlg::kSha256] = Bytes32('c');
+  Finding f = Only(s, GoodPolicy());
+  CHECK(f.code == "firmware-not-allowed");
+  CHECK(f.event_index == 3u);
+  CHECK(f.pcr == 0u);
+  s = GoodState();
+  s.firmware.pcr0[crypto::HashAlg::kSha256] = Bytes32('c');
+  CHECK(Only(s, GoodPolicy()).code == "pcr0-not-allowed");
+}
+
+TEST_CASE("an empty baseline layer is contraindicated; an unpinned one is a warning", "[policy]") {
+  v1::Policy p = GoodPolicy();
+  p.mutable_groups(0)->mutable_boot_loader()->clear_allowed();
+  Finding f = Only(GoodState(), p);
+  CHECK(f.code == "empty-baseline-layer");
+  CHECK(f.layer == Layer::kPolicy);
+  CHECK(f.severity == Severity::kContraindicated);
+  CHECK_THAT(f.message, Catch::Contains("baseline debian-12.boot_loader allows nothing"));
+  p.mutable_groups(0)->mutable_boot_loader()->set_unpinned(true);
+  f = Only(GoodState(), p);
+  CHECK(f.code == "layer-unpinned");
+  CHECK(f.severity == Severity::kWarning);
+
+  for (int layer = 0; layer < 3; ++layer) {
+    v1::Policy q = GoodPolicy();
+    if (layer == 0) q.mutable_groups(0)->clear_firmware();
+    if (layer == 1) q.mutable_groups(0)->clear_secure_boot();
+    if (layer == 2) q.mutable_groups(0)->clear_kernel();
+    CHECK(Only(GoodState(), q).code == "empty-baseline-layer");
+  }
+}
+
+TEST_CASE("evidence: unsafe clock warns, missing banks and unquoted PCRs contraindicate", "[policy]") {
+  EvaluationContext c = Context();
+  c.clock_safe = false;
+  Finding f = Only(GoodState(), GoodPolicy(), c);
+  CHECK(f.code == "clock-not-safe");
+  CHECK(f.severity == Severity::kWarning);
+  c = Context();
+  c.quoted_pcrs->at(crypto::HashAlg::kSha256) = {0, 1, 2, 3, 4, 6};
+  f = Only(GoodState(), GoodPolicy(), c);
+  CHECK(f.code == "pcr-not-quoted");
+  CHECK(f.seen == "quote lacks sha256:5,7");
+  bootstate::BootState s = GoodState();
+  s.banks = {crypto::HashAlg::kSha1};
+  const std::vector<Finding> all = Evaluate(s, Context(), GoodPolicy());
+  CHECK(all.front().code == "bank-missing");
+}
+
+}  // namespace
+}  // namespace bootgate::policy
