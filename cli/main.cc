@@ -3,8 +3,10 @@
 
 #include <cstdlib>
 
+#include "cli/baseline_command.h"
 #include "cli/eventlog_command.h"
 #include "cli/exit_codes.h"
+#include "cli/policy_command.h"
 #include "cli/quote_command.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +18,8 @@ int main(int argc, char** argv) {
   int exit_code = bootgate::cli::kExitOk;
   bootgate::cli::AddEventlogCommand(app, exit_code);
   bootgate::cli::AddQuoteCommand(app, exit_code);
+  bootgate::cli::AddPolicyCommand(app, exit_code);
+  bootgate::cli::AddBaselineCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,117 @@
+#include "cli/baseline_learn.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "verifier/bytes/hex.h"
+
+namespace bootgate::cli {
+namespace {
+
+std::optional<std::string> Sha256Hex(const bootstate::EventDigests& digests) {
+  auto it = digests.find(crypto::HashAlg::kSha256);
+  if (it == digests.end()) return std::nullopt;
+  return bytes::ToHex(it->second);
+}
+
+// The last path component of a device path or file path, for display names.
+std::string BaseName(const std::string& path, const std::string& fallback) {
+  const size_t cut = path.find_last_of("/\\");
+  std::string name = cut == std::string::npos ? path : path.substr(cut + 1);
+  // Device path text may end in ")" of a node: keep only a file-like tail.
+  if (name.empty() || name.find(')') != std::string::npos) return fallback;
+  return name;
+}
+
+template <typename Field>
+void AddCerts(const std::optional<bootstate::SecureBootVariable>& var, Field* field,
+              bool hashes_too) {
+  if (!var.has_value()) return;
+  std::set<std::string> seen;
+  for (const bootstate::SignatureEntry& e : var->entries) {
+    if (e.sha256.empty() || !seen.insert(e.sha256).second) continue;
+    if (e.kind != bootstate::SignatureEntry::Kind::kX509 && !hashes_too) continue;
+    v1::CertRef* c = field->Add();
+    c->set_sha256(e.sha256);
+    c->set_name(e.subject.empty() ? "sha256 hash" : e.subject);
+  }
+}
+
+void AddImage(const bootstate::BootImage& image, const std::string& fallback,
+              const std::string& host, google::protobuf::RepeatedPtrField<v1::Image>* allowed) {
+  std::optional<std::string> hex = Sha256Hex(image.digests);
+  if (!hex.has_value()) return;
+  for (const v1::Image& existing : *allowed) {
+    if (existing.sha256() == *hex) return;
+  }
+  v1::Image* i = allowed->Add();
+  i->set_name(BaseName(image.path, fallback));
+  i->set_sha256(*hex);
+  i->set_source(absl::StrCat("learned from ", host, " event ", image.event_index));
+}
+
+}  // namespace
+
+v1::Policy LearnPolicy(const bootstate::BootState& s, const tpm::PcrSelection& quoted,
+                       const LearnOptions& o) {
+  v1::Policy p;
+  p.set_name(o.policy_name.empty() ? absl::StrCat("learned-", o.group) : o.policy_name);
+  p.set_version(o.version);
+  v1::HostGroup* g = p.add_groups();
+  g->set_name(o.group);
+  g->add_hosts(o.host_id);
+  for (crypto::HashAlg bank : s.banks) g->add_required_banks(std::string(crypto::HashAlgName(bank)));
+  const std::vector<std::string> specs =
+      absl::StrSplit(tpm::FormatPcrSelection(quoted, /*compact=*/true), '+');
+  for (const std::string& spec : specs) {
+    if (spec.find(":none") == std::string::npos) g->add_required_pcrs(spec);
+  }
+  g->mutable_verdict_ttl()->set_seconds(o.verdict_ttl_seconds);
+
+  v1::FirmwareBaseline* fw = g->mutable_firmware();
+  if (s.firmware.crtm_version.has_value()) fw->add_crtm_versions(*s.firmware.crtm_version);
+  std::set<std::string> blobs;
+  for (const bootstate::FirmwareLayer::Blob& b : s.firmware.blobs) {
+    std::optional<std::string> hex = Sha256Hex(b.digests);
+    if (hex.has_value() && blobs.insert(*hex).second) fw->add_blobs(*hex);
+  }
+  if (std::optional<std::string> pcr0 = Sha256Hex(s.firmware.pcr0)) fw->add_pcr0(*pcr0);
+
+  const bootstate::SecureBootLayer& sb = s.secure_boot;
+  v1::SecureBootBaseline* sbb = g->mutable_secure_boot();
+  sbb->set_required(sb.enabled.value_or(false));
+  AddCerts(sb.pk, sbb->mutable_pk(), /*hashes_too=*/true);
+  AddCerts(sb.kek, sbb->mutable_kek(), /*hashes_too=*/true);
+  AddCerts(sb.db, sbb->mutable_db(), /*hashes_too=*/true);
+  if (sb.dbx.has_value()) {
+    std::set<std::string> dbx;
+    for (const bootstate::SignatureEntry& e : sb.dbx->entries) {
+      if (e.kind == bootstate::SignatureEntry::Kind::kSha256 && dbx.insert(e.sha256).second) {
+        sbb->add_dbx_must_contain(e.sha256);
+      }
+    }
+    sbb->set_min_dbx_entries(static_cast<uint32_t>(sb.dbx->entries.size()));
+  }
+  std::set<std::string> shim_certs;
+  for (const bootstate::Authority& a : sb.authorities) {
+    if (a.variable == "db" || !a.certificate.has_value()) continue;
+    if (!shim_certs.insert(a.certificate->sha256).second) continue;
+    v1::CertRef* c = sbb->add_shim_authorities();
+    c->set_sha256(a.certificate->sha256);
+    c->set_name(a.certificate->subject.empty() ? a.variable : a.certificate->subject);
+  }
+
+  for (size_t i = 0; i < s.boot_loader.loaders.size(); ++i) {
+    AddImage(s.boot_loader.loaders[i], absl::StrCat("loader-", i), o.host_id,
+             g->mutable_boot_loader()->mutable_allowed());
+  }
+  v1::KernelBaseline* k = g->mutable_kernel();
+  if (s.kernel.image.has_value()) AddImage(*s.kernel.image, "kernel", o.host_id, k->mutable_allowed());
+  if (s.kernel.command_line.has_value()) k->mutable_cmdline()->set_exact(*s.kernel.command_line);
+  return p;
+}
+
+}  // namespace bootgate::cli
