@@ -50,6 +50,7 @@ struct ContentJson {
     json j = {{"kind", "uefi_variable"},
               {"vendor", v.vendor.ToString()},
               {"name", v.name},
+              {"unicode_name_length", v.unicode_name_length},
               {"variable_data_length", v.variable_data_length}};
     if (v.signature_lists.has_value()) {
       json lists = json::array();
@@ -61,9 +62,10 @@ struct ContentJson {
       j["signature_lists"] = lists;
     } else if (v.authority.has_value()) {
       j["authority"] = SignatureEntryJson(*v.authority);
-    } else {
-      j["data_hex"] = bytes::ToHex(v.data);
     }
+    // VariableData as logged, also when it decoded, so that scripts can compare it with
+    // another decoder byte for byte.
+    j["data_hex"] = bytes::ToHex(v.data);
     if (!v.signature_list_error.empty()) j["signature_list_error"] = v.signature_list_error;
     return j;
   }
@@ -72,6 +74,8 @@ struct ContentJson {
               {"location", i.location},
               {"length", i.length},
               {"link_time_address", i.link_time_address},
+              {"device_path_length", i.device_path_length},
+              {"device_path_hex", bytes::ToHex(i.device_path_bytes)},
               {"device_path", i.device_path.text}};
     if (!i.device_path.file.empty()) j["file"] = i.device_path.file;
     if (!i.device_path.error.empty()) j["device_path_error"] = i.device_path.error;

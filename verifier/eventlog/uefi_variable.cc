@@ -102,7 +102,10 @@ absl::StatusOr<UefiVariable> ParseUefiVariable(bytes::ByteSpan data, uint32_t ev
         var.authority_has_owner = true;
       }
     }
-  } else if (HoldsSignatureLists(var.vendor, var.name)) {
+  }
+  // shim logs MokListRT under EV_EFI_VARIABLE_AUTHORITY as whole signature lists, not as one
+  // entry: decode those like any other key database.
+  if (!var.authority.has_value() && HoldsSignatureLists(var.vendor, var.name)) {
     auto lists = ParseSignatureLists(value, var.data_offset);
     if (lists.ok()) {
       var.signature_lists = *std::move(lists);

@@ -42,7 +42,8 @@ struct UefiVariable {
 // is truncated, a length is larger than what is left (checked before any allocation), the
 // name is not valid UTF-16 or bytes follow VariableData. `event_type` selects how
 // VariableData is read: signature lists (HoldsSignatureLists) for every variable event but
-// EV_EFI_VARIABLE_AUTHORITY, whose data is the single authority entry.
+// EV_EFI_VARIABLE_AUTHORITY, whose data is the single authority entry (when it is not one,
+// as for shim's MokListRT, an authority variable that holds signature lists decodes as such).
 absl::StatusOr<UefiVariable> ParseUefiVariable(bytes::ByteSpan data, uint32_t event_type);
 
 // True for variables whose data is a list of EFI_SIGNATURE_LISTs (by name and vendor GUID).
