@@ -55,7 +55,7 @@ void BM_FloorOpenSslExtends(benchmark::State& state) {
   for (const eventlog::Event& e : parsed->events) {
     if (e.type == 3 /* EV_NO_ACTION */) continue;
     for (const eventlog::EventDigest& d : e.digests) {
-      const EVP_MD* md = d.alg == crypto::HashAlg::kSha1 ? EVP_sha1() : EVP_sha256();
+      const EVP_MD* md = crypto::EvpMd(*d.alg);
       extends.push_back({e.pcr, md, &d.digest});
     }
   }

@@ -29,31 +29,9 @@ const AlgInfo& Info(HashAlg alg) {
   return kAlgs[0];  // Unreachable: every enumerator is in kAlgs.
 }
 
-// The EVP_MD for an algorithm, fetched once per process (fetching is not cheap).
-const EVP_MD* Md(HashAlg alg) {
-  static const EVP_MD* const kSha1 = EVP_sha1();
-  static const EVP_MD* const kSha256 = EVP_sha256();
-  static const EVP_MD* const kSha384 = EVP_sha384();
-  static const EVP_MD* const kSha512 = EVP_sha512();
-  static const EVP_MD* const kSm3 = EVP_get_digestbyname("SM3");
-  switch (alg) {
-    case HashAlg::kSha1:
-      return kSha1;
-    case HashAlg::kSha256:
-      return kSha256;
-    case HashAlg::kSha384:
-      return kSha384;
-    case HashAlg::kSha512:
-      return kSha512;
-    case HashAlg::kSm3_256:
-      return kSm3;
-  }
-  return nullptr;
-}
-
 absl::StatusOr<Digest> HashParts(HashAlg alg, std::span<const uint8_t> a,
                                  std::span<const uint8_t> b) {
-  const EVP_MD* md = Md(alg);
+  const EVP_MD* md = EvpMd(alg);
   if (md == nullptr) {
     return absl::UnimplementedError(absl::StrCat(HashAlgName(alg), " is not available"));
   }
@@ -71,6 +49,33 @@ absl::StatusOr<Digest> HashParts(HashAlg alg, std::span<const uint8_t> a,
 }
 
 }  // namespace
+
+const EVP_MD* EvpMd(HashAlg alg) {
+  auto fetch = [](const char* name) { return EVP_MD_fetch(nullptr, name, nullptr); };
+  switch (alg) {
+    case HashAlg::kSha1: {
+      static const EVP_MD* const md = fetch("SHA1");
+      return md;
+    }
+    case HashAlg::kSha256: {
+      static const EVP_MD* const md = fetch("SHA256");
+      return md;
+    }
+    case HashAlg::kSha384: {
+      static const EVP_MD* const md = fetch("SHA384");
+      return md;
+    }
+    case HashAlg::kSha512: {
+      static const EVP_MD* const md = fetch("SHA512");
+      return md;
+    }
+    case HashAlg::kSm3_256: {
+      static const EVP_MD* const md = fetch("SM3");
+      return md;
+    }
+  }
+  return nullptr;
+}
 
 std::optional<HashAlg> HashAlgFromTpmId(uint16_t alg_id) {
   for (const AlgInfo& info : kAlgs) {

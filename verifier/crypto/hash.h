@@ -11,6 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
+struct evp_md_st;  // OpenSSL's EVP_MD
+
 namespace bootgate::crypto {
 
 using Digest = std::vector<uint8_t>;
@@ -31,6 +33,11 @@ std::optional<HashAlg> HashAlgFromName(absl::string_view name);
 // "sha1", "sha256", ...
 absl::string_view HashAlgName(HashAlg alg);
 size_t DigestSize(HashAlg alg);
+
+// The OpenSSL digest for `alg`, fetched once per process (with OpenSSL 3, initialising a
+// context with EVP_sha256() re-fetches the implementation on every call, which costs more
+// than hashing the 64 bytes of a PCR extend). nullptr when this OpenSSL lacks it (SM3).
+const evp_md_st* EvpMd(HashAlg alg);
 
 // Returns H(data). Unimplemented if this OpenSSL has no such digest (SM3 on some builds).
 absl::StatusOr<Digest> Hash(HashAlg alg, std::span<const uint8_t> data);

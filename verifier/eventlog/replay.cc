@@ -24,36 +24,6 @@ constexpr size_t kStartupLocalityEventSize = kStartupLocalitySignatureSize + 1;
 constexpr uint32_t kFirstDrtmPcr = 17;
 constexpr uint32_t kLastDrtmPcr = 22;
 
-// An explicitly fetched digest, kept for the life of the process: with OpenSSL 3, initialising
-// a context with EVP_sha256() re-fetches the implementation on every call, which would cost more
-// than hashing the 64 bytes of an extend.
-const EVP_MD* FetchedMd(crypto::HashAlg alg) {
-  auto fetch = [](const char* name) { return EVP_MD_fetch(nullptr, name, nullptr); };
-  switch (alg) {
-    case crypto::HashAlg::kSha1: {
-      static const EVP_MD* const md = fetch("SHA1");
-      return md;
-    }
-    case crypto::HashAlg::kSha256: {
-      static const EVP_MD* const md = fetch("SHA256");
-      return md;
-    }
-    case crypto::HashAlg::kSha384: {
-      static const EVP_MD* const md = fetch("SHA384");
-      return md;
-    }
-    case crypto::HashAlg::kSha512: {
-      static const EVP_MD* const md = fetch("SHA512");
-      return md;
-    }
-    case crypto::HashAlg::kSm3_256: {
-      static const EVP_MD* const md = fetch("SM3");
-      return md;
-    }
-  }
-  return nullptr;
-}
-
 // One bank being replayed. PCR values live in fixed arrays and are extended in place, and each
 // bank has its own context (switching a context between algorithms makes OpenSSL rebuild it),
 // so the per-event work is hashing only.
@@ -98,7 +68,7 @@ absl::StatusOr<std::vector<Bank>> MakeBanks(const EventLog& log, ReplayResult& r
   std::vector<Bank> banks;
   banks.reserve(algs.size());
   for (const auto& [alg, alg_id] : algs) {
-    const EVP_MD* md = FetchedMd(alg);
+    const EVP_MD* md = crypto::EvpMd(alg);
     if (md == nullptr) {
       return absl::UnimplementedError(absl::StrCat(
           "the log declares ", crypto::HashAlgName(alg), ", which this OpenSSL cannot compute"));
