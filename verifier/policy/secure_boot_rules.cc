@@ -2,6 +2,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "verifier/policy/rules.h"
 
@@ -50,8 +51,9 @@ void CheckVariable(std::vector<Finding>& out, absl::string_view variable, absl::
                    const std::optional<SecureBootVariable>& measured,
                    const google::protobuf::RepeatedPtrField<v1::CertRef>& allowed,
                    const std::string& baseline) {
+  const std::string field = absl::AsciiStrToLower(variable);  // the baseline field: pk, kek, db
   const std::string allowed_text =
-      absl::StrCat(baseline, ".", variable, ": ", allowed.size(), " certificate(s)");
+      absl::StrCat(baseline, ".", field, ": ", allowed.size(), " certificate(s)");
   if (!measured.has_value()) {
     Add(out, {.code = "secure-boot-variable-not-measured",
               .layer = Layer::kSecureBoot,
@@ -73,9 +75,9 @@ void CheckVariable(std::vector<Finding>& out, absl::string_view variable, absl::
               .seen = Describe(e),
               .allowed = allowed_text,
               .message = absl::StrCat(Where(measured->event_index, kConfigEvent, kPcr7), variable, " holds ",
-                                      ShortDescribe(e), ", which is not in ", baseline, ".", variable),
+                                      ShortDescribe(e), ", which is not in ", baseline, ".", field),
               .hint = absl::StrCat("if this key was enrolled on purpose, add its sha256 fingerprint to ",
-                                   baseline, ".", variable)});
+                                   baseline, ".", field)});
   }
 }
 
