@@ -31,7 +31,8 @@ void Check(const el::EventLog& log, const bs::BootStateResult& result) {
     if (f.event_index) Require(*f.event_index < log.events.size());
   }
   auto pcr_of = [&](uint32_t index) { return log.events.at(index).pcr; };
-  for (const auto& image : result.state.boot_loader.loaders) Require(pcr_of(image.event_index) == 4);
+  for (const auto& image : result.state.boot_loader.loaders)
+    Require(pcr_of(image.event_index) == 4);
   if (result.state.kernel.image) Require(pcr_of(result.state.kernel.image->event_index) == 4);
   for (const auto& file : result.state.kernel.grub_files) Require(pcr_of(file.event_index) == 9);
   for (const auto& a : result.state.secure_boot.authorities) Require(pcr_of(a.event_index) == 7);

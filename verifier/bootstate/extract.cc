@@ -34,8 +34,8 @@ constexpr absl::string_view kDmaProtectionDisabled = "DMA Protection Disabled";
 
 // "event 12 (EV_EFI_VARIABLE_DRIVER_CONFIG, PCR 7)"
 std::string Where(const Event& event) {
-  return absl::StrFormat("event %u (%s, PCR %u)", event.index,
-                         eventlog::EventTypeName(event.type), event.pcr);
+  return absl::StrFormat("event %u (%s, PCR %u)", event.index, eventlog::EventTypeName(event.type),
+                         event.pcr);
 }
 
 Finding EventFinding(std::string code, Layer layer, Severity severity, const Event& event,
@@ -60,8 +60,18 @@ const T* ContentAs(const DecodedEvent& decoded) {
 }
 
 // Which Secure Boot configuration variable a PCR 7 EV_EFI_VARIABLE_DRIVER_CONFIG names.
-enum class SbVar { kSecureBoot, kPk, kKek, kDb, kDbx, kOtherDb, kSetupMode, kAuditMode,
-                   kDeployedMode, kUnknown };
+enum class SbVar {
+  kSecureBoot,
+  kPk,
+  kKek,
+  kDb,
+  kDbx,
+  kOtherDb,
+  kSetupMode,
+  kAuditMode,
+  kDeployedMode,
+  kUnknown
+};
 
 SbVar ClassifyVariable(const eventlog::UefiVariable& var) {
   if (var.vendor == eventlog::kEfiGlobalVariableGuid) {
@@ -126,18 +136,17 @@ class Extractor {
     }
     if (!IsAllowedPlacement(event.pcr, event.type)) {
       const bool chain_pcr = event.pcr == 4 || event.pcr == 7;
-      Add(EventFinding(
-          "unexpected-event", Layer::kEventLog,
-          chain_pcr ? Severity::kContraindicated : Severity::kWarning, event,
-          absl::StrCat(eventlog::EventTypeName(event.type), " in PCR ", event.pcr),
-          "event types the TCG PC Client PFP places in this PCR",
-          absl::StrCat("the TCG PC Client PFP does not place this event type in PCR ", event.pcr,
-                       "; its content is not used")));
+      Add(EventFinding("unexpected-event", Layer::kEventLog,
+                       chain_pcr ? Severity::kContraindicated : Severity::kWarning, event,
+                       absl::StrCat(eventlog::EventTypeName(event.type), " in PCR ", event.pcr),
+                       "event types the TCG PC Client PFP places in this PCR",
+                       absl::StrCat("the TCG PC Client PFP does not place this event type in PCR ",
+                                    event.pcr, "; its content is not used")));
       return;
     }
     if (decoded.data_check.overall == eventlog::DataCheck::kMismatch) {
-      Add(EventFinding("event-data-mismatch", Layer::kEventLog, Severity::kContraindicated,
-                       event, decoded.summary, "event data that hashes to the logged digest",
+      Add(EventFinding("event-data-mismatch", Layer::kEventLog, Severity::kContraindicated, event,
+                       decoded.summary, "event data that hashes to the logged digest",
                        "data does not hash to the digest; its content is ignored",
                        "the log was edited after measurement, or the firmware logs this event "
                        "type differently: compare with the raw log (`bootgate eventlog show`)"));
@@ -182,8 +191,8 @@ class Extractor {
     std::vector<uint32_t>& seen = separators_[event.pcr];
     seen.push_back(event.index);
     if (seen.size() > 1) {
-      Add(EventFinding("duplicate-separator", Layer::kEventLog, Severity::kContraindicated,
-                       event, absl::StrFormat("separator %u in PCR %u", seen.size(), event.pcr),
+      Add(EventFinding("duplicate-separator", Layer::kEventLog, Severity::kContraindicated, event,
+                       absl::StrFormat("separator %u in PCR %u", seen.size(), event.pcr),
                        "exactly one separator per PCR 0-7",
                        absl::StrFormat("second separator in PCR %u (the first is event %u): "
                                        "the log cannot show what was measured before the "
@@ -212,8 +221,8 @@ class Extractor {
     blob.event_index = event.index;
     blob.digests = DigestsIn(event, proven_banks_[event.pcr]);
     if (const auto* fw = ContentAs<eventlog::FirmwareBlob>(decoded)) {
-      blob.description = fw->description.value_or(
-          absl::StrFormat("base 0x%x length 0x%x", fw->base, fw->length));
+      blob.description =
+          fw->description.value_or(absl::StrFormat("base 0x%x length 0x%x", fw->base, fw->length));
     }
     result_.state.firmware.blobs.push_back(std::move(blob));
   }
@@ -246,8 +255,8 @@ class Extractor {
       return;
     }
     if (!measured_.insert(var->name).second) {
-      Add(EventFinding("duplicate-variable", Layer::kSecureBoot, Severity::kContraindicated,
-                       event, absl::StrCat(var->name, " measured twice"),
+      Add(EventFinding("duplicate-variable", Layer::kSecureBoot, Severity::kContraindicated, event,
+                       absl::StrCat(var->name, " measured twice"),
                        "each Secure Boot variable measured once",
                        absl::StrCat("Secure Boot variable ", var->name,
                                     " was already measured; the first value is used")));
@@ -291,9 +300,8 @@ class Extractor {
   std::optional<bool> BoolVariable(const Event& event, const eventlog::UefiVariable& var) {
     if (var.data.empty()) return false;
     if (var.data.size() == 1 && var.data[0] <= 1) return var.data[0] == 1;
-    Add(EventFinding("malformed-variable", Layer::kSecureBoot, Severity::kContraindicated,
-                     event, absl::StrCat(var.name, " = ", bytes::ToHex(var.data)),
-                     "one byte, 0 or 1",
+    Add(EventFinding("malformed-variable", Layer::kSecureBoot, Severity::kContraindicated, event,
+                     absl::StrCat(var.name, " = ", bytes::ToHex(var.data)), "one byte, 0 or 1",
                      absl::StrCat(var.name, " is not a UEFI boolean; its value is not used")));
     return std::nullopt;
   }
@@ -301,8 +309,8 @@ class Extractor {
   std::optional<SecureBootVariable> SignatureVariable(const Event& event,
                                                       const eventlog::UefiVariable& var) {
     if (!var.signature_lists || !var.signature_list_error.empty()) {
-      Add(EventFinding("malformed-variable", Layer::kSecureBoot, Severity::kContraindicated,
-                       event, var.signature_list_error, "a list of EFI_SIGNATURE_LISTs",
+      Add(EventFinding("malformed-variable", Layer::kSecureBoot, Severity::kContraindicated, event,
+                       var.signature_list_error, "a list of EFI_SIGNATURE_LISTs",
                        absl::StrCat(var.name, " does not parse as signature lists (",
                                     var.signature_list_error, "); its value is not used")));
       return std::nullopt;
@@ -317,14 +325,14 @@ class Extractor {
     authority.event_index = event.index;
     authority.variable = var->name;
     if (var->authority) {
-      authority.certificate = ToSignatureEntry(eventlog::kEfiCertX509Guid, *var->authority,
-                                               var->authority_has_owner);
+      authority.certificate =
+          ToSignatureEntry(eventlog::kEfiCertX509Guid, *var->authority, var->authority_has_owner);
     } else if (var->vendor == eventlog::kEfiImageSecurityDatabaseGuid && var->name == "db") {
       // Firmware logs the db entry (a certificate) that verified an image. Anything else
       // under that name cannot say which authority it was, and could be a db measurement
       // relabelled as an authority to escape config-after-separator.
-      Add(EventFinding("malformed-authority", Layer::kSecureBoot, Severity::kContraindicated,
-                       event, decoded.summary, "the db certificate that verified an image",
+      Add(EventFinding("malformed-authority", Layer::kSecureBoot, Severity::kContraindicated, event,
+                       decoded.summary, "the db certificate that verified an image",
                        "db authority does not carry a certificate; it is not used"));
       return;
     }
@@ -355,8 +363,7 @@ class Extractor {
     image.event_index = event.index;
     image.digests = DigestsIn(event, proven_banks_[event.pcr]);
     if (const auto* load = ContentAs<eventlog::ImageLoadEvent>(decoded)) {
-      image.path = load->device_path.file.empty() ? load->device_path.text
-                                                  : load->device_path.file;
+      image.path = load->device_path.file.empty() ? load->device_path.text : load->device_path.file;
     }
     return image;
   }
@@ -364,8 +371,8 @@ class Extractor {
   void OnBootApplication(const Event& event, const DecodedEvent& decoded) {
     if (exit_boot_services_) {
       Add(EventFinding(
-          "image-after-exit-boot-services", Layer::kBootLoader, Severity::kContraindicated,
-          event, absl::StrCat("boot application ", ImageOf(event, decoded).path),
+          "image-after-exit-boot-services", Layer::kBootLoader, Severity::kContraindicated, event,
+          absl::StrCat("boot application ", ImageOf(event, decoded).path),
           "no boot application after ExitBootServices",
           absl::StrFormat("boot application loaded after ExitBootServices (event %u); it is "
                           "not part of the boot chain",

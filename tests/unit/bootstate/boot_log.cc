@@ -38,20 +38,21 @@ void BootLog::Firmware() {
 
 void BootLog::SecureBootConfig() {
   at_.secure_boot = Measure(7, kEvEfiVariableDriverConfig, GlobalVar("SecureBoot", {1}));
-  at_.pk = Measure(7, kEvEfiVariableDriverConfig,
-                   GlobalVar("PK", CertLists({Certificate("Test PK")})));
+  at_.pk =
+      Measure(7, kEvEfiVariableDriverConfig, GlobalVar("PK", CertLists({Certificate("Test PK")})));
   at_.kek = Measure(7, kEvEfiVariableDriverConfig,
                     GlobalVar("KEK", CertLists({Certificate("Test KEK")})));
-  at_.db = Measure(7, kEvEfiVariableDriverConfig,
-                   SecurityDbVar("db", CertLists({Certificate("Test UEFI CA"),
-                                                  Certificate("Test OS CA")})));
+  at_.db = Measure(
+      7, kEvEfiVariableDriverConfig,
+      SecurityDbVar("db", CertLists({Certificate("Test UEFI CA"), Certificate("Test OS CA")})));
   at_.dbx = Measure(7, kEvEfiVariableDriverConfig,
                     SecurityDbVar("dbx", HashList({Bytes(32, 0xaa), Bytes(32, 0xbb)})));
   Measure(4, kEvEfiAction, Text("Calling EFI Application from Boot Option", false));
 }
 
 void BootLog::Separators() {
-  for (uint32_t pcr = 0; pcr < 8; ++pcr) at_.separator[pcr] = Measure(pcr, kEvSeparator, {0, 0, 0, 0});
+  for (uint32_t pcr = 0; pcr < 8; ++pcr)
+    at_.separator[pcr] = Measure(pcr, kEvSeparator, {0, 0, 0, 0});
 }
 
 void BootLog::ShimAndGrub() {
@@ -63,8 +64,8 @@ void BootLog::ShimAndGrub() {
                      ShimVar("SbatLevel", Text("sbat,1,2022111500\nshim,2\ngrub,3\n", false)));
   at_.moklist = Measure(7, kEvEfiVariableAuthority,
                         ShimVar("MokListRT", CertLists({Certificate("Test Distro CA")})));
-  at_.shim_authority = Measure(7, kEvEfiVariableAuthority,
-                               ShimVar("Shim", Certificate("Test Distro CA")));
+  at_.shim_authority =
+      Measure(7, kEvEfiVariableAuthority, ShimVar("Shim", Certificate("Test Distro CA")));
   at_.grub = MeasureOther(4, kEvEfiBootServicesApplication, Text("grub image", false),
                           ImagePath("\\EFI\\debian\\grubx64.efi"));
 }
@@ -75,7 +76,8 @@ void BootLog::GrubAndKernel() {
   const std::string linux_cmd = "linux " + kCmdline;
   at_.linux_cmd = MeasureOther(8, kEvIpl, Text(linux_cmd, false), Text("grub_cmd: " + linux_cmd));
   at_.cmdline = MeasureOther(8, kEvIpl, Text(kCmdline, false), Text("kernel_cmdline: " + kCmdline));
-  at_.kernel_file = MeasureOther(9, kEvIpl, Text("kernel file", false), Text("/boot/vmlinuz-6.1.0"));
+  at_.kernel_file =
+      MeasureOther(9, kEvIpl, Text("kernel file", false), Text("/boot/vmlinuz-6.1.0"));
   at_.kernel = MeasureOther(4, kEvEfiBootServicesApplication, Text("kernel image", false),
                             ImagePath("/boot/vmlinuz-6.1.0"));
 }

@@ -1,7 +1,6 @@
 #include "verifier/bootstate/extract.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "tests/unit/bootstate/boot_log.h"
@@ -21,7 +20,9 @@ using crypto::HashAlg;
 using namespace ::bootgate::eventlog;  // NOLINT: event type constants
 using namespace testing;               // NOLINT: the test boot log
 
-std::string Sha256Of(const BootImage& image) { return bytes::ToHex(image.digests.at(HashAlg::kSha256)); }
+std::string Sha256Of(const BootImage& image) {
+  return bytes::ToHex(image.digests.at(HashAlg::kSha256));
+}
 
 // The one finding with `code`; fails the test unless there is exactly one.
 Finding Only(const BootStateResult& result, const std::string& code) {
@@ -126,10 +127,9 @@ TEST_CASE("an event whose data does not hash to its digest is a finding and feed
   log.Firmware();
   const uint32_t sb = log.Measure(7, kEvEfiVariableDriverConfig, GlobalVar("SecureBoot", {1}));
   // db claims one certificate, but the digest is of another: the data is not what was measured.
-  const uint32_t db =
-      log.Lie(7, kEvEfiVariableDriverConfig,
-              SecurityDbVar("db", CertLists({Certificate("Real CA")})),
-              SecurityDbVar("db", CertLists({Certificate("Claimed CA")})));
+  const uint32_t db = log.Lie(7, kEvEfiVariableDriverConfig,
+                              SecurityDbVar("db", CertLists({Certificate("Real CA")})),
+                              SecurityDbVar("db", CertLists({Certificate("Claimed CA")})));
   log.Separators();
   log.ShimAndGrub();
   log.GrubAndKernel();
@@ -156,10 +156,9 @@ TEST_CASE("Secure Boot configuration measured after the PCR 7 separator is contr
   log.Firmware();
   log.SecureBootConfig();
   log.Separators();
-  const uint32_t late =
-      log.Measure(7, kEvEfiVariableDriverConfig,
-                  SecurityDbVar("db", CertLists({Certificate("Test UEFI CA"),
-                                                 Certificate("Attacker CA")})));
+  const uint32_t late = log.Measure(
+      7, kEvEfiVariableDriverConfig,
+      SecurityDbVar("db", CertLists({Certificate("Test UEFI CA"), Certificate("Attacker CA")})));
   log.ShimAndGrub();
   log.GrubAndKernel();
   log.ExitBootServices();
@@ -186,8 +185,8 @@ TEST_CASE("authorities after the separator, option ROM authorities before it: no
   BootLog log;
   log.Firmware();
   log.SecureBootConfig();
-  const uint32_t rom = log.Measure(
-      7, kEvEfiVariableAuthority, SecurityDbVar("db", OwnedCert(Certificate("Test OS CA"))));
+  const uint32_t rom = log.Measure(7, kEvEfiVariableAuthority,
+                                   SecurityDbVar("db", OwnedCert(Certificate("Test OS CA"))));
   log.Separators();
   log.ShimAndGrub();
   log.Measure(7, kEvEfiVariableAuthority, ShimVar("MokListXRT", {}));
@@ -208,8 +207,8 @@ TEST_CASE("a db authority that carries no certificate is contraindicated", "[boo
   log.SecureBootConfig();
   log.Separators();
   // A db measurement relabelled as an authority, to escape config-after-separator.
-  const uint32_t fake = log.Measure(
-      7, kEvEfiVariableAuthority, SecurityDbVar("db", CertLists({Certificate("Attacker CA")})));
+  const uint32_t fake = log.Measure(7, kEvEfiVariableAuthority,
+                                    SecurityDbVar("db", CertLists({Certificate("Attacker CA")})));
   log.ShimAndGrub();
   log.GrubAndKernel();
   log.ExitBootServices();
@@ -319,8 +318,7 @@ TEST_CASE("unexpected (PCR, type) pairs are findings, contraindicated on PCRs 4 
       log.Measure(4, kEvEfiVariableDriverConfig, GlobalVar("SecureBoot", {0}));
   const uint32_t ipl_in_2 = log.Measure(2, kEvIpl, Text("option rom"));
   // An image hidden as EV_IPL in PCR 4 (EV_IPL data is never checked against the digest).
-  const uint32_t hidden_image =
-      log.MeasureOther(4, kEvIpl, Text("evil grub", false), Text("grub"));
+  const uint32_t hidden_image = log.MeasureOther(4, kEvIpl, Text("evil grub", false), Text("grub"));
   log.ShimAndGrub();
   log.GrubAndKernel();
   log.ExitBootServices();
@@ -417,7 +415,8 @@ TEST_CASE("Secure Boot variables: enabled, disabled, absent, malformed", "[boots
     CHECK_FALSE(result.state.secure_boot.secure_boot_event.has_value());
   }
   SECTION("two bytes is malformed") {
-    const uint32_t bad = log.Measure(7, kEvEfiVariableDriverConfig, GlobalVar("SecureBoot", {1, 0}));
+    const uint32_t bad =
+        log.Measure(7, kEvEfiVariableDriverConfig, GlobalVar("SecureBoot", {1, 0}));
     log.Separators();
     BootStateResult result = Extract(log);
     Finding f = Only(result, "malformed-variable");
@@ -483,8 +482,7 @@ TEST_CASE("UEFI debug mode contraindicates, disabled DMA protection warns", "[bo
   CHECK(w.severity == Severity::kWarning);
 }
 
-TEST_CASE("boot chain split: loaders, kernel, and grub booting without LoadImage",
-          "[bootstate]") {
+TEST_CASE("boot chain split: loaders, kernel, and grub booting without LoadImage", "[bootstate]") {
   BootLog log;
   log.Firmware();
   log.SecureBootConfig();

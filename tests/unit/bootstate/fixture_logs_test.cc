@@ -1,7 +1,6 @@
 // ExtractBootState on event logs the swtpm-fixtures generator wrote (tests/data/bootstate),
 // checked event by event: what the real scenarios give, without a TPM.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -85,13 +84,13 @@ TEST_CASE("good-vm fixture gives no finding", "[bootstate]") {
   CHECK(result.state.kernel.image->event_index == 33);
 }
 
-TEST_CASE("hypervisor-host fixture: xen via multiboot2 has no PCR 4 kernel image",
-          "[bootstate]") {
+TEST_CASE("hypervisor-host fixture: xen via multiboot2 has no PCR 4 kernel image", "[bootstate]") {
   BootStateResult result = ExtractFixture("hypervisor-host");
   CHECK(result.findings.empty());
   CHECK(Indices(result.state.boot_loader.loaders) == std::vector<uint32_t>{22, 26});
   CHECK_FALSE(result.state.kernel.image.has_value());
-  CHECK(result.state.kernel.command_line == "/boot/xen-4.17-amd64.gz placeholder dom0_mem=4096M,max:4096M");
+  CHECK(result.state.kernel.command_line ==
+        "/boot/xen-4.17-amd64.gz placeholder dom0_mem=4096M,max:4096M");
   REQUIRE(result.state.kernel.grub_files.size() == 4);
   CHECK(result.state.kernel.grub_files[1].path == "/boot/xen-4.17-amd64.gz");
   CHECK(result.state.kernel.grub_files[1].event_index == 34);

@@ -1,7 +1,6 @@
 #include "tests/unit/bootstate/payloads.h"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "tests/unit/eventlog_decode/builders.h"

@@ -17,14 +17,14 @@ Bytes Text(std::string_view text, bool nul = true);
 Bytes GlobalVar(const std::string& name, const Bytes& data);      // EFI global variable
 Bytes SecurityDbVar(const std::string& name, const Bytes& data);  // image security database
 Bytes ShimVar(const std::string& name, const Bytes& data);        // shim lock GUID
-Bytes CertLists(const std::vector<Bytes>& certs);   // one EFI_CERT_X509 list per certificate
-Bytes HashList(const std::vector<Bytes>& hashes);   // one EFI_CERT_SHA256 list
-const Bytes& Certificate(const std::string& cn);    // same DER for the same CN in one run
-Bytes OwnedCert(const Bytes& der);                  // EFI_SIGNATURE_DATA: owner GUID + DER
-Bytes ImagePath(const std::string& path);           // UEFI_IMAGE_LOAD_EVENT with a File() node
+Bytes CertLists(const std::vector<Bytes>& certs);  // one EFI_CERT_X509 list per certificate
+Bytes HashList(const std::vector<Bytes>& hashes);  // one EFI_CERT_SHA256 list
+const Bytes& Certificate(const std::string& cn);   // same DER for the same CN in one run
+Bytes OwnedCert(const Bytes& der);                 // EFI_SIGNATURE_DATA: owner GUID + DER
+Bytes ImagePath(const std::string& path);          // UEFI_IMAGE_LOAD_EVENT with a File() node
 Bytes Blob2(const std::string& description, uint64_t base, uint64_t length);
 std::string Sha256Hex(const Bytes& data);
-extern const std::string kOwnerGuid;                // owner GUID used by CertLists/OwnedCert
+extern const std::string kOwnerGuid;  // owner GUID used by CertLists/OwnedCert
 
 }  // namespace bootgate::bootstate::testing
 

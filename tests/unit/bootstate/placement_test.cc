@@ -29,15 +29,14 @@ TEST_CASE("placement follows the TCG PC Client PFP for PCRs 0-7", "[bootstate]")
 }
 
 TEST_CASE("PCRs 4 and 7 refuse informational types that could hide a digest", "[bootstate]") {
-  for (uint32_t type : {kEvIpl, kEvEventTag, kEvCompactHash, kEvOmitBootDeviceEvents,
-                        kEvEfiBootServicesDriver}) {
+  for (uint32_t type :
+       {kEvIpl, kEvEventTag, kEvCompactHash, kEvOmitBootDeviceEvents, kEvEfiBootServicesDriver}) {
     CHECK_FALSE(IsAllowedPlacement(4, type));
     CHECK_FALSE(IsAllowedPlacement(7, type));
   }
 }
 
-TEST_CASE("EV_NO_ACTION goes anywhere; PCRs 8-23 take any type; 24 and up none",
-          "[bootstate]") {
+TEST_CASE("EV_NO_ACTION goes anywhere; PCRs 8-23 take any type; 24 and up none", "[bootstate]") {
   for (uint32_t pcr = 0; pcr < 30; ++pcr) CHECK(IsAllowedPlacement(pcr, kEvNoAction));
   for (uint32_t pcr = 8; pcr < 24; ++pcr) {
     CHECK(IsAllowedPlacement(pcr, kEvIpl));
