@@ -12,6 +12,7 @@ PACKAGES=(
   swtpm swtpm-tools tpm2-tools
   nlohmann-json3-dev python3 python3-yaml pesign zlib1g-dev openssl procps
   clang libclang-rt-14-dev
+  libsqlite3-dev libpq-dev postgresql
 )
 
 missing=()

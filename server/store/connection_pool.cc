@@ -1,0 +1,36 @@
+#include "server/store/connection_pool.h"
+
+namespace bootgate::server::store::internal {
+
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
+    if (!idle_.empty()) {
+      std::unique_ptr<SqlConnection> conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(conn));
+    }
+    ++open_;  // reserve the slot; connect outside the lock (it may take a network round trip)
+  }
+  absl::StatusOr<std::unique_ptr<SqlConnection>> conn = factory_();
+  if (!conn.ok()) {
+    std::lock_guard lock(mu_);
+    --open_;
+    cv_.notify_one();
+    return conn.status();
+  }
+  return Lease(this, *std::move(conn));
+}
+
+void ConnectionPool::Return(std::unique_ptr<SqlConnection> conn) {
+  std::lock_guard lock(mu_);
+  if (conn == nullptr) {
+    --open_;
+  } else {
+    idle_.push_back(std::move(conn));
+  }
+  cv_.notify_one();
+}
+
+}  // namespace bootgate::server::store::internal

@@ -1,0 +1,115 @@
+// Plain records kept by the bootgated store: registered hosts, attestations with their verdicts
+// and evidence, and versioned policies. No protobuf: the server converts at its edge.
+#ifndef BOOTGATE_SERVER_STORE_RECORDS_H_
+#define BOOTGATE_SERVER_STORE_RECORDS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace bootgate::server::store {
+
+// Host::trust_path values: how the store came to trust the host's AK.
+inline constexpr char kTrustPathAdminRegistered[] = "admin-registered";
+inline constexpr char kTrustPathEnrolled[] = "enrolled";
+
+// A host and the one AK attestations of it are checked with. Byte fields hold raw bytes.
+// Times are kept to the microsecond.
+struct Host {
+  std::string host_id;
+  std::string group;
+  std::string ak_public;  // the AK public key as registered (PEM or TPM2B_PUBLIC bytes)
+  std::string ak_name;    // the AK's TPM name (bytes)
+  absl::Time registered_at = absl::UnixEpoch();
+  std::string registered_by;
+  std::string trust_path = kTrustPathAdminRegistered;
+};
+
+// The evidence an attestation was judged on, as the agent sent it.
+struct AttestationEvidence {
+  std::string quote_msg;   // TPMS_ATTEST
+  std::string quote_sig;   // TPMT_SIGNATURE
+  std::string quote_pcrs;  // optional PCR values
+  std::string event_log;
+};
+
+// TPMS_CLOCK_INFO fields of a quote: resetCount / restartCount going down for the same AK
+// since its last attestation is a finding.
+struct ClockInfo {
+  uint64_t clock = 0;
+  uint32_t reset_count = 0;
+  uint32_t restart_count = 0;
+};
+
+// One stored attestation: an attributable request (known host, valid token) with its verdict.
+struct Attestation {
+  int64_t id = 0;  // assigned by the store on RecordAttestation; increases with insertion
+  std::string host_id;
+  std::string group;  // the host's group when it attested (history keeps it if the host moves)
+  absl::Time received_at = absl::UnixEpoch();
+  // The challenge token's unique id. Unique in the store: this is the single-use guarantee,
+  // shared by every replica on the same database.
+  std::string token_id;
+  std::string tier;  // "affirming" | "warning" | "contraindicated"
+  bool placement_eligible = false;
+  std::string policy_name;
+  int64_t policy_version = 0;
+  absl::Time expires_at = absl::UnixEpoch();
+  std::string verdict_jwt;
+  std::string findings_json;
+  std::string ak_name;  // the AK that signed the quote (LastClockInfo is per host and AK)
+  AttestationEvidence evidence;
+  ClockInfo clock_info;
+};
+
+// One version of a named policy. Versions start at 1 and are never rewritten.
+struct PolicyVersion {
+  std::string name;
+  int64_t version = 0;
+  std::string text;
+  absl::Time created_at = absl::UnixEpoch();
+  std::string created_by;
+};
+
+// ListAttestations filter. Empty strings match everything; the time range is
+// since <= received_at < until. Results are newest first (by id).
+struct AttestationFilter {
+  std::string host_id;
+  std::string group;
+  std::string tier;
+  absl::Time since = absl::InfinitePast();
+  absl::Time until = absl::InfiniteFuture();
+  int page_size = 0;       // 0 = kDefaultPageSize; capped at kMaxPageSize
+  std::string page_token;  // from the previous page's next_page_token; empty = first page
+  bool include_evidence = false;  // evidence blobs are large; History.Get wants them, List not
+
+  static constexpr int kDefaultPageSize = 50;
+  static constexpr int kMaxPageSize = 1000;
+};
+
+struct AttestationPage {
+  std::vector<Attestation> attestations;
+  std::string next_page_token;  // empty when this is the last page
+};
+
+// What the database says its durability settings are, read back after they were set.
+struct DurabilitySettings {
+  std::string backend;  // "sqlite" | "postgresql"
+  // sqlite: journal_mode ("wal"), synchronous ("2" = FULL), foreign_keys ("1"), busy_timeout (ms).
+  // postgresql: synchronous_commit ("on"), fsync ("on").
+  std::map<std::string, std::string> values;
+  bool durable = false;  // every committed transaction survives a crash / power loss
+};
+
+// Group-commit counters of the attestation write path.
+struct WriteStats {
+  int64_t batches = 0;  // transactions committed by the batcher
+  int64_t records = 0;  // records those transactions carried
+};
+
+}  // namespace bootgate::server::store
+
+#endif  // BOOTGATE_SERVER_STORE_RECORDS_H_

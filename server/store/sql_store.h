@@ -1,0 +1,56 @@
+// Store implemented once over SqlConnection, for both backends: the same statements (parameters
+// $1, $2, ...), a connection pool, and the group-commit writer for attestations.
+#ifndef BOOTGATE_SERVER_STORE_SQL_STORE_H_
+#define BOOTGATE_SERVER_STORE_SQL_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "server/store/connection_pool.h"
+#include "server/store/store.h"
+#include "server/store/write_batcher.h"
+
+namespace bootgate::server::store::internal {
+
+class SqlStore final : public Store {
+ public:
+  // `factory` opens connections to a database already migrated to `schema_version`.
+  SqlStore(ConnectionPool::Factory factory, const StoreOptions& options, int64_t schema_version);
+
+  absl::Status RegisterHost(const Host& host, bool replace) override;
+  absl::StatusOr<Host> GetHost(const std::string& host_id) override;
+  absl::StatusOr<int64_t> RecordAttestation(const Attestation& record) override;
+  absl::StatusOr<Attestation> LatestAttestation(const std::string& host_id) override;
+  absl::StatusOr<Attestation> GetAttestation(int64_t id) override;
+  absl::StatusOr<AttestationPage> ListAttestations(const AttestationFilter& filter) override;
+  absl::StatusOr<int64_t> PutPolicy(const PolicyVersion& policy) override;
+  absl::StatusOr<PolicyVersion> GetPolicy(const std::string& name,
+                                          std::optional<int64_t> version) override;
+  absl::StatusOr<std::optional<ClockInfo>> LastClockInfo(const std::string& host_id,
+                                                         const std::string& ak_name) override;
+  absl::StatusOr<DurabilitySettings> Durability() override;
+  absl::Status CheckIntegrity() override;
+  int64_t SchemaVersion() const override { return schema_version_; }
+  WriteStats write_stats() const override { return batcher_.stats(); }
+
+ private:
+  // Runs one statement on a pooled connection (autocommit).
+  absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql,
+                                            std::span<const SqlParam> params);
+  // The group-commit body: all records in one transaction, each under a savepoint so that one
+  // record's failure (reused token, unknown host) does not fail the others.
+  std::vector<absl::StatusOr<int64_t>> CommitBatch(std::span<const Attestation* const> records);
+  // Returns the per-record results, or an error for the whole transaction (rolled back).
+  absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> TryCommitBatch(
+      SqlConnection& conn, std::span<const Attestation* const> records);
+
+  ConnectionPool pool_;
+  WriteBatcher batcher_;
+  const int64_t schema_version_;
+};
+
+}  // namespace bootgate::server::store::internal
+
+#endif  // BOOTGATE_SERVER_STORE_SQL_STORE_H_

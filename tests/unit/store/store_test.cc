@@ -1,0 +1,557 @@
+// The store test suite: every case runs on the backend TestDatabase selects (SQLite here,
+// PostgreSQL from tests/integration/store_postgres_test.sh), with the same expectations.
+#include <algorithm>
+#include <atomic>
+#include <latch>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "server/store/migrations.h"
+#include "server/store/store.h"
+#include "tests/unit/store/test_database.h"
+
+namespace bootgate::server::store {
+namespace {
+
+using testing::TestDatabase;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+
+Host MakeHost(const std::string& id, const std::string& group = "rack-1") {
+  Host h;
+  h.host_id = id;
+  h.group = group;
+  h.ak_public = std::string("-----BEGIN PUBLIC KEY-----\n\x01\x00\xff", 31);
+  h.ak_name = std::string("\x00\x0b\xaa\xbb", 4);
+  h.registered_at = kT0;
+  h.registered_by = "admin@example";
+  return h;
+}
+
+Attestation MakeAttestation(const std::string& host, const std::string& token,
+                            absl::Time received = kT0) {
+  Attestation a;
+  a.host_id = host;
+  a.group = "rack-1";
+  a.received_at = received;
+  a.token_id = token;
+  a.tier = "affirming";
+  a.placement_eligible = true;
+  a.policy_name = "debian-12";
+  a.policy_version = 3;
+  a.expires_at = received + absl::Minutes(10);
+  a.verdict_jwt = "eyJhbGciOiJFUzI1NiJ9.e30.sig";
+  a.findings_json = "[]";
+  a.ak_name = std::string("\x00\x0b\xaa\xbb", 4);
+  a.evidence.quote_msg = std::string("\xff\x54\x43\x47\x80\x18\x00", 7);
+  a.evidence.quote_sig = std::string(300, '\x00');
+  a.evidence.quote_pcrs = "";
+  a.evidence.event_log = std::string("\x00\x01\x02\x03", 4);
+  a.clock_info.clock = 0xfedcba9876543210ULL;  // above INT64_MAX: kept bit for bit
+  a.clock_info.reset_count = 4000000000U;
+  a.clock_info.restart_count = 7;
+  return a;
+}
+
+void RequireSameAttestation(const Attestation& got, const Attestation& want) {
+  CHECK(got.host_id == want.host_id);
+  CHECK(got.group == want.group);
+  CHECK(got.received_at == want.received_at);
+  CHECK(got.token_id == want.token_id);
+  CHECK(got.tier == want.tier);
+  CHECK(got.placement_eligible == want.placement_eligible);
+  CHECK(got.policy_name == want.policy_name);
+  CHECK(got.policy_version == want.policy_version);
+  CHECK(got.expires_at == want.expires_at);
+  CHECK(got.verdict_jwt == want.verdict_jwt);
+  CHECK(got.findings_json == want.findings_json);
+  CHECK(got.ak_name == want.ak_name);
+  CHECK(got.clock_info.clock == want.clock_info.clock);
+  CHECK(got.clock_info.reset_count == want.clock_info.reset_count);
+  CHECK(got.clock_info.restart_count == want.clock_info.restart_count);
+}
+
+TEST_CASE("store opens a fresh database at the newest schema with durable settings", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  const int64_t newest =
+      internal::NewestVersion(internal::EmbeddedMigrations(), db.dialect());
+  CHECK(newest >= 1);
+  CHECK(store->SchemaVersion() == newest);
+
+  auto settings = store->Durability();
+  REQUIRE(settings.ok());
+  CHECK(settings->durable);
+  if (db.is_postgres()) {
+    CHECK(settings->backend == "postgresql");
+    CHECK(settings->values.at("synchronous_commit") == "on");
+    CHECK(settings->values.at("fsync") == "on");
+  } else {
+    CHECK(settings->backend == "sqlite");
+    CHECK(settings->values.at("journal_mode") == "wal");
+    CHECK(settings->values.at("synchronous") == "2");  // FULL
+    CHECK(settings->values.at("foreign_keys") == "1");
+    CHECK(settings->values.at("busy_timeout") != "0");
+  }
+  CHECK(store->CheckIntegrity().ok());
+}
+
+TEST_CASE("both dialects know the same schema versions", "[store]") {
+  const auto migrations = internal::EmbeddedMigrations();
+  CHECK(internal::NewestVersion(migrations, "sqlite") ==
+        internal::NewestVersion(migrations, "postgresql"));
+}
+
+TEST_CASE("store refuses to open a database whose schema is newer than it knows", "[store]") {
+  TestDatabase db;
+  const int64_t newest = db.Open()->SchemaVersion();
+  {
+    auto raw = db.Raw();
+    const internal::SqlParam params[] = {newest + 6, int64_t{0}};
+    REQUIRE(raw->Query("INSERT INTO schema_version (version, applied_at_us) VALUES ($1, $2)",
+                       params)
+                .ok());
+  }
+  auto reopened = OpenStore(db.url());
+  REQUIRE(absl::IsFailedPrecondition(reopened.status()));
+  CHECK(std::string(reopened.status().message()) ==
+        absl::StrCat("database schema version ", newest + 6,
+                     " is newer than this bootgated knows (", newest, "): upgrade bootgated"));
+}
+
+TEST_CASE("store reopens a database keeping its data and version", "[store]") {
+  TestDatabase db;
+  int64_t id = 0;
+  {
+    auto store = db.Open();
+    REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+    auto recorded = store->RecordAttestation(MakeAttestation("h1", "tok-1"));
+    REQUIRE(recorded.ok());
+    id = *recorded;
+  }
+  auto store = db.Open();
+  auto got = store->GetAttestation(id);
+  REQUIRE(got.ok());
+  CHECK(got->token_id == "tok-1");
+}
+
+TEST_CASE("replicas opening a fresh database together migrate it once", "[store]") {
+  TestDatabase db;
+  constexpr int kOpeners = 4;
+  std::vector<absl::Status> results(kOpeners);
+  std::latch start(kOpeners);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOpeners; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      results[i] = OpenStore(db.url()).status();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& s : results) CHECK(s.ok());
+  auto raw = db.Raw();
+  auto rows = raw->Query("SELECT COUNT(*) FROM schema_version", {});
+  REQUIRE(rows.ok());
+  CHECK(rows->at(0).Int(0) == db.Open()->SchemaVersion());
+}
+
+TEST_CASE("store registers a host and refuses a duplicate unless asked to replace", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  const Host h = MakeHost("host-a");
+  REQUIRE(store->RegisterHost(h, false).ok());
+
+  auto got = store->GetHost("host-a");
+  REQUIRE(got.ok());
+  CHECK(got->group == h.group);
+  CHECK(got->ak_public == h.ak_public);
+  CHECK(got->ak_name == h.ak_name);
+  CHECK(got->registered_at == h.registered_at);
+  CHECK(got->registered_by == h.registered_by);
+  CHECK(got->trust_path == kTrustPathAdminRegistered);
+
+  Host moved = MakeHost("host-a", "rack-2");
+  moved.ak_name = "other-ak";
+  const absl::Status dup = store->RegisterHost(moved, false);
+  CHECK(absl::IsAlreadyExists(dup));
+  CHECK(std::string(dup.message()).find("host-a") != std::string::npos);
+  CHECK(store->GetHost("host-a")->group == "rack-1");
+
+  REQUIRE(store->RegisterHost(moved, true).ok());
+  CHECK(store->GetHost("host-a")->group == "rack-2");
+  CHECK(store->GetHost("host-a")->ak_name == "other-ak");
+
+  CHECK(absl::IsNotFound(store->GetHost("nobody").status()));
+  CHECK(absl::IsInvalidArgument(store->RegisterHost(MakeHost(""), false)));
+  CHECK(absl::IsInvalidArgument(store->RegisterHost(MakeHost("x", ""), false)));
+}
+
+TEST_CASE("store keeps an attestation field by field, evidence bytes included", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  const Attestation a = MakeAttestation("h1", std::string("tok\x00\xff", 5));
+  auto id = store->RecordAttestation(a);
+  REQUIRE(id.ok());
+  CHECK(*id > 0);
+
+  auto got = store->GetAttestation(*id);
+  REQUIRE(got.ok());
+  CHECK(got->id == *id);
+  RequireSameAttestation(*got, a);
+  CHECK(got->evidence.quote_msg == a.evidence.quote_msg);
+  CHECK(got->evidence.quote_sig == a.evidence.quote_sig);
+  CHECK(got->evidence.quote_pcrs.empty());
+  CHECK(got->evidence.event_log == a.evidence.event_log);
+
+  Attestation bad = MakeAttestation("h1", "tok-2", kT0 + absl::Seconds(5));
+  bad.tier = "contraindicated";
+  bad.placement_eligible = false;
+  auto id2 = store->RecordAttestation(bad);
+  REQUIRE(id2.ok());
+  CHECK(*id2 > *id);
+  auto latest = store->LatestAttestation("h1");
+  REQUIRE(latest.ok());
+  CHECK(latest->id == *id2);
+  CHECK_FALSE(latest->placement_eligible);
+  CHECK(latest->tier == "contraindicated");
+
+  CHECK(absl::IsNotFound(store->GetAttestation(*id2 + 1000).status()));
+  CHECK(absl::IsNotFound(store->LatestAttestation("nobody").status()));
+  CHECK(store->CheckIntegrity().ok());
+}
+
+TEST_CASE("store refuses a reused challenge token and keeps the first record", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  REQUIRE(store->RegisterHost(MakeHost("h2"), false).ok());
+  auto first = store->RecordAttestation(MakeAttestation("h1", "once"));
+  REQUIRE(first.ok());
+  Attestation replay = MakeAttestation("h2", "once");
+  replay.tier = "warning";
+  auto second = store->RecordAttestation(replay);
+  CHECK(absl::IsAlreadyExists(second.status()));
+  CHECK(absl::IsNotFound(store->LatestAttestation("h2").status()));
+  CHECK(store->GetAttestation(*first)->tier == "affirming");
+}
+
+TEST_CASE("store refuses attestations it cannot attribute", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  CHECK(absl::IsFailedPrecondition(
+      store->RecordAttestation(MakeAttestation("unregistered", "t1")).status()));
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  CHECK(absl::IsInvalidArgument(store->RecordAttestation(MakeAttestation("h1", "")).status()));
+  CHECK(absl::IsInvalidArgument(store->RecordAttestation(MakeAttestation("", "t2")).status()));
+  // The refused token was not consumed.
+  CHECK(store->RecordAttestation(MakeAttestation("h1", "t1")).ok());
+  auto page = store->ListAttestations({});
+  REQUIRE(page.ok());
+  CHECK(page->attestations.size() == 1);
+}
+
+TEST_CASE("16 concurrent writers on two replicas with one token: exactly one is stored",
+          "[store]") {
+  TestDatabase db;
+  auto replica_a = db.Open();
+  auto replica_b = db.Open();
+  REQUIRE(replica_a->RegisterHost(MakeHost("h1"), false).ok());
+  for (int round = 0; round < 3; ++round) {
+    constexpr int kWriters = 16;
+    const std::string token = absl::StrCat("contended-", round);
+    std::vector<absl::StatusOr<int64_t>> results(kWriters, absl::UnknownError("not run"));
+    std::latch start(kWriters);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kWriters; ++i) {
+      threads.emplace_back([&, i] {
+        Store& replica = (i % 2 == 0) ? *replica_a : *replica_b;
+        const Attestation a = MakeAttestation("h1", token);
+        start.arrive_and_wait();
+        results[i] = replica.RecordAttestation(a);
+      });
+    }
+    for (auto& t : threads) t.join();
+    int ok = 0, reused = 0;
+    for (const auto& r : results) {
+      INFO(r.status().ToString());
+      CHECK((r.ok() || absl::IsAlreadyExists(r.status())));
+      ok += r.ok();
+      reused += absl::IsAlreadyExists(r.status());
+    }
+    CHECK(ok == 1);
+    CHECK(reused == kWriters - 1);
+  }
+  auto page = replica_b->ListAttestations({});
+  REQUIRE(page.ok());
+  CHECK(page->attestations.size() == 3);
+  CHECK(replica_a->CheckIntegrity().ok());
+}
+
+TEST_CASE("group commit: each writer returns after its record is committed and visible",
+          "[store]") {
+  TestDatabase db;
+  auto writer = db.Open();
+  auto reader = db.Open();  // another replica: sees only committed rows
+  REQUIRE(writer->RegisterHost(MakeHost("h1"), false).ok());
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 8;
+  std::vector<std::vector<int64_t>> ids(kThreads);
+  std::atomic<int> failures{0};
+  std::atomic<int> invisible{0};
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kPerThread; ++i) {
+        auto id = writer->RecordAttestation(MakeAttestation("h1", absl::StrCat("g-", t, "-", i)));
+        if (!id.ok()) {
+          ++failures;
+          continue;
+        }
+        ids[t].push_back(*id);
+        auto seen = reader->GetAttestation(*id);
+        if (!seen.ok() || seen->token_id != absl::StrCat("g-", t, "-", i)) ++invisible;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  CHECK(invisible == 0);
+  std::set<int64_t> unique;
+  for (const auto& v : ids) unique.insert(v.begin(), v.end());
+  CHECK(unique.size() == kThreads * kPerThread);
+  const WriteStats stats = writer->write_stats();
+  CHECK(stats.records == kThreads * kPerThread);
+  CHECK(stats.batches >= 1);
+  CHECK(stats.batches <= stats.records);
+}
+
+TEST_CASE("ListAttestations pages newest first through every match", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  std::vector<int64_t> want;
+  for (int i = 0; i < 25; ++i) {
+    auto id = store->RecordAttestation(
+        MakeAttestation("h1", absl::StrCat("p", i), kT0 + absl::Seconds(i)));
+    REQUIRE(id.ok());
+    want.push_back(*id);
+  }
+  std::reverse(want.begin(), want.end());
+
+  AttestationFilter filter;
+  filter.page_size = 10;
+  std::vector<int64_t> got;
+  std::vector<size_t> sizes;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto page = store->ListAttestations(filter);
+    REQUIRE(page.ok());
+    sizes.push_back(page->attestations.size());
+    for (const auto& a : page->attestations) {
+      got.push_back(a.id);
+      CHECK(a.evidence.event_log.empty());  // List leaves the evidence out unless asked
+    }
+    if (page->next_page_token.empty()) break;
+    filter.page_token = page->next_page_token;
+  }
+  CHECK(got == want);
+  CHECK(sizes == std::vector<size_t>{10, 10, 5});
+
+  filter = {};
+  filter.page_size = 25;  // exactly all: no next page
+  filter.include_evidence = true;
+  auto all = store->ListAttestations(filter);
+  REQUIRE(all.ok());
+  CHECK(all->attestations.size() == 25);
+  CHECK(all->next_page_token.empty());
+  CHECK(all->attestations[0].evidence.event_log == MakeAttestation("h1", "x").evidence.event_log);
+}
+
+TEST_CASE("ListAttestations rejects malformed page tokens and sizes", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  for (const char* token : {"abc", "-3", "0", "12x", "99999999999999999999"}) {
+    AttestationFilter f;
+    f.page_token = token;
+    INFO(token);
+    CHECK(absl::IsInvalidArgument(store->ListAttestations(f).status()));
+  }
+  AttestationFilter f;
+  f.page_size = -1;
+  CHECK(absl::IsInvalidArgument(store->ListAttestations(f).status()));
+  f.page_size = 1'000'000;  // capped, not refused
+  CHECK(store->ListAttestations(f).ok());
+}
+
+TEST_CASE("ListAttestations filters by host, group, tier and time range", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("a1", "rack-1"), false).ok());
+  REQUIRE(store->RegisterHost(MakeHost("a2", "rack-1"), false).ok());
+  REQUIRE(store->RegisterHost(MakeHost("b1", "rack-2"), false).ok());
+  // a1 at t0+0,10,20 (the last contraindicated), a2 at t0+5, b1 at t0+15.
+  auto record = [&](const std::string& host, const std::string& group, int sec,
+                    const std::string& tier) {
+    Attestation a = MakeAttestation(host, absl::StrCat(host, "-", sec), kT0 + absl::Seconds(sec));
+    a.group = group;
+    a.tier = tier;
+    REQUIRE(store->RecordAttestation(a).ok());
+  };
+  record("a1", "rack-1", 0, "affirming");
+  record("a2", "rack-1", 5, "affirming");
+  record("a1", "rack-1", 10, "warning");
+  record("b1", "rack-2", 15, "affirming");
+  record("a1", "rack-1", 20, "contraindicated");
+
+  auto tokens = [&](const AttestationFilter& f) {
+    auto page = store->ListAttestations(f);
+    REQUIRE(page.ok());
+    std::vector<std::string> out;
+    for (const auto& a : page->attestations) out.push_back(a.token_id);
+    return out;
+  };
+  AttestationFilter f;
+  f.host_id = "a1";
+  CHECK(tokens(f) == std::vector<std::string>{"a1-20", "a1-10", "a1-0"});
+  f = {};
+  f.group = "rack-1";
+  CHECK(tokens(f) == std::vector<std::string>{"a1-20", "a1-10", "a2-5", "a1-0"});
+  f = {};
+  f.group = "rack-2";
+  CHECK(tokens(f) == std::vector<std::string>{"b1-15"});
+  f = {};
+  f.tier = "affirming";
+  CHECK(tokens(f) == std::vector<std::string>{"b1-15", "a2-5", "a1-0"});
+  f = {};
+  f.since = kT0 + absl::Seconds(5);   // inclusive
+  f.until = kT0 + absl::Seconds(15);  // exclusive
+  CHECK(tokens(f) == std::vector<std::string>{"a1-10", "a2-5"});
+  f.host_id = "a1";
+  CHECK(tokens(f) == std::vector<std::string>{"a1-10"});
+  f = {};
+  f.since = kT0 + absl::Seconds(21);
+  CHECK(tokens(f).empty());
+  f = {};
+  f.group = "rack-1";
+  f.since = kT0 + absl::Seconds(1);
+  f.page_size = 2;
+  auto page = store->ListAttestations(f);
+  REQUIRE(page.ok());
+  CHECK(page->attestations.size() == 2);
+  REQUIRE_FALSE(page->next_page_token.empty());
+  f.page_token = page->next_page_token;
+  CHECK(tokens(f) == std::vector<std::string>{"a2-5"});
+}
+
+TEST_CASE("policies are versioned: next version, exact version, latest", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  PolicyVersion p;
+  p.name = "debian-12";
+  p.text = "group: \"rack-1\"";
+  p.created_at = kT0;
+  p.created_by = "ops";
+  CHECK(*store->PutPolicy(p) == 1);
+  p.text = "v2";
+  CHECK(*store->PutPolicy(p) == 2);
+  p.version = 2;
+  CHECK(absl::IsAlreadyExists(store->PutPolicy(p).status()));
+  p.version = 10;
+  p.text = "v10";
+  CHECK(*store->PutPolicy(p) == 10);
+  p.version = 0;
+  p.text = "v11";
+  CHECK(*store->PutPolicy(p) == 11);
+  PolicyVersion other = p;
+  other.name = "other";
+  CHECK(*store->PutPolicy(other) == 1);
+
+  auto latest = store->GetPolicy("debian-12", std::nullopt);
+  REQUIRE(latest.ok());
+  CHECK(latest->version == 11);
+  CHECK(latest->text == "v11");
+  CHECK(latest->created_at == kT0);
+  CHECK(latest->created_by == "ops");
+  auto v2 = store->GetPolicy("debian-12", 2);
+  REQUIRE(v2.ok());
+  CHECK(v2->text == "v2");
+  CHECK(absl::IsNotFound(store->GetPolicy("debian-12", 3).status()));
+  CHECK(absl::IsNotFound(store->GetPolicy("nope", std::nullopt).status()));
+  p.name = "";
+  CHECK(absl::IsInvalidArgument(store->PutPolicy(p).status()));
+  p.name = "x";
+  p.version = -1;
+  CHECK(absl::IsInvalidArgument(store->PutPolicy(p).status()));
+}
+
+TEST_CASE("concurrent policy pushes from two replicas get distinct versions", "[store]") {
+  TestDatabase db;
+  auto a = db.Open();
+  auto b = db.Open();
+  constexpr int kPushers = 8;
+  std::vector<absl::StatusOr<int64_t>> results(kPushers, absl::UnknownError("not run"));
+  std::latch start(kPushers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kPushers; ++i) {
+    threads.emplace_back([&, i] {
+      PolicyVersion p;
+      p.name = "shared";
+      p.text = absl::StrCat("push ", i);
+      start.arrive_and_wait();
+      results[i] = (i % 2 ? *a : *b).PutPolicy(p);
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<int64_t> versions;
+  for (const auto& r : results) {
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    versions.insert(*r);
+  }
+  CHECK(versions == std::set<int64_t>{1, 2, 3, 4, 5, 6, 7, 8});
+}
+
+TEST_CASE("LastClockInfo is the latest clock of the host under the same AK", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  auto none = store->LastClockInfo("h1", "ak-1");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+
+  auto record = [&](const std::string& ak, uint32_t reset, uint32_t restart, uint64_t clock) {
+    Attestation a = MakeAttestation("h1", absl::StrCat(ak, reset, restart, clock));
+    a.ak_name = ak;
+    a.clock_info = {clock, reset, restart};
+    REQUIRE(store->RecordAttestation(a).ok());
+  };
+  record("ak-1", 5, 1, 1000);
+  record("ak-1", 5, 2, 2000);
+  record("ak-2", 0, 0, 10);
+  auto last1 = store->LastClockInfo("h1", "ak-1");
+  REQUIRE(last1.ok());
+  REQUIRE(last1->has_value());
+  CHECK((*last1)->reset_count == 5);
+  CHECK((*last1)->restart_count == 2);
+  CHECK((*last1)->clock == 2000);
+  auto last2 = store->LastClockInfo("h1", "ak-2");
+  REQUIRE(last2.ok());
+  REQUIRE(last2->has_value());
+  CHECK((*last2)->clock == 10);
+  CHECK_FALSE(store->LastClockInfo("h2", "ak-1")->has_value());
+}
+
+TEST_CASE("OpenStore refuses unsupported URLs", "[store]") {
+  CHECK(absl::IsInvalidArgument(OpenStore("mysql://localhost/db").status()));
+  CHECK(absl::IsInvalidArgument(OpenStore("sqlite://").status()));
+  CHECK(absl::IsUnavailable(OpenStore("sqlite:///nonexistent-dir/x/bootgate.db").status()));
+}
+
+}  // namespace
+}  // namespace bootgate::server::store
