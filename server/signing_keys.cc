@@ -30,16 +30,6 @@ absl::StatusOr<SigningKey> FromPkey(crypto::EvpPkeyPtr pkey) {
   return SigningKey{std::move(pkey), std::move(kid)};
 }
 
-bool HasPrivateKey(const EVP_PKEY* key) {
-  BIGNUM* raw = nullptr;
-  if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &raw) != 1) {
-    ERR_clear_error();
-    return false;
-  }
-  BN_clear_free(raw);
-  return true;
-}
-
 absl::StatusOr<std::string> WritePem(const SigningKey& key, bool private_key) {
   crypto::BioPtr bio(BIO_new(BIO_s_mem()));
   if (bio == nullptr) return absl::InternalError("BIO_new failed");
@@ -109,6 +99,16 @@ constexpr fs::perms kPublicFile = kPrivateFile | fs::perms::group_read | fs::per
 
 }  // namespace
 
+bool HasPrivatePart(const EVP_PKEY* key) {
+  BIGNUM* raw = nullptr;
+  if (key == nullptr || EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &raw) != 1) {
+    ERR_clear_error();
+    return false;
+  }
+  BN_clear_free(raw);
+  return true;
+}
+
 absl::StatusOr<SigningKey> GenerateSigningKey() {
   crypto::EvpPkeyPtr pkey(EVP_EC_gen("P-256"));
   if (pkey == nullptr) return absl::InternalError("EC P-256 key generation failed");
@@ -134,7 +134,7 @@ absl::StatusOr<SigningKey> SigningKeyFromPem(absl::string_view pem) {
 }
 
 absl::StatusOr<std::string> PrivateKeyPem(const SigningKey& key) {
-  if (!HasPrivateKey(key.key.get())) {
+  if (!HasPrivatePart(key.key.get())) {
     return absl::FailedPreconditionError(absl::StrCat("key ", key.kid, " has no private part"));
   }
   return WritePem(key, /*private_key=*/true);
@@ -145,7 +145,7 @@ absl::StatusOr<std::string> PublicKeyPem(const SigningKey& key) {
 }
 
 absl::StatusOr<KeySet> KeySet::Create(SigningKey active, std::vector<SigningKey> retired) {
-  if (active.key == nullptr || !HasPrivateKey(active.key.get())) {
+  if (active.key == nullptr || !HasPrivatePart(active.key.get())) {
     return absl::InvalidArgumentError("the active signing key needs its private part");
   }
   std::vector<SigningKey> keys;

@@ -25,6 +25,9 @@ struct SigningKey {
   std::string kid;         // RFC 7638 thumbprint of the public key
 };
 
+// True when `key` holds its private part (it can sign).
+bool HasPrivatePart(const EVP_PKEY* key);
+
 // Returns a new random P-256 key. Internal when OpenSSL fails.
 absl::StatusOr<SigningKey> GenerateSigningKey();
 

@@ -152,7 +152,10 @@ nlohmann::json VerdictClaims(const appraisal::Appraisal& appraisal, const Verdic
 }
 
 absl::StatusOr<std::string> SignJwt(const SigningKey& key, const nlohmann::json& claims) {
-  if (key.key == nullptr) return absl::FailedPreconditionError("no signing key");
+  if (!HasPrivatePart(key.key.get())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("key ", key.kid, " has no private part: it can verify, not sign"));
+  }
   const nlohmann::json header = {{"alg", "ES256"}, {"typ", "JWT"}, {"kid", key.kid}};
   const std::string signing_input = absl::StrCat(Base64UrlJson(header), ".", Base64UrlJson(claims));
 
@@ -160,8 +163,7 @@ absl::StatusOr<std::string> SignJwt(const SigningKey& key, const nlohmann::json&
   if (ctx == nullptr) return absl::InternalError("EVP_MD_CTX_new failed");
   if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.key.get()) != 1) {
     ERR_clear_error();
-    return absl::FailedPreconditionError(
-        absl::StrCat("key ", key.kid, " cannot sign (no private part?)"));
+    return absl::InternalError("EVP_DigestSignInit failed");
   }
   const std::span<const uint8_t> input = AsBytes(signing_input);
   size_t der_size = 0;
