@@ -1,0 +1,39 @@
+// Attestation.Challenge / Attest (proto/bootgate/v1/attestation.proto): tokens, appraisal with
+// the host's registered AK only, TPM counter checks, signing, durable storage, placement news.
+#ifndef BOOTGATE_SERVER_BOOTGATED_ATTESTATION_SERVICE_H_
+#define BOOTGATE_SERVER_BOOTGATED_ATTESTATION_SERVICE_H_
+
+#include "absl/status/statusor.h"
+#include "bootgate/v1/attestation.grpc.pb.h"
+#include "server/bootgated/service_context.h"
+
+namespace bootgate::service {
+
+// The whole Attest pipeline without gRPC: the verdict, or the status attestation.proto lists
+// (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, NOT_FOUND, UNAUTHENTICATED, PERMISSION_DENIED,
+// FAILED_PRECONDITION, ALREADY_EXISTS; UNAVAILABLE/INTERNAL when the store fails). On any error
+// nothing is stored. Blocks until the record is durable.
+absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequest& request,
+                                   absl::Time now);
+
+absl::StatusOr<v1::ChallengeResponse> Challenge(ServiceContext& context,
+                                                const v1::ChallengeRequest& request,
+                                                absl::Time now);
+
+class AttestationService final : public v1::Attestation::CallbackService {
+ public:
+  explicit AttestationService(ServiceContext* context) : context_(context) {}
+
+  grpc::ServerUnaryReactor* Challenge(grpc::CallbackServerContext* call,
+                                      const v1::ChallengeRequest* request,
+                                      v1::ChallengeResponse* response) override;
+  grpc::ServerUnaryReactor* Attest(grpc::CallbackServerContext* call,
+                                   const v1::AttestRequest* request, v1::Verdict* response) override;
+
+ private:
+  ServiceContext* context_;
+};
+
+}  // namespace bootgate::service
+
+#endif  // BOOTGATE_SERVER_BOOTGATED_ATTESTATION_SERVICE_H_

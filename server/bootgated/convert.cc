@@ -1,0 +1,177 @@
+#include "server/bootgated/convert.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "verifier/bytes/hex.h"
+
+namespace bootgate::service {
+
+using nlohmann::json;
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t micros = absl::ToUnixMicros(t);
+  ts.set_seconds(micros / 1000000 - (micros % 1000000 < 0 ? 1 : 0));
+  ts.set_nanos(static_cast<int32_t>(((micros % 1000000) + 1000000) % 1000000 * 1000));
+  return ts;
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+google::protobuf::Duration ToDurationProto(absl::Duration d) {
+  google::protobuf::Duration out;
+  const int64_t nanos = absl::ToInt64Nanoseconds(d);
+  out.set_seconds(nanos / 1000000000);
+  out.set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  return out;
+}
+
+v1::Tier TierToProto(appraisal::Tier tier) {
+  switch (tier) {
+    case appraisal::Tier::kAffirming:
+      return v1::TIER_AFFIRMING;
+    case appraisal::Tier::kWarning:
+      return v1::TIER_WARNING;
+    case appraisal::Tier::kContraindicated:
+      return v1::TIER_CONTRAINDICATED;
+  }
+  return v1::TIER_UNSPECIFIED;
+}
+
+v1::Tier TierFromName(const std::string& name) {
+  if (name == "affirming") return v1::TIER_AFFIRMING;
+  if (name == "warning") return v1::TIER_WARNING;
+  if (name == "contraindicated") return v1::TIER_CONTRAINDICATED;
+  return v1::TIER_UNSPECIFIED;
+}
+
+std::string TierProtoName(v1::Tier tier) {
+  switch (tier) {
+    case v1::TIER_AFFIRMING:
+      return "affirming";
+    case v1::TIER_WARNING:
+      return "warning";
+    case v1::TIER_CONTRAINDICATED:
+      return "contraindicated";
+    default:
+      return "";
+  }
+}
+
+v1::Finding FindingToProto(const appraisal::Finding& f) {
+  v1::Finding out;
+  out.set_code(f.code);
+  out.set_layer(std::string(appraisal::LayerName(f.layer)));
+  out.set_severity(std::string(appraisal::SeverityName(f.severity)));
+  if (f.pcr) out.set_pcr(*f.pcr);
+  if (f.event_index) out.set_event_index(*f.event_index);
+  out.set_seen(f.seen);
+  out.set_allowed(f.allowed);
+  out.set_message(f.message);
+  out.set_hint(f.hint);
+  if (f.waived_by) out.set_waived_by(*f.waived_by);
+  return out;
+}
+
+std::string DetailsToJson(const VerdictDetails& details) {
+  json findings = json::array();
+  for (const v1::Finding& f : details.findings) {
+    json j = {{"code", f.code()},       {"layer", f.layer()}, {"severity", f.severity()},
+              {"seen", f.seen()},       {"allowed", f.allowed()}, {"message", f.message()},
+              {"hint", f.hint()}};
+    if (f.has_pcr()) j["pcr"] = f.pcr();
+    if (f.has_event_index()) j["event_index"] = f.event_index();
+    if (f.has_waived_by()) j["waived_by"] = f.waived_by();
+    findings.push_back(std::move(j));
+  }
+  json doc = {{"findings", std::move(findings)},
+              {"policy_version", details.policy_version},
+              {"exceptions_used", details.exceptions_used},
+              {"qualifying_data", bytes::ToHex(details.qualifying_data)}};
+  return doc.dump();
+}
+
+absl::StatusOr<VerdictDetails> DetailsFromJson(const std::string& text) {
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("findings") || !doc["findings"].is_array()) {
+    return absl::InvalidArgumentError("stored verdict details are not bootgate's JSON");
+  }
+  VerdictDetails d;
+  for (const json& j : doc["findings"]) {
+    if (!j.is_object()) return absl::InvalidArgumentError("stored finding is not an object");
+    v1::Finding f;
+    f.set_code(j.value("code", ""));
+    f.set_layer(j.value("layer", ""));
+    f.set_severity(j.value("severity", ""));
+    f.set_seen(j.value("seen", ""));
+    f.set_allowed(j.value("allowed", ""));
+    f.set_message(j.value("message", ""));
+    f.set_hint(j.value("hint", ""));
+    if (j.contains("pcr") && j["pcr"].is_number_unsigned()) f.set_pcr(j["pcr"].get<uint32_t>());
+    if (j.contains("event_index") && j["event_index"].is_number_unsigned()) {
+      f.set_event_index(j["event_index"].get<uint32_t>());
+    }
+    if (j.contains("waived_by") && j["waived_by"].is_string()) f.set_waived_by(j["waived_by"]);
+    d.findings.push_back(std::move(f));
+  }
+  d.policy_version = doc.value("policy_version", "");
+  if (doc.contains("exceptions_used") && doc["exceptions_used"].is_array()) {
+    for (const json& e : doc["exceptions_used"]) {
+      if (e.is_string()) d.exceptions_used.push_back(e.get<std::string>());
+    }
+  }
+  auto nonce = bytes::FromHex(doc.value("qualifying_data", ""));
+  if (nonce.ok()) d.qualifying_data = *std::move(nonce);
+  return d;
+}
+
+absl::StatusOr<v1::Verdict> VerdictFromRecord(const server::store::Attestation& r) {
+  auto details = DetailsFromJson(r.findings_json);
+  if (!details.ok()) return details.status();
+  v1::Verdict v;
+  v.set_attestation_id(absl::StrCat(r.id));
+  v.set_tier(TierFromName(r.tier));
+  v.set_placement_eligible(r.placement_eligible);
+  v.set_policy_name(r.policy_name);
+  v.set_policy_version(details->policy_version);
+  *v.mutable_issued_at() = ToTimestamp(r.received_at);
+  *v.mutable_expires_at() = ToTimestamp(r.expires_at);
+  for (v1::Finding& f : details->findings) *v.add_findings() = std::move(f);
+  v.set_jwt(r.verdict_jwt);
+  v.set_host_id(r.host_id);
+  v.set_group(r.group);
+  for (std::string& e : details->exceptions_used) v.add_exceptions_used(std::move(e));
+  return v;
+}
+
+absl::StatusOr<v1::AttestationSummary> SummaryFromRecord(const server::store::Attestation& r) {
+  auto details = DetailsFromJson(r.findings_json);
+  if (!details.ok()) return details.status();
+  v1::AttestationSummary s;
+  s.set_attestation_id(absl::StrCat(r.id));
+  s.set_host_id(r.host_id);
+  s.set_group(r.group);
+  s.set_tier(TierFromName(r.tier));
+  s.set_placement_eligible(r.placement_eligible);
+  s.set_policy_name(r.policy_name);
+  s.set_policy_version(details->policy_version);
+  *s.mutable_issued_at() = ToTimestamp(r.received_at);
+  *s.mutable_expires_at() = ToTimestamp(r.expires_at);
+  s.set_finding_count(static_cast<uint32_t>(details->findings.size()));
+  return s;
+}
+
+absl::StatusOr<int64_t> ParseAttestationId(const std::string& id, const char* field) {
+  int64_t value = 0;
+  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
+  if (!absl::SimpleAtoi(id, &value) || value <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " \"", id.substr(0, 64), "\" is not an attestation id (a positive integer)"));
+  }
+  return value;
+}
+
+}  // namespace bootgate::service

@@ -1,0 +1,36 @@
+// The small HTTP server beside gRPC: GET /.well-known/jwks.json and GET /metrics.
+#ifndef BOOTGATE_SERVER_BOOTGATED_HTTP_SERVER_H_
+#define BOOTGATE_SERVER_BOOTGATED_HTTP_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "server/bootgated/service_context.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace bootgate::service {
+
+class HttpServer {
+ public:
+  // Binds `address` ("127.0.0.1:7480"; port 0 picks a free one) and serves on its own thread.
+  // Unavailable when it cannot bind.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const std::string& address,
+                                                           ServiceContext* context);
+  ~HttpServer();  // stops and joins
+  int port() const { return port_; }
+
+ private:
+  HttpServer() = default;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace bootgate::service
+
+#endif  // BOOTGATE_SERVER_BOOTGATED_HTTP_SERVER_H_

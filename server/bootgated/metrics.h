@@ -1,0 +1,48 @@
+// bootgated's Prometheus metrics, served as text at GET /metrics (http_server.h).
+#ifndef BOOTGATE_SERVER_BOOTGATED_METRICS_H_
+#define BOOTGATE_SERVER_BOOTGATED_METRICS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace bootgate::service {
+
+class Metrics {
+ public:
+  Metrics();
+
+  // bootgate_attestations_total{tier}: stored verdicts.
+  void AttestationStored(absl::string_view tier);
+  // bootgate_attest_latency_seconds: Attest calls that produced a verdict, end to end.
+  void ObserveAttestLatency(double seconds);
+  // bootgate_store_latency_seconds{operation}.
+  void ObserveStoreLatency(absl::string_view operation, double seconds);
+  // bootgate_token_rejections_total{reason}: "malformed", "bad-mac", "expired", "reused", ...
+  void TokenRejected(absl::string_view reason);
+  // bootgate_unattributed_requests_total{reason}: refused requests that changed no state.
+  void Unattributed(absl::string_view reason);
+  // bootgate_requests_total{method, code}.
+  void Request(absl::string_view method, absl::string_view code);
+
+  // The Prometheus text exposition format of every metric.
+  std::string Serialize() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& attestations_;
+  prometheus::Family<prometheus::Histogram>& attest_latency_;
+  prometheus::Family<prometheus::Histogram>& store_latency_;
+  prometheus::Family<prometheus::Counter>& token_rejections_;
+  prometheus::Family<prometheus::Counter>& unattributed_;
+  prometheus::Family<prometheus::Counter>& requests_;
+};
+
+}  // namespace bootgate::service
+
+#endif  // BOOTGATE_SERVER_BOOTGATED_METRICS_H_

@@ -1,0 +1,122 @@
+#include "server/bootgated/placement_service.h"
+
+#include <deque>
+#include <mutex>
+
+#include "server/bootgated/request_log.h"
+
+namespace bootgate::service {
+namespace {
+
+// Queues changes and writes them one at a time (a write reactor has at most one write in
+// flight). Deletes itself in OnDone, after unsubscribing, so the hub never sees it dangling.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::PlacementChange>,
+                           public PlacementHub::Subscriber {
+ public:
+  WatchReactor(ServiceContext* context, const v1::WatchPlacementRequest& request)
+      : context_(context), log_(context->metrics.get(), "Placement.Watch") {
+    if (request.host_ids().empty() == request.group().empty()) {
+      FinishOnce(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              "set exactly one of host_ids and group"));
+      return;
+    }
+    std::vector<std::string> hosts(request.host_ids().begin(), request.host_ids().end());
+    auto id = context_->placement->Subscribe(hosts, request.group(), this);
+    if (!id.ok()) {
+      FinishOnce(ToGrpcStatus(id.status()));
+      return;
+    }
+    std::lock_guard lock(mu_);
+    subscription_ = *id;
+  }
+
+  void Deliver(const v1::PlacementChange& change) override {
+    std::lock_guard lock(mu_);
+    if (finished_) return;
+    queue_.push_back(change);
+    if (!writing_) WriteNextLocked();
+  }
+
+  void Close() override {
+    std::lock_guard lock(mu_);
+    subscription_ = 0;  // the hub forgets us itself
+    FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "bootgated is shutting down"));
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) {
+      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away"));
+      return;
+    }
+    queue_.pop_front();
+    if (!queue_.empty() && !finished_) WriteNextLocked();
+  }
+
+  void OnCancel() override {
+    std::lock_guard lock(mu_);
+    FinishLocked(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    uint64_t subscription;
+    {
+      std::lock_guard lock(mu_);
+      subscription = subscription_;
+    }
+    if (subscription != 0) context_->placement->Unsubscribe(subscription);
+    delete this;
+  }
+
+ private:
+  void WriteNextLocked() {
+    writing_ = true;
+    StartWrite(&queue_.front());
+  }
+  void FinishOnce(const grpc::Status& status) {
+    std::lock_guard lock(mu_);
+    FinishLocked(status);
+  }
+  void FinishLocked(const grpc::Status& status) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(log_.Done(status));
+  }
+
+  ServiceContext* context_;
+  RequestLog log_;
+  std::mutex mu_;
+  std::deque<v1::PlacementChange> queue_;  // front() is being written while writing_
+  bool writing_ = false;
+  bool finished_ = false;
+  uint64_t subscription_ = 0;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* PlacementService::Get(grpc::CallbackServerContext* call,
+                                                const v1::GetPlacementRequest* request,
+                                                v1::PlacementStatus* response) {
+  auto* reactor = call->DefaultReactor();
+  context_->workers->Submit([this, request, response, reactor] {
+    RequestLog log(context_->metrics.get(), "Placement.Get");
+    log.set_host(request->host_id());
+    absl::StatusOr<v1::PlacementStatus> result =
+        request->host_id().empty() ? absl::InvalidArgumentError("host_id is required")
+                                   : context_->placement->Status(request->host_id(), absl::Now());
+    if (absl::IsNotFound(result.status())) {
+      result = absl::NotFoundError("host \"" + request->host_id() + "\" is not registered");
+    }
+    if (result.ok()) *response = *std::move(result);
+    reactor->Finish(log.Done(ToGrpcStatus(result.status())));
+  });
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::PlacementChange>* PlacementService::Watch(
+    grpc::CallbackServerContext* /*call*/, const v1::WatchPlacementRequest* request) {
+  return new WatchReactor(context_, *request);
+}
+
+}  // namespace bootgate::service

@@ -1,0 +1,27 @@
+// Placement.Get / Watch for admission controllers (proto/bootgate/v1/placement.proto).
+#ifndef BOOTGATE_SERVER_BOOTGATED_PLACEMENT_SERVICE_H_
+#define BOOTGATE_SERVER_BOOTGATED_PLACEMENT_SERVICE_H_
+
+#include "bootgate/v1/placement.grpc.pb.h"
+#include "server/bootgated/service_context.h"
+
+namespace bootgate::service {
+
+class PlacementService final : public v1::Placement::CallbackService {
+ public:
+  explicit PlacementService(ServiceContext* context) : context_(context) {}
+  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* call,
+                                const v1::GetPlacementRequest* request,
+                                v1::PlacementStatus* response) override;
+  // A write reactor subscribed to the PlacementHub until the caller cancels or the server
+  // shuts down (UNAVAILABLE).
+  grpc::ServerWriteReactor<v1::PlacementChange>* Watch(
+      grpc::CallbackServerContext* call, const v1::WatchPlacementRequest* request) override;
+
+ private:
+  ServiceContext* context_;
+};
+
+}  // namespace bootgate::service
+
+#endif  // BOOTGATE_SERVER_BOOTGATED_PLACEMENT_SERVICE_H_

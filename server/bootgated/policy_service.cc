@@ -1,0 +1,201 @@
+#include "server/bootgated/policy_service.h"
+
+#include <map>
+#include <set>
+#include <span>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "server/bootgated/convert.h"
+#include "server/bootgated/request_log.h"
+#include "verifier/appraisal/appraise_evidence.h"
+#include "verifier/bytes/status_macros.h"
+#include "verifier/policy/load.h"
+#include "verifier/policy/validate.h"
+#include "verifier/tpm/ak_public.h"
+
+namespace bootgate::service {
+namespace {
+
+std::span<const uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+v1::StoredPolicy ToStored(const ActivePolicy& p, bool active) {
+  v1::StoredPolicy out;
+  *out.mutable_policy() = p.policy;
+  *out.mutable_stored_at() = ToTimestamp(p.stored_at);
+  out.set_active(active);
+  return out;
+}
+
+// The comparable content of a verdict: tier, eligibility, and each finding's identity.
+auto VerdictKey(const v1::Verdict& v) {
+  std::vector<std::tuple<std::string, std::string, int64_t, int64_t, std::string>> findings;
+  for (const v1::Finding& f : v.findings()) {
+    findings.emplace_back(f.code(), f.layer(), f.has_pcr() ? f.pcr() : -1,
+                          f.has_event_index() ? f.event_index() : -1,
+                          f.has_waived_by() ? f.waived_by() : "");
+  }
+  return std::make_tuple(static_cast<int>(v.tier()), v.placement_eligible(), findings);
+}
+
+// The newest attestation of every host, from the history (newest first).
+absl::StatusOr<std::map<std::string, server::store::Attestation>> LatestPerHost(
+    server::store::Store& store) {
+  std::map<std::string, server::store::Attestation> latest;
+  server::store::AttestationFilter filter;
+  filter.page_size = server::store::AttestationFilter::kMaxPageSize;
+  filter.include_evidence = true;
+  for (;;) {
+    ASSIGN_OR_RETURN(server::store::AttestationPage page, store.ListAttestations(filter));
+    for (server::store::Attestation& a : page.attestations) latest.try_emplace(a.host_id, std::move(a));
+    if (page.next_page_token.empty()) return latest;
+    filter.page_token = page.next_page_token;
+  }
+}
+
+template <typename Request, typename Response, typename Fn>
+grpc::ServerUnaryReactor* Serve(ServiceContext* context, grpc::CallbackServerContext* call,
+                                const char* method, const Request* request, Response* response,
+                                Fn fn) {
+  auto* reactor = call->DefaultReactor();
+  context->workers->Submit([=] {
+    RequestLog log(context->metrics.get(), method);
+    auto result = fn(*context, *call, *request);
+    if (result.ok()) *response = *std::move(result);
+    reactor->Finish(log.Done(ToGrpcStatus(result.status())));
+  });
+  return reactor;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Policy> LoadCandidate(const v1::PolicySource& source) {
+  switch (source.source_case()) {
+    case v1::PolicySource::kPolicy: {
+      std::vector<policy::ValidationError> errors = policy::ValidatePolicy(source.policy());
+      if (errors.empty()) return source.policy();
+      std::vector<std::string> lines;
+      for (const auto& e : errors) lines.push_back(absl::StrCat(policy::FormatPath(e.path), ": ", e.message));
+      return absl::InvalidArgumentError(absl::StrCat("candidate: ", absl::StrJoin(lines, "\n")));
+    }
+    case v1::PolicySource::kJson:
+      return policy::LoadPolicy(source.json(), policy::PolicyFormat::kJson, "candidate");
+    case v1::PolicySource::kTextproto:
+      return policy::LoadPolicy(source.textproto(), policy::PolicyFormat::kTextproto, "candidate");
+    default:
+      return absl::InvalidArgumentError("candidate is required: set policy, json or textproto");
+  }
+}
+
+absl::StatusOr<v1::DryRunResponse> DryRun(ServiceContext& context, const v1::Policy& candidate,
+                                          absl::Time at) {
+  ASSIGN_OR_RETURN(auto latest, LatestPerHost(*context.store));
+  v1::DryRunResponse out;
+  for (auto& [host_id, record] : latest) {
+    auto host = context.store->GetHost(host_id);
+    if (!host.ok()) continue;  // unregistered since: nothing to place
+    auto ak = tpm::ParseAkPublic(Bytes(host->ak_public));
+    if (!ak.ok()) continue;
+    ASSIGN_OR_RETURN(v1::Verdict current, VerdictFromRecord(record));
+    ASSIGN_OR_RETURN(VerdictDetails details, DetailsFromJson(record.findings_json));
+    appraisal::Evidence evidence;
+    evidence.message = Bytes(record.evidence.quote_msg);
+    evidence.signature = Bytes(record.evidence.quote_sig);
+    evidence.ak = ak->key.get();
+    if (!record.evidence.event_log.empty()) evidence.event_log = Bytes(record.evidence.event_log);
+    if (!record.evidence.quote_pcrs.empty()) evidence.pcr_file = Bytes(record.evidence.quote_pcrs);
+    auto appraised =
+        appraisal::AppraiseEvidence(evidence, details.qualifying_data, candidate, host_id, at);
+    out.set_hosts_evaluated(out.hosts_evaluated() + 1);
+    if (!appraised.ok()) continue;  // stored evidence was parseable when it was stored
+    v1::Verdict would;
+    would.set_tier(TierToProto(appraised->tier));
+    would.set_placement_eligible(appraised->placement_eligible);
+    would.set_policy_name(appraised->policy_name);
+    would.set_policy_version(appraised->policy_version);
+    *would.mutable_issued_at() = ToTimestamp(appraised->issued);
+    *would.mutable_expires_at() = ToTimestamp(appraised->expires);
+    for (const appraisal::Finding& f : appraised->findings) *would.add_findings() = FindingToProto(f);
+    would.set_host_id(host_id);
+    would.set_group(appraised->group);
+    for (const std::string& e : appraised->exceptions_used) would.add_exceptions_used(e);
+    if (VerdictKey(would) == VerdictKey(current)) continue;
+    v1::VerdictChange* change = out.add_changes();
+    change->set_host_id(host_id);
+    change->set_attestation_id(current.attestation_id());
+    change->set_eligibility_changed(current.placement_eligible() != would.placement_eligible());
+    *change->mutable_current() = std::move(current);
+    *change->mutable_candidate() = std::move(would);
+  }
+  for (const v1::HostGroup& g : candidate.groups()) {
+    for (const std::string& h : g.hosts()) {
+      if (!latest.contains(h) && context.store->GetHost(h).ok()) out.add_hosts_without_evidence(h);
+    }
+  }
+  return out;
+}
+
+grpc::ServerUnaryReactor* PolicyServiceImpl::Get(grpc::CallbackServerContext* call,
+                                                 const v1::GetPolicyRequest* request,
+                                                 v1::StoredPolicy* response) {
+  return Serve(context_, call, "PolicyService.Get", request, response,
+               [](ServiceContext& c, grpc::CallbackServerContext&,
+                  const v1::GetPolicyRequest& r) -> absl::StatusOr<v1::StoredPolicy> {
+                 auto active = c.policies->Current();
+                 if (r.version().empty() || (active && active->policy.version() == r.version())) {
+                   if (!active) return absl::NotFoundError("no active policy: push one with PolicyService.Put");
+                   return ToStored(*active, true);
+                 }
+                 ASSIGN_OR_RETURN(auto found, c.policies->FindVersion(r.version()));
+                 return ToStored(*found, false);
+               });
+}
+
+grpc::ServerUnaryReactor* PolicyServiceImpl::Put(grpc::CallbackServerContext* call,
+                                                 const v1::PutPolicyRequest* request,
+                                                 v1::StoredPolicy* response) {
+  return Serve(context_, call, "PolicyService.Put", request, response,
+               [](ServiceContext& c, grpc::CallbackServerContext& call,
+                  const v1::PutPolicyRequest& r) -> absl::StatusOr<v1::StoredPolicy> {
+                 ASSIGN_OR_RETURN(std::string admin, AdminIdentity(c, call));
+                 ASSIGN_OR_RETURN(v1::Policy candidate, LoadCandidate(r.candidate()));
+                 ASSIGN_OR_RETURN(auto stored,
+                                  c.policies->Push(candidate, r.expected_active_version(), admin));
+                 return ToStored(*stored, true);
+               });
+}
+
+grpc::ServerUnaryReactor* PolicyServiceImpl::Validate(grpc::CallbackServerContext* call,
+                                                      const v1::ValidatePolicyRequest* request,
+                                                      v1::ValidatePolicyResponse* response) {
+  return Serve(context_, call, "PolicyService.Validate", request, response,
+               [](ServiceContext&, grpc::CallbackServerContext&,
+                  const v1::ValidatePolicyRequest& r) -> absl::StatusOr<v1::ValidatePolicyResponse> {
+                 v1::ValidatePolicyResponse out;
+                 auto loaded = LoadCandidate(r.candidate());
+                 out.set_valid(loaded.ok());
+                 if (!loaded.ok()) {
+                   for (absl::string_view line : absl::StrSplit(loaded.status().message(), '\n')) {
+                     out.add_errors(std::string(line));
+                   }
+                 }
+                 return out;
+               });
+}
+
+grpc::ServerUnaryReactor* PolicyServiceImpl::DryRun(grpc::CallbackServerContext* call,
+                                                    const v1::DryRunRequest* request,
+                                                    v1::DryRunResponse* response) {
+  return Serve(context_, call, "PolicyService.DryRun", request, response,
+               [](ServiceContext& c, grpc::CallbackServerContext&,
+                  const v1::DryRunRequest& r) -> absl::StatusOr<v1::DryRunResponse> {
+                 ASSIGN_OR_RETURN(v1::Policy candidate, LoadCandidate(r.candidate()));
+                 return service::DryRun(c, candidate, r.has_at() ? FromTimestamp(r.at()) : absl::Now());
+               });
+}
+
+}  // namespace bootgate::service

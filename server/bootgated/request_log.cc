@@ -1,0 +1,62 @@
+#include "server/bootgated/request_log.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+
+namespace bootgate::service {
+namespace {
+
+std::string Timestamp() { return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()); }
+
+std::string Quote(absl::string_view text) {
+  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", " "}}),
+                      "\"");
+}
+
+void WriteLine(const std::string& line) {
+  // One fwrite per line so that concurrent requests never interleave within a line.
+  std::string out = line + "\n";
+  fwrite(out.data(), 1, out.size(), stderr);
+}
+
+}  // namespace
+
+absl::string_view GrpcCodeName(grpc::StatusCode code) {
+  static constexpr absl::string_view kNames[] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  const int index = static_cast<int>(code);
+  return index >= 0 && index < 17 ? kNames[index] : "UNKNOWN";
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  // absl and gRPC share the canonical code numbering.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+RequestLog::RequestLog(Metrics* metrics, absl::string_view method)
+    : metrics_(metrics), method_(method), start_(absl::Now()) {}
+
+grpc::Status RequestLog::Done(const grpc::Status& status) {
+  const absl::string_view code = GrpcCodeName(status.error_code());
+  std::string line = absl::StrFormat("ts=%s method=%s host=%s code=%s latency_ms=%.3f",
+                                     Timestamp(), method_, host_.empty() ? "-" : Quote(host_),
+                                     code, absl::ToDoubleMilliseconds(elapsed()));
+  if (!tier_.empty()) absl::StrAppend(&line, " tier=", tier_);
+  if (!status.ok()) absl::StrAppend(&line, " msg=", Quote(status.error_message()));
+  WriteLine(line);
+  if (metrics_ != nullptr) metrics_->Request(method_, code);
+  return status;
+}
+
+void LogEvent(absl::string_view event, absl::string_view fields) {
+  WriteLine(absl::StrCat("ts=", Timestamp(), " event=", event, fields.empty() ? "" : " ", fields));
+}
+
+}  // namespace bootgate::service

@@ -1,0 +1,46 @@
+// Bootgated: one running server (gRPC services, health, reflection, HTTP), built from a
+// ServerConfig. main.cc runs one; tests and the load benchmark embed one.
+#ifndef BOOTGATE_SERVER_BOOTGATED_SERVER_H_
+#define BOOTGATE_SERVER_BOOTGATED_SERVER_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "bootgate/v1/config.pb.h"
+#include "grpcpp/server.h"
+#include "server/bootgated/service_context.h"
+
+namespace bootgate::service {
+
+class HttpServer;
+
+class Bootgated {
+ public:
+  // Fills defaults, refuses non-loopback addresses without TLS (FailedPrecondition), creates the
+  // data dir (0700), opens and migrates the store, loads or creates the token and signing keys,
+  // loads policy_file, and starts serving. Errors name the file or setting at fault.
+  static absl::StatusOr<std::unique_ptr<Bootgated>> Start(const v1::ServerConfig& config);
+  ~Bootgated();  // Shutdown()
+
+  int grpc_port() const { return grpc_port_; }
+  int http_port() const;  // 0 when HTTP is off
+  ServiceContext& context() { return *context_; }
+
+  // Blocks until Shutdown() is called from another thread.
+  void Wait();
+  // Ends watches (UNAVAILABLE), stops accepting calls, waits for running ones (up to 5 s).
+  void Shutdown();
+
+ private:
+  Bootgated() = default;
+  std::unique_ptr<ServiceContext> context_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HttpServer> http_;
+  int grpc_port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace bootgate::service
+
+#endif  // BOOTGATE_SERVER_BOOTGATED_SERVER_H_

@@ -1,0 +1,40 @@
+// What every gRPC service of one bootgated shares. Owned by Bootgated (server.h); the
+// services borrow it for their whole life.
+#ifndef BOOTGATE_SERVER_BOOTGATED_SERVICE_CONTEXT_H_
+#define BOOTGATE_SERVER_BOOTGATED_SERVICE_CONTEXT_H_
+
+#include <memory>
+#include <string>
+
+#include "bootgate/v1/config.pb.h"
+#include "grpcpp/server_context.h"
+#include "server/bootgated/metrics.h"
+#include "server/bootgated/placement_hub.h"
+#include "server/bootgated/policy_holder.h"
+#include "server/bootgated/worker_pool.h"
+#include "server/signing_keys.h"
+#include "server/store/store.h"
+#include "server/token.h"
+
+namespace bootgate::service {
+
+struct ServiceContext {
+  v1::ServerConfig config;  // with defaults filled in
+  std::unique_ptr<server::store::Store> store;
+  std::unique_ptr<server::TokenService> tokens;
+  std::unique_ptr<server::KeySet> signing_keys;
+  std::unique_ptr<PolicyHolder> policies;
+  std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<PlacementHub> placement;
+  std::unique_ptr<WorkerPool> workers;
+};
+
+// PERMISSION_DENIED unless the caller may call admin methods: every caller on a plaintext
+// (loopback-only) server; with TLS client certificates, a CN listed in admin_identities.
+// Returns the caller's identity for the records ("local" without TLS).
+absl::StatusOr<std::string> AdminIdentity(const ServiceContext& context,
+                                          const grpc::CallbackServerContext& call);
+
+}  // namespace bootgate::service
+
+#endif  // BOOTGATE_SERVER_BOOTGATED_SERVICE_CONTEXT_H_
