@@ -3,10 +3,15 @@
 
 #include <cstdlib>
 
+#include "cli/attest_command.h"
 #include "cli/baseline_command.h"
 #include "cli/eventlog_command.h"
 #include "cli/exit_codes.h"
+#include "cli/history_command.h"
+#include "cli/host_command.h"
+#include "cli/placement_command.h"
 #include "cli/policy_command.h"
+#include "cli/policy_remote.h"
 #include "cli/quote_command.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +25,12 @@ int main(int argc, char** argv) {
   bootgate::cli::AddQuoteCommand(app, exit_code);
   bootgate::cli::AddPolicyCommand(app, exit_code);
   bootgate::cli::AddBaselineCommand(app, exit_code);
+  // The service commands (issue 6); push and dry-run join the offline policy group.
+  bootgate::cli::AddPolicyRemoteCommands(*app.get_subcommand("policy"), exit_code);
+  bootgate::cli::AddAttestCommand(app, exit_code);
+  bootgate::cli::AddHostCommand(app, exit_code);
+  bootgate::cli::AddPlacementCommand(app, exit_code);
+  bootgate::cli::AddHistoryCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -33,6 +33,7 @@ struct Options {
   std::string ak = "rsa";
   std::string nonce_hex;
   std::optional<uint64_t> seed;
+  std::optional<uint32_t> persist_ak;  // persistent handle for the AK (agent flow)
   bool startup = false;
 };
 
@@ -115,6 +116,7 @@ absl::Status Run(const Options& o) {
   ASSIGN_OR_RETURN(auto ek, tpm->CreateEk());
   ASSIGN_OR_RETURN(auto ak, tpm->CreateAk(ek.first, o.ak == "ecc" ? AkType::kEccP256 : AkType::kRsa2048));
   ASSIGN_OR_RETURN(QuoteResult quote, tpm->Quote(ak.first, nonce, quote_sel));
+  if (o.persist_ak) RETURN_IF_ERROR(tpm->Persist(ak.first, *o.persist_ak));
   ASSIGN_OR_RETURN(PcrReadResult quoted_pcrs, tpm->ReadPcrs(quote_sel));
   ASSIGN_OR_RETURN(PcrReadResult all_pcrs_read, tpm->ReadPcrs(all_sel));
   ASSIGN_OR_RETURN(Bytes ek_cert, tpm->ReadNv(kRsaEkCertIndex));
@@ -167,6 +169,9 @@ int main(int argc, char** argv) {
   app.add_option("--ak", o.ak, "AK type")->check(CLI::IsMember({"rsa", "ecc"}))->capture_default_str();
   app.add_option("--nonce", o.nonce_hex, "qualifying data, hex (default: the scenario's)");
   app.add_option("--seed", o.seed, "override the scenario's seed");
+  app.add_option("--persist-ak", o.persist_ak,
+                 "also persist the AK at this handle (0x81000000-0x81ffffff), for bootgate attest")
+      ->check(CLI::Range(0x81000000u, 0x81ffffffu));
   app.add_flag("--startup", o.startup, "send TPM2_Startup (at the scenario's startup locality)");
   CLI11_PARSE(app, argc, argv);
   if (o.tcti.empty()) {

@@ -284,6 +284,38 @@ absl::StatusOr<std::pair<ESYS_TR, TPM2B_PUBLIC>> TpmClient::CreateAk(ESYS_TR ek,
   return std::make_pair(ak, *out_public);
 }
 
+absl::Status TpmClient::Persist(ESYS_TR object, TPM2_HANDLE persistent_handle) {
+  // Evict whatever is persisted at the handle first: EvictControl refuses an occupied slot.
+  // Asked with GetCapability rather than by probing with TR_FromTPMPublic, which logs an
+  // ESAPI error for the usual case of an empty slot.
+  TPMI_YES_NO more = TPM2_NO;
+  TPMS_CAPABILITY_DATA* cap = nullptr;
+  TSS2_RC rc = Esys_GetCapability(esys_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES,
+                                  persistent_handle, 1, &more, &cap);
+  EsysPtr<TPMS_CAPABILITY_DATA> cap_owner(cap);
+  if (rc != TSS2_RC_SUCCESS) return TssError("TPM2_GetCapability(handles)", rc);
+  const bool occupied = cap->data.handles.count > 0 && cap->data.handles.handle[0] == persistent_handle;
+  ESYS_TR existing = ESYS_TR_NONE;
+  if (occupied && Esys_TR_FromTPMPublic(esys_, persistent_handle, ESYS_TR_NONE, ESYS_TR_NONE,
+                                        ESYS_TR_NONE, &existing) == TSS2_RC_SUCCESS) {
+    ESYS_TR gone = ESYS_TR_NONE;
+    rc = Esys_EvictControl(esys_, ESYS_TR_RH_OWNER, existing, ESYS_TR_PASSWORD,
+                                   ESYS_TR_NONE, ESYS_TR_NONE, persistent_handle, &gone);
+    if (rc != TSS2_RC_SUCCESS) {
+      Esys_TR_Close(esys_, &existing);
+      return TssError(absl::StrFormat("TPM2_EvictControl(evict 0x%08x)", persistent_handle), rc);
+    }
+  }
+  ESYS_TR persistent = ESYS_TR_NONE;
+  rc = Esys_EvictControl(esys_, ESYS_TR_RH_OWNER, object, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                 ESYS_TR_NONE, persistent_handle, &persistent);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TssError(absl::StrFormat("TPM2_EvictControl(persist at 0x%08x)", persistent_handle), rc);
+  }
+  Esys_TR_Close(esys_, &persistent);  // the library's reference only; the object stays
+  return absl::OkStatus();
+}
+
 absl::StatusOr<QuoteResult> TpmClient::Quote(ESYS_TR ak, std::span<const uint8_t> nonce,
                                              const TPML_PCR_SELECTION& selection) {
   TPM2B_DATA qualifying = {};

@@ -56,6 +56,10 @@ class TpmClient {
   // Creates and loads a restricted signing AK under the EK (EK policy: PolicySecret with the
   // endorsement hierarchy). Returns the loaded handle and the AK's public area.
   absl::StatusOr<std::pair<ESYS_TR, TPM2B_PUBLIC>> CreateAk(ESYS_TR ek, AkType type);
+  // Makes the loaded object `object` persistent at `persistent_handle` (TPM2_EvictControl,
+  // owner hierarchy), replacing an object already persisted there, so that an agent can quote
+  // with it after this client is gone. The transient copy is still flushed on destruction.
+  absl::Status Persist(ESYS_TR object, TPM2_HANDLE persistent_handle);
   absl::StatusOr<QuoteResult> Quote(ESYS_TR ak, std::span<const uint8_t> nonce,
                                     const TPML_PCR_SELECTION& selection);
 

@@ -1,0 +1,182 @@
+#include "cli/attest_command.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "bootgate/v1/attestation.grpc.pb.h"
+#include "cli/exit_codes.h"
+#include "cli/grpc_client.h"
+#include "cli/remote_output.h"
+#include "cli/tpm_agent.h"
+#include "verifier/crypto/hash.h"
+
+namespace bootgate::cli {
+namespace {
+
+// The server's default limit (ServerConfig.limits.max_event_log_bytes): a larger log would be
+// refused anyway, so do not read it.
+constexpr size_t kMaxEventLogBytes = 16 * 1024 * 1024;
+
+struct AttestFlags {
+  ServerOptions server;
+  std::string host_id;
+  std::string tcti;
+  std::string ak_handle = "0x81010002";
+  std::string eventlog = kDefaultEventLog;
+  std::string pcrs = "sha256:0-9";
+  std::string watch;
+  bool json = false;
+};
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+// The TCTI to open: --tcti, else $BOOTGATE_TCTI, else $TPM2TOOLS_TCTI (what tpm2-tools use on
+// this host), else the kernel's resource manager.
+std::string ResolveTcti(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  for (const char* name : {"BOOTGATE_TCTI", "TPM2TOOLS_TCTI"}) {
+    const char* env = std::getenv(name);
+    if (env != nullptr && *env != '\0') return env;
+  }
+  return "device:/dev/tpmrm0";
+}
+
+// Reads the event log. securityfs reports a size of 0 for binary_bios_measurements, so this
+// reads up to the limit instead of trusting stat. nullopt when the file does not exist (a
+// host without a log still attests: the server answers "no-event-log").
+absl::StatusOr<std::optional<std::string>> ReadEventLog(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return std::nullopt;
+    return absl::InvalidArgumentError(absl::StrCat("event log ", path, ": ", std::strerror(errno)));
+  }
+  std::string data(kMaxEventLogBytes + 1, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  if (in.bad()) return absl::InvalidArgumentError(absl::StrCat("event log ", path, ": read error"));
+  data.resize(static_cast<size_t>(in.gcount()));
+  if (data.size() > kMaxEventLogBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event log ", path, " is larger than ", kMaxEventLogBytes, " bytes"));
+  }
+  return data;
+}
+
+// One attestation, start to finish. Returns the exit code.
+int AttestOnce(const AttestFlags& f, const TPML_PCR_SELECTION& selection, uint32_t ak_handle,
+               v1::Attestation::Stub& stub, bool compact_json) {
+  absl::StatusOr<std::optional<std::string>> log = ReadEventLog(f.eventlog);
+  if (!log.ok()) return ReportError(log.status().message());
+  if (!log->has_value()) {
+    std::cerr << "bootgate attest: warning: no event log at " << f.eventlog
+              << ": attesting without one (the verdict will say no-event-log)\n";
+  }
+
+  v1::ChallengeRequest challenge_request;
+  challenge_request.set_host_id(f.host_id);
+  v1::ChallengeResponse challenge;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, f.server);
+    grpc::Status status = stub.Challenge(&context, challenge_request, &challenge);
+    if (!status.ok()) return ReportRpcError("Challenge", status, f.server);
+  }
+
+  // The qualifying-data rule of attestation.proto: SHA-256 of the token string's bytes.
+  const std::string& token = challenge.token();
+  absl::StatusOr<crypto::Digest> qualifying =
+      crypto::Hash(crypto::HashAlg::kSha256,
+                   std::span(reinterpret_cast<const uint8_t*>(token.data()), token.size()));
+  if (!qualifying.ok()) return ReportError(qualifying.status().message());
+
+  absl::StatusOr<TpmQuote> quote;
+  {
+    absl::StatusOr<std::unique_ptr<TpmAgent>> tpm = TpmAgent::Open(ResolveTcti(f.tcti));
+    if (!tpm.ok()) return ReportError(tpm.status().message());
+    quote = (*tpm)->Quote(ak_handle, *qualifying, selection);
+  }  // the TPM connection is closed before the network call
+  if (!quote.ok()) return ReportError(quote.status().message());
+
+  v1::AttestRequest request;
+  request.set_host_id(f.host_id);
+  request.set_token(token);
+  request.set_quote(std::string(quote->attest.begin(), quote->attest.end()));
+  request.set_signature(std::string(quote->signature.begin(), quote->signature.end()));
+  if (log->has_value()) request.set_event_log(std::move(**log));
+  v1::Verdict verdict;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, f.server);
+    grpc::Status status = stub.Attest(&context, request, &verdict);
+    if (!status.ok()) return ReportRpcError("Attest", status, f.server);
+  }
+  std::cout << (f.json ? ProtoJson(verdict, compact_json) : VerdictText(verdict)) << std::flush;
+  return verdict.placement_eligible() ? kExitOk : kExitRejected;
+}
+
+int RunAttest(const AttestFlags& f) {
+  absl::StatusOr<TPML_PCR_SELECTION> selection = ParsePcrSelection(f.pcrs);
+  if (!selection.ok()) return ReportError(selection.status().message());
+  absl::StatusOr<uint32_t> ak_handle = ParsePersistentHandle(f.ak_handle);
+  if (!ak_handle.ok()) return ReportError(ak_handle.status().message());
+  std::optional<absl::Duration> interval;
+  if (!f.watch.empty()) {
+    absl::Duration d;
+    if (!absl::ParseDuration(f.watch, &d) || d < absl::Seconds(1)) {
+      return ReportError(absl::StrCat("--watch \"", f.watch,
+                                      "\": expected a duration of at least 1s (30s, 5m, 1h)"));
+    }
+    interval = d;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(f.server);
+  if (!channel.ok()) return ReportError(channel.status().message());
+  std::unique_ptr<v1::Attestation::Stub> stub = v1::Attestation::NewStub(*channel);
+  if (!interval) return AttestOnce(f, *selection, *ak_handle, *stub, /*compact_json=*/false);
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  int code = kExitBadInput;
+  while (!g_stop) {
+    // Failures are reported and retried at the next interval: an agent keeps going.
+    code = AttestOnce(f, *selection, *ak_handle, *stub, /*compact_json=*/true);
+    if (!f.json) std::cout << "\n" << std::flush;
+    const absl::Time next = absl::Now() + *interval;
+    while (!g_stop && absl::Now() < next) absl::SleepFor(absl::Milliseconds(100));
+  }
+  return code;
+}
+
+}  // namespace
+
+void AddAttestCommand(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<AttestFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "attest",
+      "quote this host's TPM and send it with the event log to bootgated; print the verdict "
+      "(exit 0 eligible, 1 not eligible, 2 error)");
+  AddServerOptions(*cmd, flags->server);
+  cmd->add_option("--host", flags->host_id, "the host id this machine is registered as")
+      ->required();
+  cmd->add_option("--tcti", flags->tcti,
+                  "TPM: device:/dev/tpmrm0, swtpm:host=127.0.0.1,port=N, tabrmd "
+                  "(default: $BOOTGATE_TCTI, $TPM2TOOLS_TCTI, else device:/dev/tpmrm0)");
+  cmd->add_option("--ak-handle", flags->ak_handle, "persistent handle of the AK")
+      ->capture_default_str();
+  cmd->add_option("--eventlog", flags->eventlog, "TCG event log to send")->capture_default_str();
+  cmd->add_option("--pcrs", flags->pcrs, "PCRs to quote, tpm2-tools syntax")->capture_default_str();
+  cmd->add_option("--watch", flags->watch, "re-attest every INTERVAL (30s, 5m) until interrupted");
+  cmd->add_flag("--json", flags->json,
+                "print the verdict as JSON (one line per attestation with --watch)");
+  cmd->callback([flags, &exit_code] { exit_code = RunAttest(*flags); });
+}
+
+}  // namespace bootgate::cli

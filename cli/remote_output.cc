@@ -1,0 +1,223 @@
+#include "cli/remote_output.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+
+namespace bootgate::cli {
+namespace {
+
+template <typename T>
+std::string OrDash(bool has, T value) {
+  return has ? absl::StrCat(value) : "-";
+}
+
+std::string Eligibility(bool eligible) {
+  return eligible ? "placement eligible" : "NOT placement eligible";
+}
+
+std::string DurationText(const google::protobuf::Duration& d) {
+  return absl::FormatDuration(absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos()));
+}
+
+std::string SummaryLine(const v1::AttestationSummary& s) {
+  return absl::StrFormat(
+      "%s  host %s  %s, %s  issued %s  policy %s %s  %u finding(s)", s.attestation_id(),
+      s.host_id(), TierName(s.tier()), s.placement_eligible() ? "eligible" : "not eligible",
+      FormatTime(s.issued_at()), s.policy_name(), s.policy_version(), s.finding_count());
+}
+
+}  // namespace
+
+std::string ProtoJson(const google::protobuf::Message& message, bool compact) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = !compact;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) {
+    return "{}\n";  // only for messages with invalid UTF-8 in strings, which the server never sends
+  }
+  if (out.empty() || out.back() != '\n') out.push_back('\n');
+  return out;
+}
+
+std::string TierName(v1::Tier tier) {
+  switch (tier) {
+    case v1::TIER_AFFIRMING:
+      return "affirming";
+    case v1::TIER_WARNING:
+      return "warning";
+    case v1::TIER_CONTRAINDICATED:
+      return "contraindicated";
+    default:
+      return "unspecified";
+  }
+}
+
+std::string FormatTime(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "-";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
+}
+
+std::string FindingsTable(const google::protobuf::RepeatedPtrField<v1::Finding>& findings) {
+  if (findings.empty()) return "";
+  std::string out = absl::StrFormat("%-12s %-4s %-6s %-16s %-28s %s\n", "LAYER", "PCR", "EVENT",
+                                    "SEVERITY", "CODE", "MESSAGE");
+  for (const v1::Finding& f : findings) {
+    const std::string severity =
+        f.has_waived_by() ? absl::StrCat("waived:", f.waived_by()) : f.severity();
+    absl::StrAppend(&out, absl::StrFormat("%-12s %-4s %-6s %-16s %-28s %s\n", f.layer(),
+                                          OrDash(f.has_pcr(), f.pcr()),
+                                          OrDash(f.has_event_index(), f.event_index()), severity,
+                                          f.code(), f.message()));
+  }
+  bool header = false;
+  for (const v1::Finding& f : findings) {
+    if (f.hint().empty()) continue;
+    if (!header) absl::StrAppend(&out, "\nhints:\n");
+    header = true;
+    absl::StrAppend(&out, "  ", f.code(),
+                    f.has_event_index() ? absl::StrCat(" (event ", f.event_index(), ")") : "", ": ",
+                    f.hint(), "\n");
+  }
+  return out;
+}
+
+std::string VerdictText(const v1::Verdict& v) {
+  std::string out = absl::StrFormat(
+      "host %s: %s, %s\npolicy %s version %s, group %s\nissued %s, expires %s\n",
+      v.host_id().empty() ? "(no host id)" : v.host_id(), TierName(v.tier()),
+      Eligibility(v.placement_eligible()), v.policy_name().empty() ? "(none)" : v.policy_name(),
+      v.policy_version().empty() ? "-" : v.policy_version(),
+      v.group().empty() ? "(none)" : v.group(), FormatTime(v.issued_at()),
+      FormatTime(v.expires_at()));
+  if (!v.attestation_id().empty()) absl::StrAppend(&out, "attestation ", v.attestation_id(), "\n");
+  if (!v.exceptions_used().empty()) {
+    absl::StrAppend(&out, "exceptions used: ", absl::StrJoin(v.exceptions_used(), ", "), "\n");
+  }
+  if (v.findings().empty()) {
+    absl::StrAppend(&out, "no findings\n");
+  } else {
+    absl::StrAppend(&out, "\n", FindingsTable(v.findings()));
+  }
+  return out;
+}
+
+std::string HostText(const v1::Host& h) {
+  return absl::StrFormat(
+      "host %s\ngroup %s\nak sha256 %s\nregistered %s\nlast attestation %s\n", h.host_id(),
+      h.group().empty() ? "(none)" : h.group(), h.ak_fingerprint(), FormatTime(h.registered_at()),
+      h.last_attestation_id().empty() ? "(never attested)" : h.last_attestation_id());
+}
+
+std::string PlacementText(const v1::PlacementStatus& s) {
+  std::string reason;
+  switch (s.reason()) {
+    case v1::PLACEMENT_REASON_ELIGIBLE:
+      reason = "latest verdict eligible and fresh";
+      break;
+    case v1::PLACEMENT_REASON_NEVER_ATTESTED:
+      reason = "never attested";
+      break;
+    case v1::PLACEMENT_REASON_CONTRAINDICATED:
+      reason = "latest verdict contraindicated";
+      break;
+    case v1::PLACEMENT_REASON_EXPIRED:
+      reason = "latest verdict expired";
+      break;
+    default:
+      reason = "unspecified";
+      break;
+  }
+  std::string out = absl::StrFormat("%s: %s (%s)", s.host_id(),
+                                    s.eligible() ? "eligible" : "NOT eligible", reason);
+  if (s.has_verdict()) absl::StrAppend(&out, ", verdict age ", DurationText(s.age()));
+  absl::StrAppend(&out, "\n");
+  if (s.has_verdict()) absl::StrAppend(&out, "\n", VerdictText(s.verdict()));
+  return out;
+}
+
+std::string AttestationListTable(const v1::ListAttestationsResponse& list) {
+  if (list.attestations().empty()) return "no attestations\n";
+  std::string out = absl::StrFormat("%-36s %-28s %-16s %-15s %-8s %-20s %s\n", "ID", "HOST",
+                                    "GROUP", "TIER", "ELIGIBLE", "ISSUED", "FINDINGS");
+  for (const v1::AttestationSummary& s : list.attestations()) {
+    absl::StrAppend(
+        &out, absl::StrFormat("%-36s %-28s %-16s %-15s %-8s %-20s %u\n", s.attestation_id(),
+                              s.host_id(), s.group().empty() ? "-" : s.group(), TierName(s.tier()),
+                              s.placement_eligible() ? "yes" : "no", FormatTime(s.issued_at()),
+                              s.finding_count()));
+  }
+  if (!list.next_page_token().empty()) {
+    absl::StrAppend(&out, "(more: --page-token ", list.next_page_token(), ")\n");
+  }
+  return out;
+}
+
+std::string AttestationRecordText(const v1::AttestationRecord& r) {
+  std::string out = VerdictText(r.verdict());
+  const v1::Evidence& e = r.evidence();
+  absl::StrAppend(
+      &out, "\nevidence received ", FormatTime(r.received_at()), "\n",
+      absl::StrFormat("  quote %u bytes, signature %u bytes, pcrs %u bytes, event log %u bytes\n",
+                      e.quote().size(), e.signature().size(), e.pcrs().size(),
+                      e.event_log().size()),
+      "  ak sha256 ", e.ak_fingerprint(), "\n",
+      absl::StrFormat("  tpm clock %u ms, reset count %u, restart count %u\n", e.clock(),
+                      e.reset_count(), e.restart_count()));
+  return out;
+}
+
+std::string AttestationDiffText(const v1::AttestationDiff& d) {
+  std::string out = absl::StrCat("a: ", SummaryLine(d.a()), "\nb: ", SummaryLine(d.b()), "\n\n");
+  for (const v1::LayerDiff& layer : d.layers()) {
+    absl::StrAppend(
+        &out, absl::StrFormat("%-12s %s\n", layer.layer(), layer.changed() ? "CHANGED" : "same"));
+    for (const v1::EventChange& e : layer.events()) {
+      absl::StrAppend(&out,
+                      absl::StrFormat("  PCR %-2u %s event %s -> %s\n", e.pcr(), e.event_type(),
+                                      OrDash(e.has_event_index_a(), e.event_index_a()),
+                                      OrDash(e.has_event_index_b(), e.event_index_b())),
+                      "    a: ", e.description_a().empty() ? "(absent)" : e.description_a(), "\n",
+                      "    b: ", e.description_b().empty() ? "(absent)" : e.description_b(), "\n");
+    }
+  }
+  if (!d.findings_added().empty()) {
+    absl::StrAppend(&out, "\nfindings only in b:\n", FindingsTable(d.findings_added()));
+  }
+  if (!d.findings_removed().empty()) {
+    absl::StrAppend(&out, "\nfindings only in a:\n", FindingsTable(d.findings_removed()));
+  }
+  return out;
+}
+
+std::string DryRunText(const v1::DryRunResponse& r) {
+  std::string out = absl::StrFormat("%u host(s) evaluated, %d verdict(s) would change\n",
+                                    r.hosts_evaluated(), r.changes_size());
+  if (!r.hosts_without_evidence().empty()) {
+    absl::StrAppend(
+        &out, "never attested (skipped): ", absl::StrJoin(r.hosts_without_evidence(), ", "), "\n");
+  }
+  for (const v1::VerdictChange& c : r.changes()) {
+    absl::StrAppend(
+        &out, "\n",
+        absl::StrFormat("%s (attestation %s): %s, %s -> %s, %s%s\n", c.host_id(),
+                        c.attestation_id(), TierName(c.current().tier()),
+                        c.current().placement_eligible() ? "eligible" : "not eligible",
+                        TierName(c.candidate().tier()),
+                        c.candidate().placement_eligible() ? "eligible" : "not eligible",
+                        c.eligibility_changed() ? "  [ELIGIBILITY CHANGES]" : ""));
+    if (!c.candidate().findings().empty()) {
+      absl::StrAppend(&out, "candidate findings:\n", FindingsTable(c.candidate().findings()));
+    }
+  }
+  return out;
+}
+
+}  // namespace bootgate::cli

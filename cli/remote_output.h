@@ -1,0 +1,50 @@
+// Rendering of the service's answers (bootgate.v1 messages) for people (tables) and scripts
+// (protobuf JSON, field names as in the .proto files).
+#ifndef BOOTGATE_CLI_REMOTE_OUTPUT_H_
+#define BOOTGATE_CLI_REMOTE_OUTPUT_H_
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include <string>
+
+#include "bootgate/v1/attestation.pb.h"
+#include "bootgate/v1/history.pb.h"
+#include "bootgate/v1/hosts.pb.h"
+#include "bootgate/v1/placement.pb.h"
+#include "bootgate/v1/policy_service.pb.h"
+
+namespace bootgate::cli {
+
+// The message as protobuf JSON (proto field names, enums by name, defaults printed), on one
+// line when `compact` (JSON Lines for --watch), indented otherwise. Ends with a newline.
+std::string ProtoJson(const google::protobuf::Message& message, bool compact = false);
+
+// "affirming", "warning", "contraindicated" ("unspecified" for 0).
+std::string TierName(v1::Tier tier);
+// RFC 3339 UTC ("2024-05-01T12:00:00Z"); "-" for an unset timestamp.
+std::string FormatTime(const google::protobuf::Timestamp& t);
+
+// A verdict: summary block (host, tier, eligibility, policy, group, issued/expires, id), one
+// row per finding (layer, PCR, event, severity or "waived:<exception>", code, message), then
+// the hints.
+std::string VerdictText(const v1::Verdict& verdict);
+// The findings table alone (empty string for no findings).
+std::string FindingsTable(const google::protobuf::RepeatedPtrField<v1::Finding>& findings);
+// A registered host: id, group, AK fingerprint, registration time, last attestation.
+std::string HostText(const v1::Host& host);
+// Placement: "HOST eligible|NOT eligible (reason), verdict age", then the verdict.
+std::string PlacementText(const v1::PlacementStatus& status);
+// History listing: one row per attestation, newest first as the server sends them.
+std::string AttestationListTable(const v1::ListAttestationsResponse& list);
+// One attestation: the verdict, then what evidence it came from (sizes, AK, TPM clock).
+std::string AttestationRecordText(const v1::AttestationRecord& record);
+// A diff: both summaries, each layer changed or not with its event changes, findings
+// added and removed.
+std::string AttestationDiffText(const v1::AttestationDiff& diff);
+// A dry run: one row per host whose verdict would change, current -> candidate.
+std::string DryRunText(const v1::DryRunResponse& response);
+
+}  // namespace bootgate::cli
+
+#endif  // BOOTGATE_CLI_REMOTE_OUTPUT_H_
