@@ -109,7 +109,19 @@ v1::Policy LearnPolicy(const bootstate::BootState& s, const tpm::PcrSelection& q
              g->mutable_boot_loader()->mutable_allowed());
   }
   v1::KernelBaseline* k = g->mutable_kernel();
-  if (s.kernel.image.has_value()) AddImage(*s.kernel.image, "kernel", o.host_id, k->mutable_allowed());
+  if (s.kernel.image.has_value()) {
+    AddImage(*s.kernel.image, "kernel", o.host_id, k->mutable_allowed());
+  } else if (!s.kernel.multiboot.empty() && s.kernel.multiboot.front().file.has_value()) {
+    // A multiboot boot (Xen): pin every file grub loaded for it, by role. A load whose file
+    // was not measured is left out: its role stays empty and fails closed.
+    v1::MultibootBaseline* mb = k->mutable_multiboot();
+    for (size_t i = 0; i < s.kernel.multiboot.size(); ++i) {
+      const bootstate::GrubLoad& load = s.kernel.multiboot[i];
+      if (!load.file.has_value()) continue;
+      auto* field = i == 0 ? mb->mutable_hypervisor() : (i == 1 ? mb->mutable_dom0_kernel() : mb->mutable_modules());
+      AddImage(*load.file, i == 0 ? "hypervisor" : absl::StrCat("module-", i - 1), o.host_id, field);
+    }
+  }
   if (s.kernel.command_line.has_value()) k->mutable_cmdline()->set_exact(*s.kernel.command_line);
   return p;
 }

@@ -23,7 +23,9 @@ struct LearnOptions {
 // required PCRs = the quote's selection, the firmware (CRTM version, blob and PCR 0 sha256
 // digests), Secure Boot (required iff enabled; PK, KEK, db as measured; dbx must contain every
 // measured sha256 entry and at least as many entries; the non-db authorities' certificates),
-// every boot loader and the kernel by sha256 Authenticode digest, and the exact command line.
+// every boot loader and the kernel by sha256 Authenticode digest (or, for a multiboot boot,
+// the hypervisor, dom0 kernel and other modules by the sha256 of the files grub measured),
+// and the exact command line.
 // A layer the log shows nothing of (no sha256 bank, no kernel image) is left empty, which the
 // policy reports as an empty-baseline-layer finding: learn never allows what it did not see.
 v1::Policy LearnPolicy(const bootstate::BootState& state, const tpm::PcrSelection& quoted,

@@ -74,6 +74,19 @@ struct BootLoaderLayer {
   std::vector<BootImage> loaders;
 };
 
+// A file grub loaded for a multiboot kernel: the hypervisor (`multiboot2`/`multiboot`) or
+// one of its modules (`module2`/`module`: for Xen the first is the dom0 kernel, then its
+// initrd). See multiboot.h for how a command is linked to the file grub measured for it.
+struct GrubLoad {
+  enum class Kind { kHypervisor, kModule } kind = Kind::kHypervisor;
+  uint32_t command_event = 0;  // the grub_cmd event (PCR 8, verified)
+  std::string command;         // the command line of the load command (verified)
+  std::string path;            // its path argument (from the verified command)
+  // The PCR 9 measurement of that file (digest of the contents), or nullopt when no
+  // measured file matches the command: then nothing proves what was loaded.
+  std::optional<BootImage> file;
+};
+
 struct KernelLayer {
   std::optional<BootImage> image;  // the last boot application: kernel or hypervisor
   // grub's kernel_cmdline (PCR 8, verified without its prefix), if logged.
@@ -84,6 +97,10 @@ struct KernelLayer {
   // data) is display only. A hypervisor (multiboot2) or a kernel grub started without
   // LoadImage is identified here rather than in `image`.
   std::vector<BootImage> grub_files;
+  // When grub booted a multiboot kernel (a hypervisor such as Xen): the last `multiboot2`
+  // (or `multiboot`) command first, then the module commands that followed it, in command
+  // order. Empty when no verified multiboot command was measured.
+  std::vector<GrubLoad> multiboot;
 };
 
 struct BootState {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "verifier/bootstate/multiboot.h"
 #include "verifier/bootstate/placement.h"
 #include "verifier/bootstate/signature_entry.h"
 #include "verifier/bytes/hex.h"
@@ -388,6 +389,7 @@ class Extractor {
     KernelLayer& kernel = result_.state.kernel;
     if (ipl->kind == eventlog::IplString::Kind::kGrubCommand) {
       kernel.grub_commands.push_back(ipl->text);
+      commands_.push_back({event.index, ipl->text});
     } else if (ipl->kind == eventlog::IplString::Kind::kKernelCmdline) {
       // grub's `linux` command replaces any earlier kernel: the last command line is booted.
       kernel.command_line = ipl->text;
@@ -405,6 +407,7 @@ class Extractor {
 
   void Finish() {
     SplitBootChain();
+    result_.state.kernel.multiboot = LinkMultibootLoads(commands_, result_.state.kernel.grub_files);
     const std::array<uint32_t, 2> chain_pcrs = {4, 7};
     for (uint32_t pcr = 0; pcr <= kLastFirmwarePcr; ++pcr) {
       if (!Covered(pcr) || !separators_[pcr].empty()) continue;
@@ -485,6 +488,7 @@ class Extractor {
   std::set<std::string> measured_;  // Secure Boot variables already measured
   std::optional<uint32_t> exit_boot_services_;
   std::vector<BootImage> applications_;
+  std::vector<GrubCommand> commands_;  // verified grub_cmd events, in PCR 8 order
   BootStateResult result_;
 };
 

@@ -81,7 +81,9 @@
 //     command line for); the applications before it are loaders. When no application follows
 //     the command line (grub booted a hypervisor or kernel with multiboot2 or its own loader,
 //     without LoadImage), every application is a loader, KernelLayer::image is empty and the
-//     kernel or hypervisor is identified by grub's PCR 9 file measurements (grub_files).
+//     kernel or hypervisor is identified by grub's PCR 9 file measurements (grub_files):
+//     KernelLayer::multiboot links the last `multiboot2` command and its `module2` commands
+//     to the files grub measured for them (multiboot.h says how far that link is trusted).
 //   - Without a grub command line: with two or more applications the last one is the kernel
 //     (shim -> kernel EFI stub, loader -> UKI); a single application is a loader and there is
 //     no kernel image (nothing shows what it went on to boot), so a policy that pins the

@@ -47,7 +47,9 @@ const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host
 //                pk-not-allowed, kek-not-allowed, db-cert-not-allowed, dbx-missing-revocation,
 //                dbx-too-small, authority-not-in-db, authority-not-allowed
 //   boot-loader: image-not-allowed
-//   kernel:      kernel-not-measured, kernel-not-allowed, cmdline-not-measured,
+//   kernel:      kernel-not-measured, kernel-not-allowed, hypervisor-not-allowed,
+//                dom0-kernel-not-allowed, dom0-kernel-not-measured, module-not-allowed,
+//                multiboot-file-not-measured, cmdline-not-measured,
 //                cmdline-mismatch, cmdline-missing-arg, cmdline-forbidden-arg
 // Findings are not yet filtered by exceptions (exceptions.h).
 std::vector<appraisal::Finding> Evaluate(const bootstate::BootState& state,

@@ -7,46 +7,117 @@ namespace bootgate::policy::internal {
 namespace {
 
 constexpr uint32_t kPcr4 = 4;
+constexpr uint32_t kPcr9 = 9;
 constexpr absl::string_view kImageEvent = "EV_EFI_BOOT_SERVICES_APPLICATION";
+constexpr absl::string_view kGrubFileEvent = "EV_IPL grub file";
 
-const v1::Image* FindImage(const google::protobuf::RepeatedPtrField<v1::Image>& allowed,
-                           const std::string& hex) {
+using Images = google::protobuf::RepeatedPtrField<v1::Image>;
+
+// What an image is checked as: the finding code when it is not allowed, where it was
+// measured, and the baseline field that lists the allowed digests.
+struct Role {
+  absl::string_view code;
+  Layer layer;
+  std::string baseline;  // "baseline debian-12.kernel"
+  absl::string_view kind;  // "kernel", "hypervisor", ...
+  uint32_t pcr = kPcr4;
+  absl::string_view event_type = kImageEvent;
+};
+
+const v1::Image* FindImage(const Images& allowed, const std::string& hex) {
   for (const v1::Image& image : allowed) {
     if (image.sha256() == hex) return &image;
   }
   return nullptr;
 }
 
-// The file name of a device path text, for messages only (paths are never trusted).
+// The file name of a device path or grub path, for messages only (paths are never trusted).
 std::string DisplayName(const bootstate::BootImage& image) {
   const size_t cut = image.path.find_last_of("\\/");
   std::string name = cut == std::string::npos ? image.path : image.path.substr(cut + 1);
   return name.empty() ? "image" : name;
 }
 
-// Returns true when the image is allowed; adds `code` otherwise.
-bool CheckImage(const bootstate::BootImage& image,
-                const google::protobuf::RepeatedPtrField<v1::Image>& allowed, absl::string_view code,
-                Layer layer, const std::string& baseline, absl::string_view kind,
+// Returns true when the image is allowed; adds `role.code` otherwise.
+bool CheckImage(const bootstate::BootImage& image, const Images& allowed, const Role& role,
                 std::vector<Finding>& out) {
   const std::optional<std::string> hex = Sha256Hex(image.digests);
   if (!hex.has_value()) {
-    AddDigestBankMissing(out, layer, kPcr4, image.event_index, kind);
+    AddDigestBankMissing(out, role.layer, role.pcr, image.event_index, role.kind);
     return false;
   }
   if (FindImage(allowed, *hex) != nullptr) return true;
   const std::string name = DisplayName(image);
-  Add(out, {.code = code,
-            .layer = layer,
-            .pcr = kPcr4,
+  const std::string hint =
+      role.pcr == kPcr4
+          ? absl::StrCat("if this is a new release of ", name, ", add it with `bootgate baseline add-image ", name, "`")
+          : absl::StrCat("if this is a new release of ", name, ", add its `sha256sum` to ", role.baseline);
+  Add(out, {.code = role.code,
+            .layer = role.layer,
+            .pcr = role.pcr,
             .event_index = image.event_index,
             .seen = absl::StrCat(name, " sha256 ", *hex),
-            .allowed = absl::StrCat(baseline, ": ", allowed.size(), " image(s)"),
-            .message = absl::StrCat(Where(image.event_index, kImageEvent, kPcr4), kind, " ", name, " sha256 ",
-                                    ShortHex(*hex), " is not in ", baseline),
-            .hint = absl::StrCat("if this is a new release of ", name, ", add it with `bootgate baseline add-image ",
-                                 name, "`")});
+            .allowed = absl::StrCat(role.baseline, ": ", allowed.size(), " image(s)"),
+            .message = absl::StrCat(Where(image.event_index, role.event_type, role.pcr), role.kind, " ", name,
+                                    " sha256 ", ShortHex(*hex), " is not in ", role.baseline),
+            .hint = hint});
   return false;
+}
+
+// A multiboot load command whose file no PCR 9 measurement matches: nothing proves what it
+// loaded.
+void AddLoadNotMeasured(const bootstate::GrubLoad& load, absl::string_view kind,
+                        const std::string& baseline, std::vector<Finding>& out) {
+  Add(out, {.code = "multiboot-file-not-measured",
+            .layer = Layer::kKernel,
+            .pcr = kPcr9,
+            .event_index = load.command_event,
+            .seen = absl::StrCat("grub_cmd: ", load.command),
+            .allowed = baseline,
+            .message = absl::StrCat(Where(load.command_event, "EV_IPL grub_cmd", 8u), "no PCR 9 file measurement of ",
+                                    load.path, " follows this command, so the ", kind, " it loaded is unknown"),
+            .hint = "boot with a grub that measures the files it reads (its tpm module, as Debian's signed grub)"});
+}
+
+void EvaluateMultiboot(const std::vector<bootstate::GrubLoad>& loads, const v1::HostGroup& group,
+                       std::vector<Finding>& out) {
+  const v1::MultibootBaseline& base = group.kernel().multiboot();
+  const std::string prefix = absl::StrCat("baseline ", group.name(), ".kernel.multiboot");
+  const Role hypervisor{"hypervisor-not-allowed", Layer::kKernel, absl::StrCat(prefix, ".hypervisor"),
+                        "hypervisor", kPcr9, kGrubFileEvent};
+  const Role dom0{"dom0-kernel-not-allowed", Layer::kKernel, absl::StrCat(prefix, ".dom0_kernel"),
+                  "dom0 kernel", kPcr9, kGrubFileEvent};
+  const Role module{"module-not-allowed", Layer::kKernel, absl::StrCat(prefix, ".modules"),
+                    "multiboot module", kPcr9, kGrubFileEvent};
+  bool unpinned_reported = false;
+  for (size_t i = 0; i < loads.size(); ++i) {
+    // LinkMultibootLoads puts the hypervisor first, then its modules in command order.
+    const Role& role = i == 0 ? hypervisor : (i == 1 ? dom0 : module);
+    if (i >= 2 && base.modules_unpinned()) {
+      if (!unpinned_reported) {
+        EmptyLayer(out, group, "kernel.multiboot.modules", /*empty=*/true, /*unpinned=*/true);
+        unpinned_reported = true;
+      }
+      continue;
+    }
+    const Images& allowed = i == 0 ? base.hypervisor() : (i == 1 ? base.dom0_kernel() : base.modules());
+    if (!loads[i].file.has_value()) {
+      AddLoadNotMeasured(loads[i], role.kind, role.baseline, out);
+    } else {
+      CheckImage(*loads[i].file, allowed, role, out);
+    }
+  }
+  if (loads.size() < 2 && !base.dom0_kernel().empty()) {
+    Add(out, {.code = "dom0-kernel-not-measured",
+              .layer = Layer::kKernel,
+              .pcr = 8,
+              .event_index = loads.front().command_event,
+              .seen = "no module2 command after the multiboot2 command",
+              .allowed = absl::StrCat(dom0.baseline, ": ", base.dom0_kernel().size(), " image(s)"),
+              .message = absl::StrCat(Where(loads.front().command_event, "EV_IPL grub_cmd", 8u),
+                                      "the hypervisor was booted without a dom0 kernel module"),
+              .hint = absl::StrCat("if this host boots no dom0 kernel, clear ", dom0.baseline)});
+  }
 }
 
 }  // namespace
@@ -55,27 +126,37 @@ void EvaluateBootLoader(const bootstate::BootLoaderLayer& bl, const v1::HostGrou
                         std::vector<Finding>& out) {
   const v1::BootLoaderBaseline& base = group.boot_loader();
   if (EmptyLayer(out, group, "boot_loader", base.allowed().empty(), base.unpinned())) return;
-  const std::string baseline = absl::StrCat("baseline ", group.name(), ".boot_loader");
-  for (const bootstate::BootImage& image : bl.loaders) {
-    CheckImage(image, base.allowed(), "image-not-allowed", Layer::kBootLoader, baseline, "boot loader", out);
-  }
+  const Role loader{"image-not-allowed", Layer::kBootLoader,
+                    absl::StrCat("baseline ", group.name(), ".boot_loader"), "boot loader"};
+  for (const bootstate::BootImage& image : bl.loaders) CheckImage(image, base.allowed(), loader, out);
 }
 
+// The kernel is either an EFI application (PCR 4, `allowed`) or, when grub booted a multiboot
+// kernel and no EFI application followed, the hypervisor and modules grub loaded
+// (`multiboot`). Whichever the log shows is judged against its own list, so a group that pins
+// only a hypervisor refuses a host that boots a plain kernel, and the reverse.
 void EvaluateKernel(const bootstate::KernelLayer& k, const v1::HostGroup& group,
                     std::vector<Finding>& out) {
   const v1::KernelBaseline& base = group.kernel();
-  if (EmptyLayer(out, group, "kernel", base.allowed().empty(), /*unpinned=*/false)) return;
+  if (EmptyLayer(out, group, "kernel", base.allowed().empty() && base.multiboot().hypervisor().empty(),
+                 /*unpinned=*/false)) {
+    return;
+  }
   const std::string baseline = absl::StrCat("baseline ", group.name(), ".kernel");
-  if (!k.image.has_value()) {
+  if (k.image.has_value()) {
+    CheckImage(*k.image, base.allowed(), {"kernel-not-allowed", Layer::kKernel, baseline, "kernel"}, out);
+  } else if (!k.multiboot.empty()) {
+    EvaluateMultiboot(k.multiboot, group, out);
+  } else {
     Add(out, {.code = "kernel-not-measured",
               .layer = Layer::kKernel,
               .pcr = kPcr4,
               .seen = "no kernel image in the log",
-              .allowed = absl::StrCat(baseline, ": ", base.allowed().size(), " image(s)"),
-              .message = "PCR 4: the log measures no boot application that could be the kernel",
+              .allowed = absl::StrCat(baseline, ": ", base.allowed().size(), " image(s), ",
+                                      base.multiboot().hypervisor().size(), " hypervisor(s)"),
+              .message = "PCR 4: the log measures no boot application that could be the kernel, and grub "
+                         "loaded no multiboot kernel",
               .hint = "the firmware must measure every boot application (EV_EFI_BOOT_SERVICES_APPLICATION)"});
-  } else {
-    CheckImage(*k.image, base.allowed(), "kernel-not-allowed", Layer::kKernel, baseline, "kernel", out);
   }
   EvaluateCommandLine(k, group, out);
 }

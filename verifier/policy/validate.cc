@@ -80,9 +80,10 @@ void CheckCertRefs(Checker& c, absl::string_view field,
   }
 }
 
-void CheckImages(Checker& c, const google::protobuf::RepeatedPtrField<v1::Image>& images) {
+void CheckImages(Checker& c, absl::string_view field,
+                 const google::protobuf::RepeatedPtrField<v1::Image>& images) {
   for (int i = 0; i < images.size(); ++i) {
-    Checker::Scope s(c, "allowed", i);
+    Checker::Scope s(c, field, i);
     c.Required("name", images[i].name());
     std::string problem = Sha256HexProblem(images[i].sha256());
     if (!problem.empty()) c.ErrorAt("sha256", -1, std::move(problem));
@@ -136,11 +137,24 @@ void CheckGroup(Checker& c, const v1::HostGroup& g) {
   }
   {
     Checker::Scope s(c, "boot_loader");
-    CheckImages(c, g.boot_loader().allowed());
+    CheckImages(c, "allowed", g.boot_loader().allowed());
   }
   {
     Checker::Scope s(c, "kernel");
-    CheckImages(c, g.kernel().allowed());
+    CheckImages(c, "allowed", g.kernel().allowed());
+    {
+      const v1::MultibootBaseline& mb = g.kernel().multiboot();
+      Checker::Scope m(c, "multiboot");
+      CheckImages(c, "hypervisor", mb.hypervisor());
+      CheckImages(c, "dom0_kernel", mb.dom0_kernel());
+      CheckImages(c, "modules", mb.modules());
+      if (mb.modules_unpinned() && !mb.modules().empty()) {
+        c.ErrorAt("modules_unpinned", -1, "unpinned and allowed modules together: choose one");
+      }
+      if (mb.hypervisor().empty() && (!mb.dom0_kernel().empty() || !mb.modules().empty())) {
+        c.ErrorAt("hypervisor", -1, "modules are pinned but no hypervisor is: pin the hypervisor too");
+      }
+    }
     Checker::Scope r(c, "cmdline");
     for (int i = 0; i < g.kernel().cmdline().required_args().size(); ++i) {
       if (g.kernel().cmdline().required_args(i).empty()) c.ErrorAt("required_args", i, "empty");
