@@ -13,7 +13,8 @@ struct LoadCommand {
 };
 
 std::optional<LoadCommand> ParseLoadCommand(absl::string_view text) {
-  std::vector<absl::string_view> words = absl::StrSplit(text, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+  std::vector<absl::string_view> words =
+      absl::StrSplit(text, absl::ByAnyChar(" \t"), absl::SkipEmpty());
   if (words.empty()) return std::nullopt;
   GrubLoad::Kind kind;
   if (words[0] == "multiboot2" || words[0] == "multiboot") {

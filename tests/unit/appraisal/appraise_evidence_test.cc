@@ -4,12 +4,11 @@
 #include "verifier/appraisal/appraise_evidence.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "absl/time/time.h"
 #include "cli/baseline_learn.h"
@@ -33,7 +32,8 @@ std::vector<uint8_t> ReadBytes(const std::string& path) {
 // One scenario's bundle, owned: Evidence() borrows from it.
 struct Bundle {
   explicit Bundle(const std::string& scenario) {
-    const std::string dir = std::string(BOOTGATE_SOURCE_DIR) + "/tests/data/appraisal/" + scenario + "/";
+    const std::string dir =
+        std::string(BOOTGATE_SOURCE_DIR) + "/tests/data/appraisal/" + scenario + "/";
     message = ReadBytes(dir + "quote.msg");
     signature = ReadBytes(dir + "quote.sig");
     log = ReadBytes(dir + "eventlog.bin");
@@ -63,10 +63,11 @@ struct Bundle {
 };
 
 v1::Policy FixturePolicy(const std::string& name) {
-  const std::string path = std::string(BOOTGATE_SOURCE_DIR) + "/policies/fixtures/" + name + ".textproto";
+  const std::string path =
+      std::string(BOOTGATE_SOURCE_DIR) + "/policies/fixtures/" + name + ".textproto";
   const std::vector<uint8_t> text = ReadBytes(path);
-  absl::StatusOr<v1::Policy> p =
-      policy::LoadPolicy(std::string(text.begin(), text.end()), policy::PolicyFormat::kTextproto, path);
+  absl::StatusOr<v1::Policy> p = policy::LoadPolicy(std::string(text.begin(), text.end()),
+                                                    policy::PolicyFormat::kTextproto, path);
   INFO(p.status().ToString());
   REQUIRE(p.ok());
   return *p;
@@ -108,7 +109,8 @@ TEST_CASE("good-host evidence with its policy is affirming and eligible", "[appr
   CHECK(a.expires == kNow + absl::Seconds(3600));
 }
 
-TEST_CASE("hypervisor-host evidence: xen and dom0 pinned by grub's PCR 9 files affirm", "[appraisal]") {
+TEST_CASE("hypervisor-host evidence: xen and dom0 pinned by grub's PCR 9 files affirm",
+          "[appraisal]") {
   const Bundle b("hypervisor-host");
   const Appraisal a = Appraise(b, b.Evidence(), FixturePolicy("hypervisor-host"));
   INFO(::Catch::Detail::stringify(Codes(a)));
@@ -134,7 +136,8 @@ TEST_CASE("hypervisor-host evidence: an unknown xen is hypervisor-not-allowed at
   CHECK(a.tier == Tier::kContraindicated);
 }
 
-TEST_CASE("hypervisor-host evidence against the good-host policy: host has no group", "[appraisal]") {
+TEST_CASE("hypervisor-host evidence against the good-host policy: host has no group",
+          "[appraisal]") {
   const Bundle b("hypervisor-host");
   const Appraisal a = Appraise(b, b.Evidence(), FixturePolicy("good-host"));
   REQUIRE(a.findings.size() == 1);
@@ -234,7 +237,8 @@ TEST_CASE("malformed evidence bytes are an error status, not a verdict", "[appra
   }
 }
 
-TEST_CASE("LearnPolicy on verified evidence gives a policy the same evidence affirms", "[appraisal]") {
+TEST_CASE("LearnPolicy on verified evidence gives a policy the same evidence affirms",
+          "[appraisal]") {
   for (const std::string scenario : {"good-host", "hypervisor-host"}) {
     INFO(scenario);
     const Bundle b(scenario);
@@ -243,7 +247,8 @@ TEST_CASE("LearnPolicy on verified evidence gives a policy the same evidence aff
     REQUIRE(v->rejections.empty());
     REQUIRE(v->quote.has_value());
     const v1::Policy learned = cli::LearnPolicy(
-        v->boot.state, v->quote->quote.pcr_selection, {.policy_name = "learned", .version = "1", .group = "g", .host_id = b.host});
+        v->boot.state, v->quote->quote.pcr_selection,
+        {.policy_name = "learned", .version = "1", .group = "g", .host_id = b.host});
     const Appraisal a = Appraise(b, b.Evidence(), learned);
     INFO(::Catch::Detail::stringify(Codes(a)));
     CHECK(a.tier == Tier::kAffirming);

@@ -94,6 +94,16 @@ TEST_CASE("hypervisor-host fixture: xen via multiboot2 has no PCR 4 kernel image
   REQUIRE(result.state.kernel.grub_files.size() == 4);
   CHECK(result.state.kernel.grub_files[1].path == "/boot/xen-4.17-amd64.gz");
   CHECK(result.state.kernel.grub_files[1].event_index == 34);
+  const std::vector<GrubLoad>& mb = result.state.kernel.multiboot;
+  REQUIRE(mb.size() == 3);
+  CHECK(mb[0].kind == GrubLoad::Kind::kHypervisor);
+  CHECK(mb[0].command_event == 29);
+  REQUIRE(mb[0].file.has_value());
+  CHECK(mb[0].file->event_index == 34);
+  REQUIRE(mb[1].file.has_value());
+  CHECK(mb[1].file->event_index == 35);
+  REQUIRE(mb[2].file.has_value());
+  CHECK(mb[2].file->event_index == 36);
 }
 
 TEST_CASE("db-measured-after-separator fixture: one finding at event 20, PCR 7", "[bootstate]") {
