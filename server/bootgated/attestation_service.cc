@@ -3,6 +3,7 @@
 #include <optional>
 #include <span>
 
+#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/hosts_service.h"

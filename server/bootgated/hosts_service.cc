@@ -5,6 +5,7 @@
 #include <span>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/request_log.h"

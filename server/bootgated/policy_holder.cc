@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 
 namespace bootgate::service {

@@ -5,6 +5,7 @@
 #include <span>
 #include <tuple>
 
+#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
