@@ -12,7 +12,7 @@ PACKAGES=(
   swtpm swtpm-tools tpm2-tools
   nlohmann-json3-dev python3 python3-yaml python3-jwt python3-cryptography pesign zlib1g-dev openssl procps
   clang libclang-rt-14-dev
-  libsqlite3-dev libpq-dev postgresql
+  libsqlite3-dev libpq-dev postgresql libcpp-httplib-dev prometheus-cpp-dev curl
 )
 
 missing=()
