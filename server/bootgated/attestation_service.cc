@@ -79,6 +79,87 @@ std::optional<appraisal::Finding> CounterRollback(const server::store::ClockInfo
   return f;
 }
 
+// The verdict of attributable evidence that does not parse: contraindicated, with one
+// evidence-layer finding that says what did not parse.
+appraisal::Appraisal MalformedEvidence(const v1::Policy& policy, const std::string& group,
+                                       const std::string& message, absl::Time now) {
+  appraisal::Appraisal a;
+  a.tier = appraisal::Tier::kContraindicated;
+  a.placement_eligible = false;
+  a.policy_name = policy.name();
+  a.policy_version = policy.version();
+  a.group = group;
+  a.issued = now;
+  a.expires = now;
+  appraisal::Finding f;
+  f.code = "malformed-evidence";
+  f.layer = appraisal::Layer::kEvidence;
+  f.severity = appraisal::Severity::kContraindicated;
+  f.message = message;
+  f.hint = "send the quote (`tpm2_quote -m`), signature (`-s`) and the binary event log unchanged";
+  a.findings.push_back(std::move(f));
+  return a;
+}
+
+// Signs `result`, stores it as the attestation of `token` (durably, once) and publishes it to
+// Placement watchers. ALREADY_EXISTS when the token was used before (by any replica).
+absl::StatusOr<v1::Verdict> StoreVerdict(ServiceContext& context, const v1::AttestRequest& request,
+                                         const server::store::Host& host,
+                                         const server::TokenInfo& token,
+                                         const crypto::Digest& nonce,
+                                         const std::string& ak_fingerprint,
+                                         appraisal::Appraisal result,
+                                         const std::shared_ptr<const ActivePolicy>& active,
+                                         std::optional<tpm::ClockInfo> clock, absl::Time now) {
+  VerdictDetails details;
+  for (const appraisal::Finding& f : result.findings) details.findings.push_back(FindingToProto(f));
+  details.policy_version = result.policy_version;
+  details.exceptions_used = result.exceptions_used;
+  details.qualifying_data = nonce;
+
+  server::store::Attestation record;
+  record.host_id = request.host_id();
+  record.group = result.group.empty() ? host.group : result.group;
+  record.received_at = now;
+  record.token_id = token.token_id;
+  record.tier = std::string(appraisal::TierName(result.tier));
+  record.placement_eligible = result.placement_eligible;
+  record.policy_name = result.policy_name;
+  record.policy_version = active ? active->store_version : 0;
+  record.expires_at = result.expires;
+  record.findings_json = DetailsToJson(details);
+  record.evidence = {request.quote(), request.signature(), request.pcrs(), request.event_log()};
+  // Only a verified quote says which AK signed it and what its clock was.
+  if (clock) {
+    record.ak_name = ak_fingerprint;
+    record.clock_info = {clock->clock_ms, clock->reset_count, clock->restart_count};
+  }
+  // The token id is the attestation's public id (convert.h): the JWT names the record before
+  // the store commits it, and History.Get finds it by the same value.
+  server::VerdictSubject subject{request.host_id(), token.token_id, nonce};
+  ASSIGN_OR_RETURN(record.verdict_jwt, server::SignVerdict(*context.signing_keys, result, subject));
+
+  const absl::Time store_start = absl::Now();
+  auto id = context.store->RecordAttestation(record);
+  context.metrics->ObserveStoreLatency("record_attestation",
+                                       absl::ToDoubleSeconds(absl::Now() - store_start));
+  if (absl::IsAlreadyExists(id.status())) {
+    context.metrics->TokenRejected("reused");
+    context.metrics->Unattributed("token-reused");
+    return absl::AlreadyExistsError(
+        "token already used: each challenge is accepted once; call Attestation.Challenge again");
+  }
+  if (absl::IsFailedPrecondition(id.status())) {
+    return absl::NotFoundError(absl::StrCat("host \"", request.host_id(), "\" is no longer registered"));
+  }
+  if (!id.ok()) return id.status();
+  record.id = *id;
+  context.metrics->AttestationStored(record.tier);
+  ASSIGN_OR_RETURN(v1::Verdict verdict, VerdictFromRecord(record));
+  context.placement->Publish(verdict);
+  return verdict;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> AdminIdentity(const ServiceContext& context,
@@ -146,6 +227,7 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
                                                       ak.status().message()));
   }
   ASSIGN_OR_RETURN(crypto::Digest nonce, server::QualifyingData(request.token()));
+  ASSIGN_OR_RETURN(const std::string ak_fingerprint, AkFingerprint(ak->key.get()));
 
   appraisal::Evidence evidence;
   evidence.message = Bytes(request.quote());
@@ -163,8 +245,16 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
   const v1::Policy& policy = active ? active->policy : *kNoPolicy;
   auto appraised = appraisal::AppraiseEvidence(evidence, nonce, policy, request.host_id(), now);
   if (!appraised.ok()) {
-    context.metrics->Unattributed("malformed-evidence");
-    return absl::InvalidArgumentError(absl::StrCat("evidence does not parse: ", appraised.status().message()));
+    // Attributable (registered host, valid token) but unparsable: a verdict all the same, so
+    // the token is consumed and the host is no longer eligible; the caller gets the status.
+    const std::string message =
+        absl::StrCat("evidence does not parse: ", appraised.status().message());
+    ASSIGN_OR_RETURN(v1::Verdict stored,
+                     StoreVerdict(context, request, *host, *token, nonce, ak_fingerprint,
+                                  MalformedEvidence(policy, host->group, message, now), active,
+                                  std::nullopt, now));
+    (void)stored;
+    return absl::InvalidArgumentError(message);
   }
   appraisal::Appraisal result = *std::move(appraised);
   if (!active) {
@@ -177,70 +267,24 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
     result.placement_eligible = false;
   }
 
-  // The quote's clock info is trustworthy only once its signature verified.
-  server::store::ClockInfo clock;
-  auto quote = tpm::DecodeQuote(Bytes(request.quote()));
-  ASSIGN_OR_RETURN(const std::string ak_fingerprint, AkFingerprint(ak->key.get()));
-  if (quote.ok()) {
-    clock = {quote->clock_info.clock_ms, quote->clock_info.reset_count,
-             quote->clock_info.restart_count};
-    if (!HasEvidenceRejection(result)) {
-      auto last = context.store->LastClockInfo(request.host_id(), ak_fingerprint);
-      if (!last.ok()) return last.status();
-      if (*last) {
-        if (auto rollback = CounterRollback(**last, quote->clock_info)) {
-          result.findings.insert(result.findings.begin(), *std::move(rollback));
-          result.tier = appraisal::Tier::kContraindicated;
-          result.placement_eligible = false;
-        }
+  // The quote's clock info is trustworthy only once its signature verified: an evidence
+  // rejection keeps none, so a forged quote cannot move this AK's rollback baseline.
+  std::optional<tpm::ClockInfo> clock;
+  if (!HasEvidenceRejection(result)) {
+    ASSIGN_OR_RETURN(tpm::Quote quote, tpm::DecodeQuote(Bytes(request.quote())));
+    clock = quote.clock_info;
+    auto last = context.store->LastClockInfo(request.host_id(), ak_fingerprint);
+    if (!last.ok()) return last.status();
+    if (*last) {
+      if (auto rollback = CounterRollback(**last, quote.clock_info)) {
+        result.findings.insert(result.findings.begin(), *std::move(rollback));
+        result.tier = appraisal::Tier::kContraindicated;
+        result.placement_eligible = false;
       }
     }
   }
-
-  VerdictDetails details;
-  for (const appraisal::Finding& f : result.findings) details.findings.push_back(FindingToProto(f));
-  details.policy_version = result.policy_version;
-  details.exceptions_used = result.exceptions_used;
-  details.qualifying_data = nonce;
-
-  server::store::Attestation record;
-  record.host_id = request.host_id();
-  record.group = result.group;
-  record.received_at = now;
-  record.token_id = token->token_id;
-  record.tier = std::string(appraisal::TierName(result.tier));
-  record.placement_eligible = result.placement_eligible;
-  record.policy_name = result.policy_name;
-  record.policy_version = active ? active->store_version : 0;
-  record.expires_at = result.expires;
-  record.findings_json = DetailsToJson(details);
-  record.ak_name = ak_fingerprint;
-  record.evidence = {request.quote(), request.signature(), request.pcrs(), request.event_log()};
-  record.clock_info = clock;
-  // The JWT names the attestation by its token id: the store assigns the record id only when
-  // it commits, and the JWT is part of that same durable record.
-  server::VerdictSubject subject{request.host_id(), token->token_id, nonce};
-  ASSIGN_OR_RETURN(record.verdict_jwt, server::SignVerdict(*context.signing_keys, result, subject));
-
-  const absl::Time store_start = absl::Now();
-  auto id = context.store->RecordAttestation(record);
-  context.metrics->ObserveStoreLatency("record_attestation",
-                                       absl::ToDoubleSeconds(absl::Now() - store_start));
-  if (absl::IsAlreadyExists(id.status())) {
-    context.metrics->TokenRejected("reused");
-    context.metrics->Unattributed("token-reused");
-    return absl::AlreadyExistsError(
-        "token already used: each challenge is accepted once; call Attestation.Challenge again");
-  }
-  if (absl::IsFailedPrecondition(id.status())) {
-    return absl::NotFoundError(absl::StrCat("host \"", request.host_id(), "\" is no longer registered"));
-  }
-  if (!id.ok()) return id.status();
-  record.id = *id;
-  context.metrics->AttestationStored(record.tier);
-  ASSIGN_OR_RETURN(v1::Verdict verdict, VerdictFromRecord(record));
-  context.placement->Publish(verdict);
-  return verdict;
+  return StoreVerdict(context, request, *host, *token, nonce, ak_fingerprint, std::move(result),
+                      active, clock, now);
 }
 
 grpc::ServerUnaryReactor* AttestationService::Challenge(grpc::CallbackServerContext* call,

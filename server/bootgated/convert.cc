@@ -1,5 +1,7 @@
 #include "server/bootgated/convert.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
@@ -132,7 +134,7 @@ absl::StatusOr<v1::Verdict> VerdictFromRecord(const server::store::Attestation& 
   auto details = DetailsFromJson(r.findings_json);
   if (!details.ok()) return details.status();
   v1::Verdict v;
-  v.set_attestation_id(absl::StrCat(r.id));
+  v.set_attestation_id(r.token_id);
   v.set_tier(TierFromName(r.tier));
   v.set_placement_eligible(r.placement_eligible);
   v.set_policy_name(r.policy_name);
@@ -151,7 +153,7 @@ absl::StatusOr<v1::AttestationSummary> SummaryFromRecord(const server::store::At
   auto details = DetailsFromJson(r.findings_json);
   if (!details.ok()) return details.status();
   v1::AttestationSummary s;
-  s.set_attestation_id(absl::StrCat(r.id));
+  s.set_attestation_id(r.token_id);
   s.set_host_id(r.host_id);
   s.set_group(r.group);
   s.set_tier(TierFromName(r.tier));
@@ -164,14 +166,18 @@ absl::StatusOr<v1::AttestationSummary> SummaryFromRecord(const server::store::At
   return s;
 }
 
-absl::StatusOr<int64_t> ParseAttestationId(const std::string& id, const char* field) {
-  int64_t value = 0;
+absl::Status CheckAttestationId(const std::string& id, const char* field) {
   if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
-  if (!absl::SimpleAtoi(id, &value) || value <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " \"", id.substr(0, 64), "\" is not an attestation id (a positive integer)"));
+  const bool hex = id.size() == kAttestationIdLength &&
+                   std::all_of(id.begin(), id.end(), [](char c) {
+                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                   });
+  if (!hex) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " \"", id.substr(0, 80), "\" is not an attestation id (",
+                     kAttestationIdLength, " lowercase hex digits, as Verdict.attestation_id)"));
   }
-  return value;
+  return absl::OkStatus();
 }
 
 }  // namespace bootgate::service

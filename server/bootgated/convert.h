@@ -43,12 +43,18 @@ std::string DetailsToJson(const VerdictDetails& details);
 // InvalidArgument (DataLoss would blame the store for our own format) when it does not parse.
 absl::StatusOr<VerdictDetails> DetailsFromJson(const std::string& json);
 
-// The Verdict of a stored record; attestation_id is the record id in decimal.
+// The public id of an attestation is its challenge token's id (lowercase hex SHA-256 of the
+// token, server::TokenInfo::token_id): known before the verdict is signed, so the JWT's
+// "bootgate.attestation_id" claim, Verdict.attestation_id and History.Get's key are one value,
+// and unique in the store because each token is accepted once.
+inline constexpr size_t kAttestationIdLength = 64;
+
+// The Verdict of a stored record; attestation_id is the record's token id.
 absl::StatusOr<v1::Verdict> VerdictFromRecord(const server::store::Attestation& record);
 absl::StatusOr<v1::AttestationSummary> SummaryFromRecord(const server::store::Attestation& record);
 
-// Parses a decimal attestation id; InvalidArgument naming the field otherwise.
-absl::StatusOr<int64_t> ParseAttestationId(const std::string& id, const char* field);
+// OK for a well-formed attestation id; InvalidArgument naming the field otherwise.
+absl::Status CheckAttestationId(const std::string& id, const char* field);
 
 }  // namespace bootgate::service
 

@@ -20,8 +20,8 @@ bool Wanted(const v1::ListAttestationsRequest& r, const server::store::Attestati
 
 absl::StatusOr<server::store::Attestation> Load(ServiceContext& context, const std::string& id,
                                                 const char* field) {
-  ASSIGN_OR_RETURN(int64_t number, ParseAttestationId(id, field));
-  auto record = context.store->GetAttestation(number);
+  RETURN_IF_ERROR(CheckAttestationId(id, field));
+  auto record = context.store->GetAttestationByToken(id);
   if (absl::IsNotFound(record.status())) {
     return absl::NotFoundError(absl::StrCat(field, ": no attestation ", id));
   }

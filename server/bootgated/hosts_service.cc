@@ -92,7 +92,7 @@ absl::StatusOr<v1::Host> GetHost(ServiceContext& context, const std::string& hos
   v1::Host out = HostToProto(*host, fingerprint);
   if (host->group == "-") out.clear_group();
   auto latest = context.store->LatestAttestation(host_id);
-  if (latest.ok()) out.set_last_attestation_id(absl::StrCat(latest->id));
+  if (latest.ok()) out.set_last_attestation_id(latest->token_id);
   return out;
 }
 

@@ -43,21 +43,6 @@ auto VerdictKey(const v1::Verdict& v) {
   return std::make_tuple(static_cast<int>(v.tier()), v.placement_eligible(), findings);
 }
 
-// The newest attestation of every host, from the history (newest first).
-absl::StatusOr<std::map<std::string, server::store::Attestation>> LatestPerHost(
-    server::store::Store& store) {
-  std::map<std::string, server::store::Attestation> latest;
-  server::store::AttestationFilter filter;
-  filter.page_size = server::store::AttestationFilter::kMaxPageSize;
-  filter.include_evidence = true;
-  for (;;) {
-    ASSIGN_OR_RETURN(server::store::AttestationPage page, store.ListAttestations(filter));
-    for (server::store::Attestation& a : page.attestations) latest.try_emplace(a.host_id, std::move(a));
-    if (page.next_page_token.empty()) return latest;
-    filter.page_token = page.next_page_token;
-  }
-}
-
 template <typename Request, typename Response, typename Fn>
 grpc::ServerUnaryReactor* Serve(ServiceContext* context, grpc::CallbackServerContext* call,
                                 const char* method, const Request* request, Response* response,
@@ -94,12 +79,20 @@ absl::StatusOr<v1::Policy> LoadCandidate(const v1::PolicySource& source) {
 
 absl::StatusOr<v1::DryRunResponse> DryRun(ServiceContext& context, const v1::Policy& candidate,
                                           absl::Time at) {
-  ASSIGN_OR_RETURN(auto latest, LatestPerHost(*context.store));
+  // Every registered host: the ones with evidence are re-evaluated, the others are reported
+  // as hosts_without_evidence (whatever group or selector would place them).
+  ASSIGN_OR_RETURN(std::vector<server::store::Host> hosts, context.store->ListHosts());
   v1::DryRunResponse out;
-  for (auto& [host_id, record] : latest) {
-    auto host = context.store->GetHost(host_id);
-    if (!host.ok()) continue;  // unregistered since: nothing to place
-    auto ak = tpm::ParseAkPublic(Bytes(host->ak_public));
+  for (const server::store::Host& host : hosts) {
+    const std::string& host_id = host.host_id;
+    auto latest = context.store->LatestAttestation(host_id);
+    if (absl::IsNotFound(latest.status())) {
+      out.add_hosts_without_evidence(host_id);
+      continue;
+    }
+    if (!latest.ok()) return latest.status();
+    const server::store::Attestation& record = *latest;
+    auto ak = tpm::ParseAkPublic(Bytes(host.ak_public));
     if (!ak.ok()) continue;
     ASSIGN_OR_RETURN(v1::Verdict current, VerdictFromRecord(record));
     ASSIGN_OR_RETURN(VerdictDetails details, DetailsFromJson(record.findings_json));
@@ -112,7 +105,9 @@ absl::StatusOr<v1::DryRunResponse> DryRun(ServiceContext& context, const v1::Pol
     auto appraised =
         appraisal::AppraiseEvidence(evidence, details.qualifying_data, candidate, host_id, at);
     out.set_hosts_evaluated(out.hosts_evaluated() + 1);
-    if (!appraised.ok()) continue;  // stored evidence was parseable when it was stored
+    // Malformed evidence (stored as a malformed-evidence verdict) stays malformed under any
+    // policy: its verdict cannot change.
+    if (!appraised.ok()) continue;
     v1::Verdict would;
     would.set_tier(TierToProto(appraised->tier));
     would.set_placement_eligible(appraised->placement_eligible);
@@ -131,11 +126,6 @@ absl::StatusOr<v1::DryRunResponse> DryRun(ServiceContext& context, const v1::Pol
     change->set_eligibility_changed(current.placement_eligible() != would.placement_eligible());
     *change->mutable_current() = std::move(current);
     *change->mutable_candidate() = std::move(would);
-  }
-  for (const v1::HostGroup& g : candidate.groups()) {
-    for (const std::string& h : g.hosts()) {
-      if (!latest.contains(h) && context.store->GetHost(h).ok()) out.add_hosts_without_evidence(h);
-    }
   }
   return out;
 }

@@ -141,6 +141,15 @@ absl::StatusOr<Host> SqlStore::GetHost(const std::string& host_id) {
   return HostFromRow(rows[0]);
 }
 
+absl::StatusOr<std::vector<Host>> SqlStore::ListHosts() {
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                   Query(absl::StrCat("SELECT ", kHostColumns, " FROM hosts ORDER BY host_id"), {}));
+  std::vector<Host> hosts;
+  hosts.reserve(rows.size());
+  for (const SqlRow& row : rows) hosts.push_back(HostFromRow(row));
+  return hosts;
+}
+
 absl::StatusOr<int64_t> SqlStore::RecordAttestation(const Attestation& record) {
   RETURN_IF_ERROR(ValidateAttestation(record));
   return batcher_.Submit(record);
@@ -241,6 +250,16 @@ absl::StatusOr<Attestation> SqlStore::GetAttestation(int64_t id) {
                                       " FROM attestations WHERE id = $1"),
                          params));
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("no attestation with id ", id));
+  return AttestationFromRow(rows[0]);
+}
+
+absl::StatusOr<Attestation> SqlStore::GetAttestationByToken(const std::string& token_id) {
+  const SqlParam params[] = {Bytes{token_id}};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                   Query(absl::StrCat("SELECT ", kAttestationColumns, kEvidenceColumns,
+                                      " FROM attestations WHERE token_id = $1"),
+                         params));
+  if (rows.empty()) return absl::NotFoundError("no attestation with that id");
   return AttestationFromRow(rows[0]);
 }
 

@@ -21,9 +21,11 @@ class SqlStore final : public Store {
 
   absl::Status RegisterHost(const Host& host, bool replace) override;
   absl::StatusOr<Host> GetHost(const std::string& host_id) override;
+  absl::StatusOr<std::vector<Host>> ListHosts() override;
   absl::StatusOr<int64_t> RecordAttestation(const Attestation& record) override;
   absl::StatusOr<Attestation> LatestAttestation(const std::string& host_id) override;
   absl::StatusOr<Attestation> GetAttestation(int64_t id) override;
+  absl::StatusOr<Attestation> GetAttestationByToken(const std::string& token_id) override;
   absl::StatusOr<AttestationPage> ListAttestations(const AttestationFilter& filter) override;
   absl::StatusOr<int64_t> PutPolicy(const PolicyVersion& policy) override;
   absl::StatusOr<PolicyVersion> GetPolicy(const std::string& name,

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -28,6 +29,8 @@ class Store {
   virtual absl::Status RegisterHost(const Host& host, bool replace) = 0;
   // NotFound when the host is not registered.
   virtual absl::StatusOr<Host> GetHost(const std::string& host_id) = 0;
+  // Every registered host, ordered by host_id.
+  virtual absl::StatusOr<std::vector<Host>> ListHosts() = 0;
 
   // Stores one attestation atomically and returns its id. Returns only after the record is
   // committed (durably, per DurabilitySettings); concurrent calls share one transaction (group
@@ -39,6 +42,8 @@ class Store {
   virtual absl::StatusOr<Attestation> LatestAttestation(const std::string& host_id) = 0;
   // One attestation with evidence. NotFound for an unknown id.
   virtual absl::StatusOr<Attestation> GetAttestation(int64_t id) = 0;
+  // The attestation recorded under `token_id` (its public id), with evidence. NotFound if none.
+  virtual absl::StatusOr<Attestation> GetAttestationByToken(const std::string& token_id) = 0;
   // Attestations matching `filter`, newest first, one page at a time.
   // InvalidArgument for a malformed page token or a negative page size.
   virtual absl::StatusOr<AttestationPage> ListAttestations(const AttestationFilter& filter) = 0;

@@ -90,6 +90,13 @@ head -c 100 /dev/urandom > "$work/garbage"
 head -c 20 "$work/q.msg" > "$work/truncated.msg"
 check "truncated quote: INVALID_ARGUMENT naming the evidence" \
   "client attest $good '$t' '$work/truncated.msg' '$work/q.sig' '$work/boot/eventlog.bin' - | grep -q '^INVALID_ARGUMENT: evidence does not parse'"
+# Attributable (valid token) but malformed: stored as a contraindicated verdict, token consumed.
+check "malformed evidence makes the host ineligible" \
+  "[[ \$(client placement $good | json \"d.get('eligible', False)\") == False ]]"
+check "malformed evidence is in the history with a malformed-evidence finding" \
+  "client history $good | json \"d['attestations'][0]['attestation_id']\" > '$work/malformed.id' && client get \$(cat '$work/malformed.id') | grep -q '\"code\": *\"malformed-evidence\"'"
+check "the malformed request consumed its token" \
+  "client attest $good '$t' '$work/q.msg' '$work/q.sig' '$work/boot/eventlog.bin' - | grep -q '^ALREADY_EXISTS'"
 check "unknown host: NOT_FOUND naming the host" \
   "client challenge nobody | grep -q '^NOT_FOUND: host \"nobody\" is not registered'"
 check "missing quote: INVALID_ARGUMENT naming quote" \
@@ -101,8 +108,17 @@ check "the server still attests after the bad requests" \
   "[[ \$(json \"d['tier']\" < '$work/$good.json') == TIER_AFFIRMING ]]"
 
 # History and diff between the good and the tampered attestation.
-check "history lists the good host's two attestations" \
-  "[[ \$(client history $good | json \"len(d['attestations'])\") == 2 ]]"
+check "history lists the good host's three attestations (two good, one malformed)" \
+  "[[ \$(client history $good | json \"len(d['attestations'])\") == 3 ]]"
+check "one attestation id: Verdict.attestation_id, the JWT claim and History.Get agree" \
+  "python3 - '$work/$good.json' <<'PY' && client get \$(json \"d['attestation_id']\" < '$work/$good.json') | grep -q '\"tier\": *\"TIER_AFFIRMING\"'
+import base64, json, sys
+v = json.load(open(sys.argv[1]))
+payload = v['jwt'].split('.')[1]
+claims = json.loads(base64.urlsafe_b64decode(payload + '=' * (-len(payload) % 4)))
+assert claims['bootgate.attestation_id'] == v['attestation_id'], (claims, v['attestation_id'])
+assert len(v['attestation_id']) == 64, v['attestation_id']
+PY"
 
 # Acceptance 2: the JWT verifies with python3-jwt and only the JWKS fetched over HTTP.
 check "verdict JWT verifies with python3-jwt against /.well-known/jwks.json" \

@@ -225,6 +225,49 @@ TEST_CASE("store keeps an attestation field by field, evidence bytes included", 
   CHECK(store->CheckIntegrity().ok());
 }
 
+TEST_CASE("ListHosts returns every registered host by id, with or without attestations",
+          "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  auto none = store->ListHosts();
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  REQUIRE(store->RegisterHost(MakeHost("host-c", "rack-2"), false).ok());
+  REQUIRE(store->RegisterHost(MakeHost("host-a"), false).ok());
+  REQUIRE(store->RegisterHost(MakeHost("host-b"), false).ok());
+  REQUIRE(store->RecordAttestation(MakeAttestation("host-b", "tok-b")).ok());
+  auto hosts = store->ListHosts();
+  REQUIRE(hosts.ok());
+  REQUIRE(hosts->size() == 3);
+  CHECK((*hosts)[0].host_id == "host-a");
+  CHECK((*hosts)[1].host_id == "host-b");
+  CHECK((*hosts)[2].host_id == "host-c");
+  CHECK((*hosts)[2].group == "rack-2");
+  CHECK((*hosts)[0].ak_public == MakeHost("x").ak_public);
+}
+
+TEST_CASE("GetAttestationByToken finds a record by its token id, evidence included", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  const Attestation first = MakeAttestation("h1", "aa11");
+  const Attestation second = MakeAttestation("h1", "bb22", kT0 + absl::Seconds(1));
+  auto id1 = store->RecordAttestation(first);
+  auto id2 = store->RecordAttestation(second);
+  REQUIRE(id1.ok());
+  REQUIRE(id2.ok());
+  auto got = store->GetAttestationByToken("aa11");
+  REQUIRE(got.ok());
+  CHECK(got->id == *id1);
+  RequireSameAttestation(*got, first);
+  CHECK(got->evidence.event_log == first.evidence.event_log);
+  auto got2 = store->GetAttestationByToken("bb22");
+  REQUIRE(got2.ok());
+  CHECK(got2->id == *id2);
+  CHECK(absl::IsNotFound(store->GetAttestationByToken("cc33").status()));
+  CHECK(absl::IsNotFound(store->GetAttestationByToken("").status()));
+}
+
 TEST_CASE("store refuses a reused challenge token and keeps the first record", "[store]") {
   TestDatabase db;
   auto store = db.Open();
