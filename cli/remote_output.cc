@@ -3,6 +3,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -21,7 +23,10 @@ std::string Eligibility(bool eligible) {
 }
 
 std::string DurationText(const google::protobuf::Duration& d) {
-  return absl::FormatDuration(absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos()));
+  const absl::Duration age = absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+  // Sub-millisecond digits are noise to a person reading an age.
+  return absl::FormatDuration(
+      absl::Trunc(age, age < absl::Seconds(1) ? absl::Milliseconds(1) : absl::Seconds(1)));
 }
 
 std::string SummaryLine(const v1::AttestationSummary& s) {
@@ -145,14 +150,19 @@ std::string PlacementText(const v1::PlacementStatus& s) {
 
 std::string AttestationListTable(const v1::ListAttestationsResponse& list) {
   if (list.attestations().empty()) return "no attestations\n";
-  std::string out = absl::StrFormat("%-36s %-28s %-16s %-15s %-8s %-20s %s\n", "ID", "HOST",
-                                    "GROUP", "TIER", "ELIGIBLE", "ISSUED", "FINDINGS");
+  // The id column is as wide as the longest id (a store may number them or use UUIDs).
+  int id_width = 2;
+  for (const v1::AttestationSummary& s : list.attestations()) {
+    id_width = std::max(id_width, static_cast<int>(s.attestation_id().size()));
+  }
+  std::string out = absl::StrFormat("%-*s %-28s %-16s %-15s %-8s %-20s %s\n", id_width, "ID",
+                                    "HOST", "GROUP", "TIER", "ELIGIBLE", "ISSUED", "FINDINGS");
   for (const v1::AttestationSummary& s : list.attestations()) {
     absl::StrAppend(
-        &out, absl::StrFormat("%-36s %-28s %-16s %-15s %-8s %-20s %u\n", s.attestation_id(),
-                              s.host_id(), s.group().empty() ? "-" : s.group(), TierName(s.tier()),
-                              s.placement_eligible() ? "yes" : "no", FormatTime(s.issued_at()),
-                              s.finding_count()));
+        &out, absl::StrFormat("%-*s %-28s %-16s %-15s %-8s %-20s %u\n", id_width,
+                              s.attestation_id(), s.host_id(), s.group().empty() ? "-" : s.group(),
+                              TierName(s.tier()), s.placement_eligible() ? "yes" : "no",
+                              FormatTime(s.issued_at()), s.finding_count()));
   }
   if (!list.next_page_token().empty()) {
     absl::StrAppend(&out, "(more: --page-token ", list.next_page_token(), ")\n");

@@ -299,8 +299,8 @@ absl::Status TpmClient::Persist(ESYS_TR object, TPM2_HANDLE persistent_handle) {
   if (occupied && Esys_TR_FromTPMPublic(esys_, persistent_handle, ESYS_TR_NONE, ESYS_TR_NONE,
                                         ESYS_TR_NONE, &existing) == TSS2_RC_SUCCESS) {
     ESYS_TR gone = ESYS_TR_NONE;
-    rc = Esys_EvictControl(esys_, ESYS_TR_RH_OWNER, existing, ESYS_TR_PASSWORD,
-                                   ESYS_TR_NONE, ESYS_TR_NONE, persistent_handle, &gone);
+    rc = Esys_EvictControl(esys_, ESYS_TR_RH_OWNER, existing, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                           ESYS_TR_NONE, persistent_handle, &gone);
     if (rc != TSS2_RC_SUCCESS) {
       Esys_TR_Close(esys_, &existing);
       return TssError(absl::StrFormat("TPM2_EvictControl(evict 0x%08x)", persistent_handle), rc);
@@ -308,7 +308,7 @@ absl::Status TpmClient::Persist(ESYS_TR object, TPM2_HANDLE persistent_handle) {
   }
   ESYS_TR persistent = ESYS_TR_NONE;
   rc = Esys_EvictControl(esys_, ESYS_TR_RH_OWNER, object, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                 ESYS_TR_NONE, persistent_handle, &persistent);
+                         ESYS_TR_NONE, persistent_handle, &persistent);
   if (rc != TSS2_RC_SUCCESS) {
     return TssError(absl::StrFormat("TPM2_EvictControl(persist at 0x%08x)", persistent_handle), rc);
   }
