@@ -4,6 +4,7 @@
 //   attest_client ADDR register HOST AK_FILE [GROUP]
 //   attest_client ADDR challenge HOST                  -> {"token":..., "qualifyingData": hex}
 //   attest_client ADDR attest HOST TOKEN QUOTE SIG LOG [PCRS] [--concurrent N]
+//       (with --concurrent, ADDR may list replicas "A,B,...": caller i calls replica i mod n)
 //   attest_client ADDR placement HOST
 //   attest_client ADDR history HOST | get ID | diff A B | keys
 //   attest_client ADDR dry-run POLICY_FILE | put-policy POLICY_FILE
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -112,7 +114,13 @@ int main(int argc, char** argv) {
       return Print(Make<v1::Attestation>(channel)->Attest(&ctx, r, &out), out);
     }
     // N calls with the same token released together behind a barrier, each on its own
-    // channel; prints one status code per line.
+    // channel (spread over the replicas of ADDR); prints one status code per line.
+    std::vector<std::string> replicas;
+    for (size_t begin = 0, comma;; begin = comma + 1) {
+      comma = std::string_view(argv[1]).find(',', begin);
+      replicas.emplace_back(std::string_view(argv[1]).substr(begin, comma - begin));
+      if (comma == std::string_view::npos) break;
+    }
     std::barrier start(concurrent);
     std::vector<std::thread> threads;
     std::vector<int> codes(concurrent);
@@ -120,7 +128,8 @@ int main(int argc, char** argv) {
       threads.emplace_back([&, i] {
         grpc::ChannelArguments own;
         own.SetInt("bootgate.client", i);  // a distinct channel per caller
-        auto ch = grpc::CreateCustomChannel(argv[1], grpc::InsecureChannelCredentials(), own);
+        auto ch = grpc::CreateCustomChannel(replicas[i % replicas.size()],
+                                            grpc::InsecureChannelCredentials(), own);
         auto stub = v1::Attestation::NewStub(ch);
         ch->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5));
         grpc::ClientContext c;

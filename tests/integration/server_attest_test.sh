@@ -4,12 +4,26 @@
 # findings; a replayed token, another host's token and a garbage token are refused with the
 # documented codes; bad requests get their codes and the server keeps serving; the verdict JWT
 # verifies with python3-jwt given only the JWKS fetched over HTTP.
+# BOOTGATE_SERVER_BACKEND=postgres runs the same checks on a throwaway PostgreSQL
+# (scripts/postgres.sh; server_attest_postgres_test.sh) instead of SQLite.
 set -euo pipefail
 : "${BOOTGATED:?}" "${ATTEST_CLIENT:?}" "${BOOTGATE_SOURCE_DIR:?}" "${BOOTGATE_BINARY_DIR:?}"
 src="$BOOTGATE_SOURCE_DIR"
 work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-server.XXXXXX")"
 server_pid=""
-cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; swtpm_stop; [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$work"; }
+store_args=()
+if [[ "${BOOTGATE_SERVER_BACKEND:-sqlite}" == postgres ]]; then
+  # shellcheck source=scripts/postgres.sh
+  source "$src/scripts/postgres.sh"
+  postgres_start
+  store_args=(--postgres "$BOOTGATE_TEST_POSTGRES_URL")
+fi
+cleanup() {
+  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null
+  swtpm_stop
+  if declare -F postgres_stop >/dev/null; then postgres_stop; fi
+  [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$work"
+}
 # shellcheck source=swtpm-fixtures/swtpm.sh
 source "$src/swtpm-fixtures/swtpm.sh"
 SWTPM_NO_STARTUP=1 swtpm_start "$work" sha256
@@ -38,7 +52,7 @@ data[-5] ^= 0x01
 open(sys.argv[2], "wb").write(data)
 PY
 
-"$BOOTGATED" --listen 127.0.0.1:0 --http 127.0.0.1:0 --data-dir "$work/data" \
+"$BOOTGATED" --listen 127.0.0.1:0 --http 127.0.0.1:0 --data-dir "$work/data" "${store_args[@]}" \
   --policy "$src/policies/fixtures/good-host.textproto" > "$work/ports" 2> "$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do grep -q grpc_port "$work/ports" && break; sleep 0.1; done
