@@ -68,7 +68,8 @@ expect_rc 2 "$out" "$cli" attest "${good[@]}" --ak-handle 0x01c00002
 expect_grep 'is not a persistent handle' "$out"
 expect_rc 2 "$out" "$cli" attest "${good[@]}" --pcrs sha256:0-24
 expect_grep 'not a PCR number' "$out"
-expect_rc 2 "$out" "$cli" attest "${good[@]}" --tcti swtpm:host=127.0.0.1,port=1
+expect_rc 2 "$out" "$cli" attest --host host-good-1 --tcti swtpm:host=127.0.0.1,port=1 \
+  --eventlog "$work/host-good-1/eventlog.bin"
 expect_grep '^bootgate: (cannot open TPM|TPM) ' "$out"
 # A closed loopback port: nothing listens on port 1.
 expect_rc 2 "$out" "$cli" attest "${good[@]}" --server 127.0.0.1:1
@@ -80,7 +81,7 @@ expect_grep '^bootgate: History.List: UNAVAILABLE: .*\(server 127\.0\.0\.1:1\)$'
 
 echo "--watch: re-attests every interval until interrupted"
 rc=0
-timeout -s INT 5 "$cli" attest "${good[@]}" --json --watch 1s > "$out" 2>&1 || rc=$?
+timeout --preserve-status -s INT 5 "$cli" attest "${good[@]}" --json --watch 1s > "$out" 2>&1 || rc=$?
 [[ $rc -eq 0 ]] || { cat "$out" >&2; fail "watch exit $rc"; }
 lines="$(grep -c '"placement_eligible":true' "$out")"
 [[ "$lines" -ge 3 ]] || { cat "$out" >&2; fail "watch made $lines attestations in 5 s"; }
