@@ -92,8 +92,10 @@ int RunDryRun(const PolicyRemoteFlags& f) {
 
 void AddPolicyRemoteCommands(CLI::App& policy_group, int& exit_code) {
   auto push_flags = std::make_shared<PolicyRemoteFlags>();
-  CLI::App* push = policy_group.add_subcommand(
-      "push", "store a policy on bootgated and make it active (validated by the server)");
+  CLI::App* push =
+      policy_group.add_subcommand("push",
+                                  "Store a policy on bootgated and make it active (the server "
+                                  "validates it). Exit 0 stored, 2 refused.");
   push->add_option("FILE", push_flags->path, "policy, protobuf JSON (*.json) or textproto")
       ->required();
   push->add_option("--expected-version", push_flags->expected_version,
@@ -103,8 +105,10 @@ void AddPolicyRemoteCommands(CLI::App& policy_group, int& exit_code) {
   push->callback([push_flags, &exit_code] { exit_code = RunPush(*push_flags); });
 
   auto dry_flags = std::make_shared<PolicyRemoteFlags>();
-  CLI::App* dry = policy_group.add_subcommand(
-      "dry-run", "which hosts' verdicts a candidate policy would change (nothing is stored)");
+  CLI::App* dry =
+      policy_group.add_subcommand("dry-run",
+                                  "Which hosts' verdicts a candidate policy would change, on their "
+                                  "latest evidence; nothing is stored.");
   dry->add_option("FILE", dry_flags->path, "candidate policy, protobuf JSON (*.json) or textproto")
       ->required();
   dry->add_option("--at", dry_flags->at, "evaluate as of this time (exception expiry)");
