@@ -20,16 +20,30 @@
 # so it goes away also when a test fails or is interrupted. Several instances can run side
 # by side (each retries until it gets a free port pair).
 
+# True while process PID runs. A zombie does not count: swtpm --daemon is reparented to init,
+# and an init that does not reap (as in some sandboxes) leaves killed daemons as zombies,
+# which `kill -0` would report as alive.
+swtpm_alive() {
+  local state
+  state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z* ]]
+}
+
 swtpm_stop() {
+  # A signal that arrives while `swtpm --daemon` is starting is handled once that command
+  # returns, before SWTPM_PID is set: the pid file tells which process to stop then.
+  if [[ -z "${SWTPM_PID:-}" && -s "${SWTPM_PIDFILE:-}" ]]; then
+    SWTPM_PID="$(cat "$SWTPM_PIDFILE")"
+  fi
   if [[ -n "${SWTPM_PID:-}" ]]; then
     kill "$SWTPM_PID" 2>/dev/null || true
     # swtpm exits within milliseconds of SIGTERM; do not leave it behind even if it hangs.
     for _ in 1 2 3 4 5 6 7 8 9 10; do
-      kill -0 "$SWTPM_PID" 2>/dev/null || break
+      swtpm_alive "$SWTPM_PID" || break
       sleep 0.05
     done
     kill -9 "$SWTPM_PID" 2>/dev/null || true
-    unset SWTPM_PID
+    unset SWTPM_PID SWTPM_PIDFILE
   fi
 }
 
@@ -103,6 +117,7 @@ swtpm_start() {
   for attempt in $(seq 1 20); do
     port=$((20000 + (RANDOM % 20000) * 2))
     rm -f "$workdir/swtpm.pid"
+    export SWTPM_PIDFILE="$workdir/swtpm.pid"
     swtpm socket --tpm2 --tpmstate dir="$state" \
       --server type=tcp,port="$port",bindaddr=127.0.0.1 \
       --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SIGTERM to a fixture run while its swtpm is up: the run exits and no swtpm of it remains.
 source "$BOOTGATE_SOURCE_DIR/tests/integration/fixtures_lib.sh"
+source "$BOOTGATE_SOURCE_DIR/swtpm-fixtures/swtpm.sh"  # swtpm_alive
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export BOOTGATE_FIXTURE="$FIXTURE_GEN" TMPDIR="$work"
@@ -18,8 +19,8 @@ for attempt in 1 2 3; do
   swtpm_pid="$(cat "$pid_file")"
   kill -TERM "$run"
   rc=0; wait "$run" || rc=$?
-  for _ in $(seq 1 100); do kill -0 "$swtpm_pid" 2>/dev/null || break; sleep 0.01; done
-  if kill -0 "$swtpm_pid" 2>/dev/null; then echo "swtpm $swtpm_pid survived SIGTERM of its run" >&2; exit 1; fi
+  for _ in $(seq 1 100); do swtpm_alive "$swtpm_pid" || break; sleep 0.01; done
+  if swtpm_alive "$swtpm_pid"; then echo "swtpm $swtpm_pid survived SIGTERM of its run" >&2; exit 1; fi
   echo "attempt $attempt: run exited with $rc, swtpm $swtpm_pid gone"
   rm -rf "$work"/b "$work"/bootgate-swtpm.*
 done
