@@ -1,5 +1,8 @@
 #include "server/bootgated/config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
@@ -74,7 +77,11 @@ bool IsLoopbackAddress(absl::string_view address) {
   size_t colon = address.rfind(':');
   absl::string_view host = colon == absl::string_view::npos ? address : address.substr(0, colon);
   if (host == "localhost" || host == "[::1]") return true;
-  return absl::StartsWith(host, "127.");
+  // Only a literal IPv4 address in 127.0.0.0/8: a host name such as "127.example.com" may
+  // resolve anywhere.
+  in_addr ipv4{};
+  const std::string literal(host);
+  return inet_pton(AF_INET, literal.c_str(), &ipv4) == 1 && (ntohl(ipv4.s_addr) >> 24) == 127;
 }
 
 absl::Status CheckListenSecurity(const v1::ServerConfig& config) {

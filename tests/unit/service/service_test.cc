@@ -176,10 +176,11 @@ TEST_CASE("attributable malformed evidence is stored as a contraindicated verdic
   v1::AttestRequest request;
   request.set_host_id("host-a");
   request.set_token(challenge->token());
-  request.set_quote("garbage, not a TPMS_ATTEST");
+  request.set_quote(std::string("\xff\x54\x43\x47\x80", 5));  // a truncated TPMS_ATTEST
   request.set_signature("garbage signature");
   request.set_event_log("garbage log");
   auto verdict = Attest(*ctx, request, now);
+  INFO(verdict.status().ToString());
   REQUIRE(absl::IsInvalidArgument(verdict.status()));
   CHECK(std::string(verdict.status().message()).rfind("evidence does not parse: ", 0) == 0);
 
