@@ -49,14 +49,15 @@ void BM_FloorOpenSslExtends(benchmark::State& state) {
   struct Extend {
     uint32_t pcr;
     const EVP_MD* md;
-    const crypto::Digest* digest;
+    const uint8_t* digest;
+    size_t size;
   };
   std::vector<Extend> extends;
   for (const eventlog::Event& e : parsed->events) {
     if (e.type == 3 /* EV_NO_ACTION */) continue;
     for (const eventlog::EventDigest& d : e.digests) {
       const EVP_MD* md = crypto::EvpMd(*d.alg);
-      extends.push_back({e.pcr, md, &d.digest});
+      extends.push_back({e.pcr, md, d.digest.data(), d.digest.size()});
     }
   }
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -64,11 +65,10 @@ void BM_FloorOpenSslExtends(benchmark::State& state) {
     std::array<std::array<uint8_t, 64>, 24> pcrs{};
     for (const Extend& x : extends) {
       uint8_t* pcr = pcrs[x.pcr].data();
-      const size_t size = x.digest->size();
       unsigned int out_len = 0;
       EVP_DigestInit_ex(ctx, x.md, nullptr);
-      EVP_DigestUpdate(ctx, pcr, size);
-      EVP_DigestUpdate(ctx, x.digest->data(), size);
+      EVP_DigestUpdate(ctx, pcr, x.size);
+      EVP_DigestUpdate(ctx, x.digest, x.size);
       EVP_DigestFinal_ex(ctx, pcr, &out_len);
     }
     benchmark::DoNotOptimize(pcrs);

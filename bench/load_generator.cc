@@ -10,7 +10,8 @@
 // whichever comes first. At --rate R the rounds start on a fixed schedule (round k at t0 + k/R,
 // whoever is free takes it); at max every agent starts its next round as soon as it can.
 // Reports attestations/s, p50/p99/max of Attest and of the whole round, and errors by gRPC
-// status code. Only loopback servers are accepted: anything else exits 2 before any traffic.
+// status code. Exit 0 when every verdict was affirming (the good host), 1 otherwise or with no
+// verdict at all, 2 for bad arguments. Only loopback servers are accepted: anything else exits 2 before any traffic.
 #include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
@@ -349,6 +350,16 @@ int Run(const Options& options) {
       std::fprintf(stderr, "bootgate_load: cannot write %s\n", options.json.c_str());
       return 2;
     }
+  }
+  // The good host must be affirming: anything else means the run measured a failure path
+  // (an AK that is not the registered one, a policy without the agents' hosts).
+  const int64_t affirming = all.tiers.contains("TIER_AFFIRMING") ? all.tiers["TIER_AFFIRMING"] : 0;
+  if (affirming != static_cast<int64_t>(all.attest_ms.size())) {
+    std::fprintf(stderr, "bootgate_load: %lld of %zu verdicts are not affirming: the figures "
+                 "are not those of the good host (is every agent's host registered with this "
+                 "run's AK and listed in the policy?)\n",
+                 static_cast<long long>(all.attest_ms.size() - affirming), all.attest_ms.size());
+    return 1;
   }
   return all.attest_ms.empty() ? 1 : 0;
 }

@@ -1,6 +1,13 @@
 #!/usr/bin/env python3
-"""Turns Google Benchmark JSON into the ratios issue 3 asks for, times tpm2_eventlog on the
-same synthetic log for reference, prints the table and optionally writes docs/performance.md."""
+"""Writes docs/performance.md from measurements, never by hand.
+
+  report.py BENCH_JSON SYNTHETIC_LOG [DOC]   (bench/run.sh) the verifier: Google Benchmark JSON
+      into the ratios issue 3 asks for, tpm2_eventlog on the same synthetic log for reference.
+      Rewrites DOC but keeps its "Service, end to end" section.
+  report.py --service LOAD_DIR [DOC]         (bench/load.sh) the service end to end: the load
+      generator's JSON, bootgated's /metrics and the in-process full appraisal; replaces (or
+      appends) only the "Service, end to end" section of DOC.
+Without DOC the tables are only printed."""
 import datetime
 import json
 import os
@@ -8,6 +15,8 @@ import platform
 import resource
 import subprocess
 import sys
+
+import service_report
 
 
 def medians(path):
@@ -36,6 +45,9 @@ def tpm2_eventlog_rate(log_path, events, runs=3):
 
 
 def main():
+    if sys.argv[1] == "--service":
+        service_report.main(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+        return
     bench_json, log_path = sys.argv[1], sys.argv[2]
     doc = sys.argv[3] if len(sys.argv) > 3 else None
     context, r = medians(bench_json)
@@ -54,6 +66,11 @@ def main():
         ("quote verify, ECDSA P-256 AK", r["BM_VerifyQuote/1"], "quotes/s"),
         ("  floor: OpenSSL P-256 verify (EVP_DigestVerify)", r["BM_FloorOpenSslVerify/1"], "verifies/s"),
     ]
+    for arg, ak in (("0", "RSA-2048"), ("1", "ECDSA P-256")):
+        name = f"BM_AppraiseEvidence/{arg}"
+        if name in r:
+            rows.append((f"full appraisal of the good-host bundle under its policy, {ak} AK",
+                         r[name], "appraisals/s"))
     checks = [
         ("parse + replay / floor", replay / floor, 0.5),
         ("RSA-2048 quote verify / OpenSSL verify",
@@ -78,6 +95,7 @@ def main():
     machine = (f"{platform.machine()}, {context.get('num_cpus', '?')} CPUs at {cpu} MHz, "
                f"{os.uname().sysname} {os.uname().release}; load average {context.get('load_avg', '?')}")
     today = datetime.date.today().isoformat()
+    service = service_report.existing_section(doc)
     with open(doc, "w") as f:
         f.write(f"""# Performance
 
@@ -101,9 +119,15 @@ never by timing assertions in tests. Each figure stands next to a floor measured
 - **Quote verify**: `tpm::VerifyQuote` (TPMS_ATTEST decoding with tss2-mu, TPMT_SIGNATURE
   decoding, the signature check, the nonce check) on a quote signed in-process, against
   OpenSSL's own `EVP_DigestVerify` of the same signature over the same message with the same key.
+- **Full appraisal**: `appraisal::AppraiseEvidence` (quote verify, log parse, replay, pcrDigest
+  check, event decoding, boot state, policy, verdict) of `tests/data/appraisal/good-host` under
+  `policies/fixtures/good-host.textproto`, its quote re-signed by a software AK
+  (`bench/good_host_evidence.h`), with the PCR values coming from replaying the log.
 
 Reproduce: `./scripts/build.sh && bench/run.sh` (or `bench/run.sh --no-write` to print only).
 """)
+        if service:
+            f.write("\n" + service)
     print(f"bench: wrote {doc}")
 
 

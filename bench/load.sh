@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The service end to end (issue 6, acceptance 5): bootgated on 127.0.0.1 with SQLite, then with
+# PostgreSQL (scripts/postgres.sh), loaded by bench/load_generator.cc at max rate (the peak) and
+# then at half the peak (its p99); next to the in-process full appraisal of the same evidence
+# under the same policy (bootgate_bench BM_AppraiseEvidence, same run). Writes the
+# "Service, end to end" section of docs/performance.md through bench/report.py.
+#   bench/load.sh [--no-write]
+# Environment: BOOTGATE_BUILD_DIR (default build/, built by scripts/build.sh; when set, only the
+# three targets are built there), LOAD_AGENTS (16), LOAD_SECONDS (bound of each run, 20),
+# LOAD_REQUESTS (bound of the peak run, 20000), LOAD_STORES ("sqlite postgres").
+# Every run is bounded in count and time; everything started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src="$PWD"
+if [[ -n "${BOOTGATE_BUILD_DIR:-}" ]]; then
+  build="$BOOTGATE_BUILD_DIR"
+  ninja -C "$build" -j "$(nproc)" bootgated bootgate_load bootgate_bench >/dev/null
+else
+  build=build
+  ./scripts/build.sh release >/dev/null
+fi
+agents="${LOAD_AGENTS:-16}"
+seconds="${LOAD_SECONDS:-20}"
+peak_requests="${LOAD_REQUESTS:-20000}"
+stores="${LOAD_STORES:-sqlite postgres}"
+
+out="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-load.XXXXXX")"
+server_pid=""
+stop_server() {
+  if [[ -n "$server_pid" ]]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+cleanup() { stop_server; [[ "$(type -t postgres_stop)" == function ]] && postgres_stop; rm -rf "$out"; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The good-host policy with the agents' hosts added to its group.
+python3 - "$src/policies/fixtures/good-host.textproto" "$out/policy.textproto" "$agents" <<'PY'
+import sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+text = open(src).read()
+anchor = '  hosts: "host-good-1"\n'
+assert anchor in text, "good-host policy lost host-good-1"
+extra = "".join(f'  hosts: "load-agent-{i}"\n' for i in range(n))
+open(dst, "w").write(text.replace(anchor, anchor + extra, 1))
+PY
+
+cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-start"
+echo "load: in-process full appraisal (bootgate_bench BM_AppraiseEvidence)"
+"$build/bench/bootgate_bench" --benchmark_filter='BM_AppraiseEvidence' --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true --benchmark_min_time=1 --benchmark_format=json \
+  > "$out/inprocess.json"
+
+metrics() { curl -sf "http://127.0.0.1:$http_port/metrics" > "$1"; }
+
+# run_store NAME [bootgated store args...]: peak then half-peak against a fresh server.
+run_store() {
+  local name="$1" dir="$out/$1"
+  shift
+  mkdir -p "$dir"
+  "$build/server/bootgated/bootgated" --listen 127.0.0.1:0 --http 127.0.0.1:0 \
+    --data-dir "$dir/data" --policy "$out/policy.textproto" "$@" > "$dir/ports" 2> "$dir/server.log" &
+  server_pid=$!
+  for _ in $(seq 100); do grep -q grpc_port "$dir/ports" && break; sleep 0.1; done
+  grep -q grpc_port "$dir/ports" || { cat "$dir/server.log" >&2; echo "load: bootgated did not start" >&2; exit 1; }
+  eval "$(cat "$dir/ports")"
+  local addr="127.0.0.1:$grpc_port"
+  local load=("$build/bench/bootgate_load" --server "$addr" --agents "$agents")
+
+  echo "load: $name: peak (rate max, at most $peak_requests rounds or $seconds s)"
+  metrics "$dir/metrics-0.txt"
+  cut -d' ' -f1-3 /proc/loadavg > "$dir/loadavg-peak"
+  "${load[@]}" --register --rate max --requests "$peak_requests" --duration-max "$seconds" \
+    --json "$dir/peak.json"
+  metrics "$dir/metrics-1.txt"
+  local half requests
+  half="$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['attestations_per_s'] / 2, 1))" "$dir/peak.json")"
+  requests="$(python3 -c "import math,sys; print(max(1, math.floor(float(sys.argv[1]) * float(sys.argv[2]))))" "$half" "$seconds")"
+  echo "load: $name: half the peak ($half/s, $requests rounds, at most $seconds s + 5)"
+  cut -d' ' -f1-3 /proc/loadavg > "$dir/loadavg-half"
+  # A new generator makes a new software AK: --register again (Register replaces the AK).
+  "${load[@]}" --register --rate "$half" --requests "$requests" --duration-max "$((seconds + 5))" \
+    --json "$dir/half.json"
+  metrics "$dir/metrics-2.txt"
+  stop_server
+}
+
+for store in $stores; do
+  case "$store" in
+    sqlite) run_store sqlite ;;
+    postgres)
+      # shellcheck source=../scripts/postgres.sh
+      source "$src/scripts/postgres.sh"
+      postgres_start
+      trap cleanup EXIT
+      run_store postgres --postgres "$BOOTGATE_TEST_POSTGRES_URL"
+      postgres_stop
+      ;;
+    *) echo "load: unknown store $store" >&2; exit 64 ;;
+  esac
+done
+
+python3 bench/report.py --service "$out" \
+  $([[ "${1:-}" == --no-write ]] || echo docs/performance.md)
