@@ -65,7 +65,7 @@ run_store() {
   "$build/server/bootgated/bootgated" --listen 127.0.0.1:0 --http 127.0.0.1:0 \
     --data-dir "$dir/data" --policy "$out/policy.textproto" "$@" > "$dir/ports" 2> "$dir/server.log" &
   server_pid=$!
-  for _ in $(seq 100); do grep -q grpc_port "$dir/ports" && break; sleep 0.1; done
+  for _ in $(seq 100); do grep -qs grpc_port "$dir/ports" && break; sleep 0.1; done
   grep -q grpc_port "$dir/ports" || { cat "$dir/server.log" >&2; echo "load: bootgated did not start" >&2; exit 1; }
   eval "$(cat "$dir/ports")"
   local addr="127.0.0.1:$grpc_port"

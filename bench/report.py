@@ -102,7 +102,7 @@ def main():
 Measured by `bench/run.sh` (Google Benchmark, median of 3 repetitions, rates per CPU second),
 never by timing assertions in tests. Each figure stands next to a floor measured in the same run.
 
-- Date: {today}
+- Date: {today}; source {service_report.build_revision()}
 - Machine: {machine}
 - Build: RelWithDebInfo (gcc {platform.python_compiler() and subprocess.run(['gcc', '-dumpfullversion'], capture_output=True, text=True).stdout.strip()}), OpenSSL {subprocess.run(['openssl', 'version'], capture_output=True, text=True).stdout.strip()}
 

@@ -6,6 +6,7 @@ import datetime
 import json
 import os
 import re
+import subprocess
 
 BEGIN = "<!-- service-end-to-end: written by bench/load.sh, do not edit -->"
 END = "<!-- /service-end-to-end -->"
@@ -64,6 +65,15 @@ def _inprocess(path):
     raise SystemExit("service_report: no BM_AppraiseEvidence/1 median in " + path)
 
 
+def build_revision():
+    """`git describe --always --dirty` of the source tree: what code the figures are of."""
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def _ms(x):
     return "-" if x is None else f"{x:.2f}"
 
@@ -105,7 +115,8 @@ def section(load_dir):
              f"{first['ak']} AK -> Attest, the good-host evidence under its policy), first at the "
              f"highest rate it sustains (peak), then at half that rate. The generator runs on "
              f"the same {os.cpu_count()} CPUs as the server. Load average (1, 5, 15 min) when "
-             f"the run started: {_loadavg(os.path.join(load_dir, 'loadavg-start'))}.", "",
+             f"the run started: {_loadavg(os.path.join(load_dir, 'loadavg-start'))}; source "
+             f"{build_revision()} (RelWithDebInfo).", "",
              f"In-process full appraisal of the same evidence under the same policy "
              f"(`BM_AppraiseEvidence`, {first['ak']} AK, one thread, per CPU second): "
              f"**{rate:,.0f} appraisals/s** ({appraisal_ms:.2f} ms each).", "",
