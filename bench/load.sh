@@ -7,7 +7,8 @@
 #   bench/load.sh [--no-write]
 # Environment: BOOTGATE_BUILD_DIR (default build/, built by scripts/build.sh; when set, only the
 # three targets are built there), LOAD_AGENTS (16), LOAD_SECONDS (bound of each run, 20),
-# LOAD_REQUESTS (bound of the peak run, 20000), LOAD_STORES ("sqlite postgres").
+# LOAD_REQUESTS (bound of the peak run, 20000), LOAD_STORES ("sqlite postgres"), KEEP_WORK=1
+# (keep the work directory: JSON, /metrics scrapes, server logs).
 # Every run is bounded in count and time; everything started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,11 @@ stop_server() {
     server_pid=""
   fi
 }
-cleanup() { stop_server; [[ "$(type -t postgres_stop)" == function ]] && postgres_stop; rm -rf "$out"; }
+cleanup() {
+  stop_server
+  [[ "$(type -t postgres_stop)" == function ]] && postgres_stop
+  if [[ -n "${KEEP_WORK:-}" ]]; then echo "load: kept $out" >&2; else rm -rf "$out"; fi
+}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
