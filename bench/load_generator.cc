@@ -12,7 +12,6 @@
 // Reports attestations/s, p50/p99/max of Attest and of the whole round, and errors by gRPC
 // status code. Exit 0 when every verdict was affirming (the good host), 1 otherwise or with no
 // verdict at all, 2 for bad arguments. Only loopback servers are accepted: anything else exits 2 before any traffic.
-#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 
@@ -21,7 +20,6 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -31,6 +29,7 @@
 #include <vector>
 
 #include "bench/good_host_evidence.h"
+#include "bench/load_support.h"
 #include "bootgate/v1/attestation.grpc.pb.h"
 #include "bootgate/v1/hosts.grpc.pb.h"
 #include "nlohmann/json.hpp"
@@ -43,26 +42,6 @@ namespace v1 = bootgate::v1;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kCallTimeout = std::chrono::seconds(10);
-
-// True for 127.0.0.0/8, [::1] and localhost, with a port: the only targets this tool accepts.
-bool IsLoopbackTarget(const std::string& target) {
-  std::string host;
-  if (target.starts_with("[")) {
-    const size_t close = target.find(']');
-    if (close == std::string::npos || close + 1 >= target.size() || target[close + 1] != ':') {
-      return false;
-    }
-    host = target.substr(1, close - 1);
-    in6_addr a6;
-    return inet_pton(AF_INET6, host.c_str(), &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
-  }
-  const size_t colon = target.rfind(':');
-  if (colon == std::string::npos || colon + 1 >= target.size()) return false;
-  host = target.substr(0, colon);
-  if (host == "localhost") return true;
-  in_addr a4;
-  return inet_pton(AF_INET, host.c_str(), &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
-}
 
 const char* CodeName(int code) {
   static const char* kCodes[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
@@ -176,13 +155,6 @@ class Agent {
   std::unique_ptr<v1::Attestation::Stub> stub_;
   uint64_t clock_ms_ = 1000;
 };
-
-// Nearest-rank percentile of sorted `v` (0 when empty).
-double Percentile(const std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
-}
 
 nlohmann::json Summary(std::vector<double> v) {
   std::sort(v.begin(), v.end());
