@@ -204,6 +204,14 @@ def section(load_dir):
               f"appraising."]
     if missed:
         lines += ["", "Targets missed with " + ", ".join(missed) + ": see what dominates above."]
+    busiest = max(float(s["loadavg"][i].split()[0]) for s in stores for i in (0, 1)
+                  if s["loadavg"][i] != "?")
+    if busiest > (os.cpu_count() or 1):
+        lines += ["", f"The 1-minute load average reached {busiest:.2f} on {os.cpu_count()} CPUs "
+                  f"as these runs started (it counts this benchmark's own server and generator "
+                  f"after a previous run, and whatever else the machine was doing): above the "
+                  f"CPU count, processes waited for a CPU, and that waiting is in the latencies "
+                  f"above, most in the tails."]
     lines += ["",
               "Latency columns: `Attest` is the Attest call alone as the agent sees it; `round` "
               "is Challenge + signing the quote + Attest. p99 is the nearest-rank percentile of "
