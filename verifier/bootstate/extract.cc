@@ -93,7 +93,9 @@ SbVar ClassifyVariable(const eventlog::UefiVariable& var) {
 EventDigests DigestsIn(const Event& event, const std::set<crypto::HashAlg>& banks) {
   EventDigests out;
   for (const eventlog::EventDigest& d : event.digests) {
-    if (d.alg && banks.contains(*d.alg)) out.emplace(*d.alg, d.digest);
+    if (d.alg && banks.contains(*d.alg)) {
+      out.emplace(*d.alg, crypto::Digest(d.digest.begin(), d.digest.end()));
+    }
   }
   return out;
 }

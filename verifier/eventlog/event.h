@@ -8,14 +8,19 @@
 #include <optional>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "verifier/crypto/hash.h"
 
 namespace bootgate::eventlog {
 
+// A digest as logged, stored inline (SHA-512 fits): a log has one digest per bank per event,
+// and a heap block for each would cost more than parsing them.
+using LoggedDigest = absl::InlinedVector<uint8_t, 64>;
+
 struct EventDigest {
   uint16_t alg_id = 0;                   // TPM_ALG_ID as logged
   std::optional<crypto::HashAlg> alg;    // nullopt for an algorithm bootgate does not know
-  crypto::Digest digest;
+  LoggedDigest digest;
 };
 
 struct Event {
@@ -23,7 +28,7 @@ struct Event {
   size_t offset = 0;    // byte offset of the event's first byte in the log
   uint32_t pcr = 0;     // PCRIndex as logged (may be anything: replay checks it)
   uint32_t type = 0;    // EventType as logged (not covered by the PCR: never trust it alone)
-  std::vector<EventDigest> digests;
+  absl::InlinedVector<EventDigest, 3> digests;  // one per bank; three banks at most in practice
   std::vector<uint8_t> data;  // the event data, copied out of the log
 };
 

@@ -183,7 +183,7 @@ TEST_CASE("a log event digest changed is a replay mismatch naming the PCR", "[ap
     if (ev.pcr == 4 && ev.index == 26) grub = &ev;
   }
   REQUIRE(grub != nullptr);
-  const crypto::Digest* d = nullptr;
+  const eventlog::LoggedDigest* d = nullptr;
   for (const eventlog::EventDigest& ed : grub->digests) {
     if (ed.alg == crypto::HashAlg::kSha256) d = &ed.digest;
   }

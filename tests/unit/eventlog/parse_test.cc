@@ -55,7 +55,7 @@ TEST_CASE("a legacy log parses as SHA-1 events with their offsets", "[eventlog]"
   CHECK(e.data == std::vector<uint8_t>{0, 0, 0, 0});
   REQUIRE(e.digests.size() == 1);
   CHECK(e.digests[0].alg == HashAlg::kSha1);
-  CHECK(e.digests[0].digest == crypto::Hash(HashAlg::kSha1, e.data).value());
+  CHECK(std::ranges::equal(e.digests[0].digest, crypto::Hash(HashAlg::kSha1, e.data).value()));
   CHECK(parsed->padding_size == 0);
 }
 
@@ -79,7 +79,7 @@ TEST_CASE("a crypto-agile log takes its banks and digest sizes from the Spec ID 
     for (size_t i = 0; i < banks.size(); ++i) {
       CHECK(parsed->spec_id.algorithms[i].alg == banks[i]);
       CHECK(e.digests[i].alg == banks[i]);
-      CHECK(e.digests[i].digest == crypto::Hash(banks[i], Bytes("POST CODE")).value());
+      CHECK(std::ranges::equal(e.digests[i].digest, crypto::Hash(banks[i], Bytes("POST CODE")).value()));
     }
   }
 }
@@ -96,7 +96,7 @@ TEST_CASE("an algorithm unknown to bootgate is skipped by the size its header gi
   CHECK(e.digests[0].alg_id == 0x1234);
   CHECK_FALSE(e.digests[0].alg.has_value());
   CHECK(e.digests[0].digest.size() == 40);
-  CHECK(e.digests[1].digest == crypto::Hash(HashAlg::kSha256, Bytes("x")).value());
+  CHECK(std::ranges::equal(e.digests[1].digest, crypto::Hash(HashAlg::kSha256, Bytes("x")).value()));
   CHECK(e.data == Bytes("x"));
 }
 

@@ -96,7 +96,7 @@ Event MakeEvent(uint32_t pcr, uint32_t type, const Bytes& data, const Bytes& mea
     auto digest = crypto::Hash(alg, measured);
     REQUIRE(digest.ok());
     event.digests.push_back(
-        EventDigest{.alg_id = static_cast<uint16_t>(alg), .alg = alg, .digest = *digest});
+        EventDigest{.alg_id = static_cast<uint16_t>(alg), .alg = alg, .digest = LoggedDigest(digest->begin(), digest->end())});
   }
   return event;
 }

@@ -136,7 +136,7 @@ TEST_CASE("data check does not apply to EV_NO_ACTION", "[eventlog_decode]") {
 
 TEST_CASE("data check leaves a bank with an unknown algorithm unchecked", "[eventlog_decode]") {
   Event event = MakeEvent(0, kEvSeparator, {0, 0, 0, 0});
-  event.digests.push_back(EventDigest{.alg_id = 0x0099, .alg = std::nullopt, .digest = Bytes(20)});
+  event.digests.push_back(EventDigest{.alg_id = 0x0099, .alg = std::nullopt, .digest = LoggedDigest(20, 0)});
   const EventDataCheck check = VerifyEventData(event);
   CHECK(check.overall == DataCheck::kVerified);
   REQUIRE(check.banks.size() == 3);
