@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   event.data.assign(data + 4, data + size);
   event.digests.push_back({.alg_id = 0x000B,
                            .alg = bootgate::crypto::HashAlg::kSha256,
-                           .digest = std::vector<uint8_t>(32, 0)});
+                           .digest = bootgate::eventlog::LoggedDigest(32, 0)});
   const bootgate::eventlog::DecodedEvent decoded = bootgate::eventlog::DecodeEvent(event);
   if (decoded.summary.empty()) __builtin_trap();
   // The sub-parsers on the raw payload as well, whatever the type says.
