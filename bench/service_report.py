@@ -68,6 +68,15 @@ def _p99_bound_ms(before, after, name, labels=()):
     return float("inf")
 
 
+def _tail_note(server_p99, store_p99):
+    """Whether the store write explains the tail of Attest (same or next-lower bucket)."""
+    if server_p99 is None or store_p99 is None:
+        return ""
+    if store_p99 >= server_p99 / 2.5:
+        return ": the slow Attest calls are slow store writes (durable commits)"
+    return ": the tail is not the store write's (CPU or queueing before it)"
+
+
 def _load(path):
     with open(path) as f:
         return json.load(f)
@@ -191,7 +200,8 @@ def section(load_dir):
                          f"({100 * store / server:.0f}%), appraisal about {appraisal_ms:.2f} ms, "
                          f"rest {rest:.2f} ms; {dominant} dominates. Tails (histogram bucket "
                          f"holding the p99): server Attest p99 <= {_ms(s['server_p99'][i])} ms, "
-                         f"store write p99 <= {_ms(s['store_p99'][i])} ms.")
+                         f"store write p99 <= {_ms(s['store_p99'][i])} ms"
+                         + _tail_note(s["server_p99"][i], s["store_p99"][i]) + ".")
     missed = [s["label"] for s in stores
               if s["peak"]["attestations_per_s"] / rate < RATIO_TARGET
               or s["half"]["attest"]["p99_ms"] >= P99_TARGET_MS]
