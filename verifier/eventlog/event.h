@@ -13,9 +13,10 @@
 
 namespace bootgate::eventlog {
 
-// A digest as logged, stored inline (SHA-512 fits): a log has one digest per bank per event,
-// and a heap block for each would cost more than parsing them.
-using LoggedDigest = absl::InlinedVector<uint8_t, 64>;
+// A digest as logged, stored inline up to SHA-384: a log has one digest per bank per event,
+// and a heap block for each would cost more than parsing them. Events are kept small too,
+// since the event vector moves them as it grows.
+using LoggedDigest = absl::InlinedVector<uint8_t, 48>;
 
 struct EventDigest {
   uint16_t alg_id = 0;                   // TPM_ALG_ID as logged
@@ -28,7 +29,7 @@ struct Event {
   size_t offset = 0;    // byte offset of the event's first byte in the log
   uint32_t pcr = 0;     // PCRIndex as logged (may be anything: replay checks it)
   uint32_t type = 0;    // EventType as logged (not covered by the PCR: never trust it alone)
-  absl::InlinedVector<EventDigest, 3> digests;  // one per bank; three banks at most in practice
+  absl::InlinedVector<EventDigest, 2> digests;  // one per bank; a third bank spills to the heap
   std::vector<uint8_t> data;  // the event data, copied out of the log
 };
 
