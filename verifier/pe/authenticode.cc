@@ -50,22 +50,6 @@ absl::Status Bad(uint64_t offset, absl::string_view message) {
       absl::StrCat("offset ", offset, ": not a usable PE image: ", message));
 }
 
-const EVP_MD* Md(crypto::HashAlg alg) {
-  switch (alg) {
-    case crypto::HashAlg::kSha1:
-      return EVP_sha1();
-    case crypto::HashAlg::kSha256:
-      return EVP_sha256();
-    case crypto::HashAlg::kSha384:
-      return EVP_sha384();
-    case crypto::HashAlg::kSha512:
-      return EVP_sha512();
-    case crypto::HashAlg::kSm3_256:
-      return EVP_get_digestbyname("SM3");
-  }
-  return nullptr;
-}
-
 struct Section {
   uint64_t offset;
   uint64_t size;
@@ -187,7 +171,7 @@ absl::StatusOr<std::vector<ByteRange>> AuthenticodeRanges(ByteSpan image) {
 
 absl::StatusOr<crypto::Digest> AuthenticodeDigest(crypto::HashAlg alg, ByteSpan image) {
   ASSIGN_OR_RETURN(const std::vector<ByteRange> ranges, AuthenticodeRanges(image));
-  const EVP_MD* md = Md(alg);
+  const EVP_MD* md = crypto::EvpMd(alg);
   if (md == nullptr) {
     return absl::UnimplementedError(absl::StrCat(crypto::HashAlgName(alg), " is not available"));
   }

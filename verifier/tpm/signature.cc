@@ -17,20 +17,10 @@
 namespace bootgate::tpm {
 namespace {
 
+// The digest of a signature scheme. SM3 is refused: it only goes with SM2 signatures, which
+// bootgate does not verify.
 const EVP_MD* Md(crypto::HashAlg alg) {
-  switch (alg) {
-    case crypto::HashAlg::kSha1:
-      return EVP_sha1();
-    case crypto::HashAlg::kSha256:
-      return EVP_sha256();
-    case crypto::HashAlg::kSha384:
-      return EVP_sha384();
-    case crypto::HashAlg::kSha512:
-      return EVP_sha512();
-    case crypto::HashAlg::kSm3_256:
-      return nullptr;
-  }
-  return nullptr;
+  return alg == crypto::HashAlg::kSm3_256 ? nullptr : crypto::EvpMd(alg);
 }
 
 absl::StatusOr<crypto::HashAlg> CheckHash(uint16_t scheme, uint16_t hash_id,
