@@ -18,6 +18,7 @@ constexpr Dialect kPostgresDialect = {
     .begin_write = "BEGIN",
     // Two replicas starting together must not both create the tables.
     .migration_lock = "SELECT pg_advisory_xact_lock(7268736731)",
+    .lock_rows = " FOR UPDATE",
 };
 
 // Type OIDs (pg_type.h) of the result columns the store reads.

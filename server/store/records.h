@@ -1,5 +1,7 @@
-// Plain records kept by the bootgated store: registered hosts, attestations with their verdicts
-// and evidence, and versioned policies. No protobuf: the server converts at its edge.
+// Plain records kept by the bootgated store: hosts and the trust in their AK (enrollment,
+// revocation), enrollments waiting for their activation proof, attestations with their verdicts
+// and evidence, versioned policies, and the audit log. No protobuf: the server converts at its
+// edge.
 #ifndef BOOTGATE_SERVER_STORE_RECORDS_H_
 #define BOOTGATE_SERVER_STORE_RECORDS_H_
 
@@ -15,6 +17,11 @@ namespace bootgate::server::store {
 // Host::trust_path values: how the store came to trust the host's AK.
 inline constexpr char kTrustPathAdminRegistered[] = "admin-registered";
 inline constexpr char kTrustPathEnrolled[] = "enrolled";
+inline constexpr char kTrustPathAkCertificate[] = "ak-certificate";
+
+// Host::status values: whether attestations signed by the host's AK are trusted.
+inline constexpr char kHostActive[] = "active";
+inline constexpr char kHostRevoked[] = "revoked";
 
 // A host and the one AK attestations of it are checked with. Byte fields hold raw bytes.
 // Times are kept to the microsecond.
@@ -26,6 +33,34 @@ struct Host {
   absl::Time registered_at = absl::UnixEpoch();
   std::string registered_by;
   std::string trust_path = kTrustPathAdminRegistered;
+  std::string ek_fingerprint;  // hex SHA-256 of the EK's SPKI; "" when not enrolled through an EK
+  std::string status = kHostActive;  // kHostActive | kHostRevoked
+  // The last change of status: the binding by an enrollment, or a revocation.
+  absl::Time status_changed_at = absl::UnixEpoch();
+  std::string status_changed_by;  // who revoked (or re-enabled by enrolling)
+  std::string status_reason;      // why
+  bool reenroll_allowed = false;  // an admin allowed the next enrollment to replace the binding
+  // Who allowed it, when and why; empty / epoch unless reenroll_allowed (cleared when an
+  // enrollment uses the allowance or a revocation withdraws it).
+  absl::Time reenroll_allowed_at = absl::UnixEpoch();
+  std::string reenroll_allowed_by;
+  std::string reenroll_allowed_reason;
+};
+
+// An enrollment waiting for its activation proof. The activation secret itself is never stored:
+// only its SHA-256.
+struct PendingEnrollment {
+  std::string enrollment_id;  // random, hex; the key
+  std::string host_id;
+  std::string group;
+  std::string ek_fingerprint;
+  std::string ak_public;      // TPM2B_PUBLIC bytes
+  std::string ak_name;        // stored the same way Host::ak_name is
+  std::string secret_sha256;  // raw 32 bytes
+  std::string trust_path;     // what Host.trust_path becomes when it completes
+  absl::Time created_at = absl::UnixEpoch();
+  absl::Time expires_at = absl::UnixEpoch();
+  std::string requested_by;
 };
 
 // The evidence an attestation was judged on, as the agent sent it.
@@ -92,6 +127,40 @@ struct AttestationFilter {
 
 struct AttestationPage {
   std::vector<Attestation> attestations;
+  std::string next_page_token;  // empty when this is the last page
+};
+
+// One audit record: who did (or tried) what, to which host, with what outcome and why.
+struct AuditRecord {
+  int64_t id = 0;  // assigned by the store on AppendAudit; increases with insertion
+  absl::Time at = absl::UnixEpoch();
+  std::string actor;    // certificate CN or "local"
+  std::string role;     // "agent" | "placement" | "operator" | "admin" | "local" | ""
+  std::string action;   // "policy.put", "exception.grant", "host.revoke", "enroll.finish", ...
+  std::string host_id;  // "" when not about one host
+  std::string outcome;  // "ok" | "denied" | "refused"
+  std::string reason;   // the caller's stated reason, or why it was refused
+  std::string details;  // free text (JSON or key=value) with specifics
+};
+
+// ListAudit filter. Empty strings match everything (otherwise exact match); the time range is
+// since <= at < until. Results are newest first (by id), paged like AttestationFilter.
+struct AuditFilter {
+  std::string host_id;
+  std::string actor;
+  std::string action;
+  std::string outcome;
+  absl::Time since = absl::InfinitePast();
+  absl::Time until = absl::InfiniteFuture();
+  int page_size = 0;       // 0 = kDefaultPageSize; capped at kMaxPageSize
+  std::string page_token;  // from the previous page's next_page_token; empty = first page
+
+  static constexpr int kDefaultPageSize = 50;
+  static constexpr int kMaxPageSize = 1000;
+};
+
+struct AuditPage {
+  std::vector<AuditRecord> records;
   std::string next_page_token;  // empty when this is the last page
 };
 

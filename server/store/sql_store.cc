@@ -1,18 +1,34 @@
 #include "server/store/sql_store.h"
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "verifier/bytes/status_macros.h"
 
 namespace bootgate::server::store::internal {
 namespace {
 
 constexpr char kHostColumns[] =
-    "host_id, host_group, ak_public, ak_name, registered_at_us, registered_by, trust_path";
+    "host_id, host_group, ak_public, ak_name, registered_at_us, registered_by, trust_path,"
+    " ek_fingerprint, status, status_changed_at_us, status_changed_by, status_reason,"
+    " reenroll_allowed, reenroll_allowed_at_us, reenroll_allowed_by, reenroll_allowed_reason";
+
+constexpr char kPendingColumns[] =
+    "enrollment_id, host_id, host_group, ek_fingerprint, ak_public, ak_name, secret_sha256,"
+    " trust_path, created_at_us, expires_at_us, requested_by";
+
+constexpr char kAuditColumns[] =
+    "id, at_us, actor, role, action, host_id, outcome, reason, details";
+
+constexpr size_t kSecretSha256Size = 32;
+// How many characters of an EK fingerprint an error message shows.
+constexpr size_t kFingerprintPrefix = 12;
 
 // Attestation columns without the evidence blobs, then the evidence (AttestationFromRow).
 constexpr char kAttestationColumns[] =
@@ -31,6 +47,51 @@ constexpr char kInsertAttestation[] =
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
+std::string TimeText(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
+}
+
+// INSERT of every host column; with `replace`, an existing host gets every field of the new one
+// (its attestations stay).
+std::string InsertHostSql(bool replace) {
+  return absl::StrCat(
+      "INSERT INTO hosts (", kHostColumns,
+      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+      replace ? " ON CONFLICT (host_id) DO UPDATE SET host_group = excluded.host_group,"
+                " ak_public = excluded.ak_public, ak_name = excluded.ak_name,"
+                " registered_at_us = excluded.registered_at_us,"
+                " registered_by = excluded.registered_by, trust_path = excluded.trust_path,"
+                " ek_fingerprint = excluded.ek_fingerprint, status = excluded.status,"
+                " status_changed_at_us = excluded.status_changed_at_us,"
+                " status_changed_by = excluded.status_changed_by,"
+                " status_reason = excluded.status_reason,"
+                " reenroll_allowed = excluded.reenroll_allowed,"
+                " reenroll_allowed_at_us = excluded.reenroll_allowed_at_us,"
+                " reenroll_allowed_by = excluded.reenroll_allowed_by,"
+                " reenroll_allowed_reason = excluded.reenroll_allowed_reason"
+              : "");
+}
+
+// The parameters of InsertHostSql, in kHostColumns order.
+std::array<SqlParam, 16> HostParams(const Host& h) {
+  return {h.host_id,
+          h.group,
+          Bytes{h.ak_public},
+          Bytes{h.ak_name},
+          Micros(h.registered_at),
+          h.registered_by,
+          h.trust_path,
+          h.ek_fingerprint,
+          h.status,
+          Micros(h.status_changed_at),
+          h.status_changed_by,
+          h.status_reason,
+          h.reenroll_allowed,
+          Micros(h.reenroll_allowed_at),
+          h.reenroll_allowed_by,
+          h.reenroll_allowed_reason};
+}
+
 Host HostFromRow(const SqlRow& row) {
   Host h;
   h.host_id = row.Str(0);
@@ -40,8 +101,207 @@ Host HostFromRow(const SqlRow& row) {
   h.registered_at = absl::FromUnixMicros(row.Int(4));
   h.registered_by = row.Str(5);
   h.trust_path = row.Str(6);
+  h.ek_fingerprint = row.Str(7);
+  h.status = row.Str(8);
+  h.status_changed_at = absl::FromUnixMicros(row.Int(9));
+  h.status_changed_by = row.Str(10);
+  h.status_reason = row.Str(11);
+  h.reenroll_allowed = row.Int(12) != 0;
+  h.reenroll_allowed_at = absl::FromUnixMicros(row.Int(13));
+  h.reenroll_allowed_by = row.Str(14);
+  h.reenroll_allowed_reason = row.Str(15);
   return h;
 }
+
+absl::Status ValidateHost(const Host& h) {
+  if (h.host_id.empty()) return absl::InvalidArgumentError("host has no host_id");
+  if (h.group.empty()) return absl::InvalidArgumentError("host has no group");
+  if (h.status != kHostActive && h.status != kHostRevoked) {
+    return absl::InvalidArgumentError(absl::StrCat("host ", h.host_id, ": status \"", h.status,
+                                                   "\" is neither ", kHostActive, " nor ",
+                                                   kHostRevoked));
+  }
+  return absl::OkStatus();
+}
+
+PendingEnrollment PendingFromRow(const SqlRow& row) {
+  PendingEnrollment p;
+  p.enrollment_id = row.Str(0);
+  p.host_id = row.Str(1);
+  p.group = row.Str(2);
+  p.ek_fingerprint = row.Str(3);
+  p.ak_public = row.Str(4);
+  p.ak_name = row.Str(5);
+  p.secret_sha256 = row.Str(6);
+  p.trust_path = row.Str(7);
+  p.created_at = absl::FromUnixMicros(row.Int(8));
+  p.expires_at = absl::FromUnixMicros(row.Int(9));
+  p.requested_by = row.Str(10);
+  return p;
+}
+
+absl::Status ValidatePending(const PendingEnrollment& p) {
+  if (p.enrollment_id.empty()) return absl::InvalidArgumentError("enrollment has no id");
+  if (p.host_id.empty()) return absl::InvalidArgumentError("enrollment has no host_id");
+  if (p.ek_fingerprint.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("enrollment of host ", p.host_id, " has no EK fingerprint"));
+  }
+  if (p.secret_sha256.size() != kSecretSha256Size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("enrollment of host ", p.host_id, ": the secret's SHA-256 is ",
+                     p.secret_sha256.size(), " bytes, not ", kSecretSha256Size));
+  }
+  return absl::OkStatus();
+}
+
+// The stored host's columns BindEnrolledHost judges an enrollment by (RebindReason).
+constexpr char kBindingColumns[] =
+    "ek_fingerprint, status, reenroll_allowed, reenroll_allowed_by, reenroll_allowed_reason";
+
+// Why an enrollment of `host` may replace the binding `current` (kBindingColumns of the stored
+// host): the new status_reason. FailedPrecondition if it may not.
+absl::StatusOr<std::string> RebindReason(const Host& host, const SqlRow& current) {
+  const std::string& bound_ek = current.Str(0);
+  if (current.Int(2) != 0) {
+    return absl::StrCat("re-enrolled after ", current.Str(3), " allowed it: ", current.Str(4));
+  }
+  if (current.Str(1) != kHostActive) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("host \"", host.host_id, "\" is revoked; an admin must allow re-enrollment"));
+  }
+  if (bound_ek.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("host \"", host.host_id,
+                     "\" was registered by an admin, not through an EK; an admin must allow "
+                     "re-enrollment"));
+  }
+  if (bound_ek != host.ek_fingerprint) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "host \"", host.host_id, "\" is bound to another TPM (EK sha256 ",
+        bound_ek.substr(0, kFingerprintPrefix), "…); an admin must allow re-enrollment"));
+  }
+  return std::string("AK rotated by the same TPM");
+}
+
+// The body of BindEnrolledHost, inside its write transaction.
+absl::Status BindInTransaction(SqlConnection& conn, const Host& host) {
+  const SqlParam key[] = {host.host_id};
+  ASSIGN_OR_RETURN(
+      std::vector<SqlRow> current,
+      conn.Query(absl::StrCat("SELECT ", kBindingColumns, " FROM hosts WHERE host_id = $1",
+                              std::string(conn.dialect().lock_rows)),
+                 key));
+  Host bound = host;
+  bound.status = kHostActive;
+  bound.reenroll_allowed = false;
+  bound.reenroll_allowed_at = absl::UnixEpoch();
+  bound.reenroll_allowed_by.clear();
+  bound.reenroll_allowed_reason.clear();
+  bound.status_changed_at = host.registered_at;
+  bound.status_changed_by = host.registered_by;
+  if (current.empty()) {
+    bound.status_reason = "enrolled";
+    // A concurrent first enrollment of the same host makes this AlreadyExists (PostgreSQL).
+    return conn.Query(InsertHostSql(/*replace=*/false), HostParams(bound)).status();
+  }
+  ASSIGN_OR_RETURN(bound.status_reason, RebindReason(host, current.front()));
+  return conn.Query(InsertHostSql(/*replace=*/true), HostParams(bound)).status();
+}
+
+AuditRecord AuditFromRow(const SqlRow& row) {
+  AuditRecord r;
+  r.id = row.Int(0);
+  r.at = absl::FromUnixMicros(row.Int(1));
+  r.actor = row.Str(2);
+  r.role = row.Str(3);
+  r.action = row.Str(4);
+  r.host_id = row.Str(5);
+  r.outcome = row.Str(6);
+  r.reason = row.Str(7);
+  r.details = row.Str(8);
+  return r;
+}
+
+absl::Status ValidateAudit(const AuditRecord& r) {
+  if (r.action.empty()) return absl::InvalidArgumentError("audit record has no action");
+  if (r.outcome != "ok" && r.outcome != "denied" && r.outcome != "refused") {
+    return absl::InvalidArgumentError(absl::StrCat("audit record of ", r.action, ": outcome \"",
+                                                   r.outcome, "\" is not ok, denied or refused"));
+  }
+  return absl::OkStatus();
+}
+
+// One page of a newest-first listing: `size` rows with id < before_id (0 = from the newest).
+struct Paging {
+  int size = 0;
+  int64_t before_id = 0;
+};
+
+// The page token is the id of the last row of the previous page.
+absl::StatusOr<Paging> ParsePaging(int page_size, const std::string& page_token, int default_size,
+                                   int max_size) {
+  if (page_size < 0) return absl::InvalidArgumentError("negative page size");
+  Paging paging;
+  paging.size = page_size == 0 ? default_size : std::min(page_size, max_size);
+  if (!page_token.empty() &&
+      (!absl::SimpleAtoi(page_token, &paging.before_id) || paging.before_id <= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed page token \"", page_token, "\""));
+  }
+  return paging;
+}
+
+// A SELECT whose conditions vary while every value stays a bound parameter.
+class FilteredSelect {
+ public:
+  explicit FilteredSelect(absl::string_view select_from)
+      : sql_(absl::StrCat(select_from, " WHERE 1 = 1")) {}
+
+  // Appends " AND <condition> $n" with `value` as parameter n.
+  template <typename T>
+  void Where(absl::string_view condition, T value) {
+    params_.emplace_back(std::in_place_type<T>, std::move(value));
+    absl::StrAppend(&sql_, " AND ", condition, " $", params_.size());
+  }
+  // Orders by id, newest first, and asks for one row more than the page: TrimToPage says
+  // whether there is a next page.
+  void NewestFirst(const Paging& paging) {
+    if (paging.before_id > 0) Where("id <", paging.before_id);
+    params_.emplace_back(std::in_place_type<int64_t>, int64_t{paging.size} + 1);
+    absl::StrAppend(&sql_, " ORDER BY id DESC LIMIT $", params_.size());
+  }
+
+  const std::string& sql() const { return sql_; }
+  std::span<const SqlParam> params() const { return params_; }
+
+ private:
+  std::string sql_;
+  std::vector<SqlParam> params_;
+};
+
+// Drops the look-ahead row NewestFirst asked for; true if there was one.
+bool TrimToPage(std::vector<SqlRow>& rows, const Paging& paging) {
+  if (rows.size() <= static_cast<size_t>(paging.size)) return false;
+  rows.erase(rows.begin() + paging.size, rows.end());
+  return true;
+}
+
+// Invariants both dialects check with the same statement (each a count that must be 0).
+struct Invariant {
+  const char* what;
+  const char* sql;
+};
+constexpr Invariant kInvariants[] = {
+    {"hosts with a status other than active or revoked",
+     "SELECT COUNT(*) FROM hosts WHERE status NOT IN ('active', 'revoked')"},
+    {"hosts with more than one pending enrollment",
+     "SELECT COUNT(*) FROM (SELECT host_id FROM pending_enrollments GROUP BY host_id"
+     " HAVING COUNT(*) > 1) t"},
+    {"pending enrollments whose secret hash is not 32 bytes",
+     "SELECT COUNT(*) FROM pending_enrollments WHERE length(secret_sha256) <> 32"},
+    {"audit records with an outcome other than ok, denied or refused",
+     "SELECT COUNT(*) FROM audit_log WHERE outcome NOT IN ('ok', 'denied', 'refused')"},
+};
 
 Attestation AttestationFromRow(const SqlRow& row) {
   Attestation a;
@@ -110,21 +370,20 @@ absl::StatusOr<std::vector<SqlRow>> SqlStore::Query(std::string_view sql,
   return rows;
 }
 
+absl::Status SqlStore::InWriteTransaction(absl::FunctionRef<absl::Status(SqlConnection&)> body) {
+  ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
+  absl::Status status = conn->Exec(conn->dialect().begin_write);
+  if (status.ok()) status = body(*conn);
+  if (status.ok()) status = conn->Exec("COMMIT");
+  if (!status.ok() && !conn->Exec("ROLLBACK").ok()) {
+    conn.Discard();  // the connection's transaction state is unknown
+  }
+  return status;
+}
+
 absl::Status SqlStore::RegisterHost(const Host& host, bool replace) {
-  if (host.host_id.empty()) return absl::InvalidArgumentError("host has no host_id");
-  if (host.group.empty()) return absl::InvalidArgumentError("host has no group");
-  const SqlParam params[] = {host.host_id,         host.group,
-                             Bytes{host.ak_public}, Bytes{host.ak_name},
-                             Micros(host.registered_at), host.registered_by,
-                             host.trust_path};
-  const std::string sql = absl::StrCat(
-      "INSERT INTO hosts (", kHostColumns, ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      replace ? " ON CONFLICT (host_id) DO UPDATE SET host_group = excluded.host_group,"
-                " ak_public = excluded.ak_public, ak_name = excluded.ak_name,"
-                " registered_at_us = excluded.registered_at_us,"
-                " registered_by = excluded.registered_by, trust_path = excluded.trust_path"
-              : "");
-  absl::Status s = Query(sql, params).status();
+  RETURN_IF_ERROR(ValidateHost(host));
+  absl::Status s = Query(InsertHostSql(replace), HostParams(host)).status();
   if (absl::IsAlreadyExists(s)) {
     return absl::AlreadyExistsError(
         absl::StrCat("host ", host.host_id, " is already registered (replace it explicitly)"));
@@ -264,39 +523,24 @@ absl::StatusOr<Attestation> SqlStore::GetAttestationByToken(const std::string& t
 }
 
 absl::StatusOr<AttestationPage> SqlStore::ListAttestations(const AttestationFilter& filter) {
-  if (filter.page_size < 0) return absl::InvalidArgumentError("negative page size");
-  const int page_size =
-      filter.page_size == 0 ? AttestationFilter::kDefaultPageSize
-                            : std::min(filter.page_size, AttestationFilter::kMaxPageSize);
-  // The page token is the id of the last attestation of the previous page.
-  int64_t before_id = 0;
-  if (!filter.page_token.empty() &&
-      (!absl::SimpleAtoi(filter.page_token, &before_id) || before_id <= 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("malformed page token \"", filter.page_token, "\""));
+  ASSIGN_OR_RETURN(Paging paging, ParsePaging(filter.page_size, filter.page_token,
+                                              AttestationFilter::kDefaultPageSize,
+                                              AttestationFilter::kMaxPageSize));
+  FilteredSelect select(absl::StrCat("SELECT ", kAttestationColumns,
+                                     filter.include_evidence ? kEvidenceColumns : "",
+                                     " FROM attestations"));
+  if (!filter.host_id.empty()) select.Where("host_id =", filter.host_id);
+  if (!filter.group.empty()) select.Where("host_group =", filter.group);
+  if (!filter.tier.empty()) select.Where("tier =", filter.tier);
+  if (filter.since != absl::InfinitePast()) select.Where("received_at_us >=", Micros(filter.since));
+  if (filter.until != absl::InfiniteFuture()) {
+    select.Where("received_at_us <", Micros(filter.until));
   }
-  // Only the conditions vary; every value is a bound parameter.
-  std::string sql = absl::StrCat("SELECT ", kAttestationColumns,
-                                 filter.include_evidence ? kEvidenceColumns : "",
-                                 " FROM attestations WHERE 1 = 1");
-  std::vector<SqlParam> params;
-  auto where = [&](const char* condition, auto value) {
-    params.emplace_back(std::in_place_type<decltype(value)>, std::move(value));
-    absl::StrAppend(&sql, " AND ", condition, " $", params.size());
-  };
-  if (!filter.host_id.empty()) where("host_id =", filter.host_id);
-  if (!filter.group.empty()) where("host_group =", filter.group);
-  if (!filter.tier.empty()) where("tier =", filter.tier);
-  if (filter.since != absl::InfinitePast()) where("received_at_us >=", Micros(filter.since));
-  if (filter.until != absl::InfiniteFuture()) where("received_at_us <", Micros(filter.until));
-  if (before_id > 0) where("id <", before_id);
-  params.emplace_back(std::in_place_type<int64_t>, int64_t{page_size} + 1);  // one more: is there a next page?
-  absl::StrAppend(&sql, " ORDER BY id DESC LIMIT $", params.size());
+  select.NewestFirst(paging);
 
-  ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(sql, params));
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(select.sql(), select.params()));
   AttestationPage page;
-  const bool more = rows.size() > static_cast<size_t>(page_size);
-  if (more) rows.erase(rows.begin() + page_size, rows.end());
+  const bool more = TrimToPage(rows, paging);
   page.attestations.reserve(rows.size());
   for (const SqlRow& row : rows) page.attestations.push_back(AttestationFromRow(row));
   if (more) page.next_page_token = absl::StrCat(page.attestations.back().id);
@@ -362,6 +606,147 @@ absl::StatusOr<PolicyVersion> SqlStore::GetPolicy(const std::string& name,
   return PolicyFromRow(rows->front());
 }
 
+absl::Status SqlStore::PutPendingEnrollment(const PendingEnrollment& p) {
+  RETURN_IF_ERROR(ValidatePending(p));
+  const SqlParam expired_before[] = {Micros(p.created_at)};
+  const SqlParam params[] = {p.enrollment_id,        p.host_id,          p.group,
+                             p.ek_fingerprint,       Bytes{p.ak_public}, Bytes{p.ak_name},
+                             Bytes{p.secret_sha256}, p.trust_path,       Micros(p.created_at),
+                             Micros(p.expires_at),   p.requested_by};
+  const std::string upsert = absl::StrCat(
+      "INSERT INTO pending_enrollments (", kPendingColumns,
+      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+      // One pending enrollment per host: a new one replaces the host's previous one.
+      " ON CONFLICT (host_id) DO UPDATE SET enrollment_id = excluded.enrollment_id,"
+      " host_group = excluded.host_group, ek_fingerprint = excluded.ek_fingerprint,"
+      " ak_public = excluded.ak_public, ak_name = excluded.ak_name,"
+      " secret_sha256 = excluded.secret_sha256, trust_path = excluded.trust_path,"
+      " created_at_us = excluded.created_at_us, expires_at_us = excluded.expires_at_us,"
+      " requested_by = excluded.requested_by");
+  absl::Status s = InWriteTransaction([&](SqlConnection& conn) -> absl::Status {
+    RETURN_IF_ERROR(
+        conn.Query("DELETE FROM pending_enrollments WHERE expires_at_us <= $1", expired_before)
+            .status());
+    return conn.Query(upsert, params).status();
+  });
+  if (absl::IsAlreadyExists(s)) {
+    return absl::AlreadyExistsError(absl::StrCat("enrollment id ", p.enrollment_id,
+                                                 " is taken by another host's pending enrollment"));
+  }
+  return s;
+}
+
+absl::StatusOr<PendingEnrollment> SqlStore::TakePendingEnrollment(const std::string& enrollment_id,
+                                                                  absl::Time now) {
+  // One statement removes and returns the row: of two concurrent takers, one gets it.
+  const SqlParam params[] = {enrollment_id};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                   Query(absl::StrCat("DELETE FROM pending_enrollments WHERE enrollment_id = $1"
+                                      " RETURNING ",
+                                      kPendingColumns),
+                         params));
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no pending enrollment ", enrollment_id,
+        " (never started, already completed, or replaced by a newer one): start a new one"));
+  }
+  PendingEnrollment p = PendingFromRow(rows.front());
+  if (now >= p.expires_at) {
+    return absl::NotFoundError(absl::StrCat("enrollment ", enrollment_id, " of host ", p.host_id,
+                                            " expired at ", TimeText(p.expires_at),
+                                            ": start a new one"));
+  }
+  return p;
+}
+
+absl::Status SqlStore::BindEnrolledHost(const Host& host) {
+  RETURN_IF_ERROR(ValidateHost(host));
+  if (host.ek_fingerprint.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("host ", host.host_id, ": an enrolled host needs its EK fingerprint"));
+  }
+  // On PostgreSQL two first enrollments of one new host both find no row to lock; the second
+  // INSERT then fails on the first one's key once it commits. The next attempt reads that row
+  // and judges the second enrollment against it. (SQLite's BEGIN IMMEDIATE serialises them.)
+  constexpr int kAttempts = 3;
+  absl::Status status;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    status = InWriteTransaction([&](SqlConnection& conn) { return BindInTransaction(conn, host); });
+    if (!absl::IsAlreadyExists(status)) return status;
+  }
+  return absl::AbortedError(
+      absl::StrCat("host ", host.host_id, ": too many concurrent enrollments: ", status.message()));
+}
+
+absl::Status SqlStore::RevokeHost(const std::string& host_id, const std::string& by,
+                                  const std::string& reason, absl::Time at) {
+  // A revocation also withdraws a re-enrollment an admin had allowed.
+  const SqlParam params[] = {host_id, std::string(kHostRevoked), Micros(at), by, reason,
+                             false,   std::string(kHostActive)};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                   Query("UPDATE hosts SET status = $2, status_changed_at_us = $3,"
+                         " status_changed_by = $4, status_reason = $5, reenroll_allowed = $6,"
+                         " reenroll_allowed_at_us = 0, reenroll_allowed_by = '',"
+                         " reenroll_allowed_reason = '' WHERE host_id = $1 AND status = $7"
+                         " RETURNING host_id",
+                         params));
+  if (!rows.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(Host current, GetHost(host_id));  // NotFound for an unknown host
+  return absl::FailedPreconditionError(
+      absl::StrCat("host \"", host_id, "\" is already revoked (by ", current.status_changed_by,
+                   " at ", TimeText(current.status_changed_at), ": ", current.status_reason, ")"));
+}
+
+absl::Status SqlStore::AllowReenroll(const std::string& host_id, const std::string& by,
+                                     const std::string& reason, absl::Time at) {
+  const SqlParam params[] = {host_id, true, Micros(at), by, reason};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                   Query("UPDATE hosts SET reenroll_allowed = $2, reenroll_allowed_at_us = $3,"
+                         " reenroll_allowed_by = $4, reenroll_allowed_reason = $5"
+                         " WHERE host_id = $1 RETURNING host_id",
+                         params));
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("host \"", host_id, "\" is not registered"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> SqlStore::AppendAudit(const AuditRecord& record) {
+  RETURN_IF_ERROR(ValidateAudit(record));
+  // Autocommit: its own transaction, durable when the statement returns.
+  const SqlParam params[] = {Micros(record.at), record.actor,   record.role,   record.action,
+                             record.host_id,    record.outcome, record.reason, record.details};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                   Query("INSERT INTO audit_log (at_us, actor, role, action, host_id, outcome,"
+                         " reason, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                         " RETURNING id",
+                         params));
+  if (rows.size() != 1) return absl::InternalError("audit insert returned no id");
+  return rows.front().Int(0);
+}
+
+absl::StatusOr<AuditPage> SqlStore::ListAudit(const AuditFilter& filter) {
+  ASSIGN_OR_RETURN(Paging paging,
+                   ParsePaging(filter.page_size, filter.page_token, AuditFilter::kDefaultPageSize,
+                               AuditFilter::kMaxPageSize));
+  FilteredSelect select(absl::StrCat("SELECT ", kAuditColumns, " FROM audit_log"));
+  if (!filter.host_id.empty()) select.Where("host_id =", filter.host_id);
+  if (!filter.actor.empty()) select.Where("actor =", filter.actor);
+  if (!filter.action.empty()) select.Where("action =", filter.action);
+  if (!filter.outcome.empty()) select.Where("outcome =", filter.outcome);
+  if (filter.since != absl::InfinitePast()) select.Where("at_us >=", Micros(filter.since));
+  if (filter.until != absl::InfiniteFuture()) select.Where("at_us <", Micros(filter.until));
+  select.NewestFirst(paging);
+
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(select.sql(), select.params()));
+  AuditPage page;
+  const bool more = TrimToPage(rows, paging);
+  page.records.reserve(rows.size());
+  for (const SqlRow& row : rows) page.records.push_back(AuditFromRow(row));
+  if (more) page.next_page_token = absl::StrCat(page.records.back().id);
+  return page;
+}
+
 absl::StatusOr<std::optional<ClockInfo>> SqlStore::LastClockInfo(const std::string& host_id,
                                                                  const std::string& ak_name) {
   const SqlParam params[] = {host_id, Bytes{ak_name}};
@@ -384,7 +769,17 @@ absl::StatusOr<DurabilitySettings> SqlStore::Durability() {
 
 absl::Status SqlStore::CheckIntegrity() {
   ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
-  return conn->CheckIntegrity();
+  RETURN_IF_ERROR(conn->CheckIntegrity());
+  for (const Invariant& invariant : kInvariants) {
+    ASSIGN_OR_RETURN(std::vector<SqlRow> rows, conn->Query(invariant.sql, {}));
+    if (rows.size() != 1) return absl::InternalError("integrity check: no count row");
+    if (rows[0].Int(0) != 0) {
+      return absl::DataLossError(absl::StrCat(std::string(conn->dialect().name),
+                                              " integrity check: ", rows[0].Int(0), " ",
+                                              invariant.what));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace bootgate::server::store::internal

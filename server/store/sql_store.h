@@ -1,5 +1,6 @@
 // Store implemented once over SqlConnection, for both backends: the same statements (parameters
-// $1, $2, ...), a connection pool, and the group-commit writer for attestations.
+// $1, $2, ...), a connection pool, the group-commit writer for attestations, and plain write
+// transactions for enrollment, revocation and the audit log.
 #ifndef BOOTGATE_SERVER_STORE_SQL_STORE_H_
 #define BOOTGATE_SERVER_STORE_SQL_STORE_H_
 
@@ -8,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "server/store/connection_pool.h"
 #include "server/store/store.h"
 #include "server/store/write_batcher.h"
@@ -22,6 +24,14 @@ class SqlStore final : public Store {
   absl::Status RegisterHost(const Host& host, bool replace) override;
   absl::StatusOr<Host> GetHost(const std::string& host_id) override;
   absl::StatusOr<std::vector<Host>> ListHosts() override;
+  absl::Status PutPendingEnrollment(const PendingEnrollment& p) override;
+  absl::StatusOr<PendingEnrollment> TakePendingEnrollment(const std::string& enrollment_id,
+                                                          absl::Time now) override;
+  absl::Status BindEnrolledHost(const Host& host) override;
+  absl::Status RevokeHost(const std::string& host_id, const std::string& by,
+                          const std::string& reason, absl::Time at) override;
+  absl::Status AllowReenroll(const std::string& host_id, const std::string& by,
+                             const std::string& reason, absl::Time at) override;
   absl::StatusOr<int64_t> RecordAttestation(const Attestation& record) override;
   absl::StatusOr<Attestation> LatestAttestation(const std::string& host_id) override;
   absl::StatusOr<Attestation> GetAttestation(int64_t id) override;
@@ -30,6 +40,8 @@ class SqlStore final : public Store {
   absl::StatusOr<int64_t> PutPolicy(const PolicyVersion& policy) override;
   absl::StatusOr<PolicyVersion> GetPolicy(const std::string& name,
                                           std::optional<int64_t> version) override;
+  absl::StatusOr<int64_t> AppendAudit(const AuditRecord& record) override;
+  absl::StatusOr<AuditPage> ListAudit(const AuditFilter& filter) override;
   absl::StatusOr<std::optional<ClockInfo>> LastClockInfo(const std::string& host_id,
                                                          const std::string& ak_name) override;
   absl::StatusOr<DurabilitySettings> Durability() override;
@@ -41,6 +53,9 @@ class SqlStore final : public Store {
   // Runs one statement on a pooled connection (autocommit).
   absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql,
                                             std::span<const SqlParam> params);
+  // Runs `body` in one write transaction (dialect().begin_write) on a pooled connection:
+  // committed when it returns OK, rolled back otherwise. Returns body's error, or the commit's.
+  absl::Status InWriteTransaction(absl::FunctionRef<absl::Status(SqlConnection&)> body);
   // The group-commit body: all records in one transaction, each under a savepoint so that one
   // record's failure (reused token, unknown host) does not fail the others.
   std::vector<absl::StatusOr<int64_t>> CommitBatch(std::span<const Attestation* const> records);

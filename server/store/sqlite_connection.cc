@@ -18,6 +18,7 @@ constexpr Dialect kSqliteDialect = {
     // can fail with SQLITE_BUSY without the busy handler being consulted.
     .begin_write = "BEGIN IMMEDIATE",
     .migration_lock = "",
+    .lock_rows = "",
 };
 
 struct StmtDeleter {

@@ -1,4 +1,6 @@
-// The durable store of bootgated: hosts, attestations (verdicts + evidence), policy versions.
+// The durable store of bootgated: hosts and the trust in their AK (EK-based enrollment,
+// revocation, re-enrollment), enrollments waiting for activation, attestations (verdicts +
+// evidence), policy versions, and the audit log.
 // Two backends behind one interface, with the same schema and the same test suite:
 //   "sqlite:///path/to/bootgate.db"   embedded default: WAL, synchronous=FULL, one file
 //   "postgresql://..." / "postgres://..." or a libpq conninfo ("host=... dbname=...")
@@ -23,14 +25,48 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Registers a host. AlreadyExists when host_id is registered and !replace; with replace the
-  // host's group, AK and registration fields are overwritten (its history stays).
-  // InvalidArgument for an empty host_id or group.
+  // Registers a host (an admin's lab registration). AlreadyExists when host_id is registered and
+  // !replace; with replace every field of `host` is written as given (group, AK, registration,
+  // EK, status and re-enrollment fields); its history stays. InvalidArgument for an empty
+  // host_id or group, or a status other than kHostActive / kHostRevoked.
   virtual absl::Status RegisterHost(const Host& host, bool replace) = 0;
   // NotFound when the host is not registered.
   virtual absl::StatusOr<Host> GetHost(const std::string& host_id) = 0;
   // Every registered host, ordered by host_id.
   virtual absl::StatusOr<std::vector<Host>> ListHosts() = 0;
+
+  // Stores an enrollment waiting for activation, replacing any other pending one of the same
+  // host; pending enrollments that expired before p.created_at are dropped on the way.
+  // InvalidArgument for an empty enrollment_id, host_id or ek_fingerprint, or a secret_sha256
+  // that is not 32 bytes. AlreadyExists when enrollment_id is taken by another host's enrollment.
+  virtual absl::Status PutPendingEnrollment(const PendingEnrollment& p) = 0;
+  // Removes and returns the pending enrollment `enrollment_id` (single use, across replicas: a
+  // second call is NotFound). NotFound also when it expired (now >= expires_at), and it is
+  // removed then too.
+  virtual absl::StatusOr<PendingEnrollment> TakePendingEnrollment(const std::string& enrollment_id,
+                                                                  absl::Time now) = 0;
+  // Binds `host` (from a completed enrollment: host_id, group, ak_public, ak_name,
+  // ek_fingerprint, trust_path, registered_at/by) in one transaction that concurrent enrollments
+  // on any replica serialise on. Allowed when the host does not exist, or it is active and bound
+  // to the same ek_fingerprint (AK rotation by the same TPM), or an admin allowed re-enrollment.
+  // Otherwise FailedPrecondition: "host \"X\" is bound to another TPM (EK sha256 ab12…); an
+  // admin must allow re-enrollment" (or "... is revoked; ...", or "... was registered by an
+  // admin, not through an EK; ..."). On success the host is active, the re-enrollment
+  // allowance is used up (reenroll_allowed false, its fields cleared), status_changed_at/by are
+  // registered_at/by and status_reason says which of the three cases it was (and who allowed a
+  // re-enrollment); its attestations stay. InvalidArgument for an empty host_id, group or
+  // ek_fingerprint.
+  virtual absl::Status BindEnrolledHost(const Host& host) = 0;
+  // Marks the host revoked (its AK is no longer trusted) with by/reason/at as its status change,
+  // and withdraws a re-enrollment an admin had allowed. NotFound for an unknown host;
+  // FailedPrecondition if it is already revoked.
+  virtual absl::Status RevokeHost(const std::string& host_id, const std::string& by,
+                                  const std::string& reason, absl::Time at) = 0;
+  // Lets the next enrollment of host_id replace its binding (another TPM, or after revocation),
+  // recording by/reason/at as reenroll_allowed_by/reason/at. The host's status (and who revoked
+  // it, why) is unchanged until that enrollment. NotFound for an unknown host.
+  virtual absl::Status AllowReenroll(const std::string& host_id, const std::string& by,
+                                     const std::string& reason, absl::Time at) = 0;
 
   // Stores one attestation atomically and returns its id. Returns only after the record is
   // committed (durably, per DurabilitySettings); concurrent calls share one transaction (group
@@ -56,6 +92,14 @@ class Store {
   virtual absl::StatusOr<PolicyVersion> GetPolicy(const std::string& name,
                                                   std::optional<int64_t> version) = 0;
 
+  // Appends an audit record and returns its id (increasing). Committed before it returns, in its
+  // own transaction (not the attestations' group commit). InvalidArgument for an empty action or
+  // an outcome other than "ok", "denied" or "refused".
+  virtual absl::StatusOr<int64_t> AppendAudit(const AuditRecord& record) = 0;
+  // Audit records matching `filter`, newest first, one page at a time.
+  // InvalidArgument for a malformed page token or a negative page size.
+  virtual absl::StatusOr<AuditPage> ListAudit(const AuditFilter& filter) = 0;
+
   // The clock info of the host's most recent attestation signed by ak_name, nullopt if none.
   virtual absl::StatusOr<std::optional<ClockInfo>> LastClockInfo(const std::string& host_id,
                                                                  const std::string& ak_name) = 0;
@@ -63,7 +107,8 @@ class Store {
   // The effective durability settings, read back from the database.
   virtual absl::StatusOr<DurabilitySettings> Durability() = 0;
   // Checks the database's consistency (SQLite: PRAGMA integrity_check and foreign_key_check;
-  // PostgreSQL: referential and uniqueness invariants). DataLoss naming the problem if any.
+  // PostgreSQL: referential and uniqueness invariants; both: host status and pending-enrollment
+  // invariants). DataLoss naming the problem if any.
   virtual absl::Status CheckIntegrity() = 0;
   // The schema version the database is at (the newest migration this build knows).
   virtual int64_t SchemaVersion() const = 0;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <latch>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -594,6 +595,577 @@ TEST_CASE("OpenStore refuses unsupported URLs", "[store]") {
   CHECK(absl::IsInvalidArgument(OpenStore("mysql://localhost/db").status()));
   CHECK(absl::IsInvalidArgument(OpenStore("sqlite://").status()));
   CHECK(absl::IsUnavailable(OpenStore("sqlite:///nonexistent-dir/x/bootgate.db").status()));
+}
+
+// --- Enrollment, AK lifecycle, audit (schema version 2) ---
+
+const std::string kEkA(64, 'a');  // hex SHA-256 of an EK's SPKI
+const std::string kEkB(64, 'b');
+
+PendingEnrollment MakePending(const std::string& id, const std::string& host,
+                              absl::Time created = kT0, absl::Duration ttl = absl::Minutes(5)) {
+  PendingEnrollment p;
+  p.enrollment_id = id;
+  p.host_id = host;
+  p.group = "rack-1";
+  p.ek_fingerprint = kEkA;
+  p.ak_public = std::string("\x00\x16\x00\x01\x00\x0b", 6);  // TPM2B_PUBLIC-ish bytes
+  p.ak_name = "000b1234";
+  p.secret_sha256 = std::string(31, '\x5c') + std::string(1, '\x00');  // raw, NUL included
+  p.trust_path = kTrustPathEnrolled;
+  p.created_at = created;
+  p.expires_at = created + ttl;
+  p.requested_by = "agent:" + host;
+  return p;
+}
+
+// A host as a completed enrollment hands it to BindEnrolledHost.
+Host MakeEnrolledHost(const std::string& id, const std::string& ek,
+                      const std::string& ak_name = "ak-1", absl::Time at = kT0) {
+  Host h = MakeHost(id);
+  h.ek_fingerprint = ek;
+  h.ak_name = ak_name;
+  h.trust_path = kTrustPathEnrolled;
+  h.registered_at = at;
+  h.registered_by = "enroll:" + id;
+  return h;
+}
+
+TEST_CASE("pending enrollments are single use, one per host, and expire", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  const PendingEnrollment p = MakePending("e1", "h1");
+  REQUIRE(store->PutPendingEnrollment(p).ok());
+  auto taken = store->TakePendingEnrollment("e1", kT0 + absl::Minutes(1));
+  REQUIRE(taken.ok());
+  CHECK(taken->enrollment_id == "e1");
+  CHECK(taken->host_id == "h1");
+  CHECK(taken->group == p.group);
+  CHECK(taken->ek_fingerprint == kEkA);
+  CHECK(taken->ak_public == p.ak_public);
+  CHECK(taken->ak_name == p.ak_name);
+  CHECK(taken->secret_sha256 == p.secret_sha256);
+  CHECK(taken->trust_path == kTrustPathEnrolled);
+  CHECK(taken->created_at == p.created_at);
+  CHECK(taken->expires_at == p.expires_at);
+  CHECK(taken->requested_by == "agent:h1");
+  CHECK(absl::IsNotFound(store->TakePendingEnrollment("e1", kT0).status()));  // single use
+
+  // A newer enrollment of the same host replaces the older one.
+  REQUIRE(store->PutPendingEnrollment(MakePending("e2", "h1")).ok());
+  REQUIRE(store->PutPendingEnrollment(MakePending("e3", "h1")).ok());
+  CHECK(absl::IsNotFound(store->TakePendingEnrollment("e2", kT0).status()));
+  CHECK(store->TakePendingEnrollment("e3", kT0).ok());
+
+  // Expired at expires_at, and removed by the attempt.
+  REQUIRE(store->PutPendingEnrollment(MakePending("e4", "h1")).ok());
+  const absl::Status expired = store->TakePendingEnrollment("e4", kT0 + absl::Minutes(5)).status();
+  INFO(expired.ToString());
+  CHECK(absl::IsNotFound(expired));
+  CHECK(std::string(expired.message()).find("expired") != std::string::npos);
+  CHECK(absl::IsNotFound(store->TakePendingEnrollment("e4", kT0).status()));
+
+  // Storing one drops every enrollment that expired before it was created.
+  REQUIRE(store->PutPendingEnrollment(MakePending("e5", "h2", kT0, absl::Minutes(1))).ok());
+  REQUIRE(store->PutPendingEnrollment(MakePending("e6", "h3", kT0 + absl::Minutes(2))).ok());
+  CHECK(absl::IsNotFound(store->TakePendingEnrollment("e5", kT0).status()));
+  CHECK(store->TakePendingEnrollment("e6", kT0 + absl::Minutes(3)).ok());
+
+  CHECK(absl::IsNotFound(store->TakePendingEnrollment("never", kT0).status()));
+  CHECK(store->CheckIntegrity().ok());
+}
+
+TEST_CASE("PutPendingEnrollment refuses incomplete enrollments and a taken id", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  PendingEnrollment p = MakePending("e1", "h1");
+  p.secret_sha256 = std::string(31, 'x');
+  CHECK(absl::IsInvalidArgument(store->PutPendingEnrollment(p)));
+  p = MakePending("", "h1");
+  CHECK(absl::IsInvalidArgument(store->PutPendingEnrollment(p)));
+  p = MakePending("e1", "");
+  CHECK(absl::IsInvalidArgument(store->PutPendingEnrollment(p)));
+  p = MakePending("e1", "h1");
+  p.ek_fingerprint = "";
+  CHECK(absl::IsInvalidArgument(store->PutPendingEnrollment(p)));
+
+  REQUIRE(store->PutPendingEnrollment(MakePending("e1", "h1")).ok());
+  CHECK(absl::IsAlreadyExists(store->PutPendingEnrollment(MakePending("e1", "h2"))));
+  auto kept = store->TakePendingEnrollment("e1", kT0);
+  REQUIRE(kept.ok());
+  CHECK(kept->host_id == "h1");
+}
+
+TEST_CASE("a pending enrollment taken concurrently on two replicas is handed out once", "[store]") {
+  TestDatabase db;
+  auto replica_a = db.Open();
+  auto replica_b = db.Open();
+  REQUIRE(replica_a->PutPendingEnrollment(MakePending("race", "h1")).ok());
+  constexpr int kTakers = 8;
+  std::vector<absl::Status> results(kTakers);
+  std::latch start(kTakers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kTakers; ++i) {
+    threads.emplace_back([&, i] {
+      Store& replica = (i % 2 == 0) ? *replica_a : *replica_b;
+      start.arrive_and_wait();
+      results[i] = replica.TakePendingEnrollment("race", kT0).status();
+    });
+  }
+  for (auto& t : threads) t.join();
+  int ok = 0;
+  for (const auto& r : results) {
+    INFO(r.ToString());
+    CHECK((r.ok() || absl::IsNotFound(r)));
+    ok += r.ok();
+  }
+  CHECK(ok == 1);
+}
+
+TEST_CASE("BindEnrolledHost binds a new host, and the same TPM may rotate its AK", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkA, "ak-1", kT0)).ok());
+  auto bound = store->GetHost("h1");
+  REQUIRE(bound.ok());
+  CHECK(bound->status == kHostActive);
+  CHECK(bound->ek_fingerprint == kEkA);
+  CHECK(bound->ak_name == "ak-1");
+  CHECK(bound->trust_path == kTrustPathEnrolled);
+  CHECK_FALSE(bound->reenroll_allowed);
+  CHECK(bound->status_changed_at == kT0);
+  CHECK(bound->status_changed_by == "enroll:h1");
+  CHECK(bound->status_reason == "enrolled");
+  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "before-rotation")).ok());
+
+  const absl::Time later = kT0 + absl::Hours(1);
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkA, "ak-2", later)).ok());
+  auto rotated = store->GetHost("h1");
+  REQUIRE(rotated.ok());
+  CHECK(rotated->ak_name == "ak-2");
+  CHECK(rotated->status == kHostActive);
+  CHECK(rotated->registered_at == later);
+  CHECK(rotated->status_changed_at == later);
+  CHECK(rotated->status_reason == "AK rotated by the same TPM");
+  auto history = store->LatestAttestation("h1");  // history kept
+  REQUIRE(history.ok());
+  CHECK(history->token_id == "before-rotation");
+
+  Host no_ek = MakeEnrolledHost("h2", "");
+  CHECK(absl::IsInvalidArgument(store->BindEnrolledHost(no_ek)));
+  CHECK(absl::IsInvalidArgument(store->BindEnrolledHost(MakeEnrolledHost("", kEkA))));
+  CHECK(absl::IsNotFound(store->GetHost("h2").status()));
+}
+
+TEST_CASE("BindEnrolledHost refuses another TPM until an admin allows one re-enrollment",
+          "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkA, "ak-a")).ok());
+  const absl::Status refused = store->BindEnrolledHost(MakeEnrolledHost("h1", kEkB, "ak-b"));
+  CHECK(absl::IsFailedPrecondition(refused));
+  CHECK(std::string(refused.message()) ==
+        "host \"h1\" is bound to another TPM (EK sha256 aaaaaaaaaaaa…); an admin must allow "
+        "re-enrollment");
+  CHECK(store->GetHost("h1")->ak_name == "ak-a");
+
+  const absl::Time allowed_at = kT0 + absl::Minutes(30);
+  REQUIRE(store->AllowReenroll("h1", "admin", "motherboard replaced", allowed_at).ok());
+  auto allowed = store->GetHost("h1");
+  REQUIRE(allowed.ok());
+  CHECK(allowed->reenroll_allowed);
+  CHECK(allowed->reenroll_allowed_by == "admin");
+  CHECK(allowed->reenroll_allowed_reason == "motherboard replaced");
+  CHECK(allowed->reenroll_allowed_at == allowed_at);
+  CHECK(allowed->status == kHostActive);  // the status and its last change are untouched
+  CHECK(allowed->status_changed_by == "enroll:h1");
+  CHECK(allowed->status_reason == "enrolled");
+
+  const absl::Time rebound_at = kT0 + absl::Hours(1);
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkB, "ak-b", rebound_at)).ok());
+  auto rebound = store->GetHost("h1");
+  REQUIRE(rebound.ok());
+  CHECK(rebound->ek_fingerprint == kEkB);
+  CHECK(rebound->ak_name == "ak-b");
+  CHECK_FALSE(rebound->reenroll_allowed);  // used up
+  CHECK(rebound->reenroll_allowed_by.empty());
+  CHECK(rebound->reenroll_allowed_reason.empty());
+  CHECK(rebound->reenroll_allowed_at == absl::UnixEpoch());
+  CHECK(rebound->status_changed_at == rebound_at);
+  CHECK(rebound->status_changed_by == "enroll:h1");
+  CHECK(rebound->status_reason == "re-enrolled after admin allowed it: motherboard replaced");
+  CHECK(absl::IsFailedPrecondition(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkA))));
+
+  CHECK(absl::IsNotFound(store->AllowReenroll("nobody", "admin", "x", kT0)));
+}
+
+TEST_CASE("an admin-registered host is not taken over by an EK enrollment", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("lab-1"), false).ok());
+  const absl::Status refused = store->BindEnrolledHost(MakeEnrolledHost("lab-1", kEkA));
+  CHECK(absl::IsFailedPrecondition(refused));
+  CHECK(std::string(refused.message()).find("an admin must allow re-enrollment") !=
+        std::string::npos);
+  CHECK(store->GetHost("lab-1")->trust_path == kTrustPathAdminRegistered);
+  REQUIRE(store->AllowReenroll("lab-1", "admin", "moving to EK enrollment", kT0).ok());
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("lab-1", kEkA)).ok());
+  CHECK(store->GetHost("lab-1")->trust_path == kTrustPathEnrolled);
+}
+
+TEST_CASE("RevokeHost revokes once; a revoked host needs an admin to enroll again", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkA)).ok());
+  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "kept")).ok());
+  const absl::Time revoked_at = kT0 + absl::Hours(2);
+  REQUIRE(store->RevokeHost("h1", "admin", "laptop stolen", revoked_at).ok());
+  auto revoked = store->GetHost("h1");
+  REQUIRE(revoked.ok());
+  CHECK(revoked->status == kHostRevoked);
+  CHECK(revoked->status_changed_at == revoked_at);
+  CHECK(revoked->status_changed_by == "admin");
+  CHECK(revoked->status_reason == "laptop stolen");
+  CHECK(store->LatestAttestation("h1").ok());  // history stays
+
+  const absl::Status twice = store->RevokeHost("h1", "admin2", "again", revoked_at);
+  CHECK(absl::IsFailedPrecondition(twice));
+  CHECK(std::string(twice.message()).find("already revoked") != std::string::npos);
+  CHECK(store->GetHost("h1")->status_changed_by == "admin");  // the second call changed nothing
+  CHECK(absl::IsNotFound(store->RevokeHost("nobody", "admin", "x", kT0)));
+
+  // Not even the same TPM may come back on its own.
+  const absl::Status same_tpm = store->BindEnrolledHost(MakeEnrolledHost("h1", kEkA));
+  CHECK(absl::IsFailedPrecondition(same_tpm));
+  CHECK(std::string(same_tpm.message()) ==
+        "host \"h1\" is revoked; an admin must allow re-enrollment");
+
+  REQUIRE(store->AllowReenroll("h1", "admin2", "recovered", kT0 + absl::Hours(3)).ok());
+  auto allowed = store->GetHost("h1");
+  REQUIRE(allowed.ok());
+  CHECK(allowed->status == kHostRevoked);        // until the enrollment
+  CHECK(allowed->status_changed_by == "admin");  // who revoked, and why, stay readable
+  CHECK(allowed->status_reason == "laptop stolen");
+  CHECK(allowed->reenroll_allowed_by == "admin2");
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkA, "ak-new")).ok());
+  CHECK(store->GetHost("h1")->status == kHostActive);
+
+  // A revocation withdraws an allowance given before it.
+  REQUIRE(store->AllowReenroll("h1", "admin", "new board", kT0).ok());
+  REQUIRE(store->RevokeHost("h1", "admin", "compromised", kT0).ok());
+  CHECK_FALSE(store->GetHost("h1")->reenroll_allowed);
+  CHECK(store->GetHost("h1")->reenroll_allowed_by.empty());
+  CHECK(absl::IsFailedPrecondition(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkB))));
+}
+
+// Eight TPMs enroll as `host` at once, half through each replica; returns each one's result.
+std::vector<absl::Status> EnrollConcurrently(Store& replica_a, Store& replica_b,
+                                             const std::string& host, char first_ek_digit) {
+  constexpr int kEnrollers = 8;
+  std::vector<absl::Status> results(kEnrollers);
+  std::latch start(kEnrollers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kEnrollers; ++i) {
+    threads.emplace_back([&, i] {
+      Store& replica = (i % 2 == 0) ? replica_a : replica_b;
+      const Host h = MakeEnrolledHost(host, std::string(64, static_cast<char>(first_ek_digit + i)));
+      start.arrive_and_wait();
+      results[i] = replica.BindEnrolledHost(h);
+    });
+  }
+  for (auto& t : threads) t.join();
+  return results;
+}
+
+// The one enrollment that succeeded (its index), checking that all others were refused.
+int OnlyWinner(const std::vector<absl::Status>& results) {
+  int winner = -1, ok = 0, refused = 0;
+  for (size_t i = 0; i < results.size(); ++i) {
+    INFO(results[i].ToString());
+    CHECK((results[i].ok() || absl::IsFailedPrecondition(results[i])));
+    if (results[i].ok()) winner = static_cast<int>(i);
+    ok += results[i].ok();
+    refused += absl::IsFailedPrecondition(results[i]);
+  }
+  CHECK(ok == 1);
+  CHECK(refused == static_cast<int>(results.size()) - 1);
+  return winner;
+}
+
+TEST_CASE("concurrent enrollments of one host on two replicas bind exactly one TPM", "[store]") {
+  TestDatabase db;
+  auto replica_a = db.Open();
+  auto replica_b = db.Open();
+  for (int round = 0; round < 3; ++round) {
+    const std::string host = absl::StrCat("racy-", round);
+    // A new host: no row to lock yet.
+    const int first = OnlyWinner(EnrollConcurrently(*replica_a, *replica_b, host, '0'));
+    REQUIRE(first >= 0);
+    CHECK(replica_b->GetHost(host)->ek_fingerprint ==
+          std::string(64, static_cast<char>('0' + first)));
+    // One allowed re-enrollment is used by one TPM only.
+    REQUIRE(replica_a->AllowReenroll(host, "admin", "swap", kT0).ok());
+    const int second = OnlyWinner(EnrollConcurrently(*replica_a, *replica_b, host, 'a'));
+    REQUIRE(second >= 0);
+    CHECK(replica_a->GetHost(host)->ek_fingerprint ==
+          std::string(64, static_cast<char>('a' + second)));
+  }
+  CHECK(replica_a->CheckIntegrity().ok());
+}
+
+TEST_CASE("RegisterHost writes the trust fields as given and ListHosts returns them", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  Host h = MakeHost("h1");
+  CHECK(h.status == kHostActive);
+  h.ek_fingerprint = kEkB;
+  h.status = kHostRevoked;
+  h.status_changed_at = kT0 + absl::Seconds(9);
+  h.status_changed_by = "lab-admin";
+  h.status_reason = "spare";
+  h.reenroll_allowed = true;
+  h.reenroll_allowed_at = kT0 + absl::Seconds(10);
+  h.reenroll_allowed_by = "lab-admin";
+  h.reenroll_allowed_reason = "reimage";
+  h.trust_path = kTrustPathAkCertificate;
+  REQUIRE(store->RegisterHost(h, false).ok());
+  auto hosts = store->ListHosts();
+  REQUIRE(hosts.ok());
+  REQUIRE(hosts->size() == 1);
+  const Host& got = hosts->front();
+  CHECK(got.ek_fingerprint == kEkB);
+  CHECK(got.status == kHostRevoked);
+  CHECK(got.status_changed_at == h.status_changed_at);
+  CHECK(got.status_changed_by == "lab-admin");
+  CHECK(got.status_reason == "spare");
+  CHECK(got.reenroll_allowed);
+  CHECK(got.reenroll_allowed_at == h.reenroll_allowed_at);
+  CHECK(got.reenroll_allowed_by == "lab-admin");
+  CHECK(got.reenroll_allowed_reason == "reimage");
+  CHECK(got.trust_path == kTrustPathAkCertificate);
+
+  REQUIRE(store->RegisterHost(MakeHost("h1"), true).ok());  // replace: every field as given
+  auto replaced = store->GetHost("h1");
+  REQUIRE(replaced.ok());
+  CHECK(replaced->status == kHostActive);
+  CHECK(replaced->ek_fingerprint.empty());
+  CHECK_FALSE(replaced->reenroll_allowed);
+  CHECK(replaced->reenroll_allowed_by.empty());
+
+  Host bogus = MakeHost("h2");
+  bogus.status = "suspended";
+  CHECK(absl::IsInvalidArgument(store->RegisterHost(bogus, false)));
+}
+
+AuditRecord MakeAudit(const std::string& actor, const std::string& action, const std::string& host,
+                      const std::string& outcome, absl::Time at) {
+  AuditRecord r;
+  r.at = at;
+  r.actor = actor;
+  r.role = actor == "local" ? "local" : "admin";
+  r.action = action;
+  r.host_id = host;
+  r.outcome = outcome;
+  r.reason = absl::StrCat(action, " for ", host.empty() ? "the fleet" : host);
+  r.details = "{\"k\": \"v\"}";
+  return r;
+}
+
+TEST_CASE("audit records are appended with increasing ids and listed newest first", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 25; ++i) {
+    auto id = store->AppendAudit(
+        MakeAudit(i % 2 ? "alice" : "bob", "policy.put", "", "ok", kT0 + absl::Seconds(i)));
+    REQUIRE(id.ok());
+    if (!ids.empty()) CHECK(*id > ids.back());
+    ids.push_back(*id);
+  }
+  std::reverse(ids.begin(), ids.end());
+
+  auto other_replica = db.Open();  // committed: another replica sees every record
+  AuditFilter filter;
+  filter.page_size = 10;
+  std::vector<int64_t> got;
+  std::vector<size_t> sizes;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto page = other_replica->ListAudit(filter);
+    REQUIRE(page.ok());
+    sizes.push_back(page->records.size());
+    for (const auto& r : page->records) got.push_back(r.id);
+    if (page->next_page_token.empty()) break;
+    filter.page_token = page->next_page_token;
+  }
+  CHECK(got == ids);
+  CHECK(sizes == std::vector<size_t>{10, 10, 5});
+
+  auto newest = store->ListAudit({});
+  REQUIRE(newest.ok());
+  REQUIRE(newest->records.size() == 25);  // default page size 50
+  CHECK(newest->next_page_token.empty());
+  const AuditRecord want = MakeAudit("bob", "policy.put", "", "ok", kT0 + absl::Seconds(24));
+  const AuditRecord& r = newest->records.front();
+  CHECK(r.at == want.at);
+  CHECK(r.actor == want.actor);
+  CHECK(r.role == want.role);
+  CHECK(r.action == want.action);
+  CHECK(r.host_id.empty());
+  CHECK(r.outcome == want.outcome);
+  CHECK(r.reason == want.reason);
+  CHECK(r.details == want.details);
+}
+
+TEST_CASE("ListAudit filters by host, actor, action, outcome and time", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  auto append = [&](const std::string& actor, const std::string& action, const std::string& host,
+                    const std::string& outcome, int sec) {
+    REQUIRE(
+        store->AppendAudit(MakeAudit(actor, action, host, outcome, kT0 + absl::Seconds(sec))).ok());
+  };
+  append("alice", "host.revoke", "h1", "ok", 0);
+  append("mallory", "host.revoke", "h1", "denied", 5);
+  append("local", "enroll.finish", "h2", "refused", 10);
+  append("alice", "policy.put", "", "ok", 15);
+  append("agent-h1", "Attestation.Attest", "h1", "ok", 20);
+
+  auto seconds = [&](const AuditFilter& f) {
+    auto page = store->ListAudit(f);
+    REQUIRE(page.ok());
+    std::vector<int64_t> out;
+    for (const auto& r : page->records) out.push_back(absl::ToInt64Seconds(r.at - kT0));
+    return out;
+  };
+  AuditFilter f;
+  f.host_id = "h1";
+  CHECK(seconds(f) == std::vector<int64_t>{20, 5, 0});
+  f = {};
+  f.actor = "alice";
+  CHECK(seconds(f) == std::vector<int64_t>{15, 0});
+  f = {};
+  f.action = "host.revoke";
+  CHECK(seconds(f) == std::vector<int64_t>{5, 0});
+  f.outcome = "denied";
+  CHECK(seconds(f) == std::vector<int64_t>{5});
+  f = {};
+  f.outcome = "refused";
+  CHECK(seconds(f) == std::vector<int64_t>{10});
+  f = {};
+  f.since = kT0 + absl::Seconds(5);   // inclusive
+  f.until = kT0 + absl::Seconds(20);  // exclusive
+  CHECK(seconds(f) == std::vector<int64_t>{15, 10, 5});
+  f.host_id = "h1";
+  CHECK(seconds(f) == std::vector<int64_t>{5});
+  f = {};
+  f.actor = "nobody";
+  CHECK(seconds(f).empty());
+  f = {};
+  f.host_id = "h1";
+  f.page_size = 2;
+  auto first = store->ListAudit(f);
+  REQUIRE(first.ok());
+  CHECK(first->records.size() == 2);
+  REQUIRE_FALSE(first->next_page_token.empty());
+  f.page_token = first->next_page_token;
+  CHECK(seconds(f) == std::vector<int64_t>{0});
+}
+
+TEST_CASE("AppendAudit and ListAudit refuse malformed input", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  CHECK(absl::IsInvalidArgument(store->AppendAudit(MakeAudit("a", "", "", "ok", kT0)).status()));
+  CHECK(absl::IsInvalidArgument(
+      store->AppendAudit(MakeAudit("a", "host.revoke", "", "maybe", kT0)).status()));
+  CHECK(absl::IsInvalidArgument(
+      store->AppendAudit(MakeAudit("a", "host.revoke", "", "", kT0)).status()));
+  for (const char* token : {"abc", "-3", "0", "99999999999999999999"}) {
+    AuditFilter f;
+    f.page_token = token;
+    INFO(token);
+    CHECK(absl::IsInvalidArgument(store->ListAudit(f).status()));
+  }
+  AuditFilter f;
+  f.page_size = -1;
+  CHECK(absl::IsInvalidArgument(store->ListAudit(f).status()));
+  f.page_size = 1'000'000;  // capped, not refused
+  CHECK(store->ListAudit(f).ok());
+  auto none = store->ListAudit({});
+  REQUIRE(none.ok());
+  CHECK(none->records.empty());
+}
+
+TEST_CASE("CheckIntegrity reports an audit record no store call could have written", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->AppendAudit(MakeAudit("alice", "policy.put", "", "ok", kT0)).ok());
+  REQUIRE(store->CheckIntegrity().ok());
+  auto raw = db.Raw();
+  REQUIRE(raw->Exec("INSERT INTO audit_log (at_us, actor, role, action, host_id, outcome,"
+                    " reason, details) VALUES (0, 'x', '', 'policy.put', '', 'maybe', '', '')")
+              .ok());
+  const absl::Status integrity = store->CheckIntegrity();
+  INFO(integrity.ToString());
+  CHECK(absl::IsDataLoss(integrity));
+  CHECK(std::string(integrity.message()).find("audit records with an outcome") !=
+        std::string::npos);
+}
+
+TEST_CASE("a schema-1 database migrates keeping its hosts, now active and not EK-bound",
+          "[store]") {
+  TestDatabase db;
+  {
+    // The database as a bootgated of schema version 1 left it.
+    std::vector<internal::Migration> version1;
+    for (const internal::Migration& m : internal::EmbeddedMigrations()) {
+      if (m.dialect == db.dialect() && m.version == 1) version1.push_back(m);
+    }
+    REQUIRE(version1.size() == 1);
+    auto raw = db.Raw();
+    auto migrated = internal::Migrate(*raw, version1);
+    REQUIRE(migrated.ok());
+    REQUIRE(*migrated == 1);
+    for (const char* id : {"old-1", "old-2"}) {
+      const internal::SqlParam params[] = {std::string(id),
+                                           std::string("rack-1"),
+                                           internal::Bytes{"pem"},
+                                           internal::Bytes{"name"},
+                                           absl::ToUnixMicros(kT0),
+                                           std::string("admin@lab"),
+                                           std::string(kTrustPathAdminRegistered)};
+      REQUIRE(raw->Query("INSERT INTO hosts (host_id, host_group, ak_public, ak_name,"
+                         " registered_at_us, registered_by, trust_path)"
+                         " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                         params)
+                  .ok());
+    }
+  }
+  auto store = db.Open();
+  CHECK(store->SchemaVersion() ==
+        internal::NewestVersion(internal::EmbeddedMigrations(), db.dialect()));
+  auto hosts = store->ListHosts();
+  REQUIRE(hosts.ok());
+  REQUIRE(hosts->size() == 2);
+  for (const Host& h : *hosts) {
+    INFO(h.host_id);
+    CHECK(h.ak_public == "pem");
+    CHECK(h.ak_name == "name");
+    CHECK(h.status == kHostActive);
+    CHECK(h.ek_fingerprint.empty());
+    CHECK_FALSE(h.reenroll_allowed);
+    CHECK(h.reenroll_allowed_by.empty());
+    CHECK(h.reenroll_allowed_at == absl::UnixEpoch());
+    CHECK(h.status_changed_at == kT0);  // active since its registration
+    CHECK(h.status_changed_by == "admin@lab");
+    CHECK(h.status_reason.empty());
+  }
+  CHECK(store->CheckIntegrity().ok());
+  // The new tables work on the migrated database.
+  REQUIRE(store->RevokeHost("old-1", "admin", "retired", kT0).ok());
+  CHECK(store->GetHost("old-1")->status == kHostRevoked);
+  CHECK(absl::IsFailedPrecondition(store->BindEnrolledHost(MakeEnrolledHost("old-2", kEkA))));
+  REQUIRE(store->PutPendingEnrollment(MakePending("e1", "old-2")).ok());
+  CHECK(store->AppendAudit(MakeAudit("admin", "host.revoke", "old-1", "ok", kT0)).ok());
 }
 
 }  // namespace
