@@ -104,8 +104,8 @@ Bytes ToolsCredentialFile(const enroll::Credential& c) {
   return out;
 }
 
-int Replay(const std::string& key_path, const std::string& name_hex,
-           const std::string& secret_path, const std::string& tools_path) {
+int Replay(const std::string& key_path, const std::string& name_hex, const std::string& secret_path,
+           const std::string& tools_path) {
   const Bytes pem = ReadFile(key_path);
   crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   crypto::EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
@@ -117,9 +117,9 @@ int Replay(const std::string& key_path, const std::string& name_hex,
 
   const Bytes seed =
       OrFail(enroll::testing::RecoverSeed(key.get(), ek, theirs.encrypted_secret), "seed");
-  const enroll::Credential ours = OrFail(
-      enroll::MakeCredentialWithSeed(ek, name, secret, seed, theirs.encrypted_secret),
-      "MakeCredentialWithSeed");
+  const enroll::Credential ours =
+      OrFail(enroll::MakeCredentialWithSeed(ek, name, secret, seed, theirs.encrypted_secret),
+             "MakeCredentialWithSeed");
   if (ours.credential_blob != theirs.credential_blob) {
     std::cout << "credential_blob DIFFERS\n  tpm2-tools: " << bytes::ToHex(theirs.credential_blob)
               << "\n  bootgate:   " << bytes::ToHex(ours.credential_blob) << "\n";
@@ -133,12 +133,11 @@ int Replay(const std::string& key_path, const std::string& name_hex,
 int Make(const std::string& ek_path, const std::string& name_hex, const std::string& secret_path,
          const std::string& out_path) {
   const enroll::TpmPublic ek = OrFail(enroll::ParseTpmPublic(ReadFile(ek_path)), ek_path);
-  const enroll::Credential c =
-      OrFail(enroll::MakeCredential(ek.area, Hex(name_hex), ReadFile(secret_path)),
-             "MakeCredential");
+  const enroll::Credential c = OrFail(
+      enroll::MakeCredential(ek.area, Hex(name_hex), ReadFile(secret_path)), "MakeCredential");
   WriteFile(out_path, ToolsCredentialFile(c));
-  std::cout << "credential for " << name_hex << ": " << c.credential_blob.size()
-            << " + " << c.encrypted_secret.size() << " bytes\n";
+  std::cout << "credential for " << name_hex << ": " << c.credential_blob.size() << " + "
+            << c.encrypted_secret.size() << " bytes\n";
   return 0;
 }
 
@@ -155,22 +154,22 @@ int CheckEk(const std::string& cert_path, const std::string& ek_path,
   enroll::TrustBundle bundle;
   for (const std::string& path : bundle_paths) {
     const Bytes pem = ReadFile(path);
-    bundle.Add(OrFail(enroll::TrustBundle::FromPem(
-                          absl::string_view(reinterpret_cast<const char*>(pem.data()), pem.size()),
-                          path),
-                      "bundle"));
+    bundle.Add(
+        OrFail(enroll::TrustBundle::FromPem(
+                   absl::string_view(reinterpret_cast<const char*>(pem.data()), pem.size()), path),
+               "bundle"));
   }
   int failures = 0;
-  auto verified = enroll::VerifyCertificateChain(ReadFile(cert_path), bundle, absl::Now(),
-                                                 "EK certificate");
+  auto verified =
+      enroll::VerifyCertificateChain(ReadFile(cert_path), bundle, absl::Now(), "EK certificate");
   if (!verified.ok()) {
     std::cout << "chain: " << verified.status().ToString() << "\n";
     return 1;
   }
   const std::string key_fingerprint = OrFail(enroll::KeyFingerprint(verified->key.get()), "fp");
   std::cout << "chain: ok subject=\"" << verified->subject << "\" cn=\"" << verified->common_name
-            << "\" not_after=" << absl::FormatTime("%Y-%m-%d", verified->not_after,
-                                                   absl::UTCTimeZone())
+            << "\" not_after="
+            << absl::FormatTime("%Y-%m-%d", verified->not_after, absl::UTCTimeZone())
             << " cert_sha256=" << verified->fingerprint << " ek_key_sha256=" << key_fingerprint
             << "\n";
 
@@ -188,10 +187,10 @@ int CheckEk(const std::string& cert_path, const std::string& ek_path,
     if (default_ek.ok()) {
       const Bytes marshaled = OrFail(enroll::MarshalTpmtPublic(*default_ek), "marshal");
       const std::span<const uint8_t> theirs = std::span<const uint8_t>(ek_bytes).subspan(2);
-      const bool same = std::equal(marshaled.begin(), marshaled.end(), theirs.begin(),
-                                   theirs.end());
-      std::cout << "default-ek: " << (same ? "identical" : "DIFFERS") << " ("
-                << marshaled.size() << " bytes)\n";
+      const bool same =
+          std::equal(marshaled.begin(), marshaled.end(), theirs.begin(), theirs.end());
+      std::cout << "default-ek: " << (same ? "identical" : "DIFFERS") << " (" << marshaled.size()
+                << " bytes)\n";
       if (!same) ++failures;
     }
   }
@@ -208,6 +207,7 @@ int main(int argc, char** argv) {
   if (args.size() >= 4 && args[0] == "check-ek") {
     return CheckEk(args[1], args[2], std::vector<std::string>(args.begin() + 3, args.end()));
   }
-  Fail("usage: replay KEY NAME SECRET CRED | make EK_PUB NAME SECRET OUT | name PUB | "
-       "check-ek CERT EK_PUB|- BUNDLE...");
+  Fail(
+      "usage: replay KEY NAME SECRET CRED | make EK_PUB NAME SECRET OUT | name PUB | "
+      "check-ek CERT EK_PUB|- BUNDLE...");
 }

@@ -34,10 +34,10 @@ using X509StackPtr = std::unique_ptr<STACK_OF(X509), StackDeleter>;
 std::string OneLine(const X509_NAME* name) {
   if (name == nullptr || X509_NAME_entry_count(name) == 0) return "";
   crypto::BioPtr bio(BIO_new(BIO_s_mem()));
-  constexpr unsigned long kFlags =
-      XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_DN_REV | XN_FLAG_FN_SN | XN_FLAG_DUMP_UNKNOWN_FIELDS |
-      ASN1_STRFLGS_ESC_2253 | ASN1_STRFLGS_ESC_CTRL | ASN1_STRFLGS_UTF8_CONVERT |
-      ASN1_STRFLGS_DUMP_UNKNOWN | ASN1_STRFLGS_DUMP_DER;
+  constexpr unsigned long kFlags = XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_DN_REV | XN_FLAG_FN_SN |
+                                   XN_FLAG_DUMP_UNKNOWN_FIELDS | ASN1_STRFLGS_ESC_2253 |
+                                   ASN1_STRFLGS_ESC_CTRL | ASN1_STRFLGS_UTF8_CONVERT |
+                                   ASN1_STRFLGS_DUMP_UNKNOWN | ASN1_STRFLGS_DUMP_DER;
   if (bio == nullptr || X509_NAME_print_ex(bio.get(), name, 0, kFlags) < 0) return "(unprintable)";
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);
@@ -59,8 +59,8 @@ std::string CommonName(const X509_NAME* name) {
 absl::Time ToTime(const ASN1_TIME* t) {
   std::tm tm = {};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return absl::InfinitePast();
-  return absl::FromCivil(absl::CivilSecond(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                                           tm.tm_hour, tm.tm_min, tm.tm_sec),
+  return absl::FromCivil(absl::CivilSecond(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                                           tm.tm_min, tm.tm_sec),
                          absl::UTCTimeZone());
 }
 
@@ -77,9 +77,8 @@ std::string OpenSslReason() {
 absl::StatusOr<X509Ptr> ParseLeaf(std::span<const uint8_t> leaf, absl::string_view what) {
   if (leaf.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": empty"));
   if (leaf.size() > kMaxCertificateBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": ", leaf.size(),
-                                                   " bytes; a certificate here has at most ",
-                                                   kMaxCertificateBytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": ", leaf.size(), " bytes; a certificate here has at most ", kMaxCertificateBytes));
   }
   constexpr absl::string_view kPem = "-----BEGIN";
   const absl::string_view text(reinterpret_cast<const char*>(leaf.data()), leaf.size());
@@ -131,8 +130,8 @@ int VerifyCallback(int ok, X509_STORE_CTX* ctx) {
   return 1;
 }
 
-absl::Status ChainError(X509_STORE_CTX* ctx, X509* leaf, const VerifyState& state,
-                        absl::Time now, absl::string_view what) {
+absl::Status ChainError(X509_STORE_CTX* ctx, X509* leaf, const VerifyState& state, absl::Time now,
+                        absl::string_view what) {
   const int err = X509_STORE_CTX_get_error(ctx);
   const int depth = X509_STORE_CTX_get_error_depth(ctx);
   X509* at = X509_STORE_CTX_get_current_cert(ctx);
@@ -146,17 +145,16 @@ absl::Status ChainError(X509_STORE_CTX* ctx, X509* leaf, const VerifyState& stat
       at != nullptr) {
     const bool expired = err == X509_V_ERR_CERT_HAS_EXPIRED;
     const absl::Time t = ToTime(expired ? X509_get0_notAfter(at) : X509_get0_notBefore(at));
-    return absl::PermissionDeniedError(absl::StrCat(
-        who, at_ca.empty() ? "" : ": its ", at_ca,
-        expired ? " expired at " : " is not valid before ", Rfc3339(t), " (now ",
-        Rfc3339(now), ")"));
-  }
-  const std::string chain = absl::StrCat(who, " (issuer ", OneLine(X509_get_issuer_name(leaf)),
-                                         ")");
-  if (err == X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION && !state.refused_extension.empty()) {
     return absl::PermissionDeniedError(
-        absl::StrCat(chain, " is refused: ", state.refused_extension,
-                     at_ca.empty() ? "" : " in its ", at_ca));
+        absl::StrCat(who, at_ca.empty() ? "" : ": its ", at_ca,
+                     expired ? " expired at " : " is not valid before ", Rfc3339(t), " (now ",
+                     Rfc3339(now), ")"));
+  }
+  const std::string chain =
+      absl::StrCat(who, " (issuer ", OneLine(X509_get_issuer_name(leaf)), ")");
+  if (err == X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION && !state.refused_extension.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(chain, " is refused: ", state.refused_extension,
+                                                    at_ca.empty() ? "" : " in its ", at_ca));
   }
   return absl::PermissionDeniedError(
       absl::StrCat(chain, " does not chain to a trusted CA: ", X509_verify_cert_error_string(err),
@@ -176,9 +174,9 @@ absl::StatusOr<TrustBundle> TrustBundle::FromPem(absl::string_view pem, absl::st
     X509Ptr cert(raw);
     ++count;
     if (X509_check_ca(cert.get()) == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": certificate ", count, " (", OneLine(X509_get_subject_name(raw)),
-                       ") is not a CA certificate"));
+      return absl::InvalidArgumentError(absl::StrCat(what, ": certificate ", count, " (",
+                                                     OneLine(X509_get_subject_name(raw)),
+                                                     ") is not a CA certificate"));
     }
     if (X509_self_signed(cert.get(), /*verify_signature=*/1) == 1) {
       bundle.roots_.push_back(std::move(cert));
@@ -188,8 +186,8 @@ absl::StatusOr<TrustBundle> TrustBundle::FromPem(absl::string_view pem, absl::st
   }
   // Reading stops at the end of the text (no more PEM start lines) or at a broken block.
   const unsigned long err = ERR_peek_last_error();
-  const bool at_end = err == 0 || (ERR_GET_LIB(err) == ERR_LIB_PEM &&
-                                   ERR_GET_REASON(err) == PEM_R_NO_START_LINE);
+  const bool at_end =
+      err == 0 || (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE);
   const std::string reason = at_end ? "" : OpenSslReason();
   ERR_clear_error();
   if (!at_end) {
@@ -209,8 +207,7 @@ void TrustBundle::Add(TrustBundle other) {
 
 absl::StatusOr<VerifiedCertificate> VerifyCertificateChain(std::span<const uint8_t> leaf,
                                                            const TrustBundle& bundle,
-                                                           absl::Time now,
-                                                           absl::string_view what) {
+                                                           absl::Time now, absl::string_view what) {
   ASSIGN_OR_RETURN(X509Ptr cert, ParseLeaf(leaf, what));
   X509StorePtr store(X509_STORE_new());
   X509StackPtr untrusted(sk_X509_new_null());

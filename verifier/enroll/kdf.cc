@@ -95,8 +95,7 @@ absl::StatusOr<std::vector<uint8_t>> KDFa(crypto::HashAlg alg, std::span<const u
 }
 
 absl::StatusOr<std::vector<uint8_t>> KDFe(crypto::HashAlg alg, std::span<const uint8_t> z,
-                                          absl::string_view label,
-                                          std::span<const uint8_t> party_u,
+                                          absl::string_view label, std::span<const uint8_t> party_u,
                                           std::span<const uint8_t> party_v, uint32_t bits) {
   RETURN_IF_ERROR(CheckBits("KDFe", bits));
   ASSIGN_OR_RETURN(const EVP_MD* md, Md("KDFe", alg));

@@ -28,8 +28,7 @@ absl::StatusOr<std::vector<uint8_t>> KDFa(crypto::HashAlg alg, std::span<const u
 // KDFe (11.4.10.3): hash-based KDF for ECDH: Z, label, partyUInfo, partyVInfo.
 // K(i) = H([i]_32 || z || label || 0x00 || party_u || party_v). bits a multiple of 8.
 absl::StatusOr<std::vector<uint8_t>> KDFe(crypto::HashAlg alg, std::span<const uint8_t> z,
-                                          absl::string_view label,
-                                          std::span<const uint8_t> party_u,
+                                          absl::string_view label, std::span<const uint8_t> party_u,
                                           std::span<const uint8_t> party_v, uint32_t bits);
 
 }  // namespace bootgate::enroll

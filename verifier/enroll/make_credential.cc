@@ -6,7 +6,6 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
-#include <tss2/tss2_mu.h>
 
 #include <optional>
 
@@ -45,25 +44,31 @@ absl::StatusOr<EkScheme> CredentialScheme(const TPMT_PUBLIC& ek) {
   }
   constexpr uint32_t kStorageKey = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
   if ((ek.objectAttributes & kStorageKey) != kStorageKey) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: not a restricted decryption key (objectAttributes 0x%08x)", kEkWhat,
-        ek.objectAttributes));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: not a restricted decryption key (objectAttributes 0x%08x)", kEkWhat,
+                        ek.objectAttributes));
   }
   const std::optional<crypto::HashAlg> alg = crypto::HashAlgFromTpmId(ek.nameAlg);
   if (!alg.has_value() || crypto::EvpMd(*alg) == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s: nameAlg 0x%04x is not a hash algorithm bootgate can use", kEkWhat,
-                        ek.nameAlg));
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: nameAlg 0x%04x is not a hash algorithm bootgate can use", kEkWhat, ek.nameAlg));
   }
   const TPMT_SYM_DEF_OBJECT& sym = ek.type == TPM2_ALG_RSA ? ek.parameters.rsaDetail.symmetric
                                                            : ek.parameters.eccDetail.symmetric;
   const EVP_CIPHER* cipher = nullptr;
   if (sym.algorithm == TPM2_ALG_AES && sym.mode.aes == TPM2_ALG_CFB) {
     switch (sym.keyBits.aes) {
-      case 128: cipher = EVP_aes_128_cfb128(); break;
-      case 192: cipher = EVP_aes_192_cfb128(); break;
-      case 256: cipher = EVP_aes_256_cfb128(); break;
-      default: break;
+      case 128:
+        cipher = EVP_aes_128_cfb128();
+        break;
+      case 192:
+        cipher = EVP_aes_192_cfb128();
+        break;
+      case 256:
+        cipher = EVP_aes_256_cfb128();
+        break;
+      default:
+        break;
     }
   }
   if (cipher == nullptr) {
@@ -87,9 +92,9 @@ absl::Status CheckName(std::span<const uint8_t> name) {
         absl::StrFormat("AK name: algorithm 0x%04x is not a hash algorithm", alg_id));
   }
   if (name.size() != 2 + crypto::DigestSize(*alg)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("AK name: ", name.size(), " bytes, but a ", crypto::HashAlgName(*alg),
-                     " Name has ", 2 + crypto::DigestSize(*alg)));
+    return absl::InvalidArgumentError(absl::StrCat("AK name: ", name.size(), " bytes, but a ",
+                                                   crypto::HashAlgName(*alg), " Name has ",
+                                                   2 + crypto::DigestSize(*alg)));
   }
   return absl::OkStatus();
 }
@@ -158,9 +163,9 @@ absl::StatusOr<Bytes> EncryptSeedRsa(EVP_PKEY* ek_key, const EkScheme& scheme,
     return absl::InternalError("MakeCredential: setting the OAEP label failed");
   }
   if (EVP_PKEY_encrypt(ctx.get(), nullptr, &out_len, seed.data(), seed.size()) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kEkWhat, ": the RSA key is too small to encrypt a ", crypto::HashAlgName(scheme.name_alg),
-        " seed with OAEP"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kEkWhat, ": the RSA key is too small to encrypt a ",
+                     crypto::HashAlgName(scheme.name_alg), " seed with OAEP"));
   }
   Bytes out(out_len);
   if (EVP_PKEY_encrypt(ctx.get(), out.data(), &out_len, seed.data(), seed.size()) != 1) {
@@ -188,17 +193,16 @@ absl::StatusOr<SharedSeed> SeedFromEcdh(const TPMT_PUBLIC& ek, EVP_PKEY* ek_key,
   if (ctx == nullptr || EVP_PKEY_derive_init(ctx.get()) != 1 ||
       EVP_PKEY_derive_set_peer(ctx.get(), ek_key) != 1 ||
       EVP_PKEY_derive(ctx.get(), nullptr, &z_len) != 1 || z_len != curve->field_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kEkWhat, ": ECDH with the EK's point failed"));
+    return absl::InvalidArgumentError(absl::StrCat(kEkWhat, ": ECDH with the EK's point failed"));
   }
   Bytes z(z_len);
   if (EVP_PKEY_derive(ctx.get(), z.data(), &z_len) != 1 || z_len != z.size()) {
     return absl::InternalError("MakeCredential: ECDH failed");
   }
-  ASSIGN_OR_RETURN(Bytes x, KeyBnParam(ephemeral.get(), OSSL_PKEY_PARAM_EC_PUB_X,
-                                       curve->field_bytes));
-  ASSIGN_OR_RETURN(Bytes y, KeyBnParam(ephemeral.get(), OSSL_PKEY_PARAM_EC_PUB_Y,
-                                       curve->field_bytes));
+  ASSIGN_OR_RETURN(Bytes x,
+                   KeyBnParam(ephemeral.get(), OSSL_PKEY_PARAM_EC_PUB_X, curve->field_bytes));
+  ASSIGN_OR_RETURN(Bytes y,
+                   KeyBnParam(ephemeral.get(), OSSL_PKEY_PARAM_EC_PUB_Y, curve->field_bytes));
   const TPM2B_ECC_PARAMETER& ek_x = ek.unique.ecc.x;
   SharedSeed shared;
   absl::StatusOr<Bytes> seed =
@@ -251,16 +255,15 @@ absl::StatusOr<Credential> MakeCredentialWithSeed(const TPMT_PUBLIC& ek,
   // encIdentity = CFB_symKey(IV = 0, TPM2B_DIGEST credential);
   // HMACkey = KDFa(nameAlg, seed, "INTEGRITY", NULL, NULL, digest bits);
   // outerHMAC = HMAC_HMACkey(encIdentity || Name).
-  ASSIGN_OR_RETURN(Bytes sym_key, KDFa(scheme.name_alg, seed, "STORAGE", ak_name, {},
-                                       scheme.key_bits));
-  ASSIGN_OR_RETURN(Bytes hmac_key,
-                   KDFa(scheme.name_alg, seed, "INTEGRITY", {}, {},
-                        static_cast<uint32_t>(8 * scheme.digest_size)));
+  ASSIGN_OR_RETURN(Bytes sym_key,
+                   KDFa(scheme.name_alg, seed, "STORAGE", ak_name, {}, scheme.key_bits));
+  ASSIGN_OR_RETURN(Bytes hmac_key, KDFa(scheme.name_alg, seed, "INTEGRITY", {}, {},
+                                        static_cast<uint32_t>(8 * scheme.digest_size)));
   ASSIGN_OR_RETURN(const Bytes credential, Tpm2b(secret, scheme.digest_size, "credential"));
   absl::StatusOr<Bytes> enc_identity = AesCfbEncrypt(scheme.cipher, sym_key, credential);
-  absl::StatusOr<Bytes> outer_hmac =
-      enc_identity.ok() ? Hmac(scheme.name_alg, hmac_key, *enc_identity, ak_name)
-                        : enc_identity.status();
+  absl::StatusOr<Bytes> outer_hmac = enc_identity.ok()
+                                         ? Hmac(scheme.name_alg, hmac_key, *enc_identity, ak_name)
+                                         : enc_identity.status();
   OPENSSL_cleanse(sym_key.data(), sym_key.size());
   OPENSSL_cleanse(hmac_key.data(), hmac_key.size());
   if (!outer_hmac.ok()) return outer_hmac.status();

@@ -38,9 +38,8 @@ constexpr Attribute kAkForbidden[] = {{TPMA_OBJECT_DECRYPT, "decrypt"}};
 // TCG EK Credential Profile 2.5, B.3.3 / B.3.4 (templates L-1 and L-2): fixedTPM,
 // fixedParent, sensitiveDataOrigin, adminWithPolicy, restricted, decrypt; no userWithAuth.
 constexpr uint32_t kEkAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                                   TPMA_OBJECT_SENSITIVEDATAORIGIN |
-                                   TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_RESTRICTED |
-                                   TPMA_OBJECT_DECRYPT;
+                                   TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
+                                   TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
 // PolicyA_SHA256 = TPM2_PolicySecret(TPM_RH_ENDORSEMENT) (B.3.2).
 constexpr uint8_t kEkPolicySha256[32] = {
     0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8, 0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
@@ -65,8 +64,8 @@ TPMT_SYM_DEF_OBJECT Aes128Cfb() {
 
 absl::Status FillRsaUnique(EVP_PKEY* key, TPMT_PUBLIC& pub) {
   if (EVP_PKEY_get_bits(key) != kEkRsaBits) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "EK key: RSA-", EVP_PKEY_get_bits(key), " has no default EK template (RSA-2048 has)"));
+    return absl::InvalidArgumentError(absl::StrCat("EK key: RSA-", EVP_PKEY_get_bits(key),
+                                                   " has no default EK template (RSA-2048 has)"));
   }
   ASSIGN_OR_RETURN(std::vector<uint8_t> e, KeyBnParam(key, OSSL_PKEY_PARAM_RSA_E, 4));
   const uint32_t exponent = (uint32_t{e[0]} << 24) | (e[1] << 16) | (e[2] << 8) | e[3];
@@ -89,9 +88,9 @@ absl::Status FillEccUnique(EVP_PKEY* key, TPMT_PUBLIC& pub) {
   const std::string group = EcGroupName(key);
   const tpm::EccCurve* curve = tpm::FindEccCurveByGroup(group);
   if (curve == nullptr || curve->tpm_id != TPM2_ECC_NIST_P256) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "EK key: EC curve ", group.empty() ? "(unnamed)" : group,
-        " has no default EK template (P-256 has)"));
+    return absl::InvalidArgumentError(absl::StrCat("EK key: EC curve ",
+                                                   group.empty() ? "(unnamed)" : group,
+                                                   " has no default EK template (P-256 has)"));
   }
   ASSIGN_OR_RETURN(std::vector<uint8_t> x,
                    KeyBnParam(key, OSSL_PKEY_PARAM_EC_PUB_X, curve->field_bytes));

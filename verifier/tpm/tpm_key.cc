@@ -28,8 +28,7 @@ constexpr EccCurve kCurves[] = {
     {TPM2_ECC_NIST_P521, "secp521r1", 66},
 };
 
-absl::StatusOr<EvpPkeyPtr> FromData(const char* type, OSSL_PARAM_BLD* bld,
-                                    absl::string_view what) {
+absl::StatusOr<EvpPkeyPtr> FromData(const char* type, OSSL_PARAM_BLD* bld, absl::string_view what) {
   OsslParamPtr params(OSSL_PARAM_BLD_to_param(bld));
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* raw = nullptr;
@@ -45,8 +44,8 @@ absl::StatusOr<EvpPkeyPtr> FromData(const char* type, OSSL_PARAM_BLD* bld,
 absl::StatusOr<EvpPkeyPtr> RsaKey(const TPMT_PUBLIC& pub, absl::string_view what) {
   const TPM2B_PUBLIC_KEY_RSA& n = pub.unique.rsa;
   if (n.size == 0) return absl::InvalidArgumentError(absl::StrCat(what, ": empty RSA modulus"));
-  const uint32_t e =
-      pub.parameters.rsaDetail.exponent == 0 ? kDefaultRsaExponent : pub.parameters.rsaDetail.exponent;
+  const uint32_t e = pub.parameters.rsaDetail.exponent == 0 ? kDefaultRsaExponent
+                                                            : pub.parameters.rsaDetail.exponent;
   BignumPtr bn_n(BN_bin2bn(n.buffer, n.size, nullptr));
   BignumPtr bn_e(BN_new());
   OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
@@ -69,8 +68,8 @@ absl::StatusOr<EvpPkeyPtr> EccKey(const TPMT_PUBLIC& pub, absl::string_view what
   const TPM2B_ECC_PARAMETER& y = pub.unique.ecc.y;
   if (x.size == 0 || y.size == 0 || x.size > curve->field_bytes || y.size > curve->field_bytes) {
     return absl::InvalidArgumentError(
-        absl::StrFormat("%s: ECC point coordinates of %d and %d bytes do not fit %s", what,
-                        x.size, y.size, curve->group));
+        absl::StrFormat("%s: ECC point coordinates of %d and %d bytes do not fit %s", what, x.size,
+                        y.size, curve->group));
   }
   // Uncompressed point 04 || X || Y, coordinates left-padded to the field size.
   std::vector<uint8_t> point(1 + 2 * curve->field_bytes, 0);
@@ -79,7 +78,8 @@ absl::StatusOr<EvpPkeyPtr> EccKey(const TPMT_PUBLIC& pub, absl::string_view what
   std::memcpy(point.data() + 1 + 2 * curve->field_bytes - y.size, y.buffer, y.size);
   OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (bld == nullptr ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve->group, 0) != 1 ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve->group, 0) !=
+          1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                        point.size()) != 1) {
     return absl::InternalError(absl::StrCat(what, ": building EC parameters failed"));
@@ -118,8 +118,7 @@ absl::StatusOr<std::vector<uint8_t>> TpmName(uint16_t name_alg,
         "nameAlg 0x%04x is not a hash algorithm, so the key has no TPM Name", name_alg));
   }
   ASSIGN_OR_RETURN(crypto::Digest h, crypto::Hash(*alg, marshaled_tpmt_public));
-  std::vector<uint8_t> name = {static_cast<uint8_t>(name_alg >> 8),
-                               static_cast<uint8_t>(name_alg)};
+  std::vector<uint8_t> name = {static_cast<uint8_t>(name_alg >> 8), static_cast<uint8_t>(name_alg)};
   name.insert(name.end(), h.begin(), h.end());
   return name;
 }

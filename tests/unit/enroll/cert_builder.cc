@@ -39,13 +39,12 @@ void AddRawExtension(X509* cert, const std::string& oid, std::vector<uint8_t> de
 // SEQUENCE { Attribute { type, SET { SEQUENCE { UTF8String "2.0", INTEGER 0, INTEGER 164 } } } }:
 // the shape of the TCG TPM specification attribute.
 std::vector<uint8_t> DirectoryAttributes(const std::string& oid) {
-  const std::vector<uint8_t> tpm_spec = {0x30, 0x0c, 0x0c, 0x03, '2', '.', '0', 0x02,
-                                         0x01, 0x00, 0x02, 0x02, 0x00, 0xa4};
+  const std::vector<uint8_t> tpm_spec = {0x30, 0x0c, 0x0c, 0x03, '2',  '.',  '0',
+                                         0x02, 0x01, 0x00, 0x02, 0x02, 0x00, 0xa4};
   ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), 1);
   Check(obj != nullptr, "attribute OID");
-  X509_ATTRIBUTE* attr = X509_ATTRIBUTE_create_by_OBJ(nullptr, obj, V_ASN1_SEQUENCE,
-                                                      tpm_spec.data(),
-                                                      static_cast<int>(tpm_spec.size()));
+  X509_ATTRIBUTE* attr = X509_ATTRIBUTE_create_by_OBJ(
+      nullptr, obj, V_ASN1_SEQUENCE, tpm_spec.data(), static_cast<int>(tpm_spec.size()));
   Check(attr != nullptr, "attribute");
   unsigned char* der = nullptr;
   const int len = i2d_X509_ATTRIBUTE(attr, &der);
@@ -72,12 +71,11 @@ crypto::X509Ptr MakeCertificate(const CertSpec& spec, EVP_PKEY* key, X509* issue
   X509_NAME* name = X509_get_subject_name(cert.get());
   if (!spec.common_name.empty()) {
     Check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                                     reinterpret_cast<const unsigned char*>("bootgate tests"),
-                                     -1, -1, 0) == 1 &&
+                                     reinterpret_cast<const unsigned char*>("bootgate tests"), -1,
+                                     -1, 0) == 1 &&
               X509_NAME_add_entry_by_txt(
                   name, "CN", MBSTRING_UTF8,
-                  reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1, -1,
-                  0) == 1,
+                  reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1, -1, 0) == 1,
           "subject");
   }
   X509* signer = issuer != nullptr ? issuer : cert.get();
@@ -104,8 +102,7 @@ crypto::X509Ptr MakeCertificate(const CertSpec& spec, EVP_PKEY* key, X509* issue
   if (!spec.critical_extension_oid.empty()) {
     AddRawExtension(cert.get(), spec.critical_extension_oid, {0x05, 0x00});
   }
-  Check(X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : key, EVP_sha256()) > 0,
-        "sign");
+  Check(X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : key, EVP_sha256()) > 0, "sign");
   return cert;
 }
 

@@ -4,7 +4,6 @@
 #include "verifier/enroll/certificate_chain.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -23,7 +22,8 @@ using testing::ToDer;
 using testing::ToPem;
 
 constexpr char kTpmSpecOid[] = "2.23.133.2.16";
-const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2030, 6, 1, 12, 0, 0), absl::UTCTimeZone());
+const absl::Time kNow =
+    absl::FromCivil(absl::CivilSecond(2030, 6, 1, 12, 0, 0), absl::UTCTimeZone());
 
 std::string Message(const absl::Status& s) { return std::string(s.message()); }
 bool Contains(const absl::Status& s, const std::string& text) {
@@ -84,8 +84,7 @@ TEST_CASE("TrustBundle::FromPem refuses files without CA certificates", "[enroll
   CHECK(Contains(malformed.status(), "broken.pem: certificate 2 is malformed"));
 }
 
-TEST_CASE("VerifyCertificateChain accepts a leaf under an intermediate, DER or PEM",
-          "[enroll]") {
+TEST_CASE("VerifyCertificateChain accepts a leaf under an intermediate, DER or PEM", "[enroll]") {
   Pki pki;
   crypto::EvpPkeyPtr key = tpm::testing::NewRsaKey(2048);
   crypto::X509Ptr leaf = pki.Leaf({.common_name = "host-17 EK"}, key.get());
@@ -100,8 +99,8 @@ TEST_CASE("VerifyCertificateChain accepts a leaf under an intermediate, DER or P
   CHECK(verified->not_after == absl::FromCivil(absl::CivilDay(2040, 1, 1), absl::UTCTimeZone()));
 
   const std::string pem = ToPem(leaf.get());
-  auto from_pem = VerifyCertificateChain(Bytes(pem.begin(), pem.end()), bundle, kNow,
-                                         "EK certificate");
+  auto from_pem =
+      VerifyCertificateChain(Bytes(pem.begin(), pem.end()), bundle, kNow, "EK certificate");
   REQUIRE(from_pem.ok());
   CHECK(from_pem->fingerprint == verified->fingerprint);
 }
@@ -113,26 +112,27 @@ TEST_CASE("VerifyCertificateChain refuses expired and not yet valid certificates
 
   SECTION("expired leaf") {
     crypto::X509Ptr leaf = pki.Leaf(
-        {.not_after = absl::FromCivil(absl::CivilDay(2021, 1, 1), absl::UTCTimeZone())},
-        key.get());
+        {.not_after = absl::FromCivil(absl::CivilDay(2021, 1, 1), absl::UTCTimeZone())}, key.get());
     auto r = VerifyCertificateChain(ToDer(leaf.get()), bundle, kNow, "EK certificate");
     CHECK(r.status().code() == absl::StatusCode::kPermissionDenied);
     CHECK(Message(r.status()) ==
           "EK certificate expired at 2021-01-01T00:00:00Z (now 2030-06-01T12:00:00Z)");
   }
   SECTION("leaf not valid yet") {
-    crypto::X509Ptr leaf = pki.Leaf(
-        {.common_name = "future",
-         .not_before = absl::FromCivil(absl::CivilDay(2031, 1, 1), absl::UTCTimeZone())},
-        key.get());
+    crypto::X509Ptr leaf =
+        pki.Leaf({.common_name = "future",
+                  .not_before = absl::FromCivil(absl::CivilDay(2031, 1, 1), absl::UTCTimeZone())},
+                 key.get());
     auto r = VerifyCertificateChain(ToDer(leaf.get()), bundle, kNow, "AK certificate");
     CHECK(r.status().code() == absl::StatusCode::kPermissionDenied);
-    CHECK(Message(r.status()) == "AK certificate CN=future, O=bootgate tests is not valid before "
-                                 "2031-01-01T00:00:00Z (now 2030-06-01T12:00:00Z)");
+    CHECK(Message(r.status()) ==
+          "AK certificate CN=future, O=bootgate tests is not valid before "
+          "2031-01-01T00:00:00Z (now 2030-06-01T12:00:00Z)");
   }
   SECTION("expired intermediate") {
     crypto::X509Ptr old_ca = MakeCertificate(
-        {.common_name = "Old Issuing CA", .ca = true,
+        {.common_name = "Old Issuing CA",
+         .ca = true,
          .not_after = absl::FromCivil(absl::CivilDay(2025, 3, 1), absl::UTCTimeZone())},
         pki.intermediate_key.get(), pki.root.get(), pki.root_key.get());
     auto old_bundle = TrustBundle::FromPem(ToPem(pki.root.get()) + ToPem(old_ca.get()), "old.pem");
@@ -185,9 +185,10 @@ TEST_CASE("VerifyCertificateChain enforces the CAs' path length", "[enroll]") {
   crypto::EvpPkeyPtr key = tpm::testing::NewEcKey("prime256v1");
   crypto::X509Ptr root = MakeCertificate({.common_name = "Root", .ca = true, .path_length = 0},
                                          root_key.get(), nullptr, nullptr);
-  crypto::X509Ptr ca = MakeCertificate({.common_name = "CA", .ca = true}, ca_key.get(),
-                                       root.get(), root_key.get());
-  crypto::X509Ptr leaf = MakeCertificate({.common_name = "leaf"}, key.get(), ca.get(), ca_key.get());
+  crypto::X509Ptr ca =
+      MakeCertificate({.common_name = "CA", .ca = true}, ca_key.get(), root.get(), root_key.get());
+  crypto::X509Ptr leaf =
+      MakeCertificate({.common_name = "leaf"}, key.get(), ca.get(), ca_key.get());
   auto bundle = TrustBundle::FromPem(ToPem(root.get()) + ToPem(ca.get()), "pathlen.pem");
   REQUIRE(bundle.ok());
   auto r = VerifyCertificateChain(ToDer(leaf.get()), *bundle, kNow, "AK certificate");
@@ -207,7 +208,8 @@ TEST_CASE("VerifyCertificateChain accepts the TCG critical subjectDirectoryAttri
   CHECK(ok->subject.empty());
   CHECK(ok->common_name.empty());
 
-  crypto::X509Ptr foreign = pki.Leaf({.directory_attribute_oid = "1.2.840.113549.1.9.1"}, key.get());
+  crypto::X509Ptr foreign =
+      pki.Leaf({.directory_attribute_oid = "1.2.840.113549.1.9.1"}, key.get());
   auto r = VerifyCertificateChain(ToDer(foreign.get()), bundle, kNow, "EK certificate");
   CHECK(r.status().code() == absl::StatusCode::kPermissionDenied);
   CHECK(Contains(r.status(), "holds attributes other than the TCG ones"));
@@ -230,8 +232,9 @@ TEST_CASE("VerifyCertificateChain accepts the TCG critical subjectDirectoryAttri
     crypto::X509Ptr leaf = MakeCertificate({}, key.get(), odd_ca.get(), pki.intermediate_key.get());
     auto r3 = VerifyCertificateChain(ToDer(leaf.get()), *odd_bundle, kNow, "EK certificate");
     CHECK(r3.status().code() == absl::StatusCode::kPermissionDenied);
-    CHECK(Contains(r3.status(), "unhandled critical extension 1.3.6.1.4.1.55555.2 in its CA "
-                                "certificate CN=Odd CA"));
+    CHECK(Contains(r3.status(),
+                   "unhandled critical extension 1.3.6.1.4.1.55555.2 in its CA "
+                   "certificate CN=Odd CA"));
   }
 }
 

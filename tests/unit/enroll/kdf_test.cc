@@ -2,11 +2,11 @@
 // SP 800-108 (KBKDF) and SP 800-56C single-step (SSKDF) implementations of the same functions.
 #include "verifier/enroll/kdf.h"
 
-#include <catch2/catch.hpp>
 #include <openssl/core_names.h>
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
@@ -25,9 +25,7 @@ Bytes Cat(std::initializer_list<Bytes> parts) {
   for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
 }
-Bytes U32(uint32_t v) {
-  return {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
-}
+Bytes U32(uint32_t v) { return {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)}; }
 Bytes Hmac(HashAlg alg, const Bytes& key, const Bytes& msg) {
   uint8_t out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -51,8 +49,8 @@ Bytes OpenSslKbkdf(const char* digest, const Bytes& key, const std::string& labe
                                         key.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<char*>(label.data()),
                                         label.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-                                        const_cast<uint8_t*>(context.data()), context.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(context.data()),
+                                        context.size()),
       OSSL_PARAM_construct_end()};
   REQUIRE(ctx != nullptr);
   REQUIRE(EVP_KDF_derive(ctx, out.data(), out.size(), params) == 1);
@@ -81,14 +79,17 @@ Bytes OpenSslSskdf(const char* digest, const Bytes& z, const Bytes& info, size_t
   return out;
 }
 
-const Bytes kSeed = *bytes::FromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
-const Bytes kName = *bytes::FromHex("000b" "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899");
+const Bytes kSeed =
+    *bytes::FromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+const Bytes kName = *bytes::FromHex(
+    "000b"
+    "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899");
 
 TEST_CASE("KDFa is HMAC over counter, label, 0x00, contexts and the bit count", "[enroll]") {
   auto out = KDFa(HashAlg::kSha256, kSeed, "STORAGE", kName, {}, 128);
   REQUIRE(out.ok());
-  const Bytes block1 = Hmac(HashAlg::kSha256, kSeed,
-                            Cat({U32(1), Str("STORAGE"), {0x00}, kName, U32(128)}));
+  const Bytes block1 =
+      Hmac(HashAlg::kSha256, kSeed, Cat({U32(1), Str("STORAGE"), {0x00}, kName, U32(128)}));
   CHECK(bytes::ToHex(*out) == bytes::ToHex(Bytes(block1.begin(), block1.begin() + 16)));
 
   // Longer than one digest: blocks 1 and 2 (each with the full bit count), then truncated.
@@ -105,8 +106,10 @@ TEST_CASE("KDFa is HMAC over counter, label, 0x00, contexts and the bit count", 
 TEST_CASE("KDFa agrees with OpenSSL's KBKDF for every hash and length", "[enroll]") {
   const Bytes u = Str("context U");
   const Bytes v = Str("context V!");
-  for (auto [alg, digest] : {std::pair{HashAlg::kSha1, "SHA1"}, {HashAlg::kSha256, "SHA256"},
-                             {HashAlg::kSha384, "SHA384"}, {HashAlg::kSha512, "SHA512"}}) {
+  for (auto [alg, digest] : {std::pair{HashAlg::kSha1, "SHA1"},
+                             {HashAlg::kSha256, "SHA256"},
+                             {HashAlg::kSha384, "SHA384"},
+                             {HashAlg::kSha512, "SHA512"}}) {
     for (uint32_t bits : {8u, 128u, 256u, 264u, 1024u}) {
       CAPTURE(digest, bits);
       auto ours = KDFa(alg, kSeed, "IDENTITY", u, v, bits);
@@ -117,8 +120,7 @@ TEST_CASE("KDFa agrees with OpenSSL's KBKDF for every hash and length", "[enroll
   }
 }
 
-TEST_CASE("KDFa adds the 0x00 after a label only when the label does not end in one",
-          "[enroll]") {
+TEST_CASE("KDFa adds the 0x00 after a label only when the label does not end in one", "[enroll]") {
   auto plain = KDFa(HashAlg::kSha256, kSeed, "STORAGE", kName, {}, 256);
   auto with_nul = KDFa(HashAlg::kSha256, kSeed, absl::string_view("STORAGE\0", 8), kName, {}, 256);
   REQUIRE(plain.ok());
@@ -143,13 +145,15 @@ TEST_CASE("KDFe is a hash over counter, Z, label, 0x00 and the party infos", "[e
   const Bytes party_v = Bytes(32, 0x22);
   auto out = KDFe(HashAlg::kSha256, z, "IDENTITY", party_u, party_v, 256);
   REQUIRE(out.ok());
-  auto h = crypto::Hash(HashAlg::kSha256,
-                        Cat({U32(1), z, Str("IDENTITY"), {0x00}, party_u, party_v}));
+  auto h =
+      crypto::Hash(HashAlg::kSha256, Cat({U32(1), z, Str("IDENTITY"), {0x00}, party_u, party_v}));
   REQUIRE(h.ok());
   CHECK(bytes::ToHex(*out) == bytes::ToHex(*h));
 
-  for (auto [alg, digest] : {std::pair{HashAlg::kSha1, "SHA1"}, {HashAlg::kSha256, "SHA256"},
-                             {HashAlg::kSha384, "SHA384"}, {HashAlg::kSha512, "SHA512"}}) {
+  for (auto [alg, digest] : {std::pair{HashAlg::kSha1, "SHA1"},
+                             {HashAlg::kSha256, "SHA256"},
+                             {HashAlg::kSha384, "SHA384"},
+                             {HashAlg::kSha512, "SHA512"}}) {
     for (uint32_t bits : {8u, 256u, 384u, 1000u}) {
       CAPTURE(digest, bits);
       auto ours = KDFe(alg, z, "IDENTITY", party_u, party_v, bits);

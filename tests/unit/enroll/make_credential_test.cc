@@ -3,9 +3,9 @@
 // Names and damaged credentials must not release the secret; bad inputs are refused.
 #include "verifier/enroll/make_credential.h"
 
-#include <catch2/catch.hpp>
 #include <openssl/rand.h>
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
@@ -43,8 +43,7 @@ Ek MakeEk(bool rsa) {
   return ek;
 }
 
-TEST_CASE("MakeCredential round trips through ActivateCredential (RSA and ECC EKs)",
-          "[enroll]") {
+TEST_CASE("MakeCredential round trips through ActivateCredential (RSA and ECC EKs)", "[enroll]") {
   for (bool rsa : {true, false}) {
     CAPTURE(rsa);
     const Ek ek = MakeEk(rsa);
@@ -87,8 +86,7 @@ TEST_CASE("MakeCredential uses the EK's nameAlg and symmetric key size", "[enrol
   CHECK(seed->size() == 48);
 }
 
-TEST_CASE("Each MakeCredential has a fresh seed; the seeded part is deterministic",
-          "[enroll]") {
+TEST_CASE("Each MakeCredential has a fresh seed; the seeded part is deterministic", "[enroll]") {
   const Ek ek = MakeEk(true);
   const Bytes secret = Random(32);
   auto a = MakeCredential(ek.pub, kAkName, secret);
@@ -166,8 +164,7 @@ TEST_CASE("MakeCredential refuses unusable EKs, Names and secrets", "[enroll]") 
         absl::StatusCode::kInvalidArgument);
   TPMT_PUBLIC unknown_curve = MakeEk(false).pub;
   unknown_curve.parameters.eccDetail.curveID = TPM2_ECC_BN_P256;
-  CHECK(code(MakeCredential(unknown_curve, kAkName, secret)) ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(code(MakeCredential(unknown_curve, kAkName, secret)) == absl::StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("MakeCredentialWithSeed checks the seed and its envelope", "[enroll]") {

@@ -81,10 +81,14 @@ const EVP_CIPHER* Cipher(const TPMT_PUBLIC& ek) {
   const TPMT_SYM_DEF_OBJECT& sym = ek.type == TPM2_ALG_RSA ? ek.parameters.rsaDetail.symmetric
                                                            : ek.parameters.eccDetail.symmetric;
   switch (sym.keyBits.aes) {
-    case 128: return EVP_aes_128_cfb128();
-    case 192: return EVP_aes_192_cfb128();
-    case 256: return EVP_aes_256_cfb128();
-    default: return nullptr;
+    case 128:
+      return EVP_aes_128_cfb128();
+    case 192:
+      return EVP_aes_192_cfb128();
+    case 256:
+      return EVP_aes_256_cfb128();
+    default:
+      return nullptr;
   }
 }
 
@@ -109,8 +113,8 @@ absl::StatusOr<Bytes> ActivateCredential(EVP_PKEY* ek_private, const TPMT_PUBLIC
   const TPMT_SYM_DEF_OBJECT& sym = ek.type == TPM2_ALG_RSA ? ek.parameters.rsaDetail.symmetric
                                                            : ek.parameters.eccDetail.symmetric;
   const size_t digest_size = crypto::DigestSize(alg);
-  ASSIGN_OR_RETURN(Bytes hmac_key, KDFa(alg, seed, "INTEGRITY", {}, {},
-                                        static_cast<uint32_t>(8 * digest_size)));
+  ASSIGN_OR_RETURN(Bytes hmac_key,
+                   KDFa(alg, seed, "INTEGRITY", {}, {}, static_cast<uint32_t>(8 * digest_size)));
   ASSIGN_OR_RETURN(Bytes sym_key, KDFa(alg, seed, "STORAGE", ak_name, {}, sym.keyBits.aes));
 
   bytes::Reader r(credential.credential_blob);
@@ -124,8 +128,8 @@ absl::StatusOr<Bytes> ActivateCredential(EVP_PKEY* ek_private, const TPMT_PUBLIC
   message.insert(message.end(), ak_name.begin(), ak_name.end());
   uint8_t mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
-  if (HMAC(crypto::EvpMd(alg), hmac_key.data(), static_cast<int>(hmac_key.size()),
-           message.data(), message.size(), mac, &mac_len) == nullptr) {
+  if (HMAC(crypto::EvpMd(alg), hmac_key.data(), static_cast<int>(hmac_key.size()), message.data(),
+           message.size(), mac, &mac_len) == nullptr) {
     return absl::InternalError("HMAC");
   }
   if (!crypto::ConstantTimeEquals(outer_hmac, std::span<const uint8_t>(mac, mac_len))) {

@@ -24,8 +24,7 @@ absl::StatusOr<std::vector<uint8_t>> RecoverSeed(EVP_PKEY* ek_private, const TPM
 
 // The secret in `credential`, released only when its outer HMAC verifies for `ak_name`:
 // what TPM2_ActivateCredential returns. InvalidArgument("... integrity ...") otherwise.
-absl::StatusOr<std::vector<uint8_t>> ActivateCredential(EVP_PKEY* ek_private,
-                                                        const TPMT_PUBLIC& ek,
+absl::StatusOr<std::vector<uint8_t>> ActivateCredential(EVP_PKEY* ek_private, const TPMT_PUBLIC& ek,
                                                         std::span<const uint8_t> ak_name,
                                                         const Credential& credential);
 

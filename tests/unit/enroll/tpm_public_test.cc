@@ -2,9 +2,9 @@
 // default EK public areas, EK/certificate key matching and key fingerprints.
 #include "verifier/enroll/tpm_public.h"
 
-#include <catch2/catch.hpp>
 #include <tss2/tss2_mu.h>
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
@@ -139,8 +139,8 @@ TEST_CASE("DefaultEkPublic fills the TCG L-1 (RSA-2048) and L-2 (P-256) template
                             0x0b, 0x64, 0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa};
   for (bool rsa : {true, false}) {
     CAPTURE(rsa);
-    crypto::EvpPkeyPtr key = rsa ? tpm::testing::NewRsaKey(2048)
-                                 : tpm::testing::NewEcKey("prime256v1");
+    crypto::EvpPkeyPtr key =
+        rsa ? tpm::testing::NewRsaKey(2048) : tpm::testing::NewEcKey("prime256v1");
     auto ek = DefaultEkPublic(key.get());
     REQUIRE(ek.ok());
     CHECK(ek->nameAlg == TPM2_ALG_SHA256);
