@@ -8,7 +8,8 @@
 #include "server/bootgated/convert.h"
 #include "server/bootgated/hosts_service.h"
 #include "server/bootgated/request_log.h"
-#include "server/verdict_signer.h"
+#include "server/bootgated/serve.h"
+#include "server/bootgated/verdict_recorder.h"
 #include "verifier/appraisal/appraise_evidence.h"
 #include "verifier/bytes/hex.h"
 #include "verifier/bytes/status_macros.h"
@@ -50,6 +51,17 @@ absl::Status CheckRequest(const v1::AttestRequest& r, const v1::Limits& limits) 
   return absl::OkStatus();
 }
 
+VerdictRecord RecordOf(const v1::AttestRequest& request, const server::store::Host& host,
+                       const std::string& token_id, const crypto::Digest& nonce) {
+  VerdictRecord record;
+  record.host_id = request.host_id();
+  record.host_group = host.group;
+  record.attestation_id = token_id;
+  record.nonce = nonce;
+  record.evidence = {request.quote(), request.signature(), request.pcrs(), request.event_log()};
+  return record;
+}
+
 bool HasEvidenceRejection(const appraisal::Appraisal& a) {
   for (const appraisal::Finding& f : a.findings) {
     if (f.layer == appraisal::Layer::kEvidence) return true;
@@ -81,115 +93,46 @@ std::optional<appraisal::Finding> CounterRollback(const server::store::ClockInfo
 
 // The verdict of attributable evidence that does not parse: contraindicated, with one
 // evidence-layer finding that says what did not parse.
-appraisal::Appraisal MalformedEvidence(const v1::Policy& policy, const std::string& group,
-                                       const std::string& message, absl::Time now) {
-  appraisal::Appraisal a;
-  a.tier = appraisal::Tier::kContraindicated;
-  a.placement_eligible = false;
-  a.policy_name = policy.name();
-  a.policy_version = policy.version();
-  a.group = group;
-  a.issued = now;
-  a.expires = now;
+appraisal::Appraisal MalformedEvidence(const std::shared_ptr<const ActivePolicy>& active,
+                                       const std::string& group, const std::string& message,
+                                       absl::Time now) {
   appraisal::Finding f;
   f.code = "malformed-evidence";
   f.layer = appraisal::Layer::kEvidence;
-  f.severity = appraisal::Severity::kContraindicated;
   f.message = message;
   f.hint = "send the quote (`tpm2_quote -m`), signature (`-s`) and the binary event log unchanged";
-  a.findings.push_back(std::move(f));
-  return a;
+  return ServerVerdict(active, group, std::move(f), now);
 }
 
-// Signs `result`, stores it as the attestation of `token` (durably, once) and publishes it to
-// Placement watchers. ALREADY_EXISTS when the token was used before (by any replica).
-absl::StatusOr<v1::Verdict> StoreVerdict(ServiceContext& context, const v1::AttestRequest& request,
-                                         const server::store::Host& host,
-                                         const server::TokenInfo& token,
-                                         const crypto::Digest& nonce,
-                                         const std::string& ak_fingerprint,
-                                         appraisal::Appraisal result,
-                                         const std::shared_ptr<const ActivePolicy>& active,
-                                         std::optional<tpm::ClockInfo> clock, absl::Time now) {
-  VerdictDetails details;
-  for (const appraisal::Finding& f : result.findings) details.findings.push_back(FindingToProto(f));
-  details.policy_version = result.policy_version;
-  details.exceptions_used = result.exceptions_used;
-  details.qualifying_data = nonce;
-
-  server::store::Attestation record;
-  record.host_id = request.host_id();
-  record.group = result.group.empty() ? host.group : result.group;
-  record.received_at = now;
-  record.token_id = token.token_id;
-  record.tier = std::string(appraisal::TierName(result.tier));
-  record.placement_eligible = result.placement_eligible;
-  record.policy_name = result.policy_name;
-  record.policy_version = active ? active->store_version : 0;
-  record.expires_at = result.expires;
-  record.findings_json = DetailsToJson(details);
-  record.evidence = {request.quote(), request.signature(), request.pcrs(), request.event_log()};
-  // Only a verified quote says which AK signed it and what its clock was.
-  if (clock) {
-    record.ak_name = ak_fingerprint;
-    record.clock_info = {clock->clock_ms, clock->reset_count, clock->restart_count};
+// The registered host, or the refusal for an unknown or revoked one.
+absl::StatusOr<server::store::Host> AttestingHost(ServiceContext& context,
+                                                  const std::string& host_id) {
+  auto host = context.store->GetHost(host_id);
+  if (absl::IsNotFound(host.status())) {
+    context.metrics->Unattributed("unknown-host");
+    return absl::NotFoundError(absl::StrCat(
+        "host \"", host_id, "\" is not registered: enroll it (`bootgate enroll`) or, in a lab, "
+        "register it (`bootgate host add`)"));
   }
-  // The token id is the attestation's public id (convert.h): the JWT names the record before
-  // the store commits it, and History.Get finds it by the same value.
-  server::VerdictSubject subject{request.host_id(), token.token_id, nonce};
-  ASSIGN_OR_RETURN(record.verdict_jwt, server::SignVerdict(*context.signing_keys, result, subject));
-
-  const absl::Time store_start = absl::Now();
-  auto id = context.store->RecordAttestation(record);
-  context.metrics->ObserveStoreLatency("record_attestation",
-                                       absl::ToDoubleSeconds(absl::Now() - store_start));
-  if (absl::IsAlreadyExists(id.status())) {
-    context.metrics->TokenRejected("reused");
-    context.metrics->Unattributed("token-reused");
-    return absl::AlreadyExistsError(
-        "token already used: each challenge is accepted once; call Attestation.Challenge again");
+  if (!host.ok()) return host.status();
+  if (host->status == server::store::kHostRevoked) {
+    context.metrics->Unattributed("ak-revoked");
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the AK of host \"", host_id, "\" was revoked by ", host->status_changed_by, " at ",
+        absl::FormatTime(absl::RFC3339_sec, host->status_changed_at, absl::UTCTimeZone()), " (",
+        host->status_reason, "): an admin must allow re-enrollment (`bootgate host reenroll`), "
+        "then enroll again"));
   }
-  if (absl::IsFailedPrecondition(id.status())) {
-    return absl::NotFoundError(absl::StrCat("host \"", request.host_id(), "\" is no longer registered"));
-  }
-  if (!id.ok()) return id.status();
-  record.id = *id;
-  context.metrics->AttestationStored(record.tier);
-  ASSIGN_OR_RETURN(v1::Verdict verdict, VerdictFromRecord(record));
-  context.placement->Publish(verdict);
-  return verdict;
+  return host;
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> AdminIdentity(const ServiceContext& context,
-                                          const grpc::CallbackServerContext& call) {
-  if (context.config.tls().client_ca_file().empty()) return std::string("local");
-  auto auth = call.auth_context();
-  if (auth) {
-    for (const auto& cn : auth->FindPropertyValues("x509_common_name")) {
-      const std::string name(cn.data(), cn.size());
-      for (const std::string& admin : context.config.admin_identities()) {
-        if (admin == name) return name;
-      }
-    }
-  }
-  return absl::PermissionDeniedError(
-      "this method is for admins: present a client certificate whose CN is in admin_identities");
-}
 
 absl::StatusOr<v1::ChallengeResponse> Challenge(ServiceContext& context,
                                                 const v1::ChallengeRequest& request,
                                                 absl::Time now) {
   if (request.host_id().empty()) return absl::InvalidArgumentError("host_id is required");
-  auto host = context.store->GetHost(request.host_id());
-  if (absl::IsNotFound(host.status())) {
-    context.metrics->Unattributed("unknown-host");
-    return absl::NotFoundError(absl::StrCat("host \"", request.host_id(),
-                                            "\" is not registered: register it first "
-                                            "(Hosts.Register, `bootgate host add`)"));
-  }
-  if (!host.ok()) return host.status();
+  RETURN_IF_ERROR(AttestingHost(context, request.host_id()).status());
   ASSIGN_OR_RETURN(server::IssuedToken issued, context.tokens->Issue(request.host_id(), now));
   v1::ChallengeResponse response;
   response.set_token(issued.token);
@@ -203,12 +146,7 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
     context.metrics->Unattributed(absl::IsResourceExhausted(checked) ? "too-large" : "missing-field");
     return checked;
   }
-  auto host = context.store->GetHost(request.host_id());
-  if (absl::IsNotFound(host.status())) {
-    context.metrics->Unattributed("unknown-host");
-    return absl::NotFoundError(absl::StrCat("host \"", request.host_id(),
-                                            "\" is not registered (Hosts.Register)"));
-  }
+  auto host = AttestingHost(context, request.host_id());
   if (!host.ok()) return host.status();
 
   auto token = context.tokens->Verify(request.token(), request.host_id(), now);
@@ -249,11 +187,10 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
     // the token is consumed and the host is no longer eligible; the caller gets the status.
     const std::string message =
         absl::StrCat("evidence does not parse: ", appraised.status().message());
-    ASSIGN_OR_RETURN(v1::Verdict stored,
-                     StoreVerdict(context, request, *host, *token, nonce, ak_fingerprint,
-                                  MalformedEvidence(policy, host->group, message, now), active,
-                                  std::nullopt, now));
-    (void)stored;
+    VerdictRecord record = RecordOf(request, *host, token->token_id, nonce);
+    RETURN_IF_ERROR(RecordVerdict(context, record, MalformedEvidence(active, host->group, message, now),
+                                  active, now)
+                        .status());
     return absl::InvalidArgumentError(message);
   }
   appraisal::Appraisal result = *std::move(appraised);
@@ -283,48 +220,43 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
       }
     }
   }
-  return StoreVerdict(context, request, *host, *token, nonce, ak_fingerprint, std::move(result),
-                      active, clock, now);
+  VerdictRecord record = RecordOf(request, *host, token->token_id, nonce);
+  if (clock) {
+    record.ak_fingerprint = ak_fingerprint;
+    record.clock = clock;
+  }
+  return RecordVerdict(context, record, result, active, now);
 }
 
 grpc::ServerUnaryReactor* AttestationService::Challenge(grpc::CallbackServerContext* call,
                                                         const v1::ChallengeRequest* request,
                                                         v1::ChallengeResponse* response) {
-  auto* reactor = call->DefaultReactor();
-  context_->workers->Submit([this, call, request, response, reactor] {
-    RequestLog log(context_->metrics.get(), "Challenge");
-    log.set_host(request->host_id());
-    auto result = service::Challenge(*context_, *request, absl::Now());
-    if (result.ok()) *response = *std::move(result);
-    reactor->Finish(log.Done(ToGrpcStatus(result.status())));
-    (void)call;
-  });
-  return reactor;
+  static constexpr MethodSpec kChallenge{"Challenge", Permission::kAttest, true};
+  return ServeUnary(context_, call, kChallenge, request->host_id(), request, response,
+                    [](const Call& c, const v1::ChallengeRequest& r) {
+                      return service::Challenge(c.context, r, absl::Now());
+                    });
 }
 
 grpc::ServerUnaryReactor* AttestationService::Attest(grpc::CallbackServerContext* call,
                                                      const v1::AttestRequest* request,
                                                      v1::Verdict* response) {
-  auto* reactor = call->DefaultReactor();
-  context_->workers->Submit([this, call, request, response, reactor] {
-    RequestLog log(context_->metrics.get(), "Attest");
-    log.set_host(request->host_id());
-    // Deadlines are honoured before the work starts: a caller that already gave up must not
-    // consume its token.
-    if (call->deadline() <= std::chrono::system_clock::now()) {
-      reactor->Finish(log.Done(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                            "the call's deadline passed before it was served")));
-      return;
-    }
-    auto result = service::Attest(*context_, *request, absl::Now());
-    if (result.ok()) {
-      log.set_tier(TierProtoName(result->tier()));
-      context_->metrics->ObserveAttestLatency(absl::ToDoubleSeconds(log.elapsed()));
-      *response = *std::move(result);
-    }
-    reactor->Finish(log.Done(ToGrpcStatus(result.status())));
-  });
-  return reactor;
+  static constexpr MethodSpec kAttest{"Attest", Permission::kAttest, true};
+  return ServeUnary(
+      context_, call, kAttest, request->host_id(), request, response,
+      [](const Call& c, const v1::AttestRequest& r) -> absl::StatusOr<v1::Verdict> {
+        // Deadlines are honoured before the work starts: a caller that already gave up must
+        // not consume its token.
+        if (c.rpc.deadline() <= std::chrono::system_clock::now()) {
+          return absl::DeadlineExceededError("the call's deadline passed before it was served");
+        }
+        auto verdict = service::Attest(c.context, r, absl::Now());
+        if (verdict.ok()) {
+          c.log.set_tier(TierProtoName(verdict->tier()));
+          c.context.metrics->ObserveAttestLatency(absl::ToDoubleSeconds(c.log.elapsed()));
+        }
+        return verdict;
+      });
 }
 
 }  // namespace bootgate::service

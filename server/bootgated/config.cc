@@ -92,6 +92,11 @@ absl::Status CheckListenSecurity(const v1::ServerConfig& config) {
         " is not a loopback address: configure tls.cert_file and tls.key_file to serve "
         "beyond this machine, or listen on 127.0.0.1"));
   }
+  if (tls && config.tls().client_ca_file().empty()) {
+    return absl::FailedPreconditionError(
+        "tls.client_ca_file is required with TLS: bootgated identifies every caller by its client "
+        "certificate (subject OU = role, CN = identity)");
+  }
   if (!tls && config.http_address() != "off" && !IsLoopbackAddress(config.http_address())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "http_address ", config.http_address(),

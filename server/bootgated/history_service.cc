@@ -4,6 +4,7 @@
 #include "server/bootgated/boot_diff.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/request_log.h"
+#include "server/bootgated/serve.h"
 #include "verifier/bytes/status_macros.h"
 
 namespace bootgate::service {
@@ -26,20 +27,6 @@ absl::StatusOr<server::store::Attestation> Load(ServiceContext& context, const s
     return absl::NotFoundError(absl::StrCat(field, ": no attestation ", id));
   }
   return record;
-}
-
-template <typename Request, typename Response, typename Fn>
-grpc::ServerUnaryReactor* Serve(ServiceContext* context, grpc::CallbackServerContext* call,
-                                const char* method, const Request* request, Response* response,
-                                Fn fn) {
-  auto* reactor = call->DefaultReactor();
-  context->workers->Submit([=] {
-    RequestLog log(context->metrics.get(), method);
-    auto result = fn(*context, *request);
-    if (result.ok()) *response = *std::move(result);
-    reactor->Finish(log.Done(ToGrpcStatus(result.status())));
-  });
-  return reactor;
 }
 
 }  // namespace
@@ -109,22 +96,31 @@ absl::StatusOr<v1::AttestationDiff> DiffAttestations(ServiceContext& context,
 grpc::ServerUnaryReactor* HistoryService::List(grpc::CallbackServerContext* call,
                                                const v1::ListAttestationsRequest* request,
                                                v1::ListAttestationsResponse* response) {
-  return Serve(context_, call, "History.List", request, response, ListAttestations);
+  static constexpr MethodSpec kList{"History.List", Permission::kOperate};
+  return ServeUnary(context_, call, kList, request->host_id(), request, response,
+                    [](const Call& c, const v1::ListAttestationsRequest& r) {
+                      return ListAttestations(c.context, r);
+                    });
 }
 
 grpc::ServerUnaryReactor* HistoryService::Get(grpc::CallbackServerContext* call,
                                               const v1::GetAttestationRequest* request,
                                               v1::AttestationRecord* response) {
-  return Serve(context_, call, "History.Get", request, response,
-               [](ServiceContext& c, const v1::GetAttestationRequest& r) {
-                 return GetAttestation(c, r.attestation_id());
-               });
+  static constexpr MethodSpec kGet{"History.Get", Permission::kOperate};
+  return ServeUnary(context_, call, kGet, "", request, response,
+                    [](const Call& c, const v1::GetAttestationRequest& r) {
+                      return GetAttestation(c.context, r.attestation_id());
+                    });
 }
 
 grpc::ServerUnaryReactor* HistoryService::Diff(grpc::CallbackServerContext* call,
                                                const v1::DiffAttestationsRequest* request,
                                                v1::AttestationDiff* response) {
-  return Serve(context_, call, "History.Diff", request, response, DiffAttestations);
+  static constexpr MethodSpec kDiff{"History.Diff", Permission::kOperate};
+  return ServeUnary(context_, call, kDiff, "", request, response,
+                    [](const Call& c, const v1::DiffAttestationsRequest& r) {
+                      return DiffAttestations(c.context, r);
+                    });
 }
 
 }  // namespace bootgate::service

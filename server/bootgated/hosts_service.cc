@@ -5,10 +5,12 @@
 #include <span>
 #include <vector>
 
-#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/bootgated/audit_trail.h"
 #include "server/bootgated/convert.h"
-#include "server/bootgated/request_log.h"
+#include "server/bootgated/serve.h"
+#include "server/bootgated/verdict_recorder.h"
 #include "verifier/bytes/hex.h"
 #include "verifier/bytes/status_macros.h"
 #include "verifier/crypto/hash.h"
@@ -16,6 +18,46 @@
 
 namespace bootgate::service {
 namespace {
+
+// The store keeps "-" for a host registered without a group (the policy decides the group).
+constexpr char kNoGroup[] = "-";
+
+absl::Status RequireReason(const v1::HostActionRequest& r) {
+  RETURN_IF_ERROR(CheckHostId(r.host_id()));
+  if (r.reason().empty()) {
+    return absl::InvalidArgumentError("reason is required: it is kept in the audit log");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<server::store::Host> LoadHost(ServiceContext& context, const std::string& host_id) {
+  auto host = context.store->GetHost(host_id);
+  if (absl::IsNotFound(host.status())) {
+    return absl::NotFoundError(absl::StrCat("host \"", host_id, "\" is not registered"));
+  }
+  return host;
+}
+
+// The verdict that makes a revoked host ineligible at once and says why in its history.
+absl::Status RecordRevocationVerdict(ServiceContext& context, const server::store::Host& host,
+                                     const Caller& caller, const std::string& reason,
+                                     absl::Time now) {
+  appraisal::Finding f;
+  f.code = "ak-revoked";
+  f.layer = appraisal::Layer::kEvidence;
+  f.seen = absl::StrCat("AK ", host.ak_name.substr(0, 16), " revoked by ", caller.identity);
+  f.message = absl::StrCat("the host's AK was revoked by ", caller.identity, ": ", reason);
+  f.hint = "an admin allows re-enrollment (`bootgate host reenroll`), then the host enrolls again";
+  VerdictRecord record;
+  record.host_id = host.host_id;
+  record.host_group = host.group;
+  ASSIGN_OR_RETURN(record.attestation_id, RandomAttestationId());
+  auto active = context.policies->Current();
+  return RecordVerdict(context, record, ServerVerdict(active, "", std::move(f), now), active, now)
+      .status();
+}
+
+}  // namespace
 
 absl::Status CheckHostId(const std::string& id) {
   if (id.empty()) return absl::InvalidArgumentError("host_id is required");
@@ -31,18 +73,6 @@ absl::Status CheckHostId(const std::string& id) {
   return absl::OkStatus();
 }
 
-v1::Host HostToProto(const server::store::Host& h, const std::string& fingerprint) {
-  v1::Host out;
-  out.set_host_id(h.host_id);
-  out.set_group(h.group);
-  out.set_ak_public(h.ak_public);
-  out.set_ak_fingerprint(fingerprint);
-  *out.mutable_registered_at() = ToTimestamp(h.registered_at);
-  return out;
-}
-
-}  // namespace
-
 absl::StatusOr<std::string> AkFingerprint(EVP_PKEY* key) {
   unsigned char* der = nullptr;
   const int len = i2d_PUBKEY(key, &der);
@@ -53,8 +83,34 @@ absl::StatusOr<std::string> AkFingerprint(EVP_PKEY* key) {
   return bytes::ToHex(digest);
 }
 
+absl::StatusOr<v1::Host> HostView(ServiceContext& context, const server::store::Host& h) {
+  v1::Host out;
+  out.set_host_id(h.host_id);
+  if (h.group != kNoGroup) out.set_group(h.group);
+  out.set_ak_public(h.ak_public);
+  out.set_ak_fingerprint(h.ak_name);
+  *out.mutable_registered_at() = ToTimestamp(h.registered_at);
+  out.set_registered_by(h.registered_by);
+  out.set_trust_path(h.trust_path);
+  out.set_ek_fingerprint(h.ek_fingerprint);
+  out.set_revoked(h.status == server::store::kHostRevoked);
+  out.set_status_changed_by(h.status_changed_by);
+  if (h.status_changed_at != absl::UnixEpoch()) {
+    *out.mutable_status_changed_at() = ToTimestamp(h.status_changed_at);
+  }
+  out.set_status_reason(h.status_reason);
+  out.set_reenroll_allowed(h.reenroll_allowed);
+  auto latest = context.store->LatestAttestation(h.host_id);
+  if (latest.ok()) {
+    out.set_last_attestation_id(latest->token_id);
+  } else if (!absl::IsNotFound(latest.status())) {
+    return latest.status();
+  }
+  return out;
+}
+
 absl::StatusOr<v1::Host> RegisterHost(ServiceContext& context, const v1::RegisterHostRequest& r,
-                                      const std::string& registered_by, absl::Time now) {
+                                      const Caller& caller, absl::Time now) {
   RETURN_IF_ERROR(CheckHostId(r.host_id()));
   if (r.ak_public().empty()) {
     return absl::InvalidArgumentError(
@@ -65,65 +121,105 @@ absl::StatusOr<v1::Host> RegisterHost(ServiceContext& context, const v1::Registe
   if (!ak.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("ak_public: ", ak.status().message()));
   }
-  ASSIGN_OR_RETURN(std::string fingerprint, AkFingerprint(ak->key.get()));
   server::store::Host host;
   host.host_id = r.host_id();
-  // The store wants a group; the policy decides the one that applies.
-  host.group = r.group().empty() ? "-" : r.group();
+  host.group = r.group().empty() ? kNoGroup : r.group();
   host.ak_public = r.ak_public();
-  host.ak_name = fingerprint;
+  ASSIGN_OR_RETURN(host.ak_name, AkFingerprint(ak->key.get()));
   host.registered_at = now;
-  host.registered_by = registered_by;
+  host.registered_by = caller.identity;
   host.trust_path = server::store::kTrustPathAdminRegistered;
   RETURN_IF_ERROR(context.store->RegisterHost(host, /*replace=*/true));
-  v1::Host out = HostToProto(host, fingerprint);
-  out.set_group(r.group());
-  return out;
+  RecordAudit(context, caller,
+              {"host.register", host.host_id, kAuditOk, r.reason(),
+               absl::StrCat("trust_path=admin-registered (lab path: the AK is trusted on the "
+                            "admin's word, not proven by an EK) ak_sha256=", host.ak_name)},
+              now);
+  return HostView(context, host);
 }
 
 absl::StatusOr<v1::Host> GetHost(ServiceContext& context, const std::string& host_id) {
   if (host_id.empty()) return absl::InvalidArgumentError("host_id is required");
-  auto host = context.store->GetHost(host_id);
-  if (absl::IsNotFound(host.status())) {
-    return absl::NotFoundError(absl::StrCat("host \"", host_id, "\" is not registered"));
-  }
-  if (!host.ok()) return host.status();
-  std::string fingerprint = host->ak_name;
-  v1::Host out = HostToProto(*host, fingerprint);
-  if (host->group == "-") out.clear_group();
-  auto latest = context.store->LatestAttestation(host_id);
-  if (latest.ok()) out.set_last_attestation_id(latest->token_id);
-  return out;
+  ASSIGN_OR_RETURN(server::store::Host host, LoadHost(context, host_id));
+  return HostView(context, host);
+}
+
+absl::StatusOr<v1::Host> RevokeHost(ServiceContext& context, const v1::HostActionRequest& r,
+                                    const Caller& caller, absl::Time now) {
+  RETURN_IF_ERROR(RequireReason(r));
+  ASSIGN_OR_RETURN(server::store::Host host, LoadHost(context, r.host_id()));
+  RETURN_IF_ERROR(context.store->RevokeHost(r.host_id(), caller.identity, r.reason(), now));
+  RecordAudit(context, caller,
+              {"host.revoke", r.host_id(), kAuditOk, r.reason(),
+               absl::StrCat("ak_sha256=", host.ak_name, " ek_sha256=", host.ek_fingerprint)},
+              now);
+  RETURN_IF_ERROR(RecordRevocationVerdict(context, host, caller, r.reason(), now));
+  return GetHost(context, r.host_id());
+}
+
+absl::StatusOr<v1::Host> AllowReenroll(ServiceContext& context, const v1::HostActionRequest& r,
+                                       const Caller& caller, absl::Time now) {
+  RETURN_IF_ERROR(RequireReason(r));
+  RETURN_IF_ERROR(LoadHost(context, r.host_id()).status());
+  RETURN_IF_ERROR(context.store->AllowReenroll(r.host_id(), caller.identity, r.reason(), now));
+  RecordAudit(context, caller, {"host.reenroll-allowed", r.host_id(), kAuditOk, r.reason(), ""},
+              now);
+  return GetHost(context, r.host_id());
 }
 
 grpc::ServerUnaryReactor* HostsService::Register(grpc::CallbackServerContext* call,
                                                  const v1::RegisterHostRequest* request,
                                                  v1::Host* response) {
-  auto* reactor = call->DefaultReactor();
-  context_->workers->Submit([this, call, request, response, reactor] {
-    RequestLog log(context_->metrics.get(), "Hosts.Register");
-    log.set_host(request->host_id());
-    auto admin = AdminIdentity(*context_, *call);
-    absl::StatusOr<v1::Host> result =
-        admin.ok() ? RegisterHost(*context_, *request, *admin, absl::Now())
-                   : absl::StatusOr<v1::Host>(admin.status());
-    if (result.ok()) *response = *std::move(result);
-    reactor->Finish(log.Done(ToGrpcStatus(result.status())));
-  });
-  return reactor;
+  static constexpr MethodSpec kRegister{"Hosts.Register", Permission::kAdminister, true};
+  return ServeUnary(context_, call, kRegister, request->host_id(), request, response,
+                    [](const Call& c, const v1::RegisterHostRequest& r) {
+                      return RegisterHost(c.context, r, c.caller, absl::Now());
+                    });
 }
 
 grpc::ServerUnaryReactor* HostsService::Get(grpc::CallbackServerContext* call,
                                             const v1::GetHostRequest* request, v1::Host* response) {
-  auto* reactor = call->DefaultReactor();
-  context_->workers->Submit([this, request, response, reactor] {
-    RequestLog log(context_->metrics.get(), "Hosts.Get");
-    log.set_host(request->host_id());
-    auto result = GetHost(*context_, request->host_id());
-    if (result.ok()) *response = *std::move(result);
-    reactor->Finish(log.Done(ToGrpcStatus(result.status())));
-  });
-  return reactor;
+  static constexpr MethodSpec kGet{"Hosts.Get", Permission::kReadHost};
+  return ServeUnary(context_, call, kGet, request->host_id(), request, response,
+                    [](const Call& c, const v1::GetHostRequest& r) {
+                      return GetHost(c.context, r.host_id());
+                    });
+}
+
+grpc::ServerUnaryReactor* HostsService::List(grpc::CallbackServerContext* call,
+                                             const v1::ListHostsRequest* request,
+                                             v1::ListHostsResponse* response) {
+  static constexpr MethodSpec kList{"Hosts.List", Permission::kListHosts};
+  return ServeUnary(context_, call, kList, "", request, response,
+                    [](const Call& c, const v1::ListHostsRequest&)
+                        -> absl::StatusOr<v1::ListHostsResponse> {
+                      ASSIGN_OR_RETURN(auto hosts, c.context.store->ListHosts());
+                      v1::ListHostsResponse out;
+                      for (const server::store::Host& h : hosts) {
+                        ASSIGN_OR_RETURN(*out.add_hosts(), HostView(c.context, h));
+                      }
+                      return out;
+                    });
+}
+
+grpc::ServerUnaryReactor* HostsService::Revoke(grpc::CallbackServerContext* call,
+                                               const v1::HostActionRequest* request,
+                                               v1::Host* response) {
+  static constexpr MethodSpec kRevoke{"Hosts.Revoke", Permission::kAdminister, true};
+  return ServeUnary(context_, call, kRevoke, request->host_id(), request, response,
+                    [](const Call& c, const v1::HostActionRequest& r) {
+                      return RevokeHost(c.context, r, c.caller, absl::Now());
+                    });
+}
+
+grpc::ServerUnaryReactor* HostsService::AllowReenroll(grpc::CallbackServerContext* call,
+                                                      const v1::HostActionRequest* request,
+                                                      v1::Host* response) {
+  static constexpr MethodSpec kAllow{"Hosts.AllowReenroll", Permission::kAdminister, true};
+  return ServeUnary(context_, call, kAllow, request->host_id(), request, response,
+                    [](const Call& c, const v1::HostActionRequest& r) {
+                      return service::AllowReenroll(c.context, r, c.caller, absl::Now());
+                    });
 }
 
 }  // namespace bootgate::service

@@ -39,7 +39,15 @@ Metrics::Metrics()
       requests_(prometheus::BuildCounter()
                     .Name("bootgate_requests_total")
                     .Help("gRPC requests by method and status code")
-                    .Register(*registry_)) {}
+                    .Register(*registry_)),
+      refused_calls_(prometheus::BuildCounter()
+                         .Name("bootgate_refused_calls_total")
+                         .Help("Calls refused by access control or enrollment/attestation rules")
+                         .Register(*registry_)),
+      audit_write_failures_(prometheus::BuildCounter()
+                                .Name("bootgate_audit_write_failures_total")
+                                .Help("Audit records that could not be stored (logged instead)")
+                                .Register(*registry_)) {}
 
 void Metrics::AttestationStored(absl::string_view tier) {
   attestations_.Add({{"tier", std::string(tier)}}).Increment();
@@ -64,6 +72,12 @@ void Metrics::Unattributed(absl::string_view reason) {
 void Metrics::Request(absl::string_view method, absl::string_view code) {
   requests_.Add({{"method", std::string(method)}, {"code", std::string(code)}}).Increment();
 }
+
+void Metrics::RefusedCall(absl::string_view method, absl::string_view reason) {
+  refused_calls_.Add({{"method", std::string(method)}, {"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::AuditWriteFailed() { audit_write_failures_.Add({}).Increment(); }
 
 std::string Metrics::Serialize() const {
   return prometheus::TextSerializer().Serialize(registry_->Collect());

@@ -29,6 +29,11 @@ class Metrics {
   void Unattributed(absl::string_view reason);
   // bootgate_requests_total{method, code}.
   void Request(absl::string_view method, absl::string_view code);
+  // bootgate_refused_calls_total{method, reason}: calls refused by access control
+  // ("permission-denied") or by enrollment and attestation rules (the status code's name).
+  void RefusedCall(absl::string_view method, absl::string_view reason);
+  // bootgate_audit_write_failures_total: audit records that could not be stored (logged instead).
+  void AuditWriteFailed();
 
   // The Prometheus text exposition format of every metric.
   std::string Serialize() const;
@@ -41,6 +46,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& token_rejections_;
   prometheus::Family<prometheus::Counter>& unattributed_;
   prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Counter>& refused_calls_;
+  prometheus::Family<prometheus::Counter>& audit_write_failures_;
 };
 
 }  // namespace bootgate::service

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "server/bootgated/request_log.h"
+#include "server/bootgated/serve.h"
 
 namespace bootgate::service {
 namespace {
@@ -13,8 +14,14 @@ namespace {
 class WatchReactor final : public grpc::ServerWriteReactor<v1::PlacementChange>,
                            public PlacementHub::Subscriber {
  public:
-  WatchReactor(ServiceContext* context, const v1::WatchPlacementRequest& request)
+  // `access` is the caller's permission to watch what `request` selects.
+  WatchReactor(ServiceContext* context, const v1::WatchPlacementRequest& request,
+               const absl::Status& access)
       : context_(context), log_(context->metrics.get(), "Placement.Watch") {
+    if (!access.ok()) {
+      FinishOnce(ToGrpcStatus(access));
+      return;
+    }
     if (request.host_ids().empty() == request.group().empty()) {
       FinishOnce(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                               "set exactly one of host_ids and group"));
@@ -98,25 +105,32 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::PlacementChange>,
 grpc::ServerUnaryReactor* PlacementService::Get(grpc::CallbackServerContext* call,
                                                 const v1::GetPlacementRequest* request,
                                                 v1::PlacementStatus* response) {
-  auto* reactor = call->DefaultReactor();
-  context_->workers->Submit([this, request, response, reactor] {
-    RequestLog log(context_->metrics.get(), "Placement.Get");
-    log.set_host(request->host_id());
-    absl::StatusOr<v1::PlacementStatus> result =
-        request->host_id().empty() ? absl::InvalidArgumentError("host_id is required")
-                                   : context_->placement->Status(request->host_id(), absl::Now());
-    if (absl::IsNotFound(result.status())) {
-      result = absl::NotFoundError("host \"" + request->host_id() + "\" is not registered");
-    }
-    if (result.ok()) *response = *std::move(result);
-    reactor->Finish(log.Done(ToGrpcStatus(result.status())));
-  });
-  return reactor;
+  static constexpr MethodSpec kGet{"Placement.Get", Permission::kReadPlacement};
+  return ServeUnary(context_, call, kGet, request->host_id(), request, response,
+                    [](const Call& c, const v1::GetPlacementRequest& r)
+                        -> absl::StatusOr<v1::PlacementStatus> {
+                      if (r.host_id().empty()) return absl::InvalidArgumentError("host_id is required");
+                      auto result = c.context.placement->Status(r.host_id(), absl::Now());
+                      if (absl::IsNotFound(result.status())) {
+                        return absl::NotFoundError("host \"" + r.host_id() + "\" is not registered");
+                      }
+                      return result;
+                    });
 }
 
 grpc::ServerWriteReactor<v1::PlacementChange>* PlacementService::Watch(
-    grpc::CallbackServerContext* /*call*/, const v1::WatchPlacementRequest* request) {
-  return new WatchReactor(context_, *request);
+    grpc::CallbackServerContext* call, const v1::WatchPlacementRequest* request) {
+  // Every selected host must be readable by the caller; a group watch reads hosts not named
+  // yet, which a host-scoped agent may not.
+  absl::Status access;
+  if (!request->group().empty() || request->host_ids().empty()) {
+    access = Authorize(*context_, *call, "Placement.Watch", Permission::kReadPlacement, "").status();
+  }
+  for (const std::string& host : request->host_ids()) {
+    if (!access.ok()) break;
+    access = Authorize(*context_, *call, "Placement.Watch", Permission::kReadPlacement, host).status();
+  }
+  return new WatchReactor(context_, *request, access);
 }
 
 }  // namespace bootgate::service

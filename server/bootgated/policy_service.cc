@@ -10,7 +10,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "server/bootgated/convert.h"
+#include "server/bootgated/policy_audit.h"
 #include "server/bootgated/request_log.h"
+#include "server/bootgated/serve.h"
 #include "verifier/appraisal/appraise_evidence.h"
 #include "verifier/bytes/status_macros.h"
 #include "verifier/policy/load.h"
@@ -41,20 +43,6 @@ auto VerdictKey(const v1::Verdict& v) {
                           f.has_waived_by() ? f.waived_by() : "");
   }
   return std::make_tuple(static_cast<int>(v.tier()), v.placement_eligible(), findings);
-}
-
-template <typename Request, typename Response, typename Fn>
-grpc::ServerUnaryReactor* Serve(ServiceContext* context, grpc::CallbackServerContext* call,
-                                const char* method, const Request* request, Response* response,
-                                Fn fn) {
-  auto* reactor = call->DefaultReactor();
-  context->workers->Submit([=] {
-    RequestLog log(context->metrics.get(), method);
-    auto result = fn(*context, *call, *request);
-    if (result.ok()) *response = *std::move(result);
-    reactor->Finish(log.Done(ToGrpcStatus(result.status())));
-  });
-  return reactor;
 }
 
 }  // namespace
@@ -133,60 +121,66 @@ absl::StatusOr<v1::DryRunResponse> DryRun(ServiceContext& context, const v1::Pol
 grpc::ServerUnaryReactor* PolicyServiceImpl::Get(grpc::CallbackServerContext* call,
                                                  const v1::GetPolicyRequest* request,
                                                  v1::StoredPolicy* response) {
-  return Serve(context_, call, "PolicyService.Get", request, response,
-               [](ServiceContext& c, grpc::CallbackServerContext&,
-                  const v1::GetPolicyRequest& r) -> absl::StatusOr<v1::StoredPolicy> {
-                 auto active = c.policies->Current();
-                 if (r.version().empty() || (active && active->policy.version() == r.version())) {
-                   if (!active) return absl::NotFoundError("no active policy: push one with PolicyService.Put");
-                   return ToStored(*active, true);
-                 }
-                 ASSIGN_OR_RETURN(auto found, c.policies->FindVersion(r.version()));
-                 return ToStored(*found, false);
-               });
+  static constexpr MethodSpec kGet{"PolicyService.Get", Permission::kOperate};
+  return ServeUnary(context_, call, kGet, "", request, response,
+                    [](const Call& c, const v1::GetPolicyRequest& r) -> absl::StatusOr<v1::StoredPolicy> {
+                      auto active = c.context.policies->Current();
+                      if (r.version().empty() || (active && active->policy.version() == r.version())) {
+                        if (!active) return absl::NotFoundError("no active policy: push one with PolicyService.Put");
+                        return ToStored(*active, true);
+                      }
+                      ASSIGN_OR_RETURN(auto found, c.context.policies->FindVersion(r.version()));
+                      return ToStored(*found, false);
+                    });
 }
 
 grpc::ServerUnaryReactor* PolicyServiceImpl::Put(grpc::CallbackServerContext* call,
                                                  const v1::PutPolicyRequest* request,
                                                  v1::StoredPolicy* response) {
-  return Serve(context_, call, "PolicyService.Put", request, response,
-               [](ServiceContext& c, grpc::CallbackServerContext& call,
-                  const v1::PutPolicyRequest& r) -> absl::StatusOr<v1::StoredPolicy> {
-                 ASSIGN_OR_RETURN(std::string admin, AdminIdentity(c, call));
-                 ASSIGN_OR_RETURN(v1::Policy candidate, LoadCandidate(r.candidate()));
-                 ASSIGN_OR_RETURN(auto stored,
-                                  c.policies->Push(candidate, r.expected_active_version(), admin));
-                 return ToStored(*stored, true);
-               });
+  static constexpr MethodSpec kPut{"PolicyService.Put", Permission::kAdminister, true};
+  return ServeUnary(context_, call, kPut, "", request, response,
+                    [](const Call& c, const v1::PutPolicyRequest& r) -> absl::StatusOr<v1::StoredPolicy> {
+                      ASSIGN_OR_RETURN(v1::Policy candidate, LoadCandidate(r.candidate()));
+                      auto previous = c.context.policies->Current();
+                      ASSIGN_OR_RETURN(auto stored, c.context.policies->Push(
+                                                        candidate, r.expected_active_version(),
+                                                        c.caller.identity));
+                      AuditPolicyChange(c.context, c.caller, previous ? &previous->policy : nullptr,
+                                        stored->policy, stored->store_version, r.reason(),
+                                        stored->stored_at);
+                      return ToStored(*stored, true);
+                    });
 }
 
 grpc::ServerUnaryReactor* PolicyServiceImpl::Validate(grpc::CallbackServerContext* call,
                                                       const v1::ValidatePolicyRequest* request,
                                                       v1::ValidatePolicyResponse* response) {
-  return Serve(context_, call, "PolicyService.Validate", request, response,
-               [](ServiceContext&, grpc::CallbackServerContext&,
-                  const v1::ValidatePolicyRequest& r) -> absl::StatusOr<v1::ValidatePolicyResponse> {
-                 v1::ValidatePolicyResponse out;
-                 auto loaded = LoadCandidate(r.candidate());
-                 out.set_valid(loaded.ok());
-                 if (!loaded.ok()) {
-                   for (absl::string_view line : absl::StrSplit(loaded.status().message(), '\n')) {
-                     out.add_errors(std::string(line));
-                   }
-                 }
-                 return out;
-               });
+  static constexpr MethodSpec kValidate{"PolicyService.Validate", Permission::kOperate};
+  return ServeUnary(context_, call, kValidate, "", request, response,
+                    [](const Call&, const v1::ValidatePolicyRequest& r)
+                        -> absl::StatusOr<v1::ValidatePolicyResponse> {
+                      v1::ValidatePolicyResponse out;
+                      auto loaded = LoadCandidate(r.candidate());
+                      out.set_valid(loaded.ok());
+                      if (!loaded.ok()) {
+                        for (absl::string_view line : absl::StrSplit(loaded.status().message(), '\n')) {
+                          out.add_errors(std::string(line));
+                        }
+                      }
+                      return out;
+                    });
 }
 
 grpc::ServerUnaryReactor* PolicyServiceImpl::DryRun(grpc::CallbackServerContext* call,
                                                     const v1::DryRunRequest* request,
                                                     v1::DryRunResponse* response) {
-  return Serve(context_, call, "PolicyService.DryRun", request, response,
-               [](ServiceContext& c, grpc::CallbackServerContext&,
-                  const v1::DryRunRequest& r) -> absl::StatusOr<v1::DryRunResponse> {
-                 ASSIGN_OR_RETURN(v1::Policy candidate, LoadCandidate(r.candidate()));
-                 return service::DryRun(c, candidate, r.has_at() ? FromTimestamp(r.at()) : absl::Now());
-               });
+  static constexpr MethodSpec kDryRun{"PolicyService.DryRun", Permission::kOperate};
+  return ServeUnary(context_, call, kDryRun, "", request, response,
+                    [](const Call& c, const v1::DryRunRequest& r) -> absl::StatusOr<v1::DryRunResponse> {
+                      ASSIGN_OR_RETURN(v1::Policy candidate, LoadCandidate(r.candidate()));
+                      return service::DryRun(c.context, candidate,
+                                             r.has_at() ? FromTimestamp(r.at()) : absl::Now());
+                    });
 }
 
 }  // namespace bootgate::service

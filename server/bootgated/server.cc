@@ -15,7 +15,9 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "server/bootgated/attestation_service.h"
+#include "server/bootgated/audit_service.h"
 #include "server/bootgated/config.h"
+#include "server/bootgated/enrollment_service.h"
 #include "server/bootgated/history_service.h"
 #include "server/bootgated/hosts_service.h"
 #include "server/bootgated/http_server.h"
@@ -95,6 +97,8 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   ctx.metrics = std::make_unique<Metrics>();
   ctx.placement = std::make_unique<PlacementHub>(ctx.store.get(), ctx.policies.get());
   // Workers block on the store's group commit: enough of them that a batch can fill up.
+  ASSIGN_OR_RETURN(EnrollmentTrust trust, LoadEnrollmentTrust(config.enrollment()));
+  ctx.enrollment = std::make_unique<EnrollmentTrust>(std::move(trust));
   ctx.workers = std::make_unique<WorkerPool>(
       std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency())));
 
@@ -110,6 +114,8 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   out->services_.push_back(std::make_unique<HistoryService>(&ctx));
   out->services_.push_back(std::make_unique<PolicyServiceImpl>(&ctx));
   out->services_.push_back(std::make_unique<KeysService>(&ctx));
+  out->services_.push_back(std::make_unique<EnrollmentService>(&ctx));
+  out->services_.push_back(std::make_unique<AuditService>(&ctx));
   for (auto& s : out->services_) builder.RegisterService(s.get());
   out->server_ = builder.BuildAndStart();
   if (!out->server_ || out->grpc_port_ == 0) {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "bootgate/v1/config.pb.h"
-#include "grpcpp/server_context.h"
+#include "server/bootgated/enrollment_trust.h"
 #include "server/bootgated/metrics.h"
 #include "server/bootgated/placement_hub.h"
 #include "server/bootgated/policy_holder.h"
@@ -27,13 +27,8 @@ struct ServiceContext {
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<PlacementHub> placement;
   std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<EnrollmentTrust> enrollment;
 };
-
-// PERMISSION_DENIED unless the caller may call admin methods: every caller on a plaintext
-// (loopback-only) server; with TLS client certificates, a CN listed in admin_identities.
-// Returns the caller's identity for the records ("local" without TLS).
-absl::StatusOr<std::string> AdminIdentity(const ServiceContext& context,
-                                          const grpc::CallbackServerContext& call);
 
 }  // namespace bootgate::service
 

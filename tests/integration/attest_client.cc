@@ -9,12 +9,18 @@
 //   attest_client ADDR history HOST | get ID | diff A B | keys
 //   attest_client ADDR dry-run POLICY_FILE | put-policy POLICY_FILE
 //   attest_client ADDR watch HOST SECONDS               -> one JSON line per change
+//   attest_client ADDR enroll-start HOST AK_PUB EK_CERT|- [EK_PUB|-] [AK_CERT]
+//       prints the response; writes the credential as tpm2-tools' file (magic 0xBADCC0DE,
+//       version 1, TPM2B_ID_OBJECT, TPM2B_ENCRYPTED_SECRET) to $ENROLL_CREDENTIAL_FILE if set,
+//       for `tpm2_activatecredential -i`
+//   attest_client ADDR enroll-finish HOST ENROLLMENT_ID SECRET_FILE
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
 #include <barrier>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -23,6 +29,7 @@
 #include <vector>
 
 #include "bootgate/v1/attestation.grpc.pb.h"
+#include "bootgate/v1/enrollment.grpc.pb.h"
 #include "bootgate/v1/history.grpc.pb.h"
 #include "bootgate/v1/hosts.grpc.pb.h"
 #include "bootgate/v1/keys.grpc.pb.h"
@@ -88,6 +95,30 @@ int main(int argc, char** argv) {
     if (a.size() > 2) r.set_group(a[2]);
     v1::Host out;
     return Print(Make<v1::Hosts>(channel)->Register(&ctx, r, &out), out);
+  }
+  if (cmd == "enroll-start" && a.size() >= 3) {
+    v1::StartEnrollmentRequest r;
+    r.set_host_id(a[0]);
+    r.set_ak_public(ReadFile(a[1]));
+    if (a[2] != "-") r.set_ek_certificate(ReadFile(a[2]));
+    if (a.size() > 3 && a[3] != "-") r.set_ek_public(ReadFile(a[3]));
+    if (a.size() > 4) r.set_ak_certificate(ReadFile(a[4]));
+    v1::StartEnrollmentResponse out;
+    grpc::Status s = Make<v1::Enrollment>(channel)->Start(&ctx, r, &out);
+    if (const char* path = std::getenv("ENROLL_CREDENTIAL_FILE"); s.ok() && path != nullptr) {
+      std::ofstream file(path, std::ios::binary);
+      file.write("\xba\xdc\xc0\xde\x00\x00\x00\x01", 8);
+      file << out.credential_blob() << out.encrypted_secret();
+    }
+    return Print(s, out);
+  }
+  if (cmd == "enroll-finish" && a.size() == 3) {
+    v1::FinishEnrollmentRequest r;
+    r.set_host_id(a[0]);
+    r.set_enrollment_id(a[1]);
+    r.set_secret(ReadFile(a[2]));
+    v1::Host out;
+    return Print(Make<v1::Enrollment>(channel)->Finish(&ctx, r, &out), out);
   }
   if (cmd == "challenge" && a.size() == 1) {
     v1::ChallengeRequest r;

@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "server/base64url.h"
 #include "server/bootgated/attestation_service.h"
+#include "server/bootgated/access.h"
 #include "server/bootgated/config.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/history_service.h"
@@ -125,7 +126,43 @@ TEST_CASE("a non-loopback address needs TLS", "[service]") {
   CHECK(absl::IsFailedPrecondition(CheckListenSecurity(c)));
   c.mutable_tls()->set_cert_file("/etc/bootgate/cert.pem");
   c.mutable_tls()->set_key_file("/etc/bootgate/key.pem");
+  // TLS identifies callers by client certificates: the client CA is not optional.
+  CHECK(absl::IsFailedPrecondition(CheckListenSecurity(c)));
+  c.mutable_tls()->set_client_ca_file("/etc/bootgate/clients.pem");
   CHECK(CheckListenSecurity(c).ok());
+}
+
+TEST_CASE("roles: agents act only for their own host, admins administer, nobody else", "[service]") {
+  const Caller local;
+  const Caller agent{"host-a", Role::kAgent, false};
+  const Caller placement{"scheduler", Role::kPlacement, false};
+  const Caller op{"alice", Role::kOperator, false};
+  const Caller admin{"root-ops", Role::kAdmin, false};
+  for (Permission p : {Permission::kAttest, Permission::kEnroll, Permission::kAdminister,
+                       Permission::kOperate, Permission::kListHosts}) {
+    CHECK(WhyDenied(local, p, "M", "host-b").empty());
+  }
+  CHECK(WhyDenied(agent, Permission::kAttest, "Attest", "host-a").empty());
+  CHECK(WhyDenied(agent, Permission::kEnroll, "Enrollment.Start", "host-a").empty());
+  CHECK(WhyDenied(agent, Permission::kReadPlacement, "Placement.Get", "host-a").empty());
+  CHECK(WhyDenied(agent, Permission::kAttest, "Attest", "host-b") ==
+        "agent \"host-a\" may call Attest only for its own host, not for \"host-b\"");
+  CHECK_FALSE(WhyDenied(agent, Permission::kEnroll, "Enrollment.Start", "host-b").empty());
+  CHECK_FALSE(WhyDenied(agent, Permission::kReadHost, "Hosts.Get", "host-b").empty());
+  CHECK_FALSE(WhyDenied(agent, Permission::kReadPlacement, "Placement.Get", "host-b").empty());
+  CHECK(WhyDenied(agent, Permission::kOperate, "History.List", "") ==
+        "role agent may not call History.List");
+  CHECK_FALSE(WhyDenied(agent, Permission::kAdminister, "PolicyService.Put", "").empty());
+  CHECK(WhyDenied(placement, Permission::kReadPlacement, "Placement.Get", "host-b").empty());
+  CHECK_FALSE(WhyDenied(placement, Permission::kOperate, "History.List", "").empty());
+  CHECK_FALSE(WhyDenied(placement, Permission::kAttest, "Attest", "scheduler").empty());
+  CHECK(WhyDenied(op, Permission::kOperate, "History.List", "").empty());
+  CHECK(WhyDenied(op, Permission::kReadPlacement, "Placement.Get", "host-b").empty());
+  CHECK_FALSE(WhyDenied(op, Permission::kAdminister, "Hosts.Revoke", "host-b").empty());
+  CHECK_FALSE(WhyDenied(op, Permission::kAttest, "Attest", "alice").empty());
+  CHECK(WhyDenied(admin, Permission::kAdminister, "Hosts.Revoke", "host-b").empty());
+  CHECK(WhyDenied(admin, Permission::kOperate, "Audit.List", "").empty());
+  CHECK_FALSE(WhyDenied(admin, Permission::kAttest, "Attest", "root-ops").empty());
 }
 
 TEST_CASE("config parses JSON and textproto and names the file on unknown fields", "[service]") {

@@ -1,0 +1,74 @@
+// How every unary RPC of bootgated is served: on the worker pool, measured and logged
+// (RequestLog), behind the access gate (Authorize), with refusals of state-changing calls
+// recorded in the audit store. Service methods only write the part specific to them:
+//
+//   return ServeUnary(context_, call, kHistoryList, /*host_id=*/"", request, response,
+//                     [](const Call& c, const v1::ListAttestationsRequest& r) { ... });
+#ifndef BOOTGATE_SERVER_BOOTGATED_SERVE_H_
+#define BOOTGATE_SERVER_BOOTGATED_SERVE_H_
+
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "grpcpp/server_context.h"
+#include "server/bootgated/access.h"
+#include "server/bootgated/audit_trail.h"
+#include "server/bootgated/request_log.h"
+#include "server/bootgated/service_context.h"
+
+namespace bootgate::service {
+
+struct MethodSpec {
+  const char* name;  // as in logs, metrics and audit records: "Attest", "Hosts.Revoke", ...
+  Permission permission;
+  // Record refusals (any status but OK and server-side failures) in the audit store too:
+  // for calls that would change state (attestation, enrollment, admin calls).
+  bool audit_refusals = false;
+};
+
+// What a method body gets besides its request.
+struct Call {
+  ServiceContext& context;
+  const Caller& caller;
+  RequestLog& log;
+  grpc::CallbackServerContext& rpc;
+};
+
+// Server-side failures are not refusals of the caller.
+bool IsRefusal(const absl::Status& status);
+
+// Audits a refused call (outcome "refused") and counts it.
+void RecordRefusal(const Call& call, const MethodSpec& method, const std::string& host_id,
+                   const absl::Status& status);
+
+template <typename Request, typename Response, typename Fn>
+grpc::ServerUnaryReactor* ServeUnary(ServiceContext* context, grpc::CallbackServerContext* rpc,
+                                     const MethodSpec& method, std::string host_id,
+                                     const Request* request, Response* response, Fn body) {
+  auto* reactor = rpc->DefaultReactor();
+  context->workers->Submit([=, &method, host_id = std::move(host_id)] {
+    RequestLog log(context->metrics.get(), method.name);
+    log.set_host(host_id);
+    absl::StatusOr<Caller> caller =
+        Authorize(*context, *rpc, method.name, method.permission, host_id);
+    if (!caller.ok()) {
+      reactor->Finish(log.Done(ToGrpcStatus(caller.status())));
+      return;
+    }
+    const Call call{*context, *caller, log, *rpc};
+    absl::StatusOr<Response> result = body(call, *request);
+    if (result.ok()) {
+      *response = *std::move(result);
+    } else if (method.audit_refusals && IsRefusal(result.status())) {
+      RecordRefusal(call, method, host_id, result.status());
+    }
+    reactor->Finish(log.Done(ToGrpcStatus(result.status())));
+  });
+  return reactor;
+}
+
+}  // namespace bootgate::service
+
+#endif  // BOOTGATE_SERVER_BOOTGATED_SERVE_H_

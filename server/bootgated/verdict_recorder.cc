@@ -1,0 +1,91 @@
+#include "server/bootgated/verdict_recorder.h"
+
+#include <openssl/rand.h>
+
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "server/bootgated/convert.h"
+#include "server/verdict_signer.h"
+#include "verifier/bytes/hex.h"
+#include "verifier/bytes/status_macros.h"
+
+namespace bootgate::service {
+
+absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, const VerdictRecord& in,
+                                          const appraisal::Appraisal& result,
+                                          const std::shared_ptr<const ActivePolicy>& active,
+                                          absl::Time now) {
+  VerdictDetails details;
+  for (const appraisal::Finding& f : result.findings) details.findings.push_back(FindingToProto(f));
+  details.policy_version = result.policy_version;
+  details.exceptions_used = result.exceptions_used;
+  details.qualifying_data = in.nonce;
+
+  server::store::Attestation record;
+  record.host_id = in.host_id;
+  record.group = result.group.empty() ? in.host_group : result.group;
+  record.received_at = now;
+  record.token_id = in.attestation_id;
+  record.tier = std::string(appraisal::TierName(result.tier));
+  record.placement_eligible = result.placement_eligible;
+  record.policy_name = result.policy_name;
+  record.policy_version = active ? active->store_version : 0;
+  record.expires_at = result.expires;
+  record.findings_json = DetailsToJson(details);
+  record.evidence = in.evidence;
+  if (in.clock) {
+    record.ak_name = in.ak_fingerprint;
+    record.clock_info = {in.clock->clock_ms, in.clock->reset_count, in.clock->restart_count};
+  }
+  // The attestation id is public (convert.h): the JWT names the record before the store
+  // commits it, and History.Get finds it by the same value.
+  server::VerdictSubject subject{in.host_id, in.attestation_id, in.nonce};
+  ASSIGN_OR_RETURN(record.verdict_jwt, server::SignVerdict(*context.signing_keys, result, subject));
+
+  const absl::Time store_start = absl::Now();
+  auto id = context.store->RecordAttestation(record);
+  context.metrics->ObserveStoreLatency("record_attestation",
+                                       absl::ToDoubleSeconds(absl::Now() - store_start));
+  if (absl::IsAlreadyExists(id.status())) {
+    context.metrics->TokenRejected("reused");
+    context.metrics->Unattributed("token-reused");
+    return absl::AlreadyExistsError(
+        "token already used: each challenge is accepted once; call Attestation.Challenge again");
+  }
+  if (absl::IsFailedPrecondition(id.status())) {
+    return absl::NotFoundError("host \"" + in.host_id + "\" is no longer registered");
+  }
+  if (!id.ok()) return id.status();
+  record.id = *id;
+  context.metrics->AttestationStored(record.tier);
+  ASSIGN_OR_RETURN(v1::Verdict verdict, VerdictFromRecord(record));
+  context.placement->Publish(verdict);
+  return verdict;
+}
+
+appraisal::Appraisal ServerVerdict(const std::shared_ptr<const ActivePolicy>& active,
+                                   const std::string& group, appraisal::Finding finding,
+                                   absl::Time now) {
+  appraisal::Appraisal a;
+  a.tier = appraisal::Tier::kContraindicated;
+  a.placement_eligible = false;
+  a.policy_name = active ? active->policy.name() : "none";
+  a.policy_version = active ? active->policy.version() : "";
+  a.group = group;
+  a.issued = now;
+  a.expires = now;
+  finding.severity = appraisal::Severity::kContraindicated;
+  a.findings.push_back(std::move(finding));
+  return a;
+}
+
+absl::StatusOr<std::string> RandomAttestationId() {
+  std::vector<uint8_t> bytes(32);
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    return absl::InternalError("RAND_bytes failed");
+  }
+  return bytes::ToHex(bytes);
+}
+
+}  // namespace bootgate::service

@@ -1,0 +1,52 @@
+// Turns an appraisal into a stored, signed verdict: signs it (ES256 JWT), records it durably
+// as the attestation with id `attestation_id` (once: the store refuses an id used before) and
+// publishes it to Placement watchers. Attest records the verdicts of evidence; Hosts.Revoke
+// records the server's own "ak-revoked" verdict the same way, so Placement, History and the
+// JWT agree on what happened.
+#ifndef BOOTGATE_SERVER_BOOTGATED_VERDICT_RECORDER_H_
+#define BOOTGATE_SERVER_BOOTGATED_VERDICT_RECORDER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "bootgate/v1/attestation.pb.h"
+#include "server/bootgated/service_context.h"
+#include "verifier/appraisal/appraise.h"
+#include "verifier/crypto/hash.h"
+#include "verifier/tpm/quote.h"
+
+namespace bootgate::service {
+
+struct VerdictRecord {
+  std::string host_id;
+  std::string host_group;      // the registered group; used when the appraisal names none
+  std::string attestation_id;  // the challenge token's id, or a fresh random id
+  crypto::Digest nonce;        // the quote's qualifying data; empty for server-made verdicts
+  server::store::AttestationEvidence evidence;
+  // Set only for a verified quote: which AK signed it and the TPM clock it carried.
+  std::string ak_fingerprint;
+  std::optional<tpm::ClockInfo> clock;
+};
+
+// ALREADY_EXISTS when the id was recorded before (by any replica); NOT_FOUND when the host
+// is no longer registered; UNAVAILABLE / INTERNAL when the store fails (nothing stored).
+absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, const VerdictRecord& record,
+                                          const appraisal::Appraisal& result,
+                                          const std::shared_ptr<const ActivePolicy>& active,
+                                          absl::Time now);
+
+// A contraindicated verdict of one finding, issued by the server itself (no evidence).
+appraisal::Appraisal ServerVerdict(const std::shared_ptr<const ActivePolicy>& active,
+                                   const std::string& group, appraisal::Finding finding,
+                                   absl::Time now);
+
+// A new random attestation id for a server-made verdict (64 lowercase hex digits, the same
+// shape as a token id).
+absl::StatusOr<std::string> RandomAttestationId();
+
+}  // namespace bootgate::service
+
+#endif  // BOOTGATE_SERVER_BOOTGATED_VERDICT_RECORDER_H_

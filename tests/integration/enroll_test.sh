@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# AK enrollment on real swtpm TPMs against a real bootgated (issue 7, acceptance 1 and 3):
+#   - `bootgate enroll` succeeds with the swtpm's EK certificate (chain to its swtpm-localca CA)
+#     and the host then attests eligible;
+#   - refused, each with its own message: an EK certificate from an untrusted CA, an expired
+#     chain, an AK without fixedTPM, a wrong activation secret, an activation replayed for
+#     another host, another TPM taking over a bound host id (until an admin allows it);
+#   - our software MakeCredential activates with tpm2_activatecredential, and the store keeps
+#     only SHA-256 of the secret;
+#   - a revoked AK: Placement.Watch shows the host turn ineligible at once; its next attest is
+#     refused; the audit log holds all of it.
+set -euo pipefail
+work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-enroll.XXXXXX")"
+# shellcheck source=tests/integration/agent_lib.sh
+source "$(dirname "$0")/agent_lib.sh"
+# Distinct TPMs matter here: every host gets its own freshly provisioned swtpm, EK and CA.
+unset SWTPM_CACHE_DIR
+cli="$BOOTGATE_CLI"
+client="$BOOTGATE_BINARY_DIR/tests/integration/attest_client"
+out="$work/out"
+ak=0x81010002 ek=0x81010001
+
+boot_host host-a good-host
+boot_host tpm-b good-host
+
+# tpm HOST CMD...: a tpm2-tools command on HOST's swtpm, transient objects flushed after it
+# (a raw swtpm has no resource manager).
+tpm() {
+  local tcti; tcti="$(cat "$work/$1/tcti")"; shift
+  TPM2TOOLS_TCTI="$tcti" "$@" > /dev/null
+  TPM2TOOLS_TCTI="$tcti" tpm2_flushcontext -t
+}
+
+# TPM A's EK (persisted), its certificate and AK public, as a raw API client would send them.
+tpm host-a tpm2_createek -c "$ek" -G rsa -u "$work/ek-a.pub"
+tpm host-a tpm2_readpublic -c "$ek" -f pem -o "$work/ek-a.pem"
+tpm host-a tpm2_nvread 0x01c00002 -C o -o "$work/ek-a.der"
+tpm host-a tpm2_readpublic -c "$ak" -o "$work/ak-a.pub"
+/usr/bin/python3 "$(dirname "$0")/make_ek_cert.py" "$work/ek-a.pem" "$work/rogue-ca.pem" "$work/ek-rogue.der"
+/usr/bin/python3 "$(dirname "$0")/make_ek_cert.py" "$work/ek-a.pem" "$work/expired-ca.pem" "$work/ek-expired.der" --expired
+
+cat > "$work/config.textproto" <<CONF
+enrollment {
+  ek_ca_files: "$work/host-a/ek-ca.pem"
+  ek_ca_files: "$work/tpm-b/ek-ca.pem"
+  ek_ca_files: "$work/expired-ca.pem"
+}
+CONF
+start_bootgated --config "$work/config.textproto"
+expect_rc 0 "$out" "$cli" policy push "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto"
+
+echo "enrollment with the swtpm's EK certificate: bound, then the host attests eligible"
+expect_rc 0 "$out" "$cli" enroll host-a --tcti "$(cat "$work/host-a/tcti")" --ak-handle "$ak"
+expect_grep 'enrolled' "$out"
+expect_rc 0 "$out" "$cli" host show host-a
+expect_grep 'enrolled' "$out"
+good_a=(--host host-a --tcti "$(cat "$work/host-a/tcti")" --eventlog "$work/host-a/eventlog.bin")
+expect_rc 0 "$out" "$cli" attest "${good_a[@]}"
+expect_grep '^host host-a: affirming, placement eligible$' "$out"
+
+echo "an EK certificate from an untrusted CA"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-start host-x "$work/ak-a.pub" "$work/ek-rogue.der"
+expect_grep '^PERMISSION_DENIED: EK certificate .*(trusted|chain|issuer)' "$out"
+
+echo "an expired chain"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-start host-x "$work/ak-a.pub" "$work/ek-expired.der"
+expect_grep '^PERMISSION_DENIED: EK certificate .*expired' "$out"
+
+echo "an AK without fixedTPM (a duplicable restricted signing key made by tpm2_create)"
+TPM2TOOLS_TCTI="$(cat "$work/host-a/tcti")" tpm2_createprimary -C o -G rsa -c "$work/owner.ctx" > /dev/null
+TPM2TOOLS_TCTI="$(cat "$work/host-a/tcti")" tpm2_create -C "$work/owner.ctx" -G rsa2048:rsassa-sha256:null \
+  -a 'sign|restricted|sensitivedataorigin|userwithauth' -u "$work/ak-loose.pub" -r "$work/ak-loose.priv" > /dev/null
+TPM2TOOLS_TCTI="$(cat "$work/host-a/tcti")" tpm2_flushcontext -t
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-start host-x "$work/ak-loose.pub" "$work/ek-a.der"
+expect_grep '^INVALID_ARGUMENT: .*fixedTPM' "$out"
+
+# activate HOST CREDENTIAL SECRET_OUT: TPM2_ActivateCredential by tpm2-tools with the persisted
+# AK and EK (the EK's policy: PolicySecret(endorsement)).
+activate() {
+  local tcti; tcti="$(cat "$work/$1/tcti")"
+  TPM2TOOLS_TCTI="$tcti" tpm2_startauthsession --policy-session -S "$work/session.ctx" > /dev/null
+  TPM2TOOLS_TCTI="$tcti" tpm2_policysecret -S "$work/session.ctx" -c e > /dev/null
+  TPM2TOOLS_TCTI="$tcti" tpm2_activatecredential -c "$ak" -C "$ek" -i "$2" -o "$3" \
+    -P "session:$work/session.ctx" > /dev/null
+  TPM2TOOLS_TCTI="$tcti" tpm2_flushcontext "$work/session.ctx"
+}
+enrollment_id() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["enrollment_id"])' "$1"; }
+
+echo "our credential activates on the real TPM (tpm2_activatecredential); the store keeps only SHA-256 of the secret"
+ENROLL_CREDENTIAL_FILE="$work/cred-c" expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" \
+  enroll-start host-c "$work/ak-a.pub" "$work/ek-a.der" "$work/ek-a.pub"
+id_c="$(enrollment_id "$out")"
+activate host-a "$work/cred-c" "$work/secret-c"
+[[ "$(stat -c %s "$work/secret-c")" == 32 ]] || fail "activated secret is not 32 bytes"
+stored="$(sqlite3 "$work/data/bootgate.db" "SELECT lower(hex(secret_sha256)) FROM pending_enrollments WHERE enrollment_id = '$id_c'")"
+[[ "$stored" == "$(sha256sum < "$work/secret-c" | cut -d' ' -f1)" ]] || fail "stored digest $stored"
+secret_hex="$(xxd -p -c 64 "$work/secret-c" | tr a-f A-F)"
+if sqlite3 "$work/data/bootgate.db" .dump | tr a-f A-F | grep -q "$secret_hex"; then
+  fail "the activation secret is in the database"
+fi
+
+echo "an activation replayed for another host is refused, and spends the enrollment"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-d "$id_c" "$work/secret-c"
+expect_grep '^PERMISSION_DENIED: enrollment .* was started for another host' "$out"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-c "$id_c" "$work/secret-c"
+expect_grep '^NOT_FOUND: no pending enrollment' "$out"
+
+echo "a wrong activation secret is refused (and cannot be retried)"
+ENROLL_CREDENTIAL_FILE="$work/cred-c2" expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" \
+  enroll-start host-c "$work/ak-a.pub" "$work/ek-a.der"
+id_c="$(enrollment_id "$out")"
+head -c 32 /dev/urandom > "$work/wrong-secret"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-c "$id_c" "$work/wrong-secret"
+expect_grep '^PERMISSION_DENIED: the activation secret does not match' "$out"
+activate host-a "$work/cred-c2" "$work/secret-c2"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-c "$id_c" "$work/secret-c2"
+expect_grep '^NOT_FOUND: no pending enrollment' "$out"
+
+echo "the right secret binds (raw API + tpm2-tools agent)"
+ENROLL_CREDENTIAL_FILE="$work/cred-c3" expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" \
+  enroll-start host-c "$work/ak-a.pub" "$work/ek-a.der"
+id_c="$(enrollment_id "$out")"
+activate host-a "$work/cred-c3" "$work/secret-c3"
+expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-c "$id_c" "$work/secret-c3"
+expect_grep '"trust_path": ?"enrolled"' "$out"
+
+echo "another TPM cannot take over host-a until an admin allows re-enrollment"
+tcti_b="$(cat "$work/tpm-b/tcti")"
+expect_rc 1 "$out" "$cli" enroll host-a --tcti "$tcti_b" --ak-handle "$ak"
+expect_grep 'FAILED_PRECONDITION: .*bound to another TPM' "$out"
+expect_rc 0 "$out" "$cli" host reenroll host-a --reason "mainboard replaced, ticket 4711"
+expect_rc 0 "$out" "$cli" enroll host-a --tcti "$tcti_b" --ak-handle "$ak"
+good_b=(--host host-a --tcti "$tcti_b" --eventlog "$work/tpm-b/eventlog.bin")
+expect_rc 0 "$out" "$cli" attest "${good_b[@]}"
+expect_grep '^host host-a: affirming, placement eligible$' "$out"
+echo "  and TPM A's AK no longer speaks for host-a"
+expect_rc 1 "$out" "$cli" attest "${good_a[@]}"
+expect_grep 'contraindicated' "$out"
+expect_rc 0 "$out" "$cli" attest "${good_b[@]}"
+
+echo "revocation: Placement.Watch shows host-a ineligible at once; its next attest is refused"
+"$client" "$BOOTGATE_SERVER" watch host-a 20 > "$work/watch.out" 2>&1 &
+watch_pid=$!
+for _ in $(seq 1 50); do grep -q KIND_INITIAL "$work/watch.out" 2>/dev/null && break; sleep 0.1; done
+expect_grep '"kind": ?"KIND_INITIAL".*"eligible": ?true' "$work/watch.out"
+revoked_at=$(date +%s%N)
+expect_rc 0 "$out" "$cli" host revoke host-a --reason "AK compromise drill"
+for _ in $(seq 1 50); do grep -q KIND_NEW_VERDICT "$work/watch.out" 2>/dev/null && break; sleep 0.1; done
+seen_at=$(date +%s%N)
+kill "$watch_pid" 2>/dev/null || true
+expect_grep '"kind": ?"KIND_NEW_VERDICT".*"previously_eligible": ?true' "$work/watch.out"
+grep KIND_NEW_VERDICT "$work/watch.out" | grep -q '"eligible": *true' && fail "still eligible after revocation"
+grep KIND_NEW_VERDICT "$work/watch.out" | grep -q 'PLACEMENT_REASON_CONTRAINDICATED' || fail "no contraindicated reason"
+echo "  watch saw it $(( (seen_at - revoked_at) / 1000000 )) ms after the revoke command started"
+expect_rc 0 "$out" "$cli" placement host-a
+expect_grep 'NOT eligible|not eligible' "$out"
+expect_rc 2 "$out" "$cli" attest "${good_b[@]}"
+expect_grep 'FAILED_PRECONDITION: the AK of host "host-a" was revoked' "$out"
+expect_rc 1 "$out" "$cli" enroll host-a --tcti "$tcti_b" --ak-handle "$ak"
+expect_grep 'FAILED_PRECONDITION: .*revoked' "$out"
+
+echo "the audit log: enrollments, the re-enrollment grant, the revocation, every refusal"
+expect_rc 0 "$out" "$cli" audit --limit 200 --json
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+try:
+    doc = json.loads(text)
+    records = doc["records"] if isinstance(doc, dict) else doc
+except json.JSONDecodeError:
+    records = [json.loads(line) for line in text.splitlines() if line.strip()]
+def has(action, outcome, host=None, reason=None):
+    for r in records:
+        if r.get("action") == action and r.get("outcome") == outcome and \
+           (host is None or r.get("host_id") == host) and \
+           (reason is None or reason in r.get("reason", "")):
+            return True
+    raise SystemExit(f"no audit record {action} {outcome} {host} {reason}: {records}")
+has("host.enroll", "ok", "host-a")
+has("host.enroll", "ok", "host-c")
+has("host.reenroll-allowed", "ok", "host-a", "mainboard replaced")
+has("host.revoke", "ok", "host-a", "AK compromise drill")
+has("Enrollment.Start", "refused", "host-x", "does not chain")
+has("Enrollment.Start", "refused", "host-x", "expired")
+has("Enrollment.Start", "refused", "host-x", "fixedTPM")
+has("Enrollment.Finish", "refused", "host-d", "another host")
+has("Enrollment.Finish", "refused", "host-c", "does not match")
+has("Enrollment.Start", "refused", "host-a", "bound to another TPM")
+has("Challenge", "refused", "host-a", "revoked")
+print(f"audit: {len(records)} records, all expected ones present")
+PY
+echo "PASS"
