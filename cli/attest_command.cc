@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <csignal>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -39,17 +38,6 @@ struct AttestFlags {
 
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
-
-// The TCTI to open: --tcti, else $BOOTGATE_TCTI, else $TPM2TOOLS_TCTI (what tpm2-tools use on
-// this host), else the kernel's resource manager.
-std::string ResolveTcti(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  for (const char* name : {"BOOTGATE_TCTI", "TPM2TOOLS_TCTI"}) {
-    const char* env = std::getenv(name);
-    if (env != nullptr && *env != '\0') return env;
-  }
-  return "device:/dev/tpmrm0";
-}
 
 // Reads the event log. securityfs reports a size of 0 for binary_bios_measurements, so this
 // reads up to the limit instead of trusting stat. nullopt when the file does not exist (a

@@ -26,13 +26,6 @@ struct HistoryFlags {
   bool json = false;
 };
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t seconds = absl::ToUnixSeconds(t);
-  out->set_seconds(seconds);
-  out->set_nanos(
-      static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
-}
-
 absl::StatusOr<v1::Tier> ParseTier(const std::string& name) {
   if (name == "affirming") return v1::TIER_AFFIRMING;
   if (name == "warning") return v1::TIER_WARNING;
@@ -112,6 +105,13 @@ int RunDiff(const HistoryFlags& f) {
 }
 
 }  // namespace
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  out->set_seconds(seconds);
+  out->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
+}
 
 absl::StatusOr<absl::Time> ParseTimeArg(absl::string_view text, absl::Time now) {
   const std::string s(text);

@@ -2,6 +2,8 @@
 #ifndef BOOTGATE_CLI_HISTORY_COMMAND_H_
 #define BOOTGATE_CLI_HISTORY_COMMAND_H_
 
+#include <google/protobuf/timestamp.pb.h>
+
 #include <CLI/CLI.hpp>
 
 #include "absl/status/statusor.h"
@@ -20,6 +22,9 @@ void AddHistoryCommand(CLI::App& app, int& exit_code);
 // Parses --since/--until: RFC 3339 ("2024-05-01T12:00:00Z"), a date ("2024-05-01", UTC
 // midnight), or a duration back from `now` ("90m", "24h"). InvalidArgument otherwise.
 absl::StatusOr<absl::Time> ParseTimeArg(absl::string_view text, absl::Time now);
+
+// Stores `t` in a request's Timestamp field.
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out);
 
 }  // namespace bootgate::cli
 

@@ -4,7 +4,9 @@
 #include <cstdlib>
 
 #include "cli/attest_command.h"
+#include "cli/audit_command.h"
 #include "cli/baseline_command.h"
+#include "cli/enroll_command.h"
 #include "cli/eventlog_command.h"
 #include "cli/exit_codes.h"
 #include "cli/history_command.h"
@@ -27,10 +29,12 @@ int main(int argc, char** argv) {
   bootgate::cli::AddBaselineCommand(app, exit_code);
   // The service commands (issue 6); push and dry-run join the offline policy group.
   bootgate::cli::AddPolicyRemoteCommands(*app.get_subcommand("policy"), exit_code);
+  bootgate::cli::AddEnrollCommand(app, exit_code);
   bootgate::cli::AddAttestCommand(app, exit_code);
   bootgate::cli::AddHostCommand(app, exit_code);
   bootgate::cli::AddPlacementCommand(app, exit_code);
   bootgate::cli::AddHistoryCommand(app, exit_code);
+  bootgate::cli::AddAuditCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

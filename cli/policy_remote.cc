@@ -20,6 +20,7 @@ struct PolicyRemoteFlags {
   std::string path;
   std::string expected_version;
   std::string at;
+  std::string reason;
   bool json = false;
 };
 
@@ -50,6 +51,7 @@ int RunPush(const PolicyRemoteFlags& f) {
   if (!source.ok()) return ReportError(source.status().message());
   *request.mutable_candidate() = std::move(*source);
   request.set_expected_active_version(f.expected_version);
+  request.set_reason(f.reason);
   absl::StatusOr<std::unique_ptr<v1::PolicyService::Stub>> stub = Stub(f.server);
   if (!stub.ok()) return ReportError(stub.status().message());
   v1::StoredPolicy stored;
@@ -75,7 +77,7 @@ int RunDryRun(const PolicyRemoteFlags& f) {
   if (!f.at.empty()) {
     absl::StatusOr<absl::Time> at = ParseTimeArg(f.at, absl::Now());
     if (!at.ok()) return ReportError(absl::StrCat("--at: ", at.status().message()));
-    request.mutable_at()->set_seconds(absl::ToUnixSeconds(*at));
+    SetTimestamp(*at, request.mutable_at());
   }
   absl::StatusOr<std::unique_ptr<v1::PolicyService::Stub>> stub = Stub(f.server);
   if (!stub.ok()) return ReportError(stub.status().message());
@@ -100,6 +102,9 @@ void AddPolicyRemoteCommands(CLI::App& policy_group, int& exit_code) {
       ->required();
   push->add_option("--expected-version", push_flags->expected_version,
                    "refuse (ABORTED) unless this is the active version");
+  push->add_option("--reason", push_flags->reason,
+                   "why this version (stored in the audit log with the exceptions it adds and "
+                   "drops)");
   push->add_flag("--json", push_flags->json, "print the stored policy as JSON");
   AddServerOptions(*push, push_flags->server);
   push->callback([push_flags, &exit_code] { exit_code = RunPush(*push_flags); });

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -34,6 +35,43 @@ std::string SummaryLine(const v1::AttestationSummary& s) {
       "%s  host %s  %s, %s  issued %s  policy %s %s  %u finding(s)", s.attestation_id(),
       s.host_id(), TierName(s.tier()), s.placement_eligible() ? "eligible" : "not eligible",
       FormatTime(s.issued_at()), s.policy_name(), s.policy_version(), s.finding_count());
+}
+
+std::string PlacementReasonText(v1::PlacementReason reason) {
+  switch (reason) {
+    case v1::PLACEMENT_REASON_ELIGIBLE:
+      return "latest verdict eligible and fresh";
+    case v1::PLACEMENT_REASON_NEVER_ATTESTED:
+      return "never attested";
+    case v1::PLACEMENT_REASON_CONTRAINDICATED:
+      return "latest verdict contraindicated";
+    case v1::PLACEMENT_REASON_EXPIRED:
+      return "latest verdict expired";
+    default:
+      return "unspecified";
+  }
+}
+
+std::string OrNone(const std::string& s) { return s.empty() ? "-" : s; }
+
+std::string HostStatus(const v1::Host& h) {
+  return absl::StrCat(h.revoked() ? "REVOKED" : "active",
+                      h.reenroll_allowed() ? ", re-enrollment allowed" : "");
+}
+
+// The first 16 hex digits: enough to tell keys apart in a table.
+std::string FingerprintPrefix(const std::string& fingerprint) {
+  return fingerprint.empty() ? "-" : fingerprint.substr(0, 16);
+}
+
+// A free-text field (an audit reason) on one table row.
+std::string OneLine(const std::string& text) {
+  if (text.empty()) return "-";
+  std::string out = text;
+  for (char& c : out) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return out;
 }
 
 }  // namespace
@@ -115,33 +153,105 @@ std::string VerdictText(const v1::Verdict& v) {
 }
 
 std::string HostText(const v1::Host& h) {
-  return absl::StrFormat(
-      "host %s\ngroup %s\nak sha256 %s\nregistered %s\nlast attestation %s\n", h.host_id(),
-      h.group().empty() ? "(none)" : h.group(), h.ak_fingerprint(), FormatTime(h.registered_at()),
-      h.last_attestation_id().empty() ? "(never attested)" : h.last_attestation_id());
+  std::string out = absl::StrFormat(
+      "host %s\ngroup %s\ntrust path %s\nstatus %s\nak sha256 %s\nek sha256 %s\n", h.host_id(),
+      h.group().empty() ? "(none)" : h.group(), OrNone(h.trust_path()), HostStatus(h),
+      h.ak_fingerprint(), h.ek_fingerprint().empty() ? "(none: no TPM binding)" : h.ek_fingerprint());
+  absl::StrAppend(&out, "registered ", FormatTime(h.registered_at()),
+                  h.registered_by().empty() ? "" : absl::StrCat(" by ", h.registered_by()), "\n");
+  absl::StrAppend(&out, "last attestation ",
+                  h.last_attestation_id().empty() ? "(never attested)" : h.last_attestation_id(),
+                  "\n");
+  if (h.has_status_changed_at() || !h.status_changed_by().empty()) {
+    absl::StrAppend(&out, "status changed ", FormatTime(h.status_changed_at()), " by ",
+                    OrNone(h.status_changed_by()),
+                    h.status_reason().empty() ? "" : absl::StrCat(": ", h.status_reason()), "\n");
+  }
+  return out;
+}
+
+std::string HostListTable(const v1::ListHostsResponse& list) {
+  if (list.hosts().empty()) return "no hosts\n";
+  int host_width = 4;
+  for (const v1::Host& h : list.hosts()) {
+    host_width = std::max(host_width, static_cast<int>(h.host_id().size()));
+  }
+  constexpr char kRow[] = "%-*s %-16s %-28s %-16s %s\n";
+  std::string out =
+      absl::StrFormat(kRow, host_width, "HOST", "TRUST PATH", "STATUS", "EK SHA256", "AK SHA256");
+  for (const v1::Host& h : list.hosts()) {
+    absl::StrAppend(&out, absl::StrFormat(kRow, host_width, h.host_id(), OrNone(h.trust_path()),
+                                          HostStatus(h), FingerprintPrefix(h.ek_fingerprint()),
+                                          FingerprintPrefix(h.ak_fingerprint())));
+  }
+  return out;
+}
+
+std::string AuditTable(const google::protobuf::RepeatedPtrField<v1::AuditRecord>& records) {
+  if (records.empty()) return "no audit records\n";
+  int actor_width = 5, action_width = 6, host_width = 4;
+  std::vector<std::string> actors;
+  for (const v1::AuditRecord& r : records) {
+    actors.push_back(r.role().empty() ? OrNone(r.actor())
+                                      : absl::StrCat(OrNone(r.actor()), "(", r.role(), ")"));
+    actor_width = std::max(actor_width, static_cast<int>(actors.back().size()));
+    action_width = std::max(action_width, static_cast<int>(r.action().size()));
+    host_width = std::max(host_width, static_cast<int>(r.host_id().size()));
+  }
+  constexpr char kRow[] = "%-20s %-*s %-*s %-*s %-8s %s\n";
+  std::string out = absl::StrFormat(kRow, "TIME", actor_width, "ACTOR", action_width, "ACTION",
+                                    host_width, "HOST", "OUTCOME", "REASON");
+  for (int i = 0; i < records.size(); ++i) {
+    const v1::AuditRecord& r = records[i];
+    absl::StrAppend(&out, absl::StrFormat(kRow, FormatTime(r.at()), actor_width, actors[i],
+                                          action_width, r.action(), host_width,
+                                          r.host_id().empty() ? "-" : r.host_id(), r.outcome(),
+                                          OneLine(r.reason())));
+  }
+  return out;
+}
+
+std::string PlacementChangeLine(const v1::PlacementChange& c) {
+  const v1::PlacementStatus& s = c.status();
+  std::string kind;
+  switch (c.kind()) {
+    case v1::PlacementChange::KIND_INITIAL:
+      kind = "initial";
+      break;
+    case v1::PlacementChange::KIND_NEW_VERDICT:
+      kind = "new-verdict";
+      break;
+    case v1::PlacementChange::KIND_EXPIRED:
+      kind = "expired";
+      break;
+    case v1::PlacementChange::KIND_POLICY:
+      kind = "policy";
+      break;
+    default:
+      kind = "unspecified";
+      break;
+  }
+  const auto name = [](bool eligible) { return eligible ? "eligible" : "NOT eligible"; };
+  const std::string eligibility =
+      c.kind() == v1::PlacementChange::KIND_INITIAL || c.previously_eligible() == s.eligible()
+          ? name(s.eligible())
+          : absl::StrCat(name(c.previously_eligible()), " -> ", name(s.eligible()));
+  std::string out = absl::StrFormat("%s %s %s: %s (%s)", FormatTime(c.changed_at()), s.host_id(),
+                                    kind, eligibility, PlacementReasonText(s.reason()));
+  if (s.has_verdict()) {
+    absl::StrAppend(&out, ", verdict ", TierName(s.verdict().tier()),
+                    s.verdict().attestation_id().empty()
+                        ? ""
+                        : absl::StrCat(" ", s.verdict().attestation_id()));
+  }
+  absl::StrAppend(&out, "\n");
+  return out;
 }
 
 std::string PlacementText(const v1::PlacementStatus& s) {
-  std::string reason;
-  switch (s.reason()) {
-    case v1::PLACEMENT_REASON_ELIGIBLE:
-      reason = "latest verdict eligible and fresh";
-      break;
-    case v1::PLACEMENT_REASON_NEVER_ATTESTED:
-      reason = "never attested";
-      break;
-    case v1::PLACEMENT_REASON_CONTRAINDICATED:
-      reason = "latest verdict contraindicated";
-      break;
-    case v1::PLACEMENT_REASON_EXPIRED:
-      reason = "latest verdict expired";
-      break;
-    default:
-      reason = "unspecified";
-      break;
-  }
   std::string out = absl::StrFormat("%s: %s (%s)", s.host_id(),
-                                    s.eligible() ? "eligible" : "NOT eligible", reason);
+                                    s.eligible() ? "eligible" : "NOT eligible",
+                                    PlacementReasonText(s.reason()));
   if (s.has_verdict()) absl::StrAppend(&out, ", verdict age ", DurationText(s.age()));
   absl::StrAppend(&out, "\n");
   if (s.has_verdict()) absl::StrAppend(&out, "\n", VerdictText(s.verdict()));

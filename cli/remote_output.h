@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bootgate/v1/attestation.pb.h"
+#include "bootgate/v1/audit.pb.h"
 #include "bootgate/v1/history.pb.h"
 #include "bootgate/v1/hosts.pb.h"
 #include "bootgate/v1/placement.pb.h"
@@ -31,8 +32,18 @@ std::string FormatTime(const google::protobuf::Timestamp& t);
 std::string VerdictText(const v1::Verdict& verdict);
 // The findings table alone (empty string for no findings).
 std::string FindingsTable(const google::protobuf::RepeatedPtrField<v1::Finding>& findings);
-// A registered host: id, group, AK fingerprint, registration time, last attestation.
+// A registered host: id, group, trust path, status (active/REVOKED, re-enrollment allowed),
+// AK and EK fingerprints, registration (time, by whom), last attestation, and the last status
+// change (time, by whom, reason) when there was one.
 std::string HostText(const v1::Host& host);
+// Hosts.List: one row per host (host, trust path, status, EK and AK fingerprint prefixes).
+std::string HostListTable(const v1::ListHostsResponse& list);
+// Audit.List: one row per record (time, actor(role), action, host, outcome, reason), in the
+// server's order (newest first).
+std::string AuditTable(const google::protobuf::RepeatedPtrField<v1::AuditRecord>& records);
+// One Placement.Watch change on one line: time, host, kind, eligibility (and before -> after
+// for a change), reason, verdict tier.
+std::string PlacementChangeLine(const v1::PlacementChange& change);
 // Placement: "HOST eligible|NOT eligible (reason), verdict age", then the verdict.
 std::string PlacementText(const v1::PlacementStatus& status);
 // History listing: one row per attestation, newest first as the server sends them.

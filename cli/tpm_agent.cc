@@ -5,27 +5,18 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "cli/esys_support.h"
 #include "verifier/crypto/hash.h"
 
 namespace bootgate::cli {
 namespace {
-
-template <typename T>
-struct EsysFree {
-  void operator()(T* p) const { Esys_Free(p); }
-};
-template <typename T>
-using EsysPtr = std::unique_ptr<T, EsysFree<T>>;
-
-absl::Status TssError(absl::string_view what, TSS2_RC rc) {
-  return absl::InternalError(absl::StrFormat("%s: %s (0x%08x)", what, Tss2_RC_Decode(rc), rc));
-}
 
 absl::StatusOr<uint32_t> ParsePcrNumber(absl::string_view text, absl::string_view part) {
   uint32_t n = 0;
@@ -108,6 +99,15 @@ absl::StatusOr<uint32_t> ParsePersistentHandle(absl::string_view text) {
         "AK handle \"", text, "\" is not a persistent handle (0x81000000-0x81ffffff)"));
   }
   return handle;
+}
+
+std::string ResolveTcti(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  for (const char* name : {"BOOTGATE_TCTI", "TPM2TOOLS_TCTI"}) {
+    const char* env = std::getenv(name);
+    if (env != nullptr && *env != '\0') return env;
+  }
+  return "device:/dev/tpmrm0";
 }
 
 absl::StatusOr<std::unique_ptr<TpmAgent>> TpmAgent::Open(const std::string& tcti) {

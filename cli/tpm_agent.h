@@ -1,5 +1,6 @@
 // The host agent's TPM side, on tpm2-tss ESAPI: open a TCTI ("device:/dev/tpmrm0",
 // "swtpm:host=127.0.0.1,port=N", "tabrmd", ...), quote a PCR selection with a persisted AK.
+// Enrollment (EK, AK creation, credential activation) lives in cli/tpm_enrollment.h.
 // A raw swtpm or /dev/tpm0 has no resource manager: the agent creates no transient objects and
 // closes every handle it opened, so repeated runs never fill the TPM's object slots.
 #ifndef BOOTGATE_CLI_TPM_AGENT_H_
@@ -27,6 +28,10 @@ inline constexpr uint32_t kDefaultAkHandle = 0x81010002;
 // empty selection.
 absl::StatusOr<TPML_PCR_SELECTION> ParsePcrSelection(absl::string_view spec);
 
+// The TCTI to open: `flag` (--tcti), else $BOOTGATE_TCTI, else $TPM2TOOLS_TCTI (what tpm2-tools
+// use on this host), else the kernel's resource manager "device:/dev/tpmrm0".
+std::string ResolveTcti(const std::string& flag);
+
 // Parses "0x81010002" (or decimal); InvalidArgument unless it is a persistent handle
 // (0x81000000-0x81ffffff).
 absl::StatusOr<uint32_t> ParsePersistentHandle(absl::string_view text);
@@ -50,6 +55,10 @@ class TpmAgent {
   // object is persisted at the handle; Internal with the decoded TPM response code otherwise.
   absl::StatusOr<TpmQuote> Quote(uint32_t ak_handle, std::span<const uint8_t> qualifying_data,
                                  const TPML_PCR_SELECTION& selection);
+
+  // The ESAPI context, for the enrollment steps (cli/tpm_enrollment.h). Valid while this
+  // agent lives: objects made with it must go away first.
+  ESYS_CONTEXT* esys() const { return esys_; }
 
  private:
   TpmAgent(TSS2_TCTI_CONTEXT* tcti, ESYS_CONTEXT* esys) : tcti_(tcti), esys_(esys) {}
