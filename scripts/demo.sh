@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # The main job, end to end on software TPMs and a real bootgated on loopback:
-#   1. starts bootgated (SQLite in a temporary data dir, free loopback ports) and pushes the
-#      policy of the fixture hosts (policies/fixtures/good-host.textproto);
-#   2. boots two hosts, each on its own swtpm that stays up as that host's TPM: a good one and
-#      a tampered one whose grub was replaced by another binary; each AK is persisted in its TPM;
-#   3. registers both hosts with their AKs (`bootgate host add`);
+#   1. boots two hosts, each on its own swtpm that stays up as that host's TPM: a good one and
+#      a tampered one whose grub was replaced by another binary. Each TPM has an EK certificate
+#      from its own private swtpm-localca CA, the stand-in for a TPM manufacturer;
+#   2. starts bootgated (SQLite in a temporary data dir, free loopback ports) trusting those
+#      CAs for EK certificates, and pushes the fixture hosts' policy;
+#   3. enrolls both hosts (`bootgate enroll`: EK certificate chain, AK created in the TPM,
+#      credential made by the server and activated by the TPM);
 #   4. runs the host agent on each (`bootgate attest`: challenge, TPM2_Quote over SHA-256 of the
 #      token, event log) and prints the two verdicts;
-#   5. shows the history and placement, and a dry run of a policy change (allowing the
-#      replaced grub) that would flip the tampered host;
-# then stops everything it started. Exits 0 when the good host is eligible and the tampered one
-# is not. BOOTGATE_BUILD_DIR picks an existing build (default: scripts/build.sh into build/);
+#   5. shows the history and placement;
+#   6. a dry run of a policy change (allowing the replaced grub) that would flip the tampered host;
+#   7. revokes the good host's AK: Placement turns it ineligible at once; the audit log says who
+#      did what and why;
+# then stops everything it started. Exits 0 when the good host was eligible and the tampered one
+# was not. BOOTGATE_BUILD_DIR picks an existing build (default: scripts/build.sh into build/);
 # BOOTGATE_DEMO_DIR keeps the work files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,11 +53,35 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 step() { printf '\n== %s\n' "$*"; }
-show() { printf '$ %s\n' "$*"; "$@"; }
+show() { printf '$'; printf ' %q' "$@"; printf '\n'; "$@"; }
 
-step "1. Start bootgated (SQLite in $work/data, loopback only) and push the fixture hosts' policy"
-"$daemon" --listen 127.0.0.1:0 --http 127.0.0.1:0 --data-dir "$work/data" \
-  > "$work/bootgated.out" 2> "$work/bootgated.log" &
+# boot_host ID SCENARIO: a measured boot on a fresh swtpm that stays up as the host's TPM.
+boot_host() {
+  local id="$1" scenario="$2"
+  swtpm-fixtures/boot --scenario "$scenario" --out "$work/$id" --nonce "$(openssl rand -hex 32)" \
+    --keep-running | grep -v '^bundle:'
+  # shellcheck disable=SC1090
+  local BOOTGATE_TCTI SWTPM_PID SWTPM_WORKDIR
+  source "$work/$id/swtpm.env"
+  swtpm_pids+=("$SWTPM_PID")
+  swtpm_dirs+=("$SWTPM_WORKDIR")
+  echo "$BOOTGATE_TCTI" > "$work/$id/tcti"
+}
+
+step "1. Boot a good host and a host whose grub was replaced (UEFI, Secure Boot, shim, grub, Linux)"
+boot_host host-good-1 good-host
+boot_host host-bootloader-replaced bootloader-replaced
+# Each swtpm's EK certificate was issued by its own CA (boot writes it to ek-ca.pem): these are
+# the "manufacturer" CAs bootgated trusts for enrollment.
+cat "$work/host-good-1/ek-ca.pem" "$work/host-bootloader-replaced/ek-ca.pem" > "$work/ek-cas.pem"
+
+step "2. Start bootgated (SQLite in $work/data, loopback only) and push the fixture hosts' policy"
+cat > "$work/bootgated.textproto" <<CONF
+enrollment { ek_ca_files: "$work/ek-cas.pem" }
+CONF
+echo "config: enrollment { ek_ca_files: \"$work/ek-cas.pem\" }"
+"$daemon" --config "$work/bootgated.textproto" --listen 127.0.0.1:0 --http 127.0.0.1:0 \
+  --data-dir "$work/data" > "$work/bootgated.out" 2> "$work/bootgated.log" &
 daemon_pid=$!
 for _ in $(seq 1 100); do
   grep -q '^grpc_port=' "$work/bootgated.out" 2>/dev/null && break
@@ -64,28 +92,12 @@ grpc_port="$(sed -n 's/^grpc_port=\([0-9]*\).*/\1/p' "$work/bootgated.out")"
 [[ -n "$grpc_port" ]] || { echo "demo: bootgated did not start" >&2; cat "$work/bootgated.log" >&2; exit 1; }
 export BOOTGATE_SERVER="127.0.0.1:$grpc_port"
 echo "bootgated pid $daemon_pid listening on $BOOTGATE_SERVER"
-show "$cli" policy push policies/fixtures/good-host.textproto
+show "$cli" policy push policies/fixtures/good-host.textproto --reason "demo: the fixture hosts' baseline"
 
-# boot_host ID SCENARIO: a measured boot on a fresh swtpm that stays up as the host's TPM.
-boot_host() {
-  local id="$1" scenario="$2"
-  swtpm-fixtures/boot --scenario "$scenario" --out "$work/$id" --nonce "$(openssl rand -hex 32)" \
-    --persist-ak 0x81010002 --keep-running | grep -v '^bundle:'
-  # shellcheck disable=SC1090
-  local BOOTGATE_TCTI SWTPM_PID SWTPM_WORKDIR
-  source "$work/$id/swtpm.env"
-  swtpm_pids+=("$SWTPM_PID")
-  swtpm_dirs+=("$SWTPM_WORKDIR")
-  echo "$BOOTGATE_TCTI" > "$work/$id/tcti"
-}
-
-step "2. Boot a good host and a host whose grub was replaced (UEFI, Secure Boot, shim, grub, Linux)"
-boot_host host-good-1 good-host
-boot_host host-bootloader-replaced bootloader-replaced
-
-step "3. Register both hosts with their attestation keys"
+step "3. Enroll both hosts: EK certificate chain, AK made in the TPM, credential activated by the TPM"
 for id in host-good-1 host-bootloader-replaced; do
-  show "$cli" host add "$id" --group good-host --ak "$work/$id/ak.pub"
+  show "$cli" enroll "$id" --group good-host --tcti "$(cat "$work/$id/tcti")"
+  echo
 done
 
 step "4. Each host's agent attests: challenge, TPM2_Quote(SHA-256(token)), event log -> verdict"
@@ -123,10 +135,15 @@ PY
 echo "candidate: policies/fixtures/good-host.textproto + grubx64.efi sha256 $grub_digest"
 show "$cli" policy dry-run "$work/candidate.textproto"
 
+step "7. Revoke the good host's AK: ineligible at once; the audit log keeps who, what and why"
+show "$cli" host revoke host-good-1 --reason "demo: AK compromise drill"
+"$cli" placement host-good-1 | head -1 || true
+show "$cli" audit --limit 12
+
 echo
 elapsed=$((SECONDS - start_time))
 if [[ $good_rc -eq 0 && $bad_rc -eq 1 ]]; then
-  echo "demo: good host ELIGIBLE, tampered host NOT ELIGIBLE, as expected (${elapsed}s)"
+  echo "demo: good host was ELIGIBLE (until its AK was revoked), tampered host NOT ELIGIBLE, as expected (${elapsed}s)"
 else
   echo "demo: unexpected result (good host exit $good_rc, tampered host exit $bad_rc)" >&2
   exit 1

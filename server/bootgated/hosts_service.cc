@@ -50,10 +50,15 @@ absl::Status RecordRevocationVerdict(ServiceContext& context, const server::stor
   f.hint = "an admin allows re-enrollment (`bootgate host reenroll`), then the host enrolls again";
   VerdictRecord record;
   record.host_id = host.host_id;
-  record.host_group = host.group;
+  record.host_group = host.group == kNoGroup ? "" : host.group;
   ASSIGN_OR_RETURN(record.attestation_id, RandomAttestationId());
+  // The group the policy put the host in, as its latest verdict says: group watchers see it.
+  std::string group;
+  if (auto latest = context.store->LatestAttestation(host.host_id); latest.ok()) {
+    group = latest->group;
+  }
   auto active = context.policies->Current();
-  return RecordVerdict(context, record, ServerVerdict(active, "", std::move(f), now), active, now)
+  return RecordVerdict(context, record, ServerVerdict(active, group, std::move(f), now), active, now)
       .status();
 }
 

@@ -53,13 +53,17 @@ cat > "$work/config.textproto" <<CONF
 tls { cert_file: "$pki/server.pem" key_file: "$pki/server.key" client_ca_file: "$pki/ca.pem" }
 enrollment { ek_ca_files: "$bundle" }
 CONF
+# The fixture hosts' policy, with this test's host ids in its group.
+sed 's/^  hosts: "host-good-1"$/  hosts: "host-good-1"\n  hosts: "host-a"\n  hosts: "host-b"/' \
+  "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto" > "$work/policy.textproto"
+grep -q 'hosts: "host-a"' "$work/policy.textproto" || fail "could not add host-a to the policy"
 start_bootgated --config "$work/config.textproto"
 echo "no client certificate: the TLS handshake itself fails"
 expect_rc 2 "$out" "$cli" placement host-a --ca "$pki/ca.pem"
 expect_grep 'UNAVAILABLE' "$out"
 
 echo "admin pushes the policy; agents enroll and attest their own host"
-expect_rc 0 "$out" as root-ops policy push "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto" \
+expect_rc 0 "$out" as root-ops policy push "$work/policy.textproto" \
   --reason "fixture baseline for the access test"
 for id in host-a host-b; do
   expect_rc 0 "$out" as "agent-${id#host-}" enroll "$id" --tcti "$(cat "$work/$id/tcti")" --ak-handle "$ak"
@@ -86,8 +90,8 @@ denied agent-a history --host host-b
 denied agent-a history --host host-a
 denied agent-a host list
 denied agent-a audit
-denied agent-a policy push "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto" --reason "agent tries"
-denied agent-a policy dry-run "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto"
+denied agent-a policy push "$work/policy.textproto" --reason "agent tries"
+denied agent-a policy dry-run "$work/policy.textproto"
 denied agent-a host revoke host-b --reason "agent tries"
 echo "placement, operator, certificate without a role"
 expect_rc 0 "$out" as scheduler placement host-b
@@ -95,7 +99,7 @@ denied scheduler history --host host-b
 denied scheduler host show host-b
 expect_rc 0 "$out" as alice history --host host-b
 expect_rc 0 "$out" as alice host list
-denied alice policy push "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto" --reason "operator tries"
+denied alice policy push "$work/policy.textproto" --reason "operator tries"
 denied alice host revoke host-b --reason "operator tries"
 denied alice attest --host host-b --tcti "$tcti_b" --eventlog "$work/host-b/eventlog.bin"
 denied root-ops attest --host host-b --tcti "$tcti_b" --eventlog "$work/host-b/eventlog.bin"
