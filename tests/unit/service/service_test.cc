@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -130,6 +131,27 @@ TEST_CASE("a non-loopback address needs TLS", "[service]") {
   CHECK(absl::IsFailedPrecondition(CheckListenSecurity(c)));
   c.mutable_tls()->set_client_ca_file("/etc/bootgate/clients.pem");
   CHECK(CheckListenSecurity(c).ok());
+}
+
+TEST_CASE("no configuration can skip EK certificate validation", "[service]") {
+  // A trap other verifiers fell into: an "insecure"/"skip" switch that ends up in production
+  // configs. Nothing in ServerConfig may turn the EK chain check off.
+  std::vector<const google::protobuf::Descriptor*> pending = {v1::ServerConfig::descriptor()};
+  std::set<const google::protobuf::Descriptor*> seen;
+  while (!pending.empty()) {
+    const google::protobuf::Descriptor* d = pending.back();
+    pending.pop_back();
+    if (!seen.insert(d).second) continue;
+    for (int i = 0; i < d->field_count(); ++i) {
+      const std::string name = d->field(i)->name();
+      INFO(d->full_name() << "." << name);
+      for (const char* word : {"skip", "insecure", "no_verify", "allow_untrusted", "disable"}) {
+        CHECK(name.find(word) == std::string::npos);
+      }
+      if (d->field(i)->message_type() != nullptr) pending.push_back(d->field(i)->message_type());
+    }
+  }
+  CHECK(seen.count(v1::EnrollmentConfig::descriptor()) == 1);
 }
 
 TEST_CASE("roles: agents act only for their own host, admins administer, nobody else", "[service]") {
