@@ -35,9 +35,7 @@ absl::StatusOr<AkKind> ParseAkKind(const std::string& name) {
   return absl::InvalidArgumentError(absl::StrCat("unknown AK kind \"", name, "\": rsa or ecc"));
 }
 
-const char* AkKindName(AkKind kind) {
-  return kind == AkKind::kRsa2048 ? "rsa-2048" : "ecdsa-p256";
-}
+const char* AkKindName(AkKind kind) { return kind == AkKind::kRsa2048 ? "rsa-2048" : "ecdsa-p256"; }
 
 absl::StatusOr<GoodHostEvidence> GoodHostEvidence::Load(const std::string& bundle_dir,
                                                         AkKind kind) {
@@ -46,8 +44,8 @@ absl::StatusOr<GoodHostEvidence> GoodHostEvidence::Load(const std::string& bundl
   ASSIGN_OR_RETURN(e.log_, ReadBytes(bundle_dir + "/eventlog.bin"));
   ASSIGN_OR_RETURN(std::vector<uint8_t> message, ReadBytes(bundle_dir + "/quote.msg"));
   ASSIGN_OR_RETURN(std::vector<uint8_t> meta_bytes, ReadBytes(bundle_dir + "/meta.json"));
-  const nlohmann::json meta = nlohmann::json::parse(meta_bytes.begin(), meta_bytes.end(),
-                                                    nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json meta = nlohmann::json::parse(meta_bytes.begin(), meta_bytes.end(), nullptr,
+                                                    /*allow_exceptions=*/false);
   if (!meta.is_object() || !meta.contains("nonce") || !meta.contains("host_id")) {
     return absl::InvalidArgumentError(bundle_dir + "/meta.json lacks nonce or host_id");
   }
@@ -60,9 +58,9 @@ absl::StatusOr<GoodHostEvidence> GoodHostEvidence::Load(const std::string& bundl
   // The bundle's real quote proves the replayed values are the ones its TPM held: refuse to
   // benchmark a log that would not verify.
   RETURN_IF_ERROR(tpm::CheckPcrDigest(e.template_, crypto::HashAlg::kSha256, replayed.pcrs));
-  ASSIGN_OR_RETURN(e.template_.pcr_digest, tpm::ComputePcrDigest(crypto::HashAlg::kSha256,
-                                                                 e.template_.pcr_selection,
-                                                                 replayed.pcrs));
+  ASSIGN_OR_RETURN(
+      e.template_.pcr_digest,
+      tpm::ComputePcrDigest(crypto::HashAlg::kSha256, e.template_.pcr_selection, replayed.pcrs));
 
   e.ak_ = kind == AkKind::kRsa2048 ? tt::NewRsaKey(2048) : tt::NewEcKey("prime256v1");
   const std::vector<uint8_t> tpmt_public = tt::TpmPublic(e.ak_.get(), /*tpm2b=*/false);

@@ -46,7 +46,7 @@ class GoodHostEvidence {
 
   const std::vector<uint8_t>& event_log() const { return log_; }
   const std::vector<uint8_t>& bundle_nonce() const { return bundle_nonce_; }  // meta.json
-  const std::string& bundle_host() const { return bundle_host_; }              // meta.json
+  const std::string& bundle_host() const { return bundle_host_; }             // meta.json
   EVP_PKEY* ak() const { return ak_.get(); }
   std::string AkPem() const;  // SubjectPublicKeyInfo PEM, what Hosts.Register takes
   AkKind kind() const { return kind_; }

@@ -11,7 +11,8 @@
 // whoever is free takes it); at max every agent starts its next round as soon as it can.
 // Reports attestations/s, p50/p99/max of Attest and of the whole round, and errors by gRPC
 // status code. Exit 0 when every verdict was affirming (the good host), 1 otherwise or with no
-// verdict at all, 2 for bad arguments. Only loopback servers are accepted: anything else exits 2 before any traffic.
+// verdict at all, 2 for bad arguments. Only loopback servers are accepted: anything else exits 2
+// before any traffic.
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 
@@ -44,11 +45,23 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kCallTimeout = std::chrono::seconds(10);
 
 const char* CodeName(int code) {
-  static const char* kCodes[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-                                 "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-                                 "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  static const char* kCodes[] = {"OK",
+                                 "CANCELLED",
+                                 "UNKNOWN",
+                                 "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND",
+                                 "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED",
+                                 "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION",
+                                 "ABORTED",
+                                 "OUT_OF_RANGE",
+                                 "UNIMPLEMENTED",
+                                 "INTERNAL",
+                                 "UNAVAILABLE",
+                                 "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
   return code >= 0 && code <= 16 ? kCodes[code] : "?";
 }
 
@@ -126,8 +139,7 @@ class Agent {
     request.set_token(issued.token());
     request.set_quote(std::string(quote.message.begin(), quote.message.end()));
     request.set_signature(std::string(quote.signature.begin(), quote.signature.end()));
-    request.set_event_log(
-        std::string(evidence_.event_log().begin(), evidence_.event_log().end()));
+    request.set_event_log(std::string(evidence_.event_log().begin(), evidence_.event_log().end()));
     grpc::ClientContext attest_ctx;
     attest_ctx.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
     v1::Verdict verdict;
@@ -138,7 +150,9 @@ class Agent {
       ++out.errors[std::string("Attest ") + CodeName(s.error_code())];
       return;
     }
-    auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    auto ms = [](Clock::duration d) {
+      return std::chrono::duration<double, std::milli>(d).count();
+    };
     out.attest_ms.push_back(ms(done - attest_start));
     out.round_ms.push_back(ms(done - start));
     out.sign_ms.push_back(ms(attest_start - sign_start));
@@ -278,8 +292,7 @@ int Run(const Options& options) {
   }
   const double elapsed =
       all.attest_ms.empty() ? 0 : std::chrono::duration<double>(all.last_done - t0).count();
-  const double per_second =
-      elapsed > 0 ? static_cast<double>(all.attest_ms.size()) / elapsed : 0;
+  const double per_second = elapsed > 0 ? static_cast<double>(all.attest_ms.size()) / elapsed : 0;
   int64_t error_count = 0;
   for (const auto& [k, n] : all.errors) error_count += n;
 
@@ -301,20 +314,21 @@ int Run(const Options& options) {
       {"client_cpu_s", cpu},
   };
   const nlohmann::json a = report["attest"], r = report["round"];
-  std::printf("bootgate_load: %zu verdicts in %.2f s = %.1f attestations/s (%d agents, rate %s, "
-              "AK %s); %lld errors\n",
-              all.attest_ms.size(), elapsed, per_second, options.agents, options.rate.c_str(),
-              AkKindName(*kind), static_cast<long long>(error_count));
-  std::printf("  Attest         p50 %.2f ms  p99 %.2f ms  max %.2f ms\n",
-              a["p50_ms"].get<double>(), a["p99_ms"].get<double>(), a["max_ms"].get<double>());
+  std::printf(
+      "bootgate_load: %zu verdicts in %.2f s = %.1f attestations/s (%d agents, rate %s, "
+      "AK %s); %lld errors\n",
+      all.attest_ms.size(), elapsed, per_second, options.agents, options.rate.c_str(),
+      AkKindName(*kind), static_cast<long long>(error_count));
+  std::printf("  Attest         p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", a["p50_ms"].get<double>(),
+              a["p99_ms"].get<double>(), a["max_ms"].get<double>());
   std::printf("  Challenge+sign+Attest  p50 %.2f ms  p99 %.2f ms  max %.2f ms\n",
               r["p50_ms"].get<double>(), r["p99_ms"].get<double>(), r["max_ms"].get<double>());
   std::printf("  generator CPU %.2f s (%.0f%% of one core)\n", cpu,
               elapsed > 0 ? 100 * cpu / elapsed : 0.0);
-  for (const auto& [tier, n] : all.tiers) std::printf("  verdict %s: %lld\n", tier.c_str(),
-                                                       static_cast<long long>(n));
-  for (const auto& [what, n] : all.errors) std::printf("  error %s: %lld\n", what.c_str(),
-                                                        static_cast<long long>(n));
+  for (const auto& [tier, n] : all.tiers)
+    std::printf("  verdict %s: %lld\n", tier.c_str(), static_cast<long long>(n));
+  for (const auto& [what, n] : all.errors)
+    std::printf("  error %s: %lld\n", what.c_str(), static_cast<long long>(n));
   if (!options.json.empty()) {
     std::ofstream out(options.json);
     out << report.dump(2) << "\n";
@@ -327,7 +341,8 @@ int Run(const Options& options) {
   // (an AK that is not the registered one, a policy without the agents' hosts).
   const int64_t affirming = all.tiers.contains("TIER_AFFIRMING") ? all.tiers["TIER_AFFIRMING"] : 0;
   if (affirming != static_cast<int64_t>(all.attest_ms.size())) {
-    std::fprintf(stderr, "bootgate_load: %lld of %zu verdicts are not affirming: the figures "
+    std::fprintf(stderr,
+                 "bootgate_load: %lld of %zu verdicts are not affirming: the figures "
                  "are not those of the good host (is every agent's host registered with this "
                  "run's AK and listed in the policy?)\n",
                  static_cast<long long>(all.attest_ms.size() - affirming), all.attest_ms.size());

@@ -15,7 +15,7 @@ namespace tt = tpm::testing;
 struct QuoteMaterial {
   crypto::EvpPkeyPtr key;
   tt::Bytes message;
-  tt::Bytes signature;  // TPMT_SIGNATURE
+  tt::Bytes signature;      // TPMT_SIGNATURE
   tt::Bytes raw_signature;  // what EVP_DigestVerify takes (PKCS#1 bytes or DER ECDSA)
   tt::Bytes nonce;
 };
@@ -27,8 +27,8 @@ QuoteMaterial MakeMaterial(bool ecc) {
   fields.nonce.assign(32, 0x5a);
   m.nonce = fields.nonce;
   m.message = tt::MarshalAttest(fields);
-  m.signature = tt::SignTpm(m.key.get(), ecc ? TPM2_ALG_ECDSA : TPM2_ALG_RSASSA, TPM2_ALG_SHA256,
-                            m.message);
+  m.signature =
+      tt::SignTpm(m.key.get(), ecc ? TPM2_ALG_ECDSA : TPM2_ALG_RSASSA, TPM2_ALG_SHA256, m.message);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   size_t len = 0;
   EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, m.key.get());
@@ -59,8 +59,8 @@ void BM_FloorOpenSslVerify(benchmark::State& state) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   for (auto _ : state) {
     int ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, m.key.get()) == 1 &&
-             EVP_DigestVerify(ctx, m.raw_signature.data(), m.raw_signature.size(),
-                              m.message.data(), m.message.size()) == 1;
+             EVP_DigestVerify(ctx, m.raw_signature.data(), m.raw_signature.size(), m.message.data(),
+                              m.message.size()) == 1;
     if (!ok) state.SkipWithError("OpenSSL verify failed");
     benchmark::DoNotOptimize(ok);
   }

@@ -29,16 +29,16 @@ LoggedEvent EventLike(uint32_t i) {
       event.pcr = 7;
       event.type = fixtures::kEvEfiVariableDriverConfig;
       event.data = fixtures::efi::VariableData(kEfiImageSecurityDatabaseGuid, "db",
-                                          fixtures::efi::X509SignatureList(cert));
+                                               fixtures::efi::X509SignatureList(cert));
       break;
     }
     case 1:  // an image load event with a hard drive + file device path
       event.pcr = 4;
       event.type = fixtures::kEvEfiBootServicesApplication;
       event.data = fixtures::efi::ImageLoadEvent(
-          0x7e000000 + i, 0x1000, fixtures::efi::HardDriveFilePath(1, 2048, 1048576,
-                                                              fixtures::Bytes(16, 0x11),
-                                                              "\\EFI\\debian\\grubx64.efi"));
+          0x7e000000 + i, 0x1000,
+          fixtures::efi::HardDriveFilePath(1, 2048, 1048576, fixtures::Bytes(16, 0x11),
+                                           "\\EFI\\debian\\grubx64.efi"));
       break;
     case 2:  // grub measures the command without its "grub_cmd: " prefix and NUL
       event.pcr = 8;

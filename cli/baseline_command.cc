@@ -89,12 +89,13 @@ int RunAddImage(const AddImageFlags& f) {
       if (g.name() == f.group) group = &g;
     }
     if (group == nullptr) {
-      return BadInput(absl::InvalidArgumentError(
-          absl::StrCat(f.policy_path, ": no group named ", f.group)));
+      return BadInput(
+          absl::InvalidArgumentError(absl::StrCat(f.policy_path, ": no group named ", f.group)));
     }
   }
   std::vector<crypto::HashAlg> algs = {crypto::HashAlg::kSha256};
-  if (f.all_banks) algs = {crypto::HashAlg::kSha1, crypto::HashAlg::kSha256, crypto::HashAlg::kSha384};
+  if (f.all_banks)
+    algs = {crypto::HashAlg::kSha1, crypto::HashAlg::kSha256, crypto::HashAlg::kSha384};
   size_t added = 0;
   for (const std::string& file : f.files) {
     absl::StatusOr<std::vector<uint8_t>> bytes = ReadFileLimited(file, kMaxImageSize);
@@ -166,8 +167,8 @@ int RunLearn(const LearnFlags& f) {
                         ? absl::FormatTime("learned-%Y-%m-%d", absl::Now(), absl::UTCTimeZone())
                         : f.version;
   options.verdict_ttl_seconds = f.ttl_seconds;
-  const v1::Policy policy = LearnPolicy(verified->boot.state, verified->quote->quote.pcr_selection,
-                                        options);
+  const v1::Policy policy =
+      LearnPolicy(verified->boot.state, verified->quote->quote.pcr_selection, options);
   if (f.out.empty()) {
     std::string text;
     google::protobuf::TextFormat::PrintToString(policy, &text);
@@ -176,7 +177,8 @@ int RunLearn(const LearnFlags& f) {
   }
   absl::Status written = WritePolicyFile(policy, f.out);
   if (!written.ok()) return BadInput(written);
-  std::cerr << "wrote " << f.out << ": group " << f.group << " for host " << options.host_id << "\n";
+  std::cerr << "wrote " << f.out << ": group " << f.group << " for host " << options.host_id
+            << "\n";
   return kExitOk;
 }
 

@@ -63,7 +63,8 @@ v1::Policy LearnPolicy(const bootstate::BootState& s, const tpm::PcrSelection& q
   v1::HostGroup* g = p.add_groups();
   g->set_name(o.group);
   g->add_hosts(o.host_id);
-  for (crypto::HashAlg bank : s.banks) g->add_required_banks(std::string(crypto::HashAlgName(bank)));
+  for (crypto::HashAlg bank : s.banks)
+    g->add_required_banks(std::string(crypto::HashAlgName(bank)));
   const std::vector<std::string> specs =
       absl::StrSplit(tpm::FormatPcrSelection(quoted, /*compact=*/true), '+');
   for (const std::string& spec : specs) {
@@ -118,8 +119,10 @@ v1::Policy LearnPolicy(const bootstate::BootState& s, const tpm::PcrSelection& q
     for (size_t i = 0; i < s.kernel.multiboot.size(); ++i) {
       const bootstate::GrubLoad& load = s.kernel.multiboot[i];
       if (!load.file.has_value()) continue;
-      auto* field = i == 0 ? mb->mutable_hypervisor() : (i == 1 ? mb->mutable_dom0_kernel() : mb->mutable_modules());
-      AddImage(*load.file, i == 0 ? "hypervisor" : absl::StrCat("module-", i - 1), o.host_id, field);
+      auto* field = i == 0 ? mb->mutable_hypervisor()
+                           : (i == 1 ? mb->mutable_dom0_kernel() : mb->mutable_modules());
+      AddImage(*load.file, i == 0 ? "hypervisor" : absl::StrCat("module-", i - 1), o.host_id,
+               field);
     }
   }
   if (s.kernel.command_line.has_value()) k->mutable_cmdline()->set_exact(*s.kernel.command_line);

@@ -12,10 +12,10 @@
 namespace bootgate::cli {
 
 struct LearnOptions {
-  std::string policy_name;   // default "learned-<group>"
-  std::string version;       // required
-  std::string group;         // required
-  std::string host_id;       // required
+  std::string policy_name;  // default "learned-<group>"
+  std::string version;      // required
+  std::string group;        // required
+  std::string host_id;      // required
   int64_t verdict_ttl_seconds = 3600;
 };
 

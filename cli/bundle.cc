@@ -13,7 +13,9 @@ namespace {
 
 constexpr uint64_t kMaxSmallFile = 64 * 1024;  // quote, signature, keys, meta.json
 
-std::string PathIn(const std::string& dir, const char* name) { return absl::StrCat(dir, "/", name); }
+std::string PathIn(const std::string& dir, const char* name) {
+  return absl::StrCat(dir, "/", name);
+}
 
 // Returns nullopt if the file does not exist, its bytes otherwise.
 absl::StatusOr<std::optional<std::vector<uint8_t>>> ReadOptional(const std::string& path,

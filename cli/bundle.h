@@ -20,8 +20,8 @@ struct EvidenceBundle {
   std::optional<std::vector<uint8_t>> pcrs;      // quote.pcrs (tpm2-tools PCR file)
   std::optional<std::vector<uint8_t>> eventlog;  // eventlog.bin
   std::optional<std::vector<uint8_t>> ek_cert;   // ek.crt (DER)
-  std::vector<uint8_t> nonce;  // meta.json "nonce", decoded from hex
-  std::string host_id;         // meta.json "host_id" ("" if absent)
+  std::vector<uint8_t> nonce;                    // meta.json "nonce", decoded from hex
+  std::string host_id;                           // meta.json "host_id" ("" if absent)
 };
 
 // Reads the bundle in `dir`, every file through ReadFileLimited. Errors: NotFound naming the

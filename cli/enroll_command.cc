@@ -129,17 +129,18 @@ class Enrollment {
   absl::Status LoadEkCertificate(std::optional<std::vector<uint8_t>>& from_file,
                                  bool have_ak_certificate) {
     if (from_file) {
-      Progress(absl::StrFormat("EK certificate from %s (%u bytes)", f_.ek_cert_path,
-                               from_file->size()));
+      Progress(
+          absl::StrFormat("EK certificate from %s (%u bytes)", f_.ek_cert_path, from_file->size()));
       ek_certificate_ = std::move(from_file);
       return absl::OkStatus();
     }
     absl::StatusOr<std::vector<uint8_t>> nv = ReadEkCertificate(tpm_->esys());
     if (!nv.ok()) {
       if (have_ak_certificate && nv.status().code() == absl::StatusCode::kFailedPrecondition) {
-        Progress(absl::StrFormat("reading EK certificate from NV 0x%08x ... none (AK certificate "
-                                 "path: going on without)",
-                                 kRsaEkCertificateNvIndex));
+        Progress(
+            absl::StrFormat("reading EK certificate from NV 0x%08x ... none (AK certificate "
+                            "path: going on without)",
+                            kRsaEkCertificateNvIndex));
         return absl::OkStatus();
       }
       return nv.status();
@@ -219,8 +220,7 @@ void AddEnrollCommand(CLI::App& app, int& exit_code) {
       "enroll this host's AK with bootgated: EK certificate (NV 0x01c00002) + TPM2 credential "
       "activation proves the AK lives in this TPM; creates and persists an AK at --ak-handle "
       "when there is none (exit 0 enrolled, 1 refused by the server, 2 error)");
-  cmd->add_option("HOST_ID", flags->host_id, "the host id this machine will attest as")
-      ->required();
+  cmd->add_option("HOST_ID", flags->host_id, "the host id this machine will attest as")->required();
   cmd->add_option("--group", flags->group, "group (informational; the policy decides)");
   cmd->add_option("--tcti", flags->tcti,
                   "TPM: device:/dev/tpmrm0, swtpm:host=127.0.0.1,port=N, tabrmd "

@@ -39,14 +39,15 @@ int RunShow(const ShowOptions& options) {
   }
   if (options.json) {
     // Strings decoded from the log may hold invalid UTF-8: replace rather than throw.
-    std::cout << EventlogToJson(*view).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+    std::cout << EventlogToJson(*view).dump(2, ' ', false,
+                                            nlohmann::ordered_json::error_handler_t::replace)
               << "\n";
   } else {
     std::cout << EventlogToTable(*view);
   }
   if (!view->replay.ok()) {
-    std::cerr << "bootgate: " << options.path << ": replay failed: " << view->replay.status().message()
-              << "\n";
+    std::cerr << "bootgate: " << options.path
+              << ": replay failed: " << view->replay.status().message() << "\n";
     return kExitBadInput;
   }
   return AnyDataMismatch(*view) ? kExitRejected : kExitOk;

@@ -123,12 +123,12 @@ struct ContentJson {
 json SpecIdJson(const el::SpecId& spec_id) {
   json algs = json::array();
   for (const el::SpecIdAlgorithm& a : spec_id.algorithms) {
-    algs.push_back({{"alg_id", a.alg_id}, {"name", AlgName(a.alg_id)},
-                    {"digest_size", a.digest_size}});
+    algs.push_back(
+        {{"alg_id", a.alg_id}, {"name", AlgName(a.alg_id)}, {"digest_size", a.digest_size}});
   }
   return {{"platform_class", spec_id.platform_class},
-          {"spec_version", absl::StrFormat("%u.%u", spec_id.spec_version_major,
-                                           spec_id.spec_version_minor)},
+          {"spec_version",
+           absl::StrFormat("%u.%u", spec_id.spec_version_major, spec_id.spec_version_minor)},
           {"spec_errata", spec_id.spec_errata},
           {"uintn_size", spec_id.uintn_size},
           {"algorithms", algs},
@@ -137,7 +137,8 @@ json SpecIdJson(const el::SpecId& spec_id) {
 
 json EventJson(const el::Event& event, const el::DecodedEvent& decoded) {
   json digests = json::object();
-  for (const el::EventDigest& d : event.digests) digests[AlgName(d.alg_id)] = bytes::ToHex(d.digest);
+  for (const el::EventDigest& d : event.digests)
+    digests[AlgName(d.alg_id)] = bytes::ToHex(d.digest);
   json j = {{"index", event.index},
             {"offset", event.offset},
             {"pcr", event.pcr},

@@ -3,10 +3,9 @@
 #ifndef BOOTGATE_CLI_EVENTLOG_VIEW_H_
 #define BOOTGATE_CLI_EVENTLOG_VIEW_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "verifier/eventlog/decode.h"
@@ -17,7 +16,7 @@ namespace bootgate::cli {
 
 struct EventlogView {
   eventlog::EventLog log;
-  std::vector<eventlog::DecodedEvent> decoded;     // decoded[i] is log.events[i]
+  std::vector<eventlog::DecodedEvent> decoded;    // decoded[i] is log.events[i]
   absl::StatusOr<eventlog::ReplayResult> replay;  // an error when the log cannot be replayed
 };
 

@@ -4,8 +4,9 @@
 
 namespace bootgate::cli {
 
-inline constexpr int kExitOk = 0;        // evaluated and accepted
-inline constexpr int kExitRejected = 1;  // evaluated and rejected (bad signature, replay mismatch...)
+inline constexpr int kExitOk = 0;  // evaluated and accepted
+inline constexpr int kExitRejected =
+    1;  // evaluated and rejected (bad signature, replay mismatch...)
 inline constexpr int kExitBadInput = 2;  // could not evaluate: unreadable or malformed input, usage
 
 }  // namespace bootgate::cli

@@ -21,9 +21,8 @@ absl::StatusOr<std::vector<uint8_t>> ReadFileLimited(const std::string& path, ui
     return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
   }
   if (static_cast<uint64_t>(st.st_size) > max_size) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", st.st_size,
-                                                   " bytes is larger than the limit of ",
-                                                   max_size, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": ", st.st_size, " bytes is larger than the limit of ", max_size, " bytes"));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open"));

@@ -64,9 +64,8 @@ absl::Status CheckClientCertificate(const ResolvedTls& tls, const std::string& c
         absl::StrCat("--key ", tls.key_file, ": no unencrypted PEM private key in it"));
   }
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat("--key ", tls.key_file,
-                                                   " is not the key of the certificate in --cert ",
-                                                   tls.cert_file));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--key ", tls.key_file, " is not the key of the certificate in --cert ", tls.cert_file));
   }
   return absl::OkStatus();
 }
@@ -82,8 +81,7 @@ void AddServerOptions(CLI::App& cmd, ServerOptions& options) {
   cmd.add_option("--cert", options.cert_file,
                  "PEM client certificate for mutual TLS, with --key and --ca "
                  "(default: $BOOTGATE_CERT)");
-  cmd.add_option("--key", options.key_file,
-                 "PEM private key of --cert (default: $BOOTGATE_KEY)");
+  cmd.add_option("--key", options.key_file, "PEM private key of --cert (default: $BOOTGATE_KEY)");
   cmd.add_option("--timeout", options.timeout_seconds, "deadline of each call, in seconds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

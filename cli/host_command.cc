@@ -26,10 +26,10 @@ struct HostFlags {
 
 // Runs `call` on a Hosts stub with the call's deadline; prints the answer (`render` or JSON).
 template <typename Response>
-int CallHosts(const HostFlags& f, absl::string_view what,
-              const std::function<grpc::Status(v1::Hosts::Stub&, grpc::ClientContext&,
-                                               Response&)>& call,
-              const std::function<std::string(const Response&)>& render) {
+int CallHosts(
+    const HostFlags& f, absl::string_view what,
+    const std::function<grpc::Status(v1::Hosts::Stub&, grpc::ClientContext&, Response&)>& call,
+    const std::function<std::string(const Response&)>& render) {
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(f.server);
   if (!channel.ok()) return ReportError(channel.status().message());
   std::unique_ptr<v1::Hosts::Stub> stub = v1::Hosts::NewStub(*channel);

@@ -1,6 +1,5 @@
 // bootgate: the operator and agent command line. Each command group lives in its own file.
 #include <CLI/CLI.hpp>
-
 #include <cstdlib>
 
 #include "cli/attest_command.h"

@@ -54,8 +54,7 @@ int RunWatch(const PlacementFlags& f) {
   // No deadline: the stream lasts until --count changes or Ctrl-C, which cancels the call
   // from a watcher thread (a blocking Read cannot be interrupted otherwise).
   grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<v1::PlacementChange>> reader =
-      stub->Watch(&context, request);
+  std::unique_ptr<grpc::ClientReader<v1::PlacementChange>> reader = stub->Watch(&context, request);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::atomic<bool> done = false;

@@ -42,8 +42,8 @@ int RunCheck(const CheckFlags& f) {
   absl::StatusOr<std::unique_ptr<BundleEvidence>> e = LoadBundleEvidence(f.bundle_dir);
   if (!e.ok()) return BadInput(e.status());
   const std::string host = f.host.empty() ? (*e)->bundle.host_id : f.host;
-  absl::StatusOr<appraisal::Appraisal> verdict = appraisal::AppraiseEvidence(
-      (*e)->evidence, (*e)->bundle.nonce, *policy, host, now);
+  absl::StatusOr<appraisal::Appraisal> verdict =
+      appraisal::AppraiseEvidence((*e)->evidence, (*e)->bundle.nonce, *policy, host, now);
   if (!verdict.ok()) return BadInput(verdict.status());
   if (f.json) {
     std::cout << VerdictJson(*verdict, host).dump(2) << "\n";
@@ -58,9 +58,9 @@ int RunValidate(const std::string& path) {
   if (!policy.ok()) return BadInput(policy.status());
   size_t hosts = 0;
   for (const v1::HostGroup& g : policy->groups()) hosts += g.hosts_size();
-  std::cout << "OK: " << path << ": policy " << policy->name() << " version "
-            << policy->version() << ", " << policy->groups_size() << " group(s), " << hosts
-            << " host(s), " << policy->exceptions_size() << " exception(s)\n";
+  std::cout << "OK: " << path << ": policy " << policy->name() << " version " << policy->version()
+            << ", " << policy->groups_size() << " group(s), " << hosts << " host(s), "
+            << policy->exceptions_size() << " exception(s)\n";
   return kExitOk;
 }
 

@@ -109,7 +109,8 @@ absl::StatusOr<std::string> CheckPcrs(const tpm::VerifiedQuote& verified, const 
   }
   if (e.eventlog.has_value()) {
     absl::StatusOr<eventlog::EventLog> log = eventlog::ParseEventLog(*e.eventlog);
-    if (!log.ok()) return absl::InvalidArgumentError(absl::StrCat("event log: ", log.status().message()));
+    if (!log.ok())
+      return absl::InvalidArgumentError(absl::StrCat("event log: ", log.status().message()));
     absl::StatusOr<eventlog::ReplayResult> replay = eventlog::Replay(*log);
     if (!replay.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("event log: ", replay.status().message()));
@@ -151,8 +152,9 @@ int RunQuoteVerify(const QuoteVerifyFlags& flags) {
   absl::StatusOr<EvidenceBundle> evidence = GatherEvidence(flags);
   if (!evidence.ok()) return fail(evidence.status());
   absl::StatusOr<tpm::AkPublic> ak = tpm::ParseAkPublic(evidence->ak);
-  if (!ak.ok()) return fail(absl::InvalidArgumentError(
-      absl::StrCat(evidence->ak_path, ": ", ak.status().message())));
+  if (!ak.ok())
+    return fail(
+        absl::InvalidArgumentError(absl::StrCat(evidence->ak_path, ": ", ak.status().message())));
 
   tpm::QuoteExpectations expect;
   expect.nonce = evidence->nonce;
@@ -192,7 +194,8 @@ void AddQuoteCommand(CLI::App& app, int& exit_code) {
   verify->add_option("BUNDLE_DIR", flags->bundle_dir,
                      "evidence bundle directory (quote.msg, quote.sig, ak.pub or "
                      "ak.tpm2b_public, meta.json, quote.pcrs and/or eventlog.bin)");
-  verify->add_option("--ak", flags->ak_path, "AK public key: PEM, DER SPKI, TPM2B_PUBLIC or TPMT_PUBLIC");
+  verify->add_option("--ak", flags->ak_path,
+                     "AK public key: PEM, DER SPKI, TPM2B_PUBLIC or TPMT_PUBLIC");
   verify->add_option("--message", flags->message_path, "TPMS_ATTEST (tpm2_quote -m)");
   verify->add_option("--signature", flags->signature_path, "TPMT_SIGNATURE (tpm2_quote -s)");
   verify->add_option("--nonce", flags->nonce_hex, "expected qualifying data, hex (tpm2_quote -q)");

@@ -153,10 +153,11 @@ std::string VerdictText(const v1::Verdict& v) {
 }
 
 std::string HostText(const v1::Host& h) {
-  std::string out = absl::StrFormat(
-      "host %s\ngroup %s\ntrust path %s\nstatus %s\nak sha256 %s\nek sha256 %s\n", h.host_id(),
-      h.group().empty() ? "(none)" : h.group(), OrNone(h.trust_path()), HostStatus(h),
-      h.ak_fingerprint(), h.ek_fingerprint().empty() ? "(none: no TPM binding)" : h.ek_fingerprint());
+  std::string out =
+      absl::StrFormat("host %s\ngroup %s\ntrust path %s\nstatus %s\nak sha256 %s\nek sha256 %s\n",
+                      h.host_id(), h.group().empty() ? "(none)" : h.group(), OrNone(h.trust_path()),
+                      HostStatus(h), h.ak_fingerprint(),
+                      h.ek_fingerprint().empty() ? "(none: no TPM binding)" : h.ek_fingerprint());
   absl::StrAppend(&out, "registered ", FormatTime(h.registered_at()),
                   h.registered_by().empty() ? "" : absl::StrCat(" by ", h.registered_by()), "\n");
   absl::StrAppend(&out, "last attestation ",
@@ -203,10 +204,10 @@ std::string AuditTable(const google::protobuf::RepeatedPtrField<v1::AuditRecord>
                                     host_width, "HOST", "OUTCOME", "REASON");
   for (int i = 0; i < records.size(); ++i) {
     const v1::AuditRecord& r = records[i];
-    absl::StrAppend(&out, absl::StrFormat(kRow, FormatTime(r.at()), actor_width, actors[i],
-                                          action_width, r.action(), host_width,
-                                          r.host_id().empty() ? "-" : r.host_id(), r.outcome(),
-                                          OneLine(r.reason())));
+    absl::StrAppend(&out,
+                    absl::StrFormat(kRow, FormatTime(r.at()), actor_width, actors[i], action_width,
+                                    r.action(), host_width, r.host_id().empty() ? "-" : r.host_id(),
+                                    r.outcome(), OneLine(r.reason())));
   }
   return out;
 }
@@ -249,9 +250,9 @@ std::string PlacementChangeLine(const v1::PlacementChange& c) {
 }
 
 std::string PlacementText(const v1::PlacementStatus& s) {
-  std::string out = absl::StrFormat("%s: %s (%s)", s.host_id(),
-                                    s.eligible() ? "eligible" : "NOT eligible",
-                                    PlacementReasonText(s.reason()));
+  std::string out =
+      absl::StrFormat("%s: %s (%s)", s.host_id(), s.eligible() ? "eligible" : "NOT eligible",
+                      PlacementReasonText(s.reason()));
   if (s.has_verdict()) absl::StrAppend(&out, ", verdict age ", DurationText(s.age()));
   absl::StrAppend(&out, "\n");
   if (s.has_verdict()) absl::StrAppend(&out, "\n", VerdictText(s.verdict()));

@@ -142,9 +142,9 @@ absl::StatusOr<CredentialChallenge> ParseCredentialChallenge(
   TSS2_RC rc = Tss2_MU_TPM2B_ID_OBJECT_Unmarshal(credential_blob.data(), credential_blob.size(),
                                                  &offset, &c.credential_blob);
   if (rc != TSS2_RC_SUCCESS || offset != credential_blob.size()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "the server's credential_blob (%u bytes) is not one TPM2B_ID_OBJECT",
-        credential_blob.size()));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("the server's credential_blob (%u bytes) is not one TPM2B_ID_OBJECT",
+                        credential_blob.size()));
   }
   offset = 0;
   rc = Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal(encrypted_secret.data(), encrypted_secret.size(),
@@ -182,8 +182,7 @@ size_t DerLength(std::span<const uint8_t> data) {
 
 absl::StatusOr<std::vector<uint8_t>> ReadEkCertificate(ESYS_CONTEXT* esys, uint32_t nv_index) {
   ESYS_TR nv = ESYS_TR_NONE;
-  TSS2_RC rc =
-      Esys_TR_FromTPMPublic(esys, nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv);
+  TSS2_RC rc = Esys_TR_FromTPMPublic(esys, nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv);
   if (IsHandleMissing(rc)) {
     return absl::FailedPreconditionError(
         absl::StrFormat("no EK certificate in NV 0x%08x: pass --ek-cert FILE", nv_index));
@@ -230,9 +229,9 @@ absl::StatusOr<std::vector<uint8_t>> ReadEkCertificate(ESYS_CONTEXT* esys, uint3
           rc);
     }
     if (data->size != want) {
-      return absl::InternalError(absl::StrFormat(
-          "TPM2_NV_Read 0x%08x returned %u bytes at offset %u, asked for %u", nv_index,
-          data->size, offset, want));
+      return absl::InternalError(
+          absl::StrFormat("TPM2_NV_Read 0x%08x returned %u bytes at offset %u, asked for %u",
+                          nv_index, data->size, offset, want));
     }
     certificate.insert(certificate.end(), data->buffer, data->buffer + data->size);
   }
@@ -250,10 +249,10 @@ absl::StatusOr<TpmKey> CreateEk(ESYS_CONTEXT* esys) {
   TPM2B_CREATION_DATA* creation_data = nullptr;
   TPM2B_DIGEST* creation_hash = nullptr;
   TPMT_TK_CREATION* creation_ticket = nullptr;
-  const TSS2_RC rc = Esys_CreatePrimary(
-      esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
-      &in_public, &outside_info, &creation_pcr, &ek, &out_public, &creation_data, &creation_hash,
-      &creation_ticket);
+  const TSS2_RC rc =
+      Esys_CreatePrimary(esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                         &sensitive, &in_public, &outside_info, &creation_pcr, &ek, &out_public,
+                         &creation_data, &creation_hash, &creation_ticket);
   EsysPtr<TPM2B_PUBLIC> public_owner(out_public);
   EsysPtr<TPM2B_CREATION_DATA> data_owner(creation_data);
   EsysPtr<TPM2B_DIGEST> hash_owner(creation_hash);
@@ -296,10 +295,10 @@ absl::StatusOr<TpmKey> CreatePersistentAk(ESYS_CONTEXT* esys, const TpmKey& ek, 
   {
     absl::StatusOr<EsysHandle> session = StartEkPolicySession(esys);
     if (!session.ok()) return session.status();
-    const TSS2_RC rc = Esys_Create(esys, ek.handle.get(), session->get(), ESYS_TR_NONE,
-                                   ESYS_TR_NONE, &sensitive, &in_public, &outside_info,
-                                   &creation_pcr, &out_private, &out_public, &creation_data,
-                                   &creation_hash, &creation_ticket);
+    const TSS2_RC rc =
+        Esys_Create(esys, ek.handle.get(), session->get(), ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
+                    &in_public, &outside_info, &creation_pcr, &out_private, &out_public,
+                    &creation_data, &creation_hash, &creation_ticket);
     EsysPtr<TPM2B_CREATION_DATA> data_owner(creation_data);
     EsysPtr<TPM2B_DIGEST> hash_owner(creation_hash);
     EsysPtr<TPMT_TK_CREATION> ticket_owner(creation_ticket);
@@ -317,8 +316,8 @@ absl::StatusOr<TpmKey> CreatePersistentAk(ESYS_CONTEXT* esys, const TpmKey& ek, 
     absl::StatusOr<EsysHandle> session = StartEkPolicySession(esys);
     if (!session.ok()) return session.status();
     ESYS_TR loaded = ESYS_TR_NONE;
-    const TSS2_RC rc = Esys_Load(esys, ek.handle.get(), session->get(), ESYS_TR_NONE,
-                                 ESYS_TR_NONE, out_private, out_public, &loaded);
+    const TSS2_RC rc = Esys_Load(esys, ek.handle.get(), session->get(), ESYS_TR_NONE, ESYS_TR_NONE,
+                                 out_private, out_public, &loaded);
     if (rc != TSS2_RC_SUCCESS) return TssError("TPM2_Load (AK)", rc);
     transient = EsysHandle(esys, loaded, EsysHandle::Release::kFlush);
   }

@@ -60,8 +60,8 @@ size_t DerLength(std::span<const uint8_t> data);
 // Reads the EK certificate from NV `nv_index` (TPM2_NV_ReadPublic, then TPM2_NV_Read in chunks
 // of at most the TPM's TPM2_PT_NV_BUFFER_MAX). FailedPrecondition when the index is not
 // defined ("no EK certificate in NV 0x01c00002: pass --ek-cert FILE"); Internal for TPM errors.
-absl::StatusOr<std::vector<uint8_t>> ReadEkCertificate(ESYS_CONTEXT* esys,
-                                                       uint32_t nv_index = kRsaEkCertificateNvIndex);
+absl::StatusOr<std::vector<uint8_t>> ReadEkCertificate(
+    ESYS_CONTEXT* esys, uint32_t nv_index = kRsaEkCertificateNvIndex);
 
 // TPM2_CreatePrimary of RsaEkTemplate() in the endorsement hierarchy (empty endorsement auth).
 // The EK stays loaded until the returned key goes away.

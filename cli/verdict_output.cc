@@ -36,8 +36,8 @@ nlohmann::json VerdictJson(const appraisal::Appraisal& a, const std::string& hos
         {"allowed", f.allowed},
         {"message", f.message},
         {"hint", f.hint},
-        {"waived_by", f.waived_by.has_value() ? nlohmann::json(*f.waived_by)
-                                              : nlohmann::json(nullptr)},
+        {"waived_by",
+         f.waived_by.has_value() ? nlohmann::json(*f.waived_by) : nlohmann::json(nullptr)},
     });
   }
   return {
@@ -54,12 +54,12 @@ nlohmann::json VerdictJson(const appraisal::Appraisal& a, const std::string& hos
 }
 
 std::string VerdictTable(const appraisal::Appraisal& a, const std::string& host_id) {
-  std::string out = absl::StrFormat(
-      "host %s: %s, %s\npolicy %s version %s, group %s\nissued %s, expires %s\n",
-      host_id.empty() ? "(no host id)" : host_id, appraisal::TierName(a.tier),
-      a.placement_eligible ? "placement eligible" : "NOT placement eligible", a.policy_name,
-      a.policy_version, a.group.empty() ? "(none)" : a.group, Rfc3339(a.issued),
-      Rfc3339(a.expires));
+  std::string out =
+      absl::StrFormat("host %s: %s, %s\npolicy %s version %s, group %s\nissued %s, expires %s\n",
+                      host_id.empty() ? "(no host id)" : host_id, appraisal::TierName(a.tier),
+                      a.placement_eligible ? "placement eligible" : "NOT placement eligible",
+                      a.policy_name, a.policy_version, a.group.empty() ? "(none)" : a.group,
+                      Rfc3339(a.issued), Rfc3339(a.expires));
   if (!a.exceptions_used.empty()) {
     absl::StrAppend(&out, "exceptions used: ", absl::StrJoin(a.exceptions_used, ", "), "\n");
   }
@@ -67,24 +67,26 @@ std::string VerdictTable(const appraisal::Appraisal& a, const std::string& host_
     absl::StrAppend(&out, "no findings\n");
     return out;
   }
-  absl::StrAppend(&out, "\n", absl::StrFormat("%-12s %-4s %-6s %-16s %-28s %s\n", "LAYER", "PCR",
-                                             "EVENT", "SEVERITY", "CODE", "MESSAGE"));
+  absl::StrAppend(&out, "\n",
+                  absl::StrFormat("%-12s %-4s %-6s %-16s %-28s %s\n", "LAYER", "PCR", "EVENT",
+                                  "SEVERITY", "CODE", "MESSAGE"));
   for (const appraisal::Finding& f : a.findings) {
     const std::string severity = f.waived_by.has_value()
                                      ? absl::StrCat("waived:", *f.waived_by)
                                      : std::string(appraisal::SeverityName(f.severity));
-    absl::StrAppend(&out, absl::StrFormat("%-12s %-4s %-6s %-16s %-28s %s\n",
-                                          appraisal::LayerName(f.layer), OrDash(f.pcr),
-                                          OrDash(f.event_index), severity, f.code, f.message));
+    absl::StrAppend(
+        &out, absl::StrFormat("%-12s %-4s %-6s %-16s %-28s %s\n", appraisal::LayerName(f.layer),
+                              OrDash(f.pcr), OrDash(f.event_index), severity, f.code, f.message));
   }
   bool header = false;
   for (const appraisal::Finding& f : a.findings) {
     if (f.hint.empty()) continue;
     if (!header) absl::StrAppend(&out, "\nhints:\n");
     header = true;
-    absl::StrAppend(&out, "  ", f.code, OrDash(f.event_index) == "-" ? "" : absl::StrCat(
-                                             " (event ", *f.event_index, ")"),
-                    ": ", f.hint, "\n");
+    absl::StrAppend(
+        &out, "  ", f.code,
+        OrDash(f.event_index) == "-" ? "" : absl::StrCat(" (event ", *f.event_index, ")"), ": ",
+        f.hint, "\n");
   }
   return out;
 }

@@ -2,9 +2,8 @@
 #ifndef BOOTGATE_CLI_VERDICT_OUTPUT_H_
 #define BOOTGATE_CLI_VERDICT_OUTPUT_H_
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "verifier/appraisal/appraisal.h"
 

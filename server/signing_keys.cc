@@ -33,8 +33,8 @@ absl::StatusOr<SigningKey> FromPkey(crypto::EvpPkeyPtr pkey) {
 absl::StatusOr<std::string> WritePem(const SigningKey& key, bool private_key) {
   crypto::BioPtr bio(BIO_new(BIO_s_mem()));
   if (bio == nullptr) return absl::InternalError("BIO_new failed");
-  const int ok = private_key ? PEM_write_bio_PrivateKey(bio.get(), key.key.get(), nullptr,
-                                                        nullptr, 0, nullptr, nullptr)
+  const int ok = private_key ? PEM_write_bio_PrivateKey(bio.get(), key.key.get(), nullptr, nullptr,
+                                                        0, nullptr, nullptr)
                              : PEM_write_bio_PUBKEY(bio.get(), key.key.get());
   if (ok != 1) return absl::InternalError("PEM encoding failed");
   char* data = nullptr;
@@ -53,7 +53,8 @@ absl::StatusOr<std::string> ReadKeyFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
-  if (!in.good() && !in.eof()) return absl::InternalError(absl::StrCat(path.string(), ": read failed"));
+  if (!in.good() && !in.eof())
+    return absl::InternalError(absl::StrCat(path.string(), ": read failed"));
   return buffer.str();
 }
 
@@ -61,7 +62,8 @@ absl::StatusOr<SigningKey> LoadKeyFile(const fs::path& path) {
   ASSIGN_OR_RETURN(const std::string pem, ReadKeyFile(path));
   absl::StatusOr<SigningKey> key = SigningKeyFromPem(pem);
   if (!key.ok()) {
-    return absl::Status(key.status().code(), absl::StrCat(path.string(), ": ", key.status().message()));
+    return absl::Status(key.status().code(),
+                        absl::StrCat(path.string(), ": ", key.status().message()));
   }
   return key;
 }
@@ -203,8 +205,8 @@ absl::StatusOr<std::string> RotateKeys(const std::string& dir) {
   ASSIGN_OR_RETURN(const std::string old_public, PublicKeyPem(current.active()));
   // Retire first: if the process dies between the two writes, the old key stays active and
   // is also listed as retired, which LoadOrCreateKeySet tolerates.
-  RETURN_IF_ERROR(WriteFileAtomically(retired_dir / (current.active().kid + ".pem"), old_public,
-                                      kPublicFile));
+  RETURN_IF_ERROR(
+      WriteFileAtomically(retired_dir / (current.active().kid + ".pem"), old_public, kPublicFile));
   ASSIGN_OR_RETURN(SigningKey next, GenerateSigningKey());
   ASSIGN_OR_RETURN(const std::string pem, PrivateKeyPem(next));
   RETURN_IF_ERROR(WriteFileAtomically(root / "active.pem", pem, kPrivateFile));

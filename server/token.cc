@@ -63,8 +63,8 @@ absl::StatusOr<Mac> HmacSha256(std::span<const uint8_t> key, std::span<const uin
 
 absl::Status Reject(TokenRejection kind, absl::string_view message) {
   absl::Status status;
-  const std::string text = absl::StrCat("challenge token rejected (",
-                                        TokenRejectionName(kind), "): ", message);
+  const std::string text =
+      absl::StrCat("challenge token rejected (", TokenRejectionName(kind), "): ", message);
   switch (kind) {
     case TokenRejection::kMalformed:
       status = absl::InvalidArgumentError(text);
@@ -109,9 +109,9 @@ absl::string_view TokenRejectionName(TokenRejection rejection) {
 std::optional<TokenRejection> TokenRejectionOf(const absl::Status& status) {
   const auto payload = status.GetPayload(kRejectionPayloadUrl);
   if (!payload.has_value()) return std::nullopt;
-  for (TokenRejection kind : {TokenRejection::kMalformed, TokenRejection::kUnknownKey,
-                              TokenRejection::kBadMac, TokenRejection::kWrongHost,
-                              TokenRejection::kExpired}) {
+  for (TokenRejection kind :
+       {TokenRejection::kMalformed, TokenRejection::kUnknownKey, TokenRejection::kBadMac,
+        TokenRejection::kWrongHost, TokenRejection::kExpired}) {
     if (*payload == TokenRejectionName(kind)) return kind;
   }
   return std::nullopt;
@@ -152,8 +152,8 @@ const TokenKey* TokenService::FindKey(uint8_t id) const {
 
 absl::StatusOr<IssuedToken> TokenService::Issue(absl::string_view host_id, absl::Time now) const {
   if (host_id.empty() || host_id.size() > kMaxTokenHostIdBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("host id must be 1..", kMaxTokenHostIdBytes,
-                                                   " bytes, got ", host_id.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("host id must be 1..", kMaxTokenHostIdBytes, " bytes, got ", host_id.size()));
   }
   const TokenKey& key = keys_.front();
   const int64_t expiry = absl::ToUnixSeconds(now + ttl_);
@@ -174,7 +174,8 @@ absl::StatusOr<TokenInfo> TokenService::Verify(absl::string_view token, absl::st
                                                absl::Time now) const {
   if (token.empty()) return Reject(TokenRejection::kMalformed, "empty");
   if (token.size() > kMaxTokenChars) {
-    return Reject(TokenRejection::kMalformed, absl::StrCat(token.size(), " characters is too long"));
+    return Reject(TokenRejection::kMalformed,
+                  absl::StrCat(token.size(), " characters is too long"));
   }
   absl::StatusOr<std::vector<uint8_t>> decoded = Base64UrlDecode(token);
   if (!decoded.ok()) return Reject(TokenRejection::kMalformed, decoded.status().message());
@@ -210,22 +211,24 @@ absl::StatusOr<TokenInfo> TokenService::Verify(absl::string_view token, absl::st
     return Reject(TokenRejection::kMalformed, "inconsistent layout");
   }
 
-  ASSIGN_OR_RETURN(const Mac expected, HmacSha256(key->secret, std::span(bytes).first(signed_bytes)));
+  ASSIGN_OR_RETURN(const Mac expected,
+                   HmacSha256(key->secret, std::span(bytes).first(signed_bytes)));
   if (CRYPTO_memcmp(expected.data(), mac->data(), kMacBytes) != 0) {
-    return Reject(TokenRejection::kBadMac, "MAC does not verify (not issued by this service, or altered)");
+    return Reject(TokenRejection::kBadMac,
+                  "MAC does not verify (not issued by this service, or altered)");
   }
 
   const absl::string_view token_host(reinterpret_cast<const char*>(host->data()), host->size());
   if (token_host != host_id) {
-    return Reject(TokenRejection::kWrongHost,
-                  absl::StrCat("issued to host \"", token_host, "\", presented by \"", host_id, "\""));
+    return Reject(TokenRejection::kWrongHost, absl::StrCat("issued to host \"", token_host,
+                                                           "\", presented by \"", host_id, "\""));
   }
   const uint64_t expiry_seconds = (uint64_t{*expiry_high} << 32) | *expiry_low;
   const absl::Time expires = absl::FromUnixSeconds(static_cast<int64_t>(expiry_seconds));
   if (now >= expires) {
     return Reject(TokenRejection::kExpired,
-                  absl::StrCat("expired at ", absl::FormatTime(absl::RFC3339_sec, expires,
-                                                               absl::UTCTimeZone()),
+                  absl::StrCat("expired at ",
+                               absl::FormatTime(absl::RFC3339_sec, expires, absl::UTCTimeZone()),
                                "; request a new challenge"));
   }
 

@@ -4,8 +4,8 @@
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <optional>
 
 #include "absl/status/status.h"

@@ -26,7 +26,8 @@ std::vector<std::string> SubjectValues(X509* cert, int nid) {
   for (int i = X509_NAME_get_index_by_NID(name, nid, -1); i >= 0;
        i = X509_NAME_get_index_by_NID(name, nid, i)) {
     unsigned char* utf8 = nullptr;
-    const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+    const int len =
+        ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
     if (len >= 0) out.emplace_back(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
     OPENSSL_free(utf8);
   }
@@ -38,8 +39,8 @@ absl::StatusOr<std::unique_ptr<X509, X509Free>> PeerCertificate(
   auto auth = call.auth_context();
   if (auth) {
     for (const auto& pem : auth->FindPropertyValues("x509_pem_cert")) {
-      std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                                    BIO_free);
+      std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+          BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
       if (!bio) break;
       std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
       if (cert) return cert;
@@ -78,10 +79,14 @@ bool RoleMay(Role role, Permission p) {
 
 absl::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAgent: return "agent";
-    case Role::kPlacement: return "placement";
-    case Role::kOperator: return "operator";
-    case Role::kAdmin: return "admin";
+    case Role::kAgent:
+      return "agent";
+    case Role::kPlacement:
+      return "placement";
+    case Role::kOperator:
+      return "operator";
+    case Role::kAdmin:
+      return "admin";
   }
   return "?";
 }
@@ -114,7 +119,8 @@ absl::StatusOr<Caller> CallerOf(const ServiceContext& context,
   }
   if (roles.size() != 1) {
     return absl::PermissionDeniedError(absl::StrCat(
-        "the client certificate of \"", names[0], "\" must name exactly one role in its subject OU ",
+        "the client certificate of \"", names[0],
+        "\" must name exactly one role in its subject OU ",
         "(agent, placement, operator or admin); it has OU=[", absl::StrJoin(units, ","), "]"));
   }
   Caller caller;
@@ -147,8 +153,7 @@ absl::StatusOr<Caller> Authorize(ServiceContext& context, const grpc::CallbackSe
   Caller who = caller.ok() ? *caller : Caller{"unidentified", std::nullopt, false};
   context.metrics->RefusedCall(method, "permission-denied");
   LogEvent("denied", absl::StrCat("method=", method, " caller=\"", who.identity, "\" role=",
-                                  who.role_name(), " host=\"", host_id,
-                                  "\" msg=\"", why, "\""));
+                                  who.role_name(), " host=\"", host_id, "\" msg=\"", why, "\""));
   RecordAudit(context, who, {std::string(method), std::string(host_id), kAuditDenied, why, ""},
               absl::Now());
   return absl::PermissionDeniedError(why);

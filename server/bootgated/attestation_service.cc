@@ -3,8 +3,8 @@
 #include <optional>
 #include <span>
 
-#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/hosts_service.h"
 #include "server/bootgated/request_log.h"
@@ -40,11 +40,13 @@ absl::Status CheckRequest(const v1::AttestRequest& r, const v1::Limits& limits) 
     return absl::InvalidArgumentError("quote is required: the TPMS_ATTEST of `tpm2_quote -m`");
   }
   if (r.signature().empty()) {
-    return absl::InvalidArgumentError("signature is required: the TPMT_SIGNATURE of `tpm2_quote -s`");
+    return absl::InvalidArgumentError(
+        "signature is required: the TPMT_SIGNATURE of `tpm2_quote -s`");
   }
   RETURN_IF_ERROR(CheckSize("event_log", r.event_log().size(), limits.max_event_log_bytes(),
                             "max_event_log_bytes"));
-  RETURN_IF_ERROR(CheckSize("quote", r.quote().size(), limits.max_quote_bytes(), "max_quote_bytes"));
+  RETURN_IF_ERROR(
+      CheckSize("quote", r.quote().size(), limits.max_quote_bytes(), "max_quote_bytes"));
   RETURN_IF_ERROR(CheckSize("signature", r.signature().size(), limits.max_signature_bytes(),
                             "max_signature_bytes"));
   RETURN_IF_ERROR(CheckSize("pcrs", r.pcrs().size(), limits.max_pcrs_bytes(), "max_pcrs_bytes"));
@@ -75,7 +77,8 @@ bool HasEvidenceRejection(const appraisal::Appraisal& a) {
 std::optional<appraisal::Finding> CounterRollback(const server::store::ClockInfo& last,
                                                   const tpm::ClockInfo& now) {
   const bool reset_down = now.reset_count < last.reset_count;
-  const bool restart_down = now.reset_count == last.reset_count && now.restart_count < last.restart_count;
+  const bool restart_down =
+      now.reset_count == last.reset_count && now.restart_count < last.restart_count;
   if (!reset_down && !restart_down) return std::nullopt;
   appraisal::Finding f;
   f.code = reset_down ? "reset-count-decreased" : "restart-count-decreased";
@@ -110,9 +113,10 @@ absl::StatusOr<server::store::Host> AttestingHost(ServiceContext& context,
   auto host = context.store->GetHost(host_id);
   if (absl::IsNotFound(host.status())) {
     context.metrics->Unattributed("unknown-host");
-    return absl::NotFoundError(absl::StrCat(
-        "host \"", host_id, "\" is not registered: enroll it (`bootgate enroll`) or, in a lab, "
-        "register it (`bootgate host add`)"));
+    return absl::NotFoundError(
+        absl::StrCat("host \"", host_id,
+                     "\" is not registered: enroll it (`bootgate enroll`) or, in a lab, "
+                     "register it (`bootgate host add`)"));
   }
   if (!host.ok()) return host.status();
   if (host->status == server::store::kHostRevoked) {
@@ -120,7 +124,8 @@ absl::StatusOr<server::store::Host> AttestingHost(ServiceContext& context,
     return absl::FailedPreconditionError(absl::StrCat(
         "the AK of host \"", host_id, "\" was revoked by ", host->status_changed_by, " at ",
         absl::FormatTime(absl::RFC3339_sec, host->status_changed_at, absl::UTCTimeZone()), " (",
-        host->status_reason, "): an admin must allow re-enrollment (`bootgate host reenroll`), "
+        host->status_reason,
+        "): an admin must allow re-enrollment (`bootgate host reenroll`), "
         "then enroll again"));
   }
   return host;
@@ -143,7 +148,8 @@ absl::StatusOr<v1::ChallengeResponse> Challenge(ServiceContext& context,
 absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequest& request,
                                    absl::Time now) {
   if (absl::Status checked = CheckRequest(request, context.config.limits()); !checked.ok()) {
-    context.metrics->Unattributed(absl::IsResourceExhausted(checked) ? "too-large" : "missing-field");
+    context.metrics->Unattributed(absl::IsResourceExhausted(checked) ? "too-large"
+                                                                     : "missing-field");
     return checked;
   }
   auto host = AttestingHost(context, request.host_id());
@@ -160,9 +166,9 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
 
   auto ak = tpm::ParseAkPublic(Bytes(host->ak_public));
   if (!ak.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat("the AK registered for host \"",
-                                                      request.host_id(), "\" does not parse: ",
-                                                      ak.status().message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the AK registered for host \"", request.host_id(),
+                     "\" does not parse: ", ak.status().message()));
   }
   ASSIGN_OR_RETURN(crypto::Digest nonce, server::QualifyingData(request.token()));
   ASSIGN_OR_RETURN(const std::string ak_fingerprint, AkFingerprint(ak->key.get()));
@@ -188,8 +194,8 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
     const std::string message =
         absl::StrCat("evidence does not parse: ", appraised.status().message());
     VerdictRecord record = RecordOf(request, *host, token->token_id, nonce);
-    RETURN_IF_ERROR(RecordVerdict(context, record, MalformedEvidence(active, host->group, message, now),
-                                  active, now)
+    RETURN_IF_ERROR(RecordVerdict(context, record,
+                                  MalformedEvidence(active, host->group, message, now), active, now)
                         .status());
     return absl::InvalidArgumentError(message);
   }

@@ -28,7 +28,8 @@ class AttestationService final : public v1::Attestation::CallbackService {
                                       const v1::ChallengeRequest* request,
                                       v1::ChallengeResponse* response) override;
   grpc::ServerUnaryReactor* Attest(grpc::CallbackServerContext* call,
-                                   const v1::AttestRequest* request, v1::Verdict* response) override;
+                                   const v1::AttestRequest* request,
+                                   v1::Verdict* response) override;
 
  private:
   ServiceContext* context_;

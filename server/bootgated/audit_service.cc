@@ -16,8 +16,8 @@ absl::StatusOr<v1::ListAuditResponse> ListAudit(ServiceContext& context,
   filter.action = r.action();
   filter.outcome = r.outcome();
   if (r.has_since()) filter.since = FromTimestamp(r.since());
-  filter.page_size = static_cast<int>(
-      std::min<uint32_t>(r.page_size(), server::store::AuditFilter::kMaxPageSize));
+  filter.page_size =
+      static_cast<int>(std::min<uint32_t>(r.page_size(), server::store::AuditFilter::kMaxPageSize));
   filter.page_token = r.page_token();
   ASSIGN_OR_RETURN(server::store::AuditPage page, context.store->ListAudit(filter));
   v1::ListAuditResponse out;
@@ -41,10 +41,9 @@ grpc::ServerUnaryReactor* AuditService::List(grpc::CallbackServerContext* call,
                                              const v1::ListAuditRequest* request,
                                              v1::ListAuditResponse* response) {
   static constexpr MethodSpec kList{"Audit.List", Permission::kOperate};
-  return ServeUnary(context_, call, kList, "", request, response,
-                    [](const Call& c, const v1::ListAuditRequest& r) {
-                      return ListAudit(c.context, r);
-                    });
+  return ServeUnary(
+      context_, call, kList, "", request, response,
+      [](const Call& c, const v1::ListAuditRequest& r) { return ListAudit(c.context, r); });
 }
 
 }  // namespace bootgate::service

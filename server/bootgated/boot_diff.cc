@@ -17,7 +17,8 @@ const char* const kLayers[] = {"firmware", "secure-boot", "boot-loader", "kernel
 
 using EventKey = std::pair<uint32_t, uint32_t>;  // pcr, type
 
-std::map<EventKey, std::vector<const eventlog::Event*>> ByPcrAndType(const eventlog::EventLog& log) {
+std::map<EventKey, std::vector<const eventlog::Event*>> ByPcrAndType(
+    const eventlog::EventLog& log) {
   std::map<EventKey, std::vector<const eventlog::Event*>> out;
   for (const eventlog::Event& e : log.events) out[{e.pcr, e.type}].push_back(&e);
   return out;
@@ -43,8 +44,8 @@ std::string LayerOfPcr(uint32_t pcr) {
 
 std::vector<v1::LayerDiff> DiffBootChains(const std::string& log_a, const std::string& log_b) {
   auto parse = [](const std::string& bytes) {
-    auto log = eventlog::ParseEventLog(
-        {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    auto log =
+        eventlog::ParseEventLog({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
     return log.ok() ? *std::move(log) : eventlog::EventLog{};
   };
   const eventlog::EventLog a = parse(log_a), b = parse(log_b);

@@ -1,11 +1,10 @@
 #include "server/bootgated/config.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
+#include <netinet/in.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"

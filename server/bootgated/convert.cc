@@ -81,8 +81,8 @@ v1::Finding FindingToProto(const appraisal::Finding& f) {
 std::string DetailsToJson(const VerdictDetails& details) {
   json findings = json::array();
   for (const v1::Finding& f : details.findings) {
-    json j = {{"code", f.code()},       {"layer", f.layer()}, {"severity", f.severity()},
-              {"seen", f.seen()},       {"allowed", f.allowed()}, {"message", f.message()},
+    json j = {{"code", f.code()}, {"layer", f.layer()},     {"severity", f.severity()},
+              {"seen", f.seen()}, {"allowed", f.allowed()}, {"message", f.message()},
               {"hint", f.hint()}};
     if (f.has_pcr()) j["pcr"] = f.pcr();
     if (f.has_event_index()) j["event_index"] = f.event_index();
@@ -168,10 +168,10 @@ absl::StatusOr<v1::AttestationSummary> SummaryFromRecord(const server::store::At
 
 absl::Status CheckAttestationId(const std::string& id, const char* field) {
   if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
-  const bool hex = id.size() == kAttestationIdLength &&
-                   std::all_of(id.begin(), id.end(), [](char c) {
-                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                   });
+  const bool hex =
+      id.size() == kAttestationIdLength && std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      });
   if (!hex) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " \"", id.substr(0, 80), "\" is not an attestation id (",

@@ -40,14 +40,15 @@ absl::Status CheckSize(const std::string& value, size_t limit, const char* field
 
 absl::StatusOr<std::vector<uint8_t>> RandomBytes(size_t n) {
   std::vector<uint8_t> out(n);
-  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) return absl::InternalError("RAND_bytes failed");
+  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1)
+    return absl::InternalError("RAND_bytes failed");
   return out;
 }
 
 // The AK as enrollment needs it: a TPM2B_PUBLIC with the attributes of an attestation key.
 struct CheckedAk {
-  enroll::TpmPublic tpm;   // the public area and the TPM Name
-  std::string fingerprint; // SHA-256 of its SPKI: the AK identity attestations are recorded under
+  enroll::TpmPublic tpm;    // the public area and the TPM Name
+  std::string fingerprint;  // SHA-256 of its SPKI: the AK identity attestations are recorded under
   crypto::EvpPkeyPtr key;
 };
 
@@ -58,7 +59,8 @@ absl::StatusOr<CheckedAk> CheckAk(const std::string& ak_public) {
   }
   RETURN_IF_ERROR(CheckSize(ak_public, kMaxTpmPublicBytes, "ak_public"));
   auto tpm = enroll::ParseTpmPublic(Bytes(ak_public));
-  if (!tpm.ok()) return absl::InvalidArgumentError(absl::StrCat("ak_public: ", tpm.status().message()));
+  if (!tpm.ok())
+    return absl::InvalidArgumentError(absl::StrCat("ak_public: ", tpm.status().message()));
   RETURN_IF_ERROR(enroll::CheckAkAttributes(tpm->area));
   auto parsed = tpm::ParseAkPublic(Bytes(ak_public));
   if (!parsed.ok()) {
@@ -80,14 +82,15 @@ absl::Status CheckBindable(ServiceContext& context, const std::string& host_id,
   if (host->reenroll_allowed) return absl::OkStatus();
   if (host->status == server::store::kHostRevoked) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "host \"", host_id, "\" is revoked; an admin must allow re-enrollment (`bootgate host reenroll`)"));
+        "host \"", host_id,
+        "\" is revoked; an admin must allow re-enrollment (`bootgate host reenroll`)"));
   }
   if (host->ek_fingerprint != ek_fingerprint) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "host \"", host_id, "\" is bound to another TPM (EK sha256 ",
-        host->ek_fingerprint.empty() ? std::string("none: registered by an admin")
-                                     : host->ek_fingerprint.substr(0, 16),
-        "); an admin must allow re-enrollment (`bootgate host reenroll`)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("host \"", host_id, "\" is bound to another TPM (EK sha256 ",
+                     host->ek_fingerprint.empty() ? std::string("none: registered by an admin")
+                                                  : host->ek_fingerprint.substr(0, 16),
+                     "); an admin must allow re-enrollment (`bootgate host reenroll`)"));
   }
   return absl::OkStatus();
 }
@@ -129,12 +132,14 @@ absl::StatusOr<v1::StartEnrollmentResponse> EnrollWithAkCertificate(
         "certificate instead");
   }
   RETURN_IF_ERROR(CheckSize(r.ak_certificate(), kMaxCertificateBytes, "ak_certificate"));
-  ASSIGN_OR_RETURN(enroll::VerifiedCertificate cert,
-                   enroll::VerifyCertificateChain(Bytes(r.ak_certificate()), *context.enrollment->ak_cas,
-                                                  now, "AK certificate"));
+  ASSIGN_OR_RETURN(
+      enroll::VerifiedCertificate cert,
+      enroll::VerifyCertificateChain(Bytes(r.ak_certificate()), *context.enrollment->ak_cas, now,
+                                     "AK certificate"));
   if (cert.common_name != r.host_id()) {
-    return absl::PermissionDeniedError(absl::StrCat("the AK certificate is for \"", cert.common_name,
-                                                    "\" (subject CN), not for host \"", r.host_id(), "\""));
+    return absl::PermissionDeniedError(
+        absl::StrCat("the AK certificate is for \"", cert.common_name,
+                     "\" (subject CN), not for host \"", r.host_id(), "\""));
   }
   if (EVP_PKEY_eq(cert.key.get(), ak.key.get()) != 1) {
     return absl::InvalidArgumentError("the AK certificate certifies another key than ak_public");
@@ -158,7 +163,8 @@ absl::StatusOr<TPMT_PUBLIC> EkPublicArea(const v1::StartEnrollmentRequest& r, EV
   if (r.ek_public().empty()) return enroll::DefaultEkPublic(ek_key);
   RETURN_IF_ERROR(CheckSize(r.ek_public(), kMaxTpmPublicBytes, "ek_public"));
   auto ek = enroll::ParseTpmPublic(Bytes(r.ek_public()));
-  if (!ek.ok()) return absl::InvalidArgumentError(absl::StrCat("ek_public: ", ek.status().message()));
+  if (!ek.ok())
+    return absl::InvalidArgumentError(absl::StrCat("ek_public: ", ek.status().message()));
   auto matches = enroll::CheckEkMatchesKey(ek->area, ek_key);
   if (!matches.ok()) return absl::InvalidArgumentError(matches.message());
   return ek->area;
@@ -183,9 +189,10 @@ absl::StatusOr<v1::StartEnrollmentResponse> StartEnrollment(ServiceContext& cont
         "this bootgated trusts no EK CA: configure enrollment.ek_ca_files");
   }
   RETURN_IF_ERROR(CheckSize(r.ek_certificate(), kMaxCertificateBytes, "ek_certificate"));
-  ASSIGN_OR_RETURN(enroll::VerifiedCertificate ek_cert,
-                   enroll::VerifyCertificateChain(Bytes(r.ek_certificate()), *context.enrollment->ek_cas,
-                                                  now, "EK certificate"));
+  ASSIGN_OR_RETURN(
+      enroll::VerifiedCertificate ek_cert,
+      enroll::VerifyCertificateChain(Bytes(r.ek_certificate()), *context.enrollment->ek_cas, now,
+                                     "EK certificate"));
   ASSIGN_OR_RETURN(TPMT_PUBLIC ek, EkPublicArea(r, ek_cert.key.get()));
   ASSIGN_OR_RETURN(std::string ek_fingerprint, enroll::KeyFingerprint(ek_cert.key.get()));
   RETURN_IF_ERROR(CheckBindable(context, r.host_id(), ek_fingerprint));
@@ -228,17 +235,21 @@ absl::StatusOr<v1::Host> FinishEnrollment(ServiceContext& context,
   // Taken (and so spent) whatever happens next: a wrong guess cannot be retried.
   auto pending = context.store->TakePendingEnrollment(r.enrollment_id(), now);
   if (absl::IsNotFound(pending.status())) {
-    return absl::NotFoundError(absl::StrCat(
-        "no pending enrollment ", r.enrollment_id().substr(0, 40),
-        ": it was used, it expired (enrollment.pending_ttl) or it never started; call Start again"));
+    return absl::NotFoundError(absl::StrCat("no pending enrollment ",
+                                            r.enrollment_id().substr(0, 40),
+                                            ": it was used, it expired (enrollment.pending_ttl) or "
+                                            "it never started; call Start again"));
   }
   if (!pending.ok()) return pending.status();
   if (pending->host_id != r.host_id()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "enrollment ", r.enrollment_id(), " was started for another host: an activation cannot be "
-        "replayed for host \"", r.host_id(), "\""));
+    return absl::PermissionDeniedError(
+        absl::StrCat("enrollment ", r.enrollment_id(),
+                     " was started for another host: an activation cannot be "
+                     "replayed for host \"",
+                     r.host_id(), "\""));
   }
-  ASSIGN_OR_RETURN(crypto::Digest digest, crypto::Hash(crypto::HashAlg::kSha256, Bytes(r.secret())));
+  ASSIGN_OR_RETURN(crypto::Digest digest,
+                   crypto::Hash(crypto::HashAlg::kSha256, Bytes(r.secret())));
   if (!crypto::ConstantTimeEquals(digest, Bytes(pending->secret_sha256))) {
     return absl::PermissionDeniedError(
         "the activation secret does not match: the AK was not activated by the TPM whose EK "

@@ -31,8 +31,8 @@ absl::StatusOr<server::store::Attestation> Load(ServiceContext& context, const s
 
 }  // namespace
 
-absl::StatusOr<v1::ListAttestationsResponse> ListAttestations(ServiceContext& context,
-                                                              const v1::ListAttestationsRequest& r) {
+absl::StatusOr<v1::ListAttestationsResponse> ListAttestations(
+    ServiceContext& context, const v1::ListAttestationsRequest& r) {
   if (!r.host_id().empty() && !r.group().empty()) {
     return absl::InvalidArgumentError("host_id and group are exclusive: set one");
   }
@@ -67,7 +67,8 @@ absl::StatusOr<v1::AttestationRecord> GetAttestation(ServiceContext& context,
   e->set_signature(a.evidence.quote_sig);
   e->set_pcrs(a.evidence.quote_pcrs);
   e->set_event_log(a.evidence.event_log);
-  e->set_qualifying_data(std::string(details.qualifying_data.begin(), details.qualifying_data.end()));
+  e->set_qualifying_data(
+      std::string(details.qualifying_data.begin(), details.qualifying_data.end()));
   e->set_ak_fingerprint(a.ak_name);
   e->set_clock(a.clock_info.clock);
   e->set_reset_count(a.clock_info.reset_count);

@@ -58,7 +58,8 @@ absl::Status RecordRevocationVerdict(ServiceContext& context, const server::stor
     group = latest->group;
   }
   auto active = context.policies->Current();
-  return RecordVerdict(context, record, ServerVerdict(active, group, std::move(f), now), active, now)
+  return RecordVerdict(context, record, ServerVerdict(active, group, std::move(f), now), active,
+                       now)
       .status();
 }
 
@@ -67,7 +68,8 @@ absl::Status RecordRevocationVerdict(ServiceContext& context, const server::stor
 absl::Status CheckHostId(const std::string& id) {
   if (id.empty()) return absl::InvalidArgumentError("host_id is required");
   if (id.size() > 255) {
-    return absl::InvalidArgumentError(absl::StrCat("host_id is ", id.size(), " bytes; at most 255"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("host_id is ", id.size(), " bytes; at most 255"));
   }
   for (char c : id) {
     if (c <= ' ' || c > '~') {
@@ -138,7 +140,8 @@ absl::StatusOr<v1::Host> RegisterHost(ServiceContext& context, const v1::Registe
   RecordAudit(context, caller,
               {"host.register", host.host_id, kAuditOk, r.reason(),
                absl::StrCat("trust_path=admin-registered (lab path: the AK is trusted on the "
-                            "admin's word, not proven by an EK) ak_sha256=", host.ak_name)},
+                            "admin's word, not proven by an EK) ak_sha256=",
+                            host.ak_name)},
               now);
   return HostView(context, host);
 }
@@ -185,26 +188,25 @@ grpc::ServerUnaryReactor* HostsService::Register(grpc::CallbackServerContext* ca
 grpc::ServerUnaryReactor* HostsService::Get(grpc::CallbackServerContext* call,
                                             const v1::GetHostRequest* request, v1::Host* response) {
   static constexpr MethodSpec kGet{"Hosts.Get", Permission::kReadHost};
-  return ServeUnary(context_, call, kGet, request->host_id(), request, response,
-                    [](const Call& c, const v1::GetHostRequest& r) {
-                      return GetHost(c.context, r.host_id());
-                    });
+  return ServeUnary(
+      context_, call, kGet, request->host_id(), request, response,
+      [](const Call& c, const v1::GetHostRequest& r) { return GetHost(c.context, r.host_id()); });
 }
 
 grpc::ServerUnaryReactor* HostsService::List(grpc::CallbackServerContext* call,
                                              const v1::ListHostsRequest* request,
                                              v1::ListHostsResponse* response) {
   static constexpr MethodSpec kList{"Hosts.List", Permission::kListHosts};
-  return ServeUnary(context_, call, kList, "", request, response,
-                    [](const Call& c, const v1::ListHostsRequest&)
-                        -> absl::StatusOr<v1::ListHostsResponse> {
-                      ASSIGN_OR_RETURN(auto hosts, c.context.store->ListHosts());
-                      v1::ListHostsResponse out;
-                      for (const server::store::Host& h : hosts) {
-                        ASSIGN_OR_RETURN(*out.add_hosts(), HostView(c.context, h));
-                      }
-                      return out;
-                    });
+  return ServeUnary(
+      context_, call, kList, "", request, response,
+      [](const Call& c, const v1::ListHostsRequest&) -> absl::StatusOr<v1::ListHostsResponse> {
+        ASSIGN_OR_RETURN(auto hosts, c.context.store->ListHosts());
+        v1::ListHostsResponse out;
+        for (const server::store::Host& h : hosts) {
+          ASSIGN_OR_RETURN(*out.add_hosts(), HostView(c.context, h));
+        }
+        return out;
+      });
 }
 
 grpc::ServerUnaryReactor* HostsService::Revoke(grpc::CallbackServerContext* call,

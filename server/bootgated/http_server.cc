@@ -13,21 +13,23 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
   const size_t colon = address.rfind(':');
   int port = 0;
   if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port)) {
-    return absl::InvalidArgumentError(absl::StrCat("http_address \"", address, "\" is not host:port"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("http_address \"", address, "\" is not host:port"));
   }
   std::string host = address.substr(0, colon);
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   std::unique_ptr<HttpServer> out(new HttpServer);
   out->server_ = std::make_unique<httplib::Server>();
-  out->server_->Get("/.well-known/jwks.json", [context](const httplib::Request&, httplib::Response& res) {
-    auto jwks = server::JwksJson(*context->signing_keys);
-    if (!jwks.ok()) {
-      res.status = 500;
-      res.set_content(std::string(jwks.status().message()), "text/plain");
-      return;
-    }
-    res.set_content(*jwks, "application/jwk-set+json");
-  });
+  out->server_->Get("/.well-known/jwks.json",
+                    [context](const httplib::Request&, httplib::Response& res) {
+                      auto jwks = server::JwksJson(*context->signing_keys);
+                      if (!jwks.ok()) {
+                        res.status = 500;
+                        res.set_content(std::string(jwks.status().message()), "text/plain");
+                        return;
+                      }
+                      res.set_content(*jwks, "application/jwk-set+json");
+                    });
   out->server_->Get("/metrics", [context](const httplib::Request&, httplib::Response& res) {
     res.set_content(context->metrics->Serialize(), "text/plain; version=0.0.4");
   });

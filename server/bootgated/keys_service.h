@@ -10,7 +10,8 @@ namespace bootgate::service {
 class KeysService final : public v1::Keys::CallbackService {
  public:
   explicit KeysService(ServiceContext* context) : context_(context) {}
-  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* call, const v1::GetKeysRequest* request,
+  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* call,
+                                const v1::GetKeysRequest* request,
                                 v1::GetKeysResponse* response) override;
 
  private:

@@ -74,7 +74,8 @@ void Metrics::Request(absl::string_view method, absl::string_view code) {
 }
 
 void Metrics::RefusedCall(absl::string_view method, absl::string_view reason) {
-  refused_calls_.Add({{"method", std::string(method)}, {"reason", std::string(reason)}}).Increment();
+  refused_calls_.Add({{"method", std::string(method)}, {"reason", std::string(reason)}})
+      .Increment();
 }
 
 void Metrics::AuditWriteFailed() { audit_write_failures_.Add({}).Increment(); }

@@ -58,8 +58,7 @@ void PlacementHub::DeliverLocked(const std::string& host, const std::string& gro
 }
 
 absl::StatusOr<uint64_t> PlacementHub::Subscribe(const std::vector<std::string>& host_ids,
-                                                  const std::string& group,
-                                                  Subscriber* subscriber) {
+                                                 const std::string& group, Subscriber* subscriber) {
   Watch watch{{host_ids.begin(), host_ids.end()}, group, subscriber};
   if (!group.empty()) {
     // The group's members as the active policy lists them; later verdicts naming the group

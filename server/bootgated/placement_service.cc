@@ -106,16 +106,16 @@ grpc::ServerUnaryReactor* PlacementService::Get(grpc::CallbackServerContext* cal
                                                 const v1::GetPlacementRequest* request,
                                                 v1::PlacementStatus* response) {
   static constexpr MethodSpec kGet{"Placement.Get", Permission::kReadPlacement};
-  return ServeUnary(context_, call, kGet, request->host_id(), request, response,
-                    [](const Call& c, const v1::GetPlacementRequest& r)
-                        -> absl::StatusOr<v1::PlacementStatus> {
-                      if (r.host_id().empty()) return absl::InvalidArgumentError("host_id is required");
-                      auto result = c.context.placement->Status(r.host_id(), absl::Now());
-                      if (absl::IsNotFound(result.status())) {
-                        return absl::NotFoundError("host \"" + r.host_id() + "\" is not registered");
-                      }
-                      return result;
-                    });
+  return ServeUnary(
+      context_, call, kGet, request->host_id(), request, response,
+      [](const Call& c, const v1::GetPlacementRequest& r) -> absl::StatusOr<v1::PlacementStatus> {
+        if (r.host_id().empty()) return absl::InvalidArgumentError("host_id is required");
+        auto result = c.context.placement->Status(r.host_id(), absl::Now());
+        if (absl::IsNotFound(result.status())) {
+          return absl::NotFoundError("host \"" + r.host_id() + "\" is not registered");
+        }
+        return result;
+      });
 }
 
 grpc::ServerWriteReactor<v1::PlacementChange>* PlacementService::Watch(
@@ -124,11 +124,13 @@ grpc::ServerWriteReactor<v1::PlacementChange>* PlacementService::Watch(
   // yet, which a host-scoped agent may not.
   absl::Status access;
   if (!request->group().empty() || request->host_ids().empty()) {
-    access = Authorize(*context_, *call, "Placement.Watch", Permission::kReadPlacement, "").status();
+    access =
+        Authorize(*context_, *call, "Placement.Watch", Permission::kReadPlacement, "").status();
   }
   for (const std::string& host : request->host_ids()) {
     if (!access.ok()) break;
-    access = Authorize(*context_, *call, "Placement.Watch", Permission::kReadPlacement, host).status();
+    access =
+        Authorize(*context_, *call, "Placement.Watch", Permission::kReadPlacement, host).status();
   }
   return new WatchReactor(context_, *request, access);
 }

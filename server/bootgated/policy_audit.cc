@@ -16,10 +16,11 @@ std::map<std::string, const v1::Exception*> ByName(const v1::Policy* policy) {
 }
 
 std::string Describe(const v1::Exception& e) {
-  return absl::StrCat("exception=", e.name(), " ",
-                      e.has_host() ? absl::StrCat("host=", e.host()) : absl::StrCat("group=", e.group()),
-                      " finding=", e.finding_code(), " owner=\"", e.owner(), "\" expires=",
-                      e.expires(), " compensating_control=\"", e.compensating_control(), "\"");
+  return absl::StrCat(
+      "exception=", e.name(), " ",
+      e.has_host() ? absl::StrCat("host=", e.host()) : absl::StrCat("group=", e.group()),
+      " finding=", e.finding_code(), " owner=\"", e.owner(), "\" expires=", e.expires(),
+      " compensating_control=\"", e.compensating_control(), "\"");
 }
 
 }  // namespace
@@ -30,8 +31,8 @@ void AuditPolicyChange(ServiceContext& context, const Caller& caller, const v1::
   RecordAudit(context, caller,
               {"policy.put", "", kAuditOk, reason,
                absl::StrCat("policy=", pushed.name(), " version=", pushed.version(),
-                            " store_version=", store_version, " previous_version=",
-                            previous ? previous->version() : "none")},
+                            " store_version=", store_version,
+                            " previous_version=", previous ? previous->version() : "none")},
               now);
   const auto before = ByName(previous);
   const auto after = ByName(&pushed);

@@ -2,14 +2,17 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace bootgate::service {
 
 PolicyHolder::PolicyHolder(server::store::Store* store,
                            std::shared_ptr<const ActivePolicy> file_policy, absl::Duration refresh)
-    : store_(store), file_policy_(std::move(file_policy)), refresh_(refresh), current_(file_policy_) {}
+    : store_(store),
+      file_policy_(std::move(file_policy)),
+      refresh_(refresh),
+      current_(file_policy_) {}
 
 absl::StatusOr<std::shared_ptr<const ActivePolicy>> PolicyHolder::LoadStored(
     std::optional<int64_t> version) {
@@ -69,16 +72,16 @@ absl::StatusOr<std::shared_ptr<const ActivePolicy>> PolicyHolder::Push(
   if (!expected_active_version.empty()) {
     const std::string seen = active ? active->policy.version() : "";
     if (seen != expected_active_version) {
-      return absl::AbortedError(absl::StrCat("the active policy is version \"", seen,
-                                             "\", not \"", expected_active_version,
+      return absl::AbortedError(absl::StrCat("the active policy is version \"", seen, "\", not \"",
+                                             expected_active_version,
                                              "\": someone pushed first; fetch it and retry"));
     }
   }
   auto existing = FindVersion(policy.version());
   if (existing.ok() && (*existing)->store_version != 0) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "policy version \"", policy.version(),
-        "\" is already stored: give the new policy a new version string"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("policy version \"", policy.version(),
+                     "\" is already stored: give the new policy a new version string"));
   }
   std::string text;
   auto printed = google::protobuf::util::MessageToJsonString(policy, &text);

@@ -39,9 +39,9 @@ class PolicyHolder {
   // Validated policy -> stored as the next version and made active. ABORTED when
   // `expected_active_version` is set and differs from the active policy's version;
   // ALREADY_EXISTS when a stored policy already has this version string.
-  absl::StatusOr<std::shared_ptr<const ActivePolicy>> Push(const v1::Policy& policy,
-                                                           const std::string& expected_active_version,
-                                                           const std::string& pushed_by);
+  absl::StatusOr<std::shared_ptr<const ActivePolicy>> Push(
+      const v1::Policy& policy, const std::string& expected_active_version,
+      const std::string& pushed_by);
 
   // A stored version by its policy version string (newest first); NotFound when none.
   absl::StatusOr<std::shared_ptr<const ActivePolicy>> FindVersion(const std::string& version);

@@ -5,10 +5,10 @@
 #include <span>
 #include <tuple>
 
-#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/policy_audit.h"
 #include "server/bootgated/request_log.h"
@@ -53,7 +53,8 @@ absl::StatusOr<v1::Policy> LoadCandidate(const v1::PolicySource& source) {
       std::vector<policy::ValidationError> errors = policy::ValidatePolicy(source.policy());
       if (errors.empty()) return source.policy();
       std::vector<std::string> lines;
-      for (const auto& e : errors) lines.push_back(absl::StrCat(policy::FormatPath(e.path), ": ", e.message));
+      for (const auto& e : errors)
+        lines.push_back(absl::StrCat(policy::FormatPath(e.path), ": ", e.message));
       return absl::InvalidArgumentError(absl::StrCat("candidate: ", absl::StrJoin(lines, "\n")));
     }
     case v1::PolicySource::kJson:
@@ -103,7 +104,8 @@ absl::StatusOr<v1::DryRunResponse> DryRun(ServiceContext& context, const v1::Pol
     would.set_policy_version(appraised->policy_version);
     *would.mutable_issued_at() = ToTimestamp(appraised->issued);
     *would.mutable_expires_at() = ToTimestamp(appraised->expires);
-    for (const appraisal::Finding& f : appraised->findings) *would.add_findings() = FindingToProto(f);
+    for (const appraisal::Finding& f : appraised->findings)
+      *would.add_findings() = FindingToProto(f);
     would.set_host_id(host_id);
     would.set_group(appraised->group);
     for (const std::string& e : appraised->exceptions_used) would.add_exceptions_used(e);
@@ -122,65 +124,69 @@ grpc::ServerUnaryReactor* PolicyServiceImpl::Get(grpc::CallbackServerContext* ca
                                                  const v1::GetPolicyRequest* request,
                                                  v1::StoredPolicy* response) {
   static constexpr MethodSpec kGet{"PolicyService.Get", Permission::kOperate};
-  return ServeUnary(context_, call, kGet, "", request, response,
-                    [](const Call& c, const v1::GetPolicyRequest& r) -> absl::StatusOr<v1::StoredPolicy> {
-                      auto active = c.context.policies->Current();
-                      if (r.version().empty() || (active && active->policy.version() == r.version())) {
-                        if (!active) return absl::NotFoundError("no active policy: push one with PolicyService.Put");
-                        return ToStored(*active, true);
-                      }
-                      ASSIGN_OR_RETURN(auto found, c.context.policies->FindVersion(r.version()));
-                      return ToStored(*found, false);
-                    });
+  return ServeUnary(
+      context_, call, kGet, "", request, response,
+      [](const Call& c, const v1::GetPolicyRequest& r) -> absl::StatusOr<v1::StoredPolicy> {
+        auto active = c.context.policies->Current();
+        if (r.version().empty() || (active && active->policy.version() == r.version())) {
+          if (!active)
+            return absl::NotFoundError("no active policy: push one with PolicyService.Put");
+          return ToStored(*active, true);
+        }
+        ASSIGN_OR_RETURN(auto found, c.context.policies->FindVersion(r.version()));
+        return ToStored(*found, false);
+      });
 }
 
 grpc::ServerUnaryReactor* PolicyServiceImpl::Put(grpc::CallbackServerContext* call,
                                                  const v1::PutPolicyRequest* request,
                                                  v1::StoredPolicy* response) {
   static constexpr MethodSpec kPut{"PolicyService.Put", Permission::kAdminister, true};
-  return ServeUnary(context_, call, kPut, "", request, response,
-                    [](const Call& c, const v1::PutPolicyRequest& r) -> absl::StatusOr<v1::StoredPolicy> {
-                      ASSIGN_OR_RETURN(v1::Policy candidate, LoadCandidate(r.candidate()));
-                      auto previous = c.context.policies->Current();
-                      ASSIGN_OR_RETURN(auto stored, c.context.policies->Push(
-                                                        candidate, r.expected_active_version(),
-                                                        c.caller.identity));
-                      AuditPolicyChange(c.context, c.caller, previous ? &previous->policy : nullptr,
-                                        stored->policy, stored->store_version, r.reason(),
-                                        stored->stored_at);
-                      return ToStored(*stored, true);
-                    });
+  return ServeUnary(
+      context_, call, kPut, "", request, response,
+      [](const Call& c, const v1::PutPolicyRequest& r) -> absl::StatusOr<v1::StoredPolicy> {
+        ASSIGN_OR_RETURN(v1::Policy candidate, LoadCandidate(r.candidate()));
+        auto previous = c.context.policies->Current();
+        ASSIGN_OR_RETURN(
+            auto stored,
+            c.context.policies->Push(candidate, r.expected_active_version(), c.caller.identity));
+        AuditPolicyChange(c.context, c.caller, previous ? &previous->policy : nullptr,
+                          stored->policy, stored->store_version, r.reason(), stored->stored_at);
+        return ToStored(*stored, true);
+      });
 }
 
 grpc::ServerUnaryReactor* PolicyServiceImpl::Validate(grpc::CallbackServerContext* call,
                                                       const v1::ValidatePolicyRequest* request,
                                                       v1::ValidatePolicyResponse* response) {
   static constexpr MethodSpec kValidate{"PolicyService.Validate", Permission::kOperate};
-  return ServeUnary(context_, call, kValidate, "", request, response,
-                    [](const Call&, const v1::ValidatePolicyRequest& r)
-                        -> absl::StatusOr<v1::ValidatePolicyResponse> {
-                      v1::ValidatePolicyResponse out;
-                      auto loaded = LoadCandidate(r.candidate());
-                      out.set_valid(loaded.ok());
-                      if (!loaded.ok()) {
-                        for (absl::string_view line : absl::StrSplit(loaded.status().message(), '\n')) {
-                          out.add_errors(std::string(line));
-                        }
-                      }
-                      return out;
-                    });
+  return ServeUnary(
+      context_, call, kValidate, "", request, response,
+      [](const Call&,
+         const v1::ValidatePolicyRequest& r) -> absl::StatusOr<v1::ValidatePolicyResponse> {
+        v1::ValidatePolicyResponse out;
+        auto loaded = LoadCandidate(r.candidate());
+        out.set_valid(loaded.ok());
+        if (!loaded.ok()) {
+          for (absl::string_view line : absl::StrSplit(loaded.status().message(), '\n')) {
+            out.add_errors(std::string(line));
+          }
+        }
+        return out;
+      });
 }
 
 grpc::ServerUnaryReactor* PolicyServiceImpl::DryRun(grpc::CallbackServerContext* call,
                                                     const v1::DryRunRequest* request,
                                                     v1::DryRunResponse* response) {
   static constexpr MethodSpec kDryRun{"PolicyService.DryRun", Permission::kOperate};
-  return ServeUnary(context_, call, kDryRun, "", request, response,
-                    [](const Call& c, const v1::DryRunRequest& r) -> absl::StatusOr<v1::DryRunResponse> {
-                      ASSIGN_OR_RETURN(v1::Policy candidate, LoadCandidate(r.candidate()));
-                      return service::DryRun(c.context, candidate,
-                                             r.has_at() ? FromTimestamp(r.at()) : absl::Now());
-                    });
+  return ServeUnary(
+      context_, call, kDryRun, "", request, response,
+      [](const Call& c, const v1::DryRunRequest& r) -> absl::StatusOr<v1::DryRunResponse> {
+        ASSIGN_OR_RETURN(v1::Policy candidate, LoadCandidate(r.candidate()));
+        return service::DryRun(c.context, candidate,
+                               r.has_at() ? FromTimestamp(r.at()) : absl::Now());
+      });
 }
 
 }  // namespace bootgate::service

@@ -2,19 +2,21 @@
 
 #include <cstdio>
 
-#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 
 namespace bootgate::service {
 namespace {
 
-std::string Timestamp() { return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()); }
+std::string Timestamp() {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+}
 
 std::string Quote(absl::string_view text) {
-  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", " "}}),
-                      "\"");
+  return absl::StrCat(
+      "\"", absl::StrReplaceAll(text, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", " "}}), "\"");
 }
 
 void WriteLine(const std::string& line) {
@@ -26,11 +28,23 @@ void WriteLine(const std::string& line) {
 }  // namespace
 
 absl::string_view GrpcCodeName(grpc::StatusCode code) {
-  static constexpr absl::string_view kNames[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr absl::string_view kNames[] = {"OK",
+                                                 "CANCELLED",
+                                                 "UNKNOWN",
+                                                 "INVALID_ARGUMENT",
+                                                 "DEADLINE_EXCEEDED",
+                                                 "NOT_FOUND",
+                                                 "ALREADY_EXISTS",
+                                                 "PERMISSION_DENIED",
+                                                 "RESOURCE_EXHAUSTED",
+                                                 "FAILED_PRECONDITION",
+                                                 "ABORTED",
+                                                 "OUT_OF_RANGE",
+                                                 "UNIMPLEMENTED",
+                                                 "INTERNAL",
+                                                 "UNAVAILABLE",
+                                                 "DATA_LOSS",
+                                                 "UNAUTHENTICATED"};
   const int index = static_cast<int>(code);
   return index >= 0 && index < 17 ? kNames[index] : "UNKNOWN";
 }
@@ -46,9 +60,9 @@ RequestLog::RequestLog(Metrics* metrics, absl::string_view method)
 
 grpc::Status RequestLog::Done(const grpc::Status& status) {
   const absl::string_view code = GrpcCodeName(status.error_code());
-  std::string line = absl::StrFormat("ts=%s method=%s host=%s code=%s latency_ms=%.3f",
-                                     Timestamp(), method_, host_.empty() ? "-" : Quote(host_),
-                                     code, absl::ToDoubleMilliseconds(elapsed()));
+  std::string line = absl::StrFormat("ts=%s method=%s host=%s code=%s latency_ms=%.3f", Timestamp(),
+                                     method_, host_.empty() ? "-" : Quote(host_), code,
+                                     absl::ToDoubleMilliseconds(elapsed()));
   if (!tier_.empty()) absl::StrAppend(&line, " tier=", tier_);
   if (!status.ok()) absl::StrAppend(&line, " msg=", Quote(status.error_message()));
   WriteLine(line);

@@ -23,8 +23,7 @@ void RecordRefusal(const Call& call, const MethodSpec& method, const std::string
   const std::string code(GrpcCodeName(grpc_status.error_code()));
   call.context.metrics->RefusedCall(method.name, code);
   RecordAudit(call.context, call.caller,
-              {method.name, host_id, kAuditRefused, std::string(status.message()),
-               "code=" + code},
+              {method.name, host_id, kAuditRefused, std::string(status.message()), "code=" + code},
               absl::Now());
 }
 

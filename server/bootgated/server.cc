@@ -8,8 +8,8 @@
 #include <iterator>
 #include <thread>
 
-#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -56,7 +56,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const v1::S
   ASSIGN_OR_RETURN(std::string key, ReadFile(c.tls().key_file(), "tls.key_file"));
   options.pem_key_cert_pairs.push_back({key, cert});
   if (!c.tls().client_ca_file().empty()) {
-    ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(c.tls().client_ca_file(), "tls.client_ca_file"));
+    ASSIGN_OR_RETURN(options.pem_root_certs,
+                     ReadFile(c.tls().client_ca_file(), "tls.client_ca_file"));
     options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
@@ -72,11 +73,12 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   const v1::ServerConfig& config = ctx.config;
   RETURN_IF_ERROR(CheckListenSecurity(config));
   if (mkdir(config.data_dir().c_str(), 0700) != 0 && errno != EEXIST) {
-    return absl::InternalError(absl::StrCat("cannot create data_dir ", config.data_dir(), ": ",
-                                            strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("cannot create data_dir ", config.data_dir(), ": ", strerror(errno)));
   }
   server::store::StoreOptions store_options;
-  if (config.store().has_postgres()) store_options.pool_size = config.store().postgres().pool_size();
+  if (config.store().has_postgres())
+    store_options.pool_size = config.store().postgres().pool_size();
   ASSIGN_OR_RETURN(ctx.store, server::store::OpenStore(StoreUrl(config), store_options));
 
   ASSIGN_OR_RETURN(std::vector<uint8_t> secret, LoadOrCreateTokenKey(config.tokens().key_file()));
@@ -86,9 +88,9 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
     previous.push_back({static_cast<uint8_t>(ref.key_id()), std::move(old)});
   }
   ASSIGN_OR_RETURN(server::TokenService tokens,
-                   server::TokenService::Create({static_cast<uint8_t>(config.tokens().key_id()),
-                                                 std::move(secret)},
-                                                std::move(previous), ToDuration(config.tokens().ttl())));
+                   server::TokenService::Create(
+                       {static_cast<uint8_t>(config.tokens().key_id()), std::move(secret)},
+                       std::move(previous), ToDuration(config.tokens().ttl())));
   ctx.tokens = std::make_unique<server::TokenService>(std::move(tokens));
   ASSIGN_OR_RETURN(server::KeySet keys, server::LoadOrCreateKeySet(config.signing().keys_dir()));
   ctx.signing_keys = std::make_unique<server::KeySet>(std::move(keys));
@@ -124,9 +126,12 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   if (config.http_address() != "off") {
     ASSIGN_OR_RETURN(out->http_, HttpServer::Start(config.http_address(), &ctx));
   }
-  LogEvent("started", absl::StrCat("grpc_port=", out->grpc_port_, " http_port=", out->http_port(),
-                                   " store=", ctx.store->Durability().ok() ? ctx.store->Durability()->backend : "?",
-                                   " policy=", ctx.policies->Current() ? ctx.policies->Current()->policy.name() : "none"));
+  LogEvent(
+      "started",
+      absl::StrCat(
+          "grpc_port=", out->grpc_port_, " http_port=", out->http_port(),
+          " store=", ctx.store->Durability().ok() ? ctx.store->Durability()->backend : "?",
+          " policy=", ctx.policies->Current() ? ctx.policies->Current()->policy.name() : "none"));
   return out;
 }
 

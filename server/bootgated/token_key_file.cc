@@ -36,8 +36,8 @@ absl::StatusOr<std::vector<uint8_t>> ReadTokenKey(const std::string& path) {
   }
   if (key.size() < server::kMinTokenKeyBytes) {
     return absl::InvalidArgumentError(absl::StrCat("token key ", path, " holds ", key.size(),
-                                                   " bytes; at least ",
-                                                   server::kMinTokenKeyBytes, " are needed"));
+                                                   " bytes; at least ", server::kMinTokenKeyBytes,
+                                                   " are needed"));
   }
   return key;
 }
@@ -52,7 +52,8 @@ absl::StatusOr<std::vector<uint8_t>> LoadOrCreateTokenKey(const std::string& pat
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return ReadTokenKey(path);  // another process won the race
-    return absl::InternalError(absl::StrCat("cannot create token key ", path, ": ", strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("cannot create token key ", path, ": ", strerror(errno)));
   }
   bool ok = write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && fsync(fd) == 0;
   close(fd);

@@ -31,17 +31,17 @@ absl::StatusOr<int64_t> MigrateLocked(SqlConnection& conn,
   ASSIGN_OR_RETURN(int64_t current, CurrentVersion(conn));
   const int64_t newest = known.empty() ? 0 : known.back()->version;
   if (current > newest) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "database schema version ", current, " is newer than this bootgated knows (", newest,
-        "): upgrade bootgated"));
+    return absl::FailedPreconditionError(absl::StrCat("database schema version ", current,
+                                                      " is newer than this bootgated knows (",
+                                                      newest, "): upgrade bootgated"));
   }
   for (const Migration* m : known) {
     if (m->version <= current) continue;
     absl::Status applied = conn.Exec(m->sql);
     if (!applied.ok()) {
-      return absl::Status(applied.code(), absl::StrCat("schema migration ", std::string(m->dialect),
-                                                       "/", std::string(m->name), ": ",
-                                                       applied.message()));
+      return absl::Status(applied.code(),
+                          absl::StrCat("schema migration ", std::string(m->dialect), "/",
+                                       std::string(m->name), ": ", applied.message()));
     }
     const SqlParam params[] = {m->version, absl::ToUnixMicros(absl::Now())};
     RETURN_IF_ERROR(
@@ -67,9 +67,9 @@ absl::StatusOr<int64_t> Migrate(SqlConnection& conn, std::span<const Migration> 
   for (const Migration& m : migrations) {
     if (m.dialect != conn.dialect().name) continue;
     if (m.version != static_cast<int64_t>(known.size()) + 1) {
-      return absl::InvalidArgumentError(absl::StrCat("schema migrations of ", std::string(m.dialect),
-                                                      " are not numbered 1, 2, ...: ",
-                                                      std::string(m.name)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("schema migrations of ", std::string(m.dialect),
+                       " are not numbered 1, 2, ...: ", std::string(m.name)));
     }
     known.push_back(&m);
   }

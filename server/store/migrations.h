@@ -28,8 +28,8 @@ int64_t NewestVersion(std::span<const Migration> migrations, std::string_view di
 
 // Brings the database to the newest version of conn.dialect() in `migrations`, in one transaction
 // (with a schema_version row per step) so that a crash leaves the previous version; concurrent
-// openers are serialised (SQLite: write lock; PostgreSQL: advisory lock). Returns the version the database is at.
-// FailedPrecondition when the database is at a version newer than the newest known:
+// openers are serialised (SQLite: write lock; PostgreSQL: advisory lock). Returns the version the
+// database is at. FailedPrecondition when the database is at a version newer than the newest known:
 // "database schema version 7 is newer than this bootgated knows (1): upgrade bootgated".
 // InvalidArgument when the versions of a dialect have gaps. A failing migration's error otherwise
 // (and its transaction is rolled back).

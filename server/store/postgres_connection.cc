@@ -43,9 +43,8 @@ std::string_view ErrorField(const PGresult* res, int field) {
 
 absl::Status ResultError(PGconn* conn, const PGresult* res, std::string_view what) {
   if (PQstatus(conn) == CONNECTION_BAD) {
-    return absl::UnavailableError(
-        absl::StrCat("postgresql: ", std::string(what), ": connection lost: ",
-                     PQerrorMessage(conn)));
+    return absl::UnavailableError(absl::StrCat("postgresql: ", std::string(what),
+                                               ": connection lost: ", PQerrorMessage(conn)));
   }
   const std::string_view state = ErrorField(res, PG_DIAG_SQLSTATE);
   std::string msg = absl::StrCat("postgresql: ", std::string(what), ": ",
@@ -54,8 +53,7 @@ absl::Status ResultError(PGconn* conn, const PGresult* res, std::string_view wha
   if (state == "23505") return absl::AlreadyExistsError(msg);       // unique_violation
   if (state == "23503") return absl::FailedPreconditionError(msg);  // foreign_key_violation
   // serialization_failure, deadlock_detected, connection exceptions, admin shutdown...
-  if (state == "40001" || state == "40P01" || state.starts_with("08") ||
-      state.starts_with("57")) {
+  if (state == "40001" || state == "40P01" || state.starts_with("08") || state.starts_with("57")) {
     return absl::UnavailableError(msg);
   }
   if (state.starts_with("XX")) return absl::DataLossError(msg);
@@ -95,8 +93,8 @@ class PostgresConnection final : public SqlConnection {
       lengths[i] = static_cast<int>(text[i].size());
     }
     const std::string query(sql);
-    ResultPtr res(PQexecParams(conn_.get(), query.c_str(), static_cast<int>(params.size()),
-                               nullptr, values.data(), lengths.data(), formats.data(),
+    ResultPtr res(PQexecParams(conn_.get(), query.c_str(), static_cast<int>(params.size()), nullptr,
+                               values.data(), lengths.data(), formats.data(),
                                /*resultFormat=*/0));
     const ExecStatusType st = res == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(res.get());
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
@@ -215,7 +213,8 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> OpenPostgresConnection(const std:
   auto conn = std::make_unique<PostgresConnection>(raw);
   if (PQstatus(raw) != CONNECTION_OK) {
     // The message may quote the conninfo's host and user, never its password.
-    return absl::UnavailableError(absl::StrCat("postgresql: cannot connect: ", PQerrorMessage(raw)));
+    return absl::UnavailableError(
+        absl::StrCat("postgresql: cannot connect: ", PQerrorMessage(raw)));
   }
   RETURN_IF_ERROR(conn->Exec("SET synchronous_commit = on"));
   ASSIGN_OR_RETURN(DurabilitySettings settings, conn->ReadDurability());

@@ -117,8 +117,8 @@ struct AttestationFilter {
   std::string tier;
   absl::Time since = absl::InfinitePast();
   absl::Time until = absl::InfiniteFuture();
-  int page_size = 0;       // 0 = kDefaultPageSize; capped at kMaxPageSize
-  std::string page_token;  // from the previous page's next_page_token; empty = first page
+  int page_size = 0;              // 0 = kDefaultPageSize; capped at kMaxPageSize
+  std::string page_token;         // from the previous page's next_page_token; empty = first page
   bool include_evidence = false;  // evidence blobs are large; History.Get wants them, List not
 
   static constexpr int kDefaultPageSize = 50;

@@ -46,9 +46,9 @@ class SqlRow {
 
 // Differences between the two SQL dialects the store speaks.
 struct Dialect {
-  std::string_view name;             // migration directory: "sqlite" | "postgresql"
-  std::string_view begin_write;      // starts a transaction that will write
-  std::string_view migration_lock;   // serialises concurrent migrations (empty: begin_write does)
+  std::string_view name;            // migration directory: "sqlite" | "postgresql"
+  std::string_view begin_write;     // starts a transaction that will write
+  std::string_view migration_lock;  // serialises concurrent migrations (empty: begin_write does)
   // Appended to a SELECT inside a write transaction to lock the rows it reads until COMMIT
   // (empty: begin_write already locks the whole database).
   std::string_view lock_rows;

@@ -393,16 +393,18 @@ absl::Status SqlStore::RegisterHost(const Host& host, bool replace) {
 
 absl::StatusOr<Host> SqlStore::GetHost(const std::string& host_id) {
   const SqlParam params[] = {host_id};
-  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
-                   Query(absl::StrCat("SELECT ", kHostColumns, " FROM hosts WHERE host_id = $1"),
-                         params));
-  if (rows.empty()) return absl::NotFoundError(absl::StrCat("host ", host_id, " is not registered"));
+  ASSIGN_OR_RETURN(
+      std::vector<SqlRow> rows,
+      Query(absl::StrCat("SELECT ", kHostColumns, " FROM hosts WHERE host_id = $1"), params));
+  if (rows.empty())
+    return absl::NotFoundError(absl::StrCat("host ", host_id, " is not registered"));
   return HostFromRow(rows[0]);
 }
 
 absl::StatusOr<std::vector<Host>> SqlStore::ListHosts() {
-  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
-                   Query(absl::StrCat("SELECT ", kHostColumns, " FROM hosts ORDER BY host_id"), {}));
+  ASSIGN_OR_RETURN(
+      std::vector<SqlRow> rows,
+      Query(absl::StrCat("SELECT ", kHostColumns, " FROM hosts ORDER BY host_id"), {}));
   std::vector<Host> hosts;
   hosts.reserve(rows.size());
   for (const SqlRow& row : rows) hosts.push_back(HostFromRow(row));
@@ -447,13 +449,13 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
       results.push_back(rows->front().Int(0));
       batch_error = conn.Exec("RELEASE SAVEPOINT record");
     } else if (rows.ok() || IsRecordError(rows.status())) {
-      results.push_back(
-          rows.ok() ? absl::AlreadyExistsError(absl::StrCat(
-                          "challenge token of host ", a->host_id, " was already used"))
-          : absl::IsFailedPrecondition(rows.status())
-              ? absl::FailedPreconditionError(
-                    absl::StrCat("host ", a->host_id, " is not registered"))
-              : rows.status());
+      results.push_back(rows.ok()
+                            ? absl::AlreadyExistsError(absl::StrCat(
+                                  "challenge token of host ", a->host_id, " was already used"))
+                        : absl::IsFailedPrecondition(rows.status())
+                            ? absl::FailedPreconditionError(
+                                  absl::StrCat("host ", a->host_id, " is not registered"))
+                            : rows.status());
       batch_error = conn.Exec("ROLLBACK TO SAVEPOINT record; RELEASE SAVEPOINT record");
     } else {
       batch_error = rows.status();
@@ -483,7 +485,8 @@ std::vector<absl::StatusOr<int64_t>> SqlStore::CommitBatch(
     // committed, so each record gets its own transaction.
     std::vector<absl::StatusOr<int64_t>> each;
     each.reserve(records.size());
-    for (size_t i = 0; i < records.size(); ++i) each.push_back(CommitBatch(records.subspan(i, 1))[0]);
+    for (size_t i = 0; i < records.size(); ++i)
+      each.push_back(CommitBatch(records.subspan(i, 1))[0]);
     return each;
   }
   return std::vector<absl::StatusOr<int64_t>>(records.size(), results.status());
@@ -551,11 +554,12 @@ absl::StatusOr<int64_t> SqlStore::PutPolicy(const PolicyVersion& policy) {
   if (policy.name.empty()) return absl::InvalidArgumentError("policy has no name");
   if (policy.version < 0) return absl::InvalidArgumentError("negative policy version");
   if (policy.version > 0) {
-    const SqlParam params[] = {policy.name, policy.version, policy.text,
-                               Micros(policy.created_at), policy.created_by};
-    absl::Status s = Query("INSERT INTO policies (name, version, text, created_at_us, created_by)"
-                           " VALUES ($1, $2, $3, $4, $5)",
-                           params)
+    const SqlParam params[] = {policy.name, policy.version, policy.text, Micros(policy.created_at),
+                               policy.created_by};
+    absl::Status s = Query(
+                         "INSERT INTO policies (name, version, text, created_at_us, created_by)"
+                         " VALUES ($1, $2, $3, $4, $5)",
+                         params)
                          .status();
     if (absl::IsAlreadyExists(s)) {
       return absl::AlreadyExistsError(
@@ -570,20 +574,20 @@ absl::StatusOr<int64_t> SqlStore::PutPolicy(const PolicyVersion& policy) {
                              policy.created_by};
   absl::Status last;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    absl::StatusOr<std::vector<SqlRow>> rows =
-        Query("INSERT INTO policies (name, version, text, created_at_us, created_by)"
-              // Casts: PostgreSQL cannot infer a select list's parameter types.
-              " SELECT CAST($1 AS TEXT), COALESCE(MAX(version), 0) + 1, CAST($2 AS TEXT),"
-              " CAST($3 AS BIGINT), CAST($4 AS TEXT) FROM policies"
-              " WHERE name = $1 RETURNING version",
-              params);
+    absl::StatusOr<std::vector<SqlRow>> rows = Query(
+        "INSERT INTO policies (name, version, text, created_at_us, created_by)"
+        // Casts: PostgreSQL cannot infer a select list's parameter types.
+        " SELECT CAST($1 AS TEXT), COALESCE(MAX(version), 0) + 1, CAST($2 AS TEXT),"
+        " CAST($3 AS BIGINT), CAST($4 AS TEXT) FROM policies"
+        " WHERE name = $1 RETURNING version",
+        params);
     if (rows.ok() && rows->size() == 1) return rows->front().Int(0);
     if (rows.ok()) return absl::InternalError("policy insert returned no version");
     last = rows.status();
     if (!absl::IsAlreadyExists(last)) return last;
   }
-  return absl::AbortedError(absl::StrCat("policy ", policy.name,
-                                         ": too many concurrent writers: ", last.message()));
+  return absl::AbortedError(
+      absl::StrCat("policy ", policy.name, ": too many concurrent writers: ", last.message()));
 }
 
 absl::StatusOr<PolicyVersion> SqlStore::GetPolicy(const std::string& name,
@@ -599,9 +603,9 @@ absl::StatusOr<PolicyVersion> SqlStore::GetPolicy(const std::string& name,
   }
   RETURN_IF_ERROR(rows.status());
   if (rows->empty()) {
-    return absl::NotFoundError(
-        version.has_value() ? absl::StrCat("policy ", name, " has no version ", *version)
-                            : absl::StrCat("no policy named ", name));
+    return absl::NotFoundError(version.has_value()
+                                   ? absl::StrCat("policy ", name, " has no version ", *version)
+                                   : absl::StrCat("no policy named ", name));
   }
   return PolicyFromRow(rows->front());
 }

@@ -51,8 +51,7 @@ class SqlStore final : public Store {
 
  private:
   // Runs one statement on a pooled connection (autocommit).
-  absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql,
-                                            std::span<const SqlParam> params);
+  absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql, std::span<const SqlParam> params);
   // Runs `body` in one write transaction (dialect().begin_write) on a pooled connection:
   // committed when it returns OK, rolled back otherwise. Returns body's error, or the commit's.
   absl::Status InWriteTransaction(absl::FunctionRef<absl::Status(SqlConnection&)> body);

@@ -99,13 +99,14 @@ class SqliteConnection final : public SqlConnection {
       ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(absl::StrCat("PRAGMA ", pragma), {}));
       if (rows.size() != 1) return absl::InternalError(absl::StrCat("PRAGMA ", pragma, ": no row"));
       settings.values[pragma] =
-          rows[0].IsNull(0) ? "" : (rows[0].Str(0).empty() ? absl::StrCat(rows[0].Int(0))
-                                                           : rows[0].Str(0));
+          rows[0].IsNull(0)
+              ? ""
+              : (rows[0].Str(0).empty() ? absl::StrCat(rows[0].Int(0)) : rows[0].Str(0));
     }
     // synchronous 2 = FULL: the WAL is synced at every commit.
-    settings.durable = settings.values["journal_mode"] == "wal" &&
-                       (settings.values["synchronous"] == "2" ||
-                        settings.values["synchronous"] == "3");
+    settings.durable =
+        settings.values["journal_mode"] == "wal" &&
+        (settings.values["synchronous"] == "2" || settings.values["synchronous"] == "3");
     return settings;
   }
 
@@ -113,8 +114,8 @@ class SqliteConnection final : public SqlConnection {
     ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query("PRAGMA integrity_check", {}));
     if (rows.size() != 1 || rows[0].Str(0) != "ok") {
       std::string problems;
-      for (const SqlRow& row : rows) absl::StrAppend(&problems, problems.empty() ? "" : "; ",
-                                                     row.Str(0));
+      for (const SqlRow& row : rows)
+        absl::StrAppend(&problems, problems.empty() ? "" : "; ", row.Str(0));
       return absl::DataLossError(absl::StrCat("sqlite integrity_check: ", problems));
     }
     ASSIGN_OR_RETURN(rows, Query("PRAGMA foreign_key_check", {}));
@@ -146,10 +147,9 @@ class SqliteConnection final : public SqlConnection {
         rc = sqlite3_bind_text64(stmt, index, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
       } else if (const auto* bytes = std::get_if<Bytes>(&p)) {
         // A NULL pointer would bind SQL NULL; an empty blob is still a blob.
-        rc = bytes->data.empty()
-                 ? sqlite3_bind_zeroblob(stmt, index, 0)
-                 : sqlite3_bind_blob64(stmt, index, bytes->data.data(), bytes->data.size(),
-                                       SQLITE_TRANSIENT);
+        rc = bytes->data.empty() ? sqlite3_bind_zeroblob(stmt, index, 0)
+                                 : sqlite3_bind_blob64(stmt, index, bytes->data.data(),
+                                                       bytes->data.size(), SQLITE_TRANSIENT);
       }
       if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "bind");
     }
@@ -166,8 +166,7 @@ class SqliteConnection final : public SqlConnection {
         // Ask for the bytes first, then their length (SQLite's documented order).
         const void* data = sqlite3_column_blob(stmt, i);
         const int size = sqlite3_column_bytes(stmt, i);
-        return data == nullptr ? std::string()
-                               : std::string(static_cast<const char*>(data), size);
+        return data == nullptr ? std::string() : std::string(static_cast<const char*>(data), size);
       }
     }
   }
@@ -179,19 +178,21 @@ class SqliteConnection final : public SqlConnection {
 
 absl::StatusOr<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const std::string& path) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK) {
-    return absl::UnavailableError(absl::StrCat(
-        "sqlite: cannot open ", path, ": ", raw != nullptr ? sqlite3_errmsg(raw) : "out of memory"));
+    return absl::UnavailableError(
+        absl::StrCat("sqlite: cannot open ", path, ": ",
+                     raw != nullptr ? sqlite3_errmsg(raw) : "out of memory"));
   }
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), kSqliteBusyTimeoutMs);
   auto conn = std::make_unique<SqliteConnection>(std::move(db));
-  RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                             " PRAGMA foreign_keys=ON;"));
+  RETURN_IF_ERROR(
+      conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                 " PRAGMA foreign_keys=ON;"));
   ASSIGN_OR_RETURN(DurabilitySettings settings, conn->ReadDurability());
   if (!settings.durable || settings.values["foreign_keys"] != "1") {
     return absl::InternalError(absl::StrCat(

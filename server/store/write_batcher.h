@@ -27,7 +27,8 @@ class WriteBatcher {
   using CommitFn =
       std::function<std::vector<absl::StatusOr<int64_t>>(std::span<const Attestation* const>)>;
 
-  WriteBatcher(CommitFn commit, int max_batch) : commit_(std::move(commit)), max_batch_(max_batch) {}
+  WriteBatcher(CommitFn commit, int max_batch)
+      : commit_(std::move(commit)), max_batch_(max_batch) {}
 
   // Blocks until `record` is committed (or failed); returns CommitFn's result for it.
   absl::StatusOr<int64_t> Submit(const Attestation& record);

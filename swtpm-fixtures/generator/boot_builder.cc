@@ -77,27 +77,30 @@ class Builder {
       std::vector<Bytes> hashes;
       for (const std::string& hex : sb.dbx_sha256()) {
         ASSIGN_OR_RETURN(Bytes h, bytes::FromHex(hex));
-        if (h.size() != 32) return absl::InvalidArgumentError(absl::StrCat("dbx entry ", hex, " is not SHA-256"));
+        if (h.size() != 32)
+          return absl::InvalidArgumentError(absl::StrCat("dbx entry ", hex, " is not SHA-256"));
         hashes.push_back(std::move(h));
       }
       if (hashes.empty()) return Bytes{};
       return efi::Sha256SignatureList(hashes);
     }
-    return absl::InvalidArgumentError(absl::StrCat("unknown Secure Boot variable \"", std::string(name), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown Secure Boot variable \"", std::string(name), "\""));
   }
 
   absl::Status MeasureSecureBootVariable(std::string_view name) {
     ASSIGN_OR_RETURN(Bytes data, SecureBootVariable(name));
     const bool in_db = name == "db" || name == "dbx";
-    return MeasureData(7, kEvEfiVariableDriverConfig,
-                       efi::VariableData(in_db ? efi::kImageSecurityDatabase : efi::kGlobalVariable,
-                                         name, data));
+    return MeasureData(
+        7, kEvEfiVariableDriverConfig,
+        efi::VariableData(in_db ? efi::kImageSecurityDatabase : efi::kGlobalVariable, name, data));
   }
 
   absl::Status PreBoot() {
     const uint64_t seed = s_.seed();
     if (s_.has_startup_locality()) {
-      LoggedEvent e{0, kEvNoAction, {}, StartupLocalityData(static_cast<uint8_t>(s_.startup_locality()))};
+      LoggedEvent e{
+          0, kEvNoAction, {}, StartupLocalityData(static_cast<uint8_t>(s_.startup_locality()))};
       for (HashAlg alg : banks_) e.digests.emplace_back(crypto::DigestSize(alg), 0);
       events_.push_back(std::move(e));
     }
@@ -107,7 +110,8 @@ class Builder {
       RETURN_IF_ERROR(MeasureData(0, kEvSCrtmVersion, v.Take()));
     }
     for (const v1::FirmwareBlob& blob : s_.firmware().blobs()) {
-      Bytes contents = DeriveBytes(seed, absl::StrCat("firmware/", blob.description()), blob.length());
+      Bytes contents =
+          DeriveBytes(seed, absl::StrCat("firmware/", blob.description()), blob.length());
       RETURN_IF_ERROR(Measure(0, kEvEfiPlatformFirmwareBlob2,
                               efi::FirmwareBlob2(blob.description(), blob.base(), blob.length()),
                               contents));
@@ -118,12 +122,14 @@ class Builder {
     RETURN_IF_ERROR(BuildDisk());
     if (!s_.boot_options().empty()) {
       ByteSink order;
-      for (const v1::BootOption& o : s_.boot_options()) order.U16(static_cast<uint16_t>(o.number()));
+      for (const v1::BootOption& o : s_.boot_options())
+        order.U16(static_cast<uint16_t>(o.number()));
       RETURN_IF_ERROR(MeasureBootVariable("BootOrder", order.Take()));
       for (const v1::BootOption& o : s_.boot_options()) {
         char name[16];
         std::snprintf(name, sizeof(name), "Boot%04X", o.number() & 0xffff);
-        RETURN_IF_ERROR(MeasureBootVariable(name, efi::LoadOption(o.description(), DevicePath(o.path()))));
+        RETURN_IF_ERROR(
+            MeasureBootVariable(name, efi::LoadOption(o.description(), DevicePath(o.path()))));
       }
     }
     return absl::OkStatus();
@@ -132,7 +138,8 @@ class Builder {
   // EV_EFI_VARIABLE_BOOT: the digest covers the variable's data only (as EDK2 measures it),
   // the event data is the whole UEFI_VARIABLE_DATA.
   absl::Status MeasureBootVariable(std::string_view name, Bytes value) {
-    return Measure(1, kEvEfiVariableBoot, efi::VariableData(efi::kGlobalVariable, name, value), value);
+    return Measure(1, kEvEfiVariableBoot, efi::VariableData(efi::kGlobalVariable, name, value),
+                   value);
   }
 
   absl::Status BuildDisk() {
@@ -158,7 +165,8 @@ class Builder {
       return efi::HardDriveFilePath(1, 2048, 1048576, DeriveGuid(s_.seed(), "partition/0"), path);
     }
     const efi::GptPartition& esp = partitions_.front();
-    return efi::HardDriveFilePath(1, esp.first_lba, esp.last_lba - esp.first_lba + 1, esp.unique_guid, path);
+    return efi::HardDriveFilePath(1, esp.first_lba, esp.last_lba - esp.first_lba + 1,
+                                  esp.unique_guid, path);
   }
 
   absl::Status ReadyToBoot() {
@@ -188,7 +196,8 @@ class Builder {
     } else if (a.variable() == "MokList") {
       data = efi::VariableData(efi::kShimLock, "MokList", efi::SignatureData(der));
     } else {
-      return absl::InvalidArgumentError(absl::StrCat("unknown authority variable \"", a.variable(), "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown authority variable \"", a.variable(), "\""));
     }
     return MeasureData(7, kEvEfiVariableAuthority, std::move(data));
   }
@@ -209,7 +218,8 @@ class Builder {
       RETURN_IF_ERROR(Measure(8, kEvIpl, std::move(data), Bytes(cmdline.begin(), cmdline.end())));
     }
     for (const v1::LoadedFile& f : g.files()) {
-      RETURN_IF_ERROR(GrubFile(f.path(), DeriveBytes(s_.seed(), absl::StrCat("file/", f.content_label()), f.length())));
+      RETURN_IF_ERROR(GrubFile(
+          f.path(), DeriveBytes(s_.seed(), absl::StrCat("file/", f.content_label()), f.length())));
     }
     return absl::OkStatus();
   }
@@ -222,8 +232,9 @@ class Builder {
 
   absl::Status ShimVariables() {
     std::string_view sbat = kSbatLevel;
-    RETURN_IF_ERROR(MeasureData(7, kEvEfiVariableAuthority,
-                                efi::VariableData(efi::kShimLock, "SbatLevel", Bytes(sbat.begin(), sbat.end()))));
+    RETURN_IF_ERROR(MeasureData(
+        7, kEvEfiVariableAuthority,
+        efi::VariableData(efi::kShimLock, "SbatLevel", Bytes(sbat.begin(), sbat.end()))));
     // shim mirrors its built-in vendor certificate into MokListRT.
     Bytes mok;
     for (const v1::BootApplication& app : s_.boot_applications()) {
@@ -233,7 +244,8 @@ class Builder {
         break;
       }
     }
-    return MeasureData(7, kEvEfiVariableAuthority, efi::VariableData(efi::kShimLock, "MokListRT", mok));
+    return MeasureData(7, kEvEfiVariableAuthority,
+                       efi::VariableData(efi::kShimLock, "MokListRT", mok));
   }
 
   absl::Status BootLoaders() {
@@ -250,8 +262,11 @@ class Builder {
         RETURN_IF_ERROR(GrubFile(app.path(), image));
       }
       RETURN_IF_ERROR(Authority(app.authority()));
-      LoggedEvent e{4, kEvEfiBootServicesApplication, {},
-                    efi::ImageLoadEvent(kImageBase + 0x1000000ull * i, image.size(), DevicePath(app.path()))};
+      LoggedEvent e{
+          4,
+          kEvEfiBootServicesApplication,
+          {},
+          efi::ImageLoadEvent(kImageBase + 0x1000000ull * i, image.size(), DevicePath(app.path()))};
       for (HashAlg alg : banks_) {
         ASSIGN_OR_RETURN(crypto::Digest d, AuthenticodeDigest(alg, image));
         e.digests.push_back(std::move(d));
@@ -282,7 +297,8 @@ absl::StatusOr<std::vector<HashAlg>> ScenarioBanks(const v1::Scenario& scenario)
     std::optional<HashAlg> alg = crypto::HashAlgFromName(name);
     if (!alg) return absl::InvalidArgumentError(absl::StrCat("unknown PCR bank \"", name, "\""));
     for (HashAlg b : banks) {
-      if (b == *alg) return absl::InvalidArgumentError(absl::StrCat("bank \"", name, "\" listed twice"));
+      if (b == *alg)
+        return absl::InvalidArgumentError(absl::StrCat("bank \"", name, "\" listed twice"));
     }
     banks.push_back(*alg);
   }
@@ -301,7 +317,8 @@ absl::Status ApplyTamper(const v1::Scenario& scenario, std::span<const HashAlg> 
   for (const v1::Tamper& t : scenario.tamper()) {
     auto index = [&](int32_t n) -> absl::StatusOr<size_t> {
       if (n < 1 || static_cast<size_t>(n) > events.size()) {
-        return absl::InvalidArgumentError(absl::StrCat("tamper: no event ", n, " (log has ", events.size(), ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("tamper: no event ", n, " (log has ", events.size(), ")"));
       }
       return static_cast<size_t>(n - 1);
     };
@@ -328,7 +345,8 @@ absl::Status ApplyTamper(const v1::Scenario& scenario, std::span<const HashAlg> 
       }
       case v1::Tamper::kKeepEvents: {
         if (t.keep_events() < 0 || static_cast<size_t>(t.keep_events()) > events.size()) {
-          return absl::InvalidArgumentError(absl::StrCat("tamper: cannot keep ", t.keep_events(), " events"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("tamper: cannot keep ", t.keep_events(), " events"));
         }
         events.resize(static_cast<size_t>(t.keep_events()));
         break;

@@ -39,7 +39,8 @@ absl::StatusOr<std::string> PublicKeyPem(const TPMT_PUBLIC& pub) {
     key_type = "RSA";
     n.reset(BN_bin2bn(pub.unique.rsa.buffer, pub.unique.rsa.size, nullptr));
     e.reset(BN_new());
-    const uint32_t exponent = pub.parameters.rsaDetail.exponent == 0 ? 65537 : pub.parameters.rsaDetail.exponent;
+    const uint32_t exponent =
+        pub.parameters.rsaDetail.exponent == 0 ? 65537 : pub.parameters.rsaDetail.exponent;
     if (n == nullptr || e == nullptr || BN_set_word(e.get(), exponent) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
@@ -48,10 +49,14 @@ absl::StatusOr<std::string> PublicKeyPem(const TPMT_PUBLIC& pub) {
   } else if (pub.type == TPM2_ALG_ECC && pub.parameters.eccDetail.curveID == TPM2_ECC_NIST_P256) {
     key_type = "EC";
     point.push_back(0x04);  // uncompressed point
-    point.insert(point.end(), pub.unique.ecc.x.buffer, pub.unique.ecc.x.buffer + pub.unique.ecc.x.size);
-    point.insert(point.end(), pub.unique.ecc.y.buffer, pub.unique.ecc.y.buffer + pub.unique.ecc.y.size);
-    if (OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
+    point.insert(point.end(), pub.unique.ecc.x.buffer,
+                 pub.unique.ecc.x.buffer + pub.unique.ecc.x.size);
+    point.insert(point.end(), pub.unique.ecc.y.buffer,
+                 pub.unique.ecc.y.buffer + pub.unique.ecc.y.size);
+    if (OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
+            1 ||
+        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                         point.size()) != 1) {
       return OpenSslError("EC parameters");
     }
   } else {
@@ -66,7 +71,8 @@ absl::StatusOr<std::string> PublicKeyPem(const TPMT_PUBLIC& pub) {
   }
   crypto::EvpPkeyPtr key(raw_key);
   crypto::BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr || PEM_write_bio_PUBKEY(bio.get(), key.get()) != 1) return OpenSslError("PEM_write_bio_PUBKEY");
+  if (bio == nullptr || PEM_write_bio_PUBKEY(bio.get(), key.get()) != 1)
+    return OpenSslError("PEM_write_bio_PUBKEY");
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
   if (len <= 0) return OpenSslError("BIO_get_mem_data");
@@ -83,7 +89,8 @@ absl::StatusOr<Bytes> MarshalPublic(const TPM2B_PUBLIC& pub) {
 }
 
 Bytes SerializedPcrs(const TPML_PCR_SELECTION& selection, const PcrReadResult& pcrs) {
-  static_assert(std::endian::native == std::endian::little, "serialized PCR files are little-endian");
+  static_assert(std::endian::native == std::endian::little,
+                "serialized PCR files are little-endian");
   Bytes out;
   TPML_PCR_SELECTION sel;
   std::memset(&sel, 0, sizeof(sel));
@@ -113,7 +120,8 @@ absl::Status WriteFile(const std::string& path, std::span<const uint8_t> data) {
 }
 
 absl::Status WriteFile(const std::string& path, std::string_view text) {
-  return WriteFile(path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  return WriteFile(
+      path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 }  // namespace bootgate::fixtures

@@ -51,7 +51,8 @@ absl::StatusOr<Bytes> ParseGuid(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (i == 8 || i == 13 || i == 18 || i == 23) continue;
     int hi = HexValue(text[i]), lo = HexValue(text[i + 1]);
-    if (hi < 0 || lo < 0) return absl::InvalidArgumentError(absl::StrCat("malformed GUID \"", std::string(text), "\""));
+    if (hi < 0 || lo < 0)
+      return absl::InvalidArgumentError(absl::StrCat("malformed GUID \"", std::string(text), "\""));
     be.push_back(static_cast<uint8_t>(hi << 4 | lo));
     ++i;
   }
@@ -81,7 +82,7 @@ Bytes X509SignatureList(std::span<const uint8_t> cert_der) {
   ByteSink s;
   s.Append(Guid(kCertX509));
   s.U32(16 + 4 + 4 + 4 + signature_size);  // SignatureListSize
-  s.U32(0);                                 // SignatureHeaderSize
+  s.U32(0);                                // SignatureHeaderSize
   s.U32(signature_size);
   s.Append(Guid(kFixtureOwner));
   s.Append(cert_der);

@@ -50,9 +50,11 @@ absl::StatusOr<v1::Scenario> LoadScenario(const std::string& path) {
   v1::Scenario scenario;
   if (path.ends_with(".json")) {
     auto status = google::protobuf::util::JsonStringToMessage(text, &scenario);
-    if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", status.ToString()));
+    if (!status.ok())
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", status.ToString()));
   } else if (!google::protobuf::TextFormat::ParseFromString(text, &scenario)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a valid bootgate.v1.Scenario textproto"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a valid bootgate.v1.Scenario textproto"));
   }
   return scenario;
 }
@@ -78,7 +80,8 @@ absl::Status Run(const Options& o) {
   if (o.seed) scenario.set_seed(*o.seed);
   ASSIGN_OR_RETURN(std::vector<crypto::HashAlg> banks, ScenarioBanks(scenario));
   CertLoader load_cert = [&](const std::string& name) -> absl::StatusOr<Bytes> {
-    if (name.find('/') != std::string::npos) return absl::InvalidArgumentError(absl::StrCat("bad certificate name ", name));
+    if (name.find('/') != std::string::npos)
+      return absl::InvalidArgumentError(absl::StrCat("bad certificate name ", name));
     ASSIGN_OR_RETURN(std::string der, ReadText(absl::StrCat(o.ca_dir, "/", name, ".der")));
     return Bytes(der.begin(), der.end());
   };
@@ -92,7 +95,9 @@ absl::Status Run(const Options& o) {
   }
   if (!scenario.quote().bank().empty()) {
     std::optional<crypto::HashAlg> b = crypto::HashAlgFromName(scenario.quote().bank());
-    if (!b) return absl::InvalidArgumentError(absl::StrCat("unknown quote bank ", scenario.quote().bank()));
+    if (!b)
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown quote bank ", scenario.quote().bank()));
     quote_bank = *b;
   }
   std::vector<uint32_t> quote_pcrs(scenario.quote().pcrs().begin(), scenario.quote().pcrs().end());
@@ -106,15 +111,17 @@ absl::Status Run(const Options& o) {
   if (o.startup) {
     RETURN_IF_ERROR(tpm->Startup(static_cast<uint8_t>(scenario.startup_locality())));
   } else if (scenario.startup_locality() != 0) {
-    return absl::FailedPreconditionError("this scenario starts the TPM at a locality: pass --startup "
-                                         "and start swtpm with SWTPM_NO_STARTUP=1");
+    return absl::FailedPreconditionError(
+        "this scenario starts the TPM at a locality: pass --startup "
+        "and start swtpm with SWTPM_NO_STARTUP=1");
   }
   for (const LoggedEvent& e : events) {
     if (e.type == kEvNoAction) continue;
     RETURN_IF_ERROR(tpm->Extend(e.pcr, banks, e.digests));
   }
   ASSIGN_OR_RETURN(auto ek, tpm->CreateEk());
-  ASSIGN_OR_RETURN(auto ak, tpm->CreateAk(ek.first, o.ak == "ecc" ? AkType::kEccP256 : AkType::kRsa2048));
+  ASSIGN_OR_RETURN(auto ak,
+                   tpm->CreateAk(ek.first, o.ak == "ecc" ? AkType::kEccP256 : AkType::kRsa2048));
   ASSIGN_OR_RETURN(QuoteResult quote, tpm->Quote(ak.first, nonce, quote_sel));
   if (o.persist_ak) RETURN_IF_ERROR(tpm->Persist(ak.first, *o.persist_ak));
   ASSIGN_OR_RETURN(PcrReadResult quoted_pcrs, tpm->ReadPcrs(quote_sel));
@@ -137,22 +144,25 @@ absl::Status Run(const Options& o) {
   ASSIGN_OR_RETURN(std::string ek_pem, PublicKeyPem(ek.second.publicArea));
   RETURN_IF_ERROR(WriteFile(dir + "ek.pub", ek_pem));
 
-  nlohmann::ordered_json meta = {{"nonce", bytes::ToHex(nonce)},
-                                 {"host_id", scenario.quote().host_id().empty() ? scenario.name()
-                                                                                : scenario.quote().host_id()},
-                                 {"scenario", scenario.name()},
-                                 {"ak", o.ak}};
+  nlohmann::ordered_json meta = {
+      {"nonce", bytes::ToHex(nonce)},
+      {"host_id",
+       scenario.quote().host_id().empty() ? scenario.name() : scenario.quote().host_id()},
+      {"scenario", scenario.name()},
+      {"ak", o.ak}};
   RETURN_IF_ERROR(WriteFile(dir + "meta.json", meta.dump(2) + "\n"));
   nlohmann::ordered_json pcrs_json = nlohmann::ordered_json::object();
   for (const auto& [key, value] : all_pcrs_read.values) {
-    pcrs_json[std::string(crypto::HashAlgName(key.first))][std::to_string(key.second)] = bytes::ToHex(value);
+    pcrs_json[std::string(crypto::HashAlgName(key.first))][std::to_string(key.second)] =
+        bytes::ToHex(value);
   }
   RETURN_IF_ERROR(WriteFile(dir + "pcrs.json", pcrs_json.dump(2) + "\n"));
 
   std::vector<std::string> bank_names;
   for (crypto::HashAlg b : banks) bank_names.emplace_back(crypto::HashAlgName(b));
-  std::cout << "bootgate-fixture: " << scenario.name() << ": " << events.size() + 1 << " events, banks "
-            << absl::StrJoin(bank_names, "+") << ", " << o.ak << " AK, bundle in " << o.out_dir << "\n";
+  std::cout << "bootgate-fixture: " << scenario.name() << ": " << events.size() + 1
+            << " events, banks " << absl::StrJoin(bank_names, "+") << ", " << o.ak
+            << " AK, bundle in " << o.out_dir << "\n";
   return absl::OkStatus();
 }
 
@@ -166,7 +176,9 @@ int main(int argc, char** argv) {
   app.add_option("--out", o.out_dir, "bundle directory (created)")->required();
   app.add_option("--tcti", o.tcti, "TCTI string (default: $BOOTGATE_TCTI)");
   app.add_option("--ca-dir", o.ca_dir, "directory of the test certificates")->capture_default_str();
-  app.add_option("--ak", o.ak, "AK type")->check(CLI::IsMember({"rsa", "ecc"}))->capture_default_str();
+  app.add_option("--ak", o.ak, "AK type")
+      ->check(CLI::IsMember({"rsa", "ecc"}))
+      ->capture_default_str();
   app.add_option("--nonce", o.nonce_hex, "qualifying data, hex (default: the scenario's)");
   app.add_option("--seed", o.seed, "override the scenario's seed");
   app.add_option("--persist-ak", o.persist_ak,

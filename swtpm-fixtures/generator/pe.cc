@@ -150,8 +150,8 @@ absl::StatusOr<crypto::Digest> AuthenticodeDigest(crypto::HashAlg alg,
   const size_t checksum_off = opt + 64;
   const size_t headers_size = Rd32(image, opt + 60);
   const size_t rva_count = Rd32(image, rva_count_off);
-  const bool has_cert_dir = rva_count > kCertTableDirectory &&
-                            dirs_off + (kCertTableDirectory + 1) * 8 <= opt + opt_size;
+  const bool has_cert_dir =
+      rva_count > kCertTableDirectory && dirs_off + (kCertTableDirectory + 1) * 8 <= opt + opt_size;
   const size_t cert_dir_off = dirs_off + kCertTableDirectory * 8;
   const size_t cert_size = has_cert_dir ? Rd32(image, cert_dir_off + 4) : 0;
   const size_t sections_off = opt + opt_size;
@@ -190,7 +190,8 @@ absl::StatusOr<crypto::Digest> AuthenticodeDigest(crypto::HashAlg alg,
     }
     raws.push_back(r);
   }
-  std::sort(raws.begin(), raws.end(), [](const Raw& a, const Raw& b) { return a.offset < b.offset; });
+  std::sort(raws.begin(), raws.end(),
+            [](const Raw& a, const Raw& b) { return a.offset < b.offset; });
   size_t hashed = headers_size;
   for (const Raw& r : raws) {
     update(r.offset, r.offset + r.size);

@@ -15,9 +15,9 @@ namespace bootgate::fixtures {
 
 struct PeOptions {
   uint64_t seed = 0;
-  std::string_view label;       // .text and .data contents derive from seed + label
-  size_t text_size = 0x1800;    // bytes of code
-  size_t data_size = 0x600;     // bytes of initialized data
+  std::string_view label;     // .text and .data contents derive from seed + label
+  size_t text_size = 0x1800;  // bytes of code
+  size_t data_size = 0x600;   // bytes of initialized data
   // When non-empty, appended as the attribute certificate table (a WIN_CERTIFICATE of type
   // PKCS_SIGNED_DATA holding these bytes), as a signed image carries it.
   std::span<const uint8_t> signature;

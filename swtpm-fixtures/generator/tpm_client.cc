@@ -22,10 +22,9 @@ template <typename T>
 using EsysPtr = std::unique_ptr<T, EsysFree<T>>;
 
 // TCG EK Credential Profile 2.0, template L-1: PolicySecret(TPM_RH_ENDORSEMENT).
-constexpr uint8_t kEkPolicy[32] = {0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xB3, 0xF8,
-                                   0x1A, 0x90, 0xCC, 0x8D, 0x46, 0xA5, 0xD7, 0x24,
-                                   0xFD, 0x52, 0xD7, 0x6E, 0x06, 0x52, 0x0B, 0x64,
-                                   0xF2, 0xA1, 0xDA, 0x1B, 0x33, 0x14, 0x69, 0xAA};
+constexpr uint8_t kEkPolicy[32] = {0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xB3, 0xF8, 0x1A, 0x90, 0xCC,
+                                   0x8D, 0x46, 0xA5, 0xD7, 0x24, 0xFD, 0x52, 0xD7, 0x6E, 0x06, 0x52,
+                                   0x0B, 0x64, 0xF2, 0xA1, 0xDA, 0x1B, 0x33, 0x14, 0x69, 0xAA};
 
 bool SelectionEmpty(const TPML_PCR_SELECTION& s) {
   for (uint32_t i = 0; i < s.count; ++i) {
@@ -46,7 +45,8 @@ absl::StatusOr<std::unique_ptr<TpmClient>> TpmClient::Connect(const std::string&
   TSS2_TCTI_CONTEXT* tcti_ctx = nullptr;
   TSS2_RC rc = Tss2_TctiLdr_Initialize(tcti.c_str(), &tcti_ctx);
   if (rc != TSS2_RC_SUCCESS) {
-    return absl::UnavailableError(absl::StrFormat("cannot open TCTI \"%s\": %s", tcti, Tss2_RC_Decode(rc)));
+    return absl::UnavailableError(
+        absl::StrFormat("cannot open TCTI \"%s\": %s", tcti, Tss2_RC_Decode(rc)));
   }
   ESYS_CONTEXT* esys = nullptr;
   rc = Esys_Initialize(&esys, tcti_ctx, nullptr);
@@ -126,12 +126,14 @@ absl::StatusOr<PcrReadResult> TpmClient::ReadPcrs(const TPML_PCR_SELECTION& sele
       std::optional<crypto::HashAlg> alg = crypto::HashAlgFromTpmId(s.hash);
       for (uint32_t pcr = 0; pcr < s.sizeofSelect * 8u; ++pcr) {
         if (!(s.pcrSelect[pcr / 8] & (1u << (pcr % 8)))) continue;
-        if (next >= out_values->count || !alg) return absl::InternalError("TPM2_PCR_Read: selection and values disagree");
+        if (next >= out_values->count || !alg)
+          return absl::InternalError("TPM2_PCR_Read: selection and values disagree");
         const TPM2B_DIGEST& d = out_values->digests[next++];
         result.values[{*alg, pcr}] = crypto::Digest(d.buffer, d.buffer + d.size);
         for (uint32_t r = 0; r < remaining.count; ++r) {
           if (remaining.pcrSelections[r].hash == s.hash) {
-            remaining.pcrSelections[r].pcrSelect[pcr / 8] &= static_cast<uint8_t>(~(1u << (pcr % 8)));
+            remaining.pcrSelections[r].pcrSelect[pcr / 8] &=
+                static_cast<uint8_t>(~(1u << (pcr % 8)));
           }
         }
       }
@@ -160,8 +162,8 @@ absl::StatusOr<Bytes> TpmClient::ReadNv(TPM2_HANDLE index) {
   while (out.size() < size) {
     const uint16_t n = static_cast<uint16_t>(std::min<size_t>(kChunk, size - out.size()));
     TPM2B_MAX_NV_BUFFER* data = nullptr;
-    rc = Esys_NV_Read(esys_, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                      n, static_cast<uint16_t>(out.size()), &data);
+    rc = Esys_NV_Read(esys_, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, n,
+                      static_cast<uint16_t>(out.size()), &data);
     EsysPtr<TPM2B_MAX_NV_BUFFER> data_owner(data);
     if (rc != TSS2_RC_SUCCESS) {
       Esys_TR_Close(esys_, &nv);
@@ -294,7 +296,8 @@ absl::Status TpmClient::Persist(ESYS_TR object, TPM2_HANDLE persistent_handle) {
                                   persistent_handle, 1, &more, &cap);
   EsysPtr<TPMS_CAPABILITY_DATA> cap_owner(cap);
   if (rc != TSS2_RC_SUCCESS) return TssError("TPM2_GetCapability(handles)", rc);
-  const bool occupied = cap->data.handles.count > 0 && cap->data.handles.handle[0] == persistent_handle;
+  const bool occupied =
+      cap->data.handles.count > 0 && cap->data.handles.handle[0] == persistent_handle;
   ESYS_TR existing = ESYS_TR_NONE;
   if (occupied && Esys_TR_FromTPMPublic(esys_, persistent_handle, ESYS_TR_NONE, ESYS_TR_NONE,
                                         ESYS_TR_NONE, &existing) == TSS2_RC_SUCCESS) {
@@ -335,7 +338,8 @@ absl::StatusOr<QuoteResult> TpmClient::Quote(ESYS_TR ak, std::span<const uint8_t
   result.attest.assign(quoted->attestationData, quoted->attestationData + quoted->size);
   result.signature.resize(sizeof(TPMT_SIGNATURE));
   size_t offset = 0;
-  rc = Tss2_MU_TPMT_SIGNATURE_Marshal(signature, result.signature.data(), result.signature.size(), &offset);
+  rc = Tss2_MU_TPMT_SIGNATURE_Marshal(signature, result.signature.data(), result.signature.size(),
+                                      &offset);
   if (rc != TSS2_RC_SUCCESS) return TssError("marshal TPMT_SIGNATURE", rc);
   result.signature.resize(offset);
   return result;

@@ -53,11 +53,23 @@ std::string ReadFile(const std::string& path) {
 
 int Print(const grpc::Status& status, const google::protobuf::Message& message) {
   if (!status.ok()) {
-    static const char* kCodes[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
-                                   "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-                                   "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-                                   "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-                                   "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+    static const char* kCodes[] = {"OK",
+                                   "CANCELLED",
+                                   "UNKNOWN",
+                                   "INVALID_ARGUMENT",
+                                   "DEADLINE_EXCEEDED",
+                                   "NOT_FOUND",
+                                   "ALREADY_EXISTS",
+                                   "PERMISSION_DENIED",
+                                   "RESOURCE_EXHAUSTED",
+                                   "FAILED_PRECONDITION",
+                                   "ABORTED",
+                                   "OUT_OF_RANGE",
+                                   "UNIMPLEMENTED",
+                                   "INTERNAL",
+                                   "UNAVAILABLE",
+                                   "DATA_LOSS",
+                                   "UNAUTHENTICATED"};
     std::printf("%s: %s\n", kCodes[status.error_code()], status.error_message().c_str());
     return 1;
   }
@@ -205,7 +217,10 @@ int main(int argc, char** argv) {
   if ((cmd == "dry-run" || cmd == "put-policy") && a.size() == 1) {
     v1::PolicySource source;
     const std::string text = ReadFile(a[0]);
-    if (a[0].ends_with(".json")) source.set_json(text); else source.set_textproto(text);
+    if (a[0].ends_with(".json"))
+      source.set_json(text);
+    else
+      source.set_textproto(text);
     auto stub = Make<v1::PolicyService>(channel);
     if (cmd == "dry-run") {
       v1::DryRunRequest r;

@@ -25,10 +25,10 @@ struct Appraisal {
   bool placement_eligible = false;
   std::string policy_name;
   std::string policy_version;
-  std::string group;         // the host's group; empty when it has none
-  absl::Time issued;         // the injected "now"
-  absl::Time expires;        // issued + the group's verdict_ttl; == issued without a group
-  std::vector<Finding> findings;             // waived ones included, with waived_by set
+  std::string group;              // the host's group; empty when it has none
+  absl::Time issued;              // the injected "now"
+  absl::Time expires;             // issued + the group's verdict_ttl; == issued without a group
+  std::vector<Finding> findings;  // waived ones included, with waived_by set
   std::vector<std::string> exceptions_used;  // names, policy order
 };
 

@@ -44,8 +44,8 @@ Appraisal Appraise(std::vector<Finding> findings, std::vector<std::string> excep
   if (group != nullptr) {
     a.group = group->name();
     // Validation requires a positive TTL; a non-positive one leaves the verdict born expired.
-    const absl::Duration ttl =
-        absl::Seconds(group->verdict_ttl().seconds()) + absl::Nanoseconds(group->verdict_ttl().nanos());
+    const absl::Duration ttl = absl::Seconds(group->verdict_ttl().seconds()) +
+                               absl::Nanoseconds(group->verdict_ttl().nanos());
     if (ttl > absl::ZeroDuration()) a.expires = now + ttl;
   }
   a.findings = std::move(findings);

@@ -25,8 +25,7 @@ Appraisal Appraise(std::vector<Finding> findings, std::vector<std::string> excep
 // Evaluate + ApplyExceptions + Appraise. `prior_findings` are those of earlier stages
 // (quote, replay, bootstate extraction: e.g. "config-after-separator"); they come first in
 // the verdict and exceptions apply to them too (within exceptions.h's limits).
-Appraisal AppraiseBootState(const bootstate::BootState& state,
-                            std::vector<Finding> prior_findings,
+Appraisal AppraiseBootState(const bootstate::BootState& state, std::vector<Finding> prior_findings,
                             const policy::EvaluationContext& context,
                             const bootgate::v1::Policy& policy);
 

@@ -35,8 +35,9 @@ absl::StatusOr<Finding> RejectionFinding(const absl::Status& status, absl::strin
   if (!r.has_value()) return status;
   Finding f = EvidenceFinding(std::string(tpm::QuoteRejectionName(*r)),
                               absl::StrCat(context, status.message()));
-  f.hint = "the evidence does not prove this boot: re-attest; if it repeats, treat the host as "
-           "compromised or its AK enrollment as wrong";
+  f.hint =
+      "the evidence does not prove this boot: re-attest; if it repeats, treat the host as "
+      "compromised or its AK enrollment as wrong";
   return f;
 }
 
@@ -46,15 +47,16 @@ std::string Short(const crypto::Digest& d) {
 }
 
 Finding ReplayMismatchFinding(const eventlog::PcrMismatch& m) {
-  Finding f = EvidenceFinding(
-      "log-replay-mismatch",
-      absl::StrCat("event log does not replay to the quoted PCRs: ", m.message));
+  Finding f =
+      EvidenceFinding("log-replay-mismatch",
+                      absl::StrCat("event log does not replay to the quoted PCRs: ", m.message));
   f.pcr = m.pcr;
-  f.seen = absl::StrCat(crypto::HashAlgName(m.bank), " PCR ", m.pcr, " replays to ",
-                        Short(m.replayed));
+  f.seen =
+      absl::StrCat(crypto::HashAlgName(m.bank), " PCR ", m.pcr, " replays to ", Short(m.replayed));
   f.allowed = absl::StrCat("the quoted value ", Short(m.quoted));
-  f.hint = "the log was edited, truncated or extended after boot, or is another boot's log: "
-           "nothing in it can be trusted";
+  f.hint =
+      "the log was edited, truncated or extended after boot, or is another boot's log: "
+      "nothing in it can be trusted";
   return f;
 }
 
@@ -102,8 +104,8 @@ absl::StatusOr<VerifiedEvidence> VerifyEvidence(const Evidence& evidence,
   }
 
   if (!evidence.event_log.has_value()) {
-    Finding f = EvidenceFinding(
-        "no-event-log", "no event log: the quote alone does not show how the host booted");
+    Finding f = EvidenceFinding("no-event-log",
+                                "no event log: the quote alone does not show how the host booted");
     f.hint = "send the log with the quote (/sys/kernel/security/tpm0/binary_bios_measurements)";
     out.rejections.push_back(std::move(f));
     return out;
@@ -114,9 +116,9 @@ absl::StatusOr<VerifiedEvidence> VerifyEvidence(const Evidence& evidence,
   if (!replay.ok()) {
     if (replay.status().code() != absl::StatusCode::kInvalidArgument) return replay.status();
     // The bytes parse, but the log cannot describe any TPM's PCRs: evaluated and rejected.
-    out.rejections.push_back(EvidenceFinding(
-        "log-replay-failed", absl::StrCat("event log cannot be replayed: ",
-                                          replay.status().message())));
+    out.rejections.push_back(
+        EvidenceFinding("log-replay-failed",
+                        absl::StrCat("event log cannot be replayed: ", replay.status().message())));
     return out;
   }
   if (file.has_value()) {
@@ -157,8 +159,7 @@ absl::StatusOr<Appraisal> AppraiseEvidence(const Evidence& evidence,
   context.clock_safe = verified.quote->quote.clock_info.safe;
   context.quoted_pcrs = QuotedPcrs(verified.quote->quote.pcr_selection);
   context.now = now;
-  return AppraiseBootState(verified.boot.state, std::move(verified.boot.findings), context,
-                           policy);
+  return AppraiseBootState(verified.boot.state, std::move(verified.boot.findings), context, policy);
 }
 
 }  // namespace bootgate::appraisal

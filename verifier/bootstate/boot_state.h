@@ -21,20 +21,20 @@ struct FirmwareLayer {
   std::optional<std::string> crtm_version;  // EV_S_CRTM_VERSION (verified)
   struct Blob {
     uint32_t event_index = 0;
-    EventDigests digests;          // the blob's measurement: what a baseline compares
-    std::string description;       // display only (BLOB2 description, or base/length)
+    EventDigests digests;     // the blob's measurement: what a baseline compares
+    std::string description;  // display only (BLOB2 description, or base/length)
   };
-  std::vector<Blob> blobs;         // EV_EFI_PLATFORM_FIRMWARE_BLOB(2) in PCR 0
-  EventDigests pcr0;               // replayed PCR 0 per bank
-  EventDigests pcr2;               // replayed PCR 2 per bank (option ROMs)
+  std::vector<Blob> blobs;  // EV_EFI_PLATFORM_FIRMWARE_BLOB(2) in PCR 0
+  EventDigests pcr0;        // replayed PCR 0 per bank
+  EventDigests pcr2;        // replayed PCR 2 per bank (option ROMs)
 };
 
 // One certificate or hash from an EFI_SIGNATURE_LIST (PK, KEK, db, dbx).
 struct SignatureEntry {
   enum class Kind { kX509, kSha256, kOther } kind = Kind::kOther;
-  std::string sha256;          // lowercase hex: certificate fingerprint (X.509) or the hash
-  std::string subject;         // X.509 only, display
-  std::string owner;           // owner GUID, display
+  std::string sha256;   // lowercase hex: certificate fingerprint (X.509) or the hash
+  std::string subject;  // X.509 only, display
+  std::string owner;    // owner GUID, display
 };
 
 struct SecureBootVariable {
@@ -45,15 +45,15 @@ struct SecureBootVariable {
 // An EV_EFI_VARIABLE_AUTHORITY event: which certificate verified an image.
 struct Authority {
   uint32_t event_index = 0;
-  std::string variable;        // "db", "Shim", "MokListRT", "SbatLevel", ...
+  std::string variable;                       // "db", "Shim", "MokListRT", "SbatLevel", ...
   std::optional<SignatureEntry> certificate;  // the certificate (db / Shim / MokList entry)
 };
 
 struct SecureBootLayer {
-  std::optional<bool> enabled;       // SecureBoot variable, verified; nullopt if not measured
-  std::optional<bool> setup_mode;    // SetupMode, if measured
-  std::optional<bool> deployed_mode; // DeployedMode, if measured
-  std::optional<bool> audit_mode;    // AuditMode, if measured
+  std::optional<bool> enabled;        // SecureBoot variable, verified; nullopt if not measured
+  std::optional<bool> setup_mode;     // SetupMode, if measured
+  std::optional<bool> deployed_mode;  // DeployedMode, if measured
+  std::optional<bool> audit_mode;     // AuditMode, if measured
   std::optional<uint32_t> secure_boot_event;
   std::optional<SecureBootVariable> pk, kek, db, dbx;
   // In log order: normally after the PCR 7 separator (shim and what it loads); option ROM
@@ -65,8 +65,8 @@ struct SecureBootLayer {
 // A boot application (PCR 4 EV_EFI_BOOT_SERVICES_APPLICATION) before ExitBootServices.
 struct BootImage {
   uint32_t event_index = 0;
-  EventDigests digests;   // Authenticode hash of the image: its identity
-  std::string path;       // device path text: display only, never trusted
+  EventDigests digests;  // Authenticode hash of the image: its identity
+  std::string path;      // device path text: display only, never trusted
 };
 
 struct BootLoaderLayer {

@@ -26,8 +26,7 @@ class Reader {
  public:
   // `base_offset` is added to offsets in error messages, so a sub-reader over part of a
   // log reports positions in the whole log.
-  explicit Reader(ByteSpan data, size_t base_offset = 0)
-      : data_(data), base_offset_(base_offset) {}
+  explicit Reader(ByteSpan data, size_t base_offset = 0) : data_(data), base_offset_(base_offset) {}
 
   size_t remaining() const { return data_.size() - pos_; }
   bool empty() const { return remaining() == 0; }

@@ -9,9 +9,9 @@
 #define BOOTGATE_CONCAT_(a, b) BOOTGATE_CONCAT_INNER_(a, b)
 
 // Returns from the current function with `expr`'s status if it is not OK.
-#define RETURN_IF_ERROR(expr)                         \
-  do {                                                \
-    ::absl::Status bootgate_status_ = (expr);         \
+#define RETURN_IF_ERROR(expr)                            \
+  do {                                                   \
+    ::absl::Status bootgate_status_ = (expr);            \
     if (!bootgate_status_.ok()) return bootgate_status_; \
   } while (0)
 
@@ -20,8 +20,8 @@
 #define ASSIGN_OR_RETURN(lhs, rexpr) \
   ASSIGN_OR_RETURN_IMPL_(BOOTGATE_CONCAT_(bootgate_statusor_, __LINE__), lhs, rexpr)
 
-#define ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                           \
+#define ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr)       \
+  auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = *std::move(statusor)
 

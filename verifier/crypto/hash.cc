@@ -17,8 +17,8 @@ struct AlgInfo {
 };
 
 constexpr AlgInfo kAlgs[] = {
-    {HashAlg::kSha1, "sha1", 20},     {HashAlg::kSha256, "sha256", 32},
-    {HashAlg::kSha384, "sha384", 48}, {HashAlg::kSha512, "sha512", 64},
+    {HashAlg::kSha1, "sha1", 20},       {HashAlg::kSha256, "sha256", 32},
+    {HashAlg::kSha384, "sha384", 48},   {HashAlg::kSha512, "sha512", 64},
     {HashAlg::kSm3_256, "sm3_256", 32},
 };
 
@@ -101,8 +101,8 @@ absl::StatusOr<Digest> Hash(HashAlg alg, std::span<const uint8_t> data) {
 
 absl::Status Extend(HashAlg alg, Digest& pcr, std::span<const uint8_t> digest) {
   if (pcr.size() != DigestSize(alg)) {
-    return absl::InvalidArgumentError(absl::StrCat(HashAlgName(alg), " PCR has size ",
-                                                   pcr.size(), ", want ", DigestSize(alg)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(HashAlgName(alg), " PCR has size ", pcr.size(), ", want ", DigestSize(alg)));
   }
   absl::StatusOr<Digest> next = HashParts(alg, pcr, digest);
   if (!next.ok()) return next.status();

@@ -41,8 +41,8 @@ class TrustBundle {
 };
 
 struct VerifiedCertificate {
-  crypto::EvpPkeyPtr key;   // the leaf's public key
-  std::string subject;      // one-line subject ("CN=..., O=...") or "" when empty (EK certs often are)
+  crypto::EvpPkeyPtr key;  // the leaf's public key
+  std::string subject;  // one-line subject ("CN=..., O=...") or "" when empty (EK certs often are)
   std::string common_name;  // CN or ""
   std::string fingerprint;  // hex SHA-256 of the leaf DER
   absl::Time not_after;
@@ -58,12 +58,12 @@ inline constexpr size_t kMaxCertificateBytes = 16 * 1024;
 // exactly those TCG ones, refuse any other unhandled critical extension. Errors:
 // InvalidArgument for bytes that are not a certificate; PermissionDenied for a certificate that
 // does not verify, with OpenSSL's reason and the subject/issuer, e.g.
-// "EK certificate (issuer CN=swtpm-localca) does not chain to a trusted CA: unable to get local issuer certificate"
-// "EK certificate expired at 2021-01-01T00:00:00Z (now 2026-...)" — `what` is "EK certificate"/"AK certificate".
+// "EK certificate (issuer CN=swtpm-localca) does not chain to a trusted CA: unable to get local
+// issuer certificate" "EK certificate expired at 2021-01-01T00:00:00Z (now 2026-...)" — `what` is
+// "EK certificate"/"AK certificate".
 absl::StatusOr<VerifiedCertificate> VerifyCertificateChain(std::span<const uint8_t> leaf,
                                                            const TrustBundle& bundle,
-                                                           absl::Time now,
-                                                           absl::string_view what);
+                                                           absl::Time now, absl::string_view what);
 
 }  // namespace bootgate::enroll
 

@@ -25,8 +25,8 @@ struct Credential {
 // TPM2_MakeCredential done in software for the EK `ek` (a TPMT_PUBLIC: RSA with OAEP label
 // "IDENTITY\0" and the EK's nameAlg; or ECC: ephemeral ECDH on the EK's curve + KDFe, label
 // "IDENTITY"), protecting `secret` (<= digest size of the EK's nameAlg) for the key whose TPM Name
-// is `ak_name`. symmetric: the EK's symmetric definition (AES-128/256 CFB); HMAC with the EK's nameAlg.
-// InvalidArgument for an EK that is not a restricted RSA/ECC decryption key with such a
+// is `ak_name`. symmetric: the EK's symmetric definition (AES-128/256 CFB); HMAC with the EK's
+// nameAlg. InvalidArgument for an EK that is not a restricted RSA/ECC decryption key with such a
 // symmetric definition, a malformed Name, or an empty or too long secret.
 absl::StatusOr<Credential> MakeCredential(const TPMT_PUBLIC& ek, std::span<const uint8_t> ak_name,
                                           std::span<const uint8_t> secret);

@@ -28,9 +28,9 @@ Comparison CompareWithQuoted(const ReplayResult& replay, const crypto::PcrValues
     auto replayed_bank = replay.pcrs.find(bank);
     if (replayed_bank == replay.pcrs.end()) {
       const absl::string_view name = crypto::HashAlgName(bank);
-      out.missing_banks.push_back(MissingBank{
-          bank, absl::StrCat(name, " bank is active in the TPM but the log has no ", name,
-                             " digests: anyone can extend it")});
+      out.missing_banks.push_back(
+          MissingBank{bank, absl::StrCat(name, " bank is active in the TPM but the log has no ",
+                                         name, " digests: anyone can extend it")});
       continue;
     }
     for (const auto& [pcr, quoted_value] : quoted_pcrs) {

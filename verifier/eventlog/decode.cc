@@ -117,8 +117,7 @@ std::string VariableSummary(const UefiVariable& var, uint32_t type) {
   }
   if (var.signature_lists.has_value()) {
     if (!var.signature_list_error.empty()) {
-      return absl::StrCat(var.name, ": malformed signature list (", var.signature_list_error,
-                          ")");
+      return absl::StrCat(var.name, ": malformed signature list (", var.signature_list_error, ")");
     }
     return absl::StrCat(var.name, ": ", SummarizeSignatureLists(*var.signature_lists));
   }
@@ -137,8 +136,7 @@ std::string VariableSummary(const UefiVariable& var, uint32_t type) {
       size_t end = 0;
       while (end + 1 < rest.size() && (rest[end] != 0 || rest[end + 1] != 0)) end += 2;
       auto description = Utf16LeToUtf8(rest.first(end));
-      if (end + 2 <= rest.size() && description.ok() &&
-          *path_length <= rest.size() - end - 2) {
+      if (end + 2 <= rest.size() && description.ok() && *path_length <= rest.size() - end - 2) {
         DevicePathText path = DevicePathToText(rest.subspan(end + 2, *path_length));
         return absl::StrCat(var.name, ": ", *description, " (", path.text, ")");
       }
@@ -159,8 +157,8 @@ absl::StatusOr<Decoded> DecodeImage(bytes::ByteSpan data) {
   if (!image.device_path.file.empty()) {
     summary = absl::StrCat(image.device_path.file, " (", image.device_path.text, ")");
   } else {
-    summary = image.device_path.text.empty() ? "image with an empty device path"
-                                             : image.device_path.text;
+    summary =
+        image.device_path.text.empty() ? "image with an empty device path" : image.device_path.text;
   }
   if (!image.device_path.error.empty()) {
     absl::StrAppend(&summary, " [device path: ", image.device_path.error, "]");
@@ -172,9 +170,8 @@ absl::StatusOr<Decoded> DecodeGpt(bytes::ByteSpan data) {
   ASSIGN_OR_RETURN(GptEvent gpt, ParseGptEvent(data));
   std::vector<std::string> names;
   for (const GptPartition& part : gpt.partitions) names.push_back(part.name);
-  std::string summary = absl::StrFormat("GPT disk %s: %u partitions (%s)",
-                                        gpt.disk_guid.ToString(), gpt.partitions.size(),
-                                        absl::StrJoin(names, ", "));
+  std::string summary = absl::StrFormat("GPT disk %s: %u partitions (%s)", gpt.disk_guid.ToString(),
+                                        gpt.partitions.size(), absl::StrJoin(names, ", "));
   return Decoded{std::move(gpt), summary};
 }
 
@@ -231,8 +228,8 @@ absl::StatusOr<Decoded> DecodeHandoffTables(bytes::ByteSpan data, bool with_desc
   ASSIGN_OR_RETURN(uint64_t count, reader.U64Le("NumberOfTables"));
   RETURN_IF_ERROR(bytes::CheckCount(count, kMaxHandoffTables, "handoff table"));
   if (count > reader.remaining() / 24) {
-    return reader.Error(absl::StrFormat("%u handoff tables exceed the %u bytes left", count,
-                                        reader.remaining()));
+    return reader.Error(
+        absl::StrFormat("%u handoff tables exceed the %u bytes left", count, reader.remaining()));
   }
   std::vector<std::string> parts;
   for (uint64_t i = 0; i < count; ++i) {
@@ -243,10 +240,10 @@ absl::StatusOr<Decoded> DecodeHandoffTables(bytes::ByteSpan data, bool with_desc
     tables.tables.push_back(table);
   }
   if (!reader.empty()) return reader.Error("bytes follow the handoff tables");
-  std::string summary = absl::StrCat(
-      tables.description.has_value() ? *tables.description + ": " : "", count,
-      count == 1 ? " table" : " tables", parts.empty() ? "" : " (", absl::StrJoin(parts, ", "),
-      parts.empty() ? "" : ")");
+  std::string summary =
+      absl::StrCat(tables.description.has_value() ? *tables.description + ": " : "", count,
+                   count == 1 ? " table" : " tables", parts.empty() ? "" : " (",
+                   absl::StrJoin(parts, ", "), parts.empty() ? "" : ")");
   return Decoded{std::move(tables), summary};
 }
 

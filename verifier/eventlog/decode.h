@@ -28,13 +28,13 @@ namespace bootgate::eventlog {
 // EV_SEPARATOR. 0 is the normal separator; 0xFFFFFFFF marks a firmware error.
 struct Separator {
   uint32_t value = 0;
-  bool is_error = false;    // 0xFFFFFFFF
-  bool is_normal = false;   // 0x00000000 (anything else is neither, and reported)
+  bool is_error = false;   // 0xFFFFFFFF
+  bool is_normal = false;  // 0x00000000 (anything else is neither, and reported)
 };
 
 // EV_EFI_ACTION, EV_ACTION, EV_S_CRTM_VERSION, EV_OMIT_BOOT_DEVICE_EVENTS, ... : text.
 struct TextEvent {
-  std::string text;       // without trailing NULs; UTF-16 converted to UTF-8
+  std::string text;  // without trailing NULs; UTF-16 converted to UTF-8
   bool utf16 = false;
 };
 
@@ -88,8 +88,8 @@ struct DecodedEvent {
   // "db: 2 X509 certs (CN=Test UEFI CA; ...), 0 hashes", "grub_cmd: linux /vmlinuz ...".
   std::string summary;
   EventDataCheck data_check;
-  DecodedContent content;   // RawData when the type is unknown or the payload is malformed
-  std::string decode_error; // empty when the payload decoded as its type says
+  DecodedContent content;    // RawData when the type is unknown or the payload is malformed
+  std::string decode_error;  // empty when the payload decoded as its type says
 
   // True when the decoded content is proven by the digest (data_check kVerified).
   bool trusted() const { return data_check.overall == DataCheck::kVerified; }

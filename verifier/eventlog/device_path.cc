@@ -105,8 +105,7 @@ std::string HardDrive(Body& b) {
     signature = "0";
   }
   const std::string fmt = format == 1 ? "MBR" : format == 2 ? "GPT" : Hex(format);
-  return absl::StrCat("HD(", part, ",", fmt, ",", signature, ",", Hex(start), ",", Hex(size),
-                      ")");
+  return absl::StrCat("HD(", part, ",", fmt, ",", signature, ",", Hex(start), ",", Hex(size), ")");
 }
 
 // Returns the node's text, or "" when the body is too short for its kind.
@@ -225,29 +224,29 @@ DevicePathText DevicePathToText(bytes::ByteSpan data) {
     const size_t node_offset = reader.offset();
     auto header = reader.Bytes(4, "device path node header");
     if (!header.ok()) {
-      result.error = absl::StrFormat("truncated device path node header at offset %u",
-                                     node_offset);
+      result.error = absl::StrFormat("truncated device path node header at offset %u", node_offset);
       break;
     }
     const uint8_t type = (*header)[0];
     const uint8_t subtype = (*header)[1];
-    const size_t length = static_cast<size_t>((*header)[2]) | static_cast<size_t>((*header)[3]) << 8;
+    const size_t length = static_cast<size_t>((*header)[2]) | static_cast<size_t>((*header)[3])
+                                                                  << 8;
     if (length < 4) {
-      result.error = absl::StrFormat("device path node at offset %u has length %u (< 4)",
-                                     node_offset, length);
+      result.error =
+          absl::StrFormat("device path node at offset %u has length %u (< 4)", node_offset, length);
       break;
     }
     auto body = reader.Bytes(length - 4, "device path node");
     if (!body.ok()) {
-      result.error = absl::StrFormat(
-          "device path node at offset %u has length %u, beyond the %u bytes left", node_offset,
-          length, reader.remaining() + 4);
+      result.error =
+          absl::StrFormat("device path node at offset %u has length %u, beyond the %u bytes left",
+                          node_offset, length, reader.remaining() + 4);
       break;
     }
     if (type == kEnd && subtype == kEndEntire) {
       if (!reader.empty()) {
-        result.error = absl::StrFormat("%u bytes follow the device path's end node",
-                                       reader.remaining());
+        result.error =
+            absl::StrFormat("%u bytes follow the device path's end node", reader.remaining());
       }
       return result;
     }

@@ -19,18 +19,18 @@ namespace bootgate::eventlog {
 using LoggedDigest = absl::InlinedVector<uint8_t, 48>;
 
 struct EventDigest {
-  uint16_t alg_id = 0;                   // TPM_ALG_ID as logged
-  std::optional<crypto::HashAlg> alg;    // nullopt for an algorithm bootgate does not know
+  uint16_t alg_id = 0;                 // TPM_ALG_ID as logged
+  std::optional<crypto::HashAlg> alg;  // nullopt for an algorithm bootgate does not know
   LoggedDigest digest;
 };
 
 struct Event {
-  uint32_t index = 0;   // position in the log; the first (header) event is 0
-  size_t offset = 0;    // byte offset of the event's first byte in the log
-  uint32_t pcr = 0;     // PCRIndex as logged (may be anything: replay checks it)
-  uint32_t type = 0;    // EventType as logged (not covered by the PCR: never trust it alone)
+  uint32_t index = 0;  // position in the log; the first (header) event is 0
+  size_t offset = 0;   // byte offset of the event's first byte in the log
+  uint32_t pcr = 0;    // PCRIndex as logged (may be anything: replay checks it)
+  uint32_t type = 0;   // EventType as logged (not covered by the PCR: never trust it alone)
   absl::InlinedVector<EventDigest, 2> digests;  // one per bank; a third bank spills to the heap
-  std::vector<uint8_t> data;  // the event data, copied out of the log
+  std::vector<uint8_t> data;                    // the event data, copied out of the log
 };
 
 }  // namespace bootgate::eventlog

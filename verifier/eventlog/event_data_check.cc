@@ -15,11 +15,17 @@ namespace {
 // grub 2.06 grub-core/commands/tpm.c (grub_tpm_verify_string): logs prefix + str + NUL and
 // hashes str alone (strlen bytes) into PCR 8.
 constexpr uint32_t kGrubStringPcr = 8;
-constexpr std::array<absl::string_view, 3> kGrubPrefixes = {"grub_cmd: ", "kernel_cmdline: ",
-                                                            "module_cmdline: "};
+constexpr std::array<absl::string_view, 3> kGrubPrefixes = {
+    "grub_cmd: ", "kernel_cmdline: ", "module_cmdline: "};
 
-enum class Rule { kWhole, kVariableData, kWholeOrVariableData, kGrubString, kInformational,
-                  kNoAction };
+enum class Rule {
+  kWhole,
+  kVariableData,
+  kWholeOrVariableData,
+  kGrubString,
+  kInformational,
+  kNoAction
+};
 
 struct Plan {
   Rule rule = Rule::kInformational;
@@ -71,10 +77,11 @@ Plan MakePlan(const Event& event) {
         for (absl::string_view prefix : kGrubPrefixes) {
           if (!absl::StartsWith(text, prefix)) continue;
           plan.rule = Rule::kGrubString;
-          plan.description = absl::StrCat("hash of the text after \"", prefix,
-                                          "\" without the trailing NUL");
+          plan.description =
+              absl::StrCat("hash of the text after \"", prefix, "\" without the trailing NUL");
           bytes::ByteSpan measured = data.subspan(prefix.size());
-          if (!measured.empty() && measured.back() == 0) measured = measured.first(measured.size() - 1);
+          if (!measured.empty() && measured.back() == 0)
+            measured = measured.first(measured.size() - 1);
           plan.candidates.push_back(measured);
           return plan;
         }

@@ -37,9 +37,9 @@ absl::StatusOr<GptEvent> ParseGptEvent(bytes::ByteSpan data) {
   ASSIGN_OR_RETURN(uint64_t count, reader.U64Le("NumberOfPartitions"));
   RETURN_IF_ERROR(bytes::CheckCount(count, kMaxGptPartitions, "GPT partition"));
   if (gpt.size_of_partition_entry < kMinEntrySize) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "GPT SizeOfPartitionEntry %u is smaller than %u", gpt.size_of_partition_entry,
-        kMinEntrySize));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("GPT SizeOfPartitionEntry %u is smaller than %u",
+                        gpt.size_of_partition_entry, kMinEntrySize));
   }
   if (count > reader.remaining() / gpt.size_of_partition_entry) {
     return reader.Error(absl::StrFormat("%u GPT partitions of %u bytes exceed the %u bytes left",
@@ -60,8 +60,8 @@ absl::StatusOr<GptEvent> ParseGptEvent(bytes::ByteSpan data) {
     gpt.partitions.push_back(std::move(part));
   }
   if (!reader.empty()) {
-    return reader.Error(absl::StrFormat("%u bytes follow the GPT partition entries",
-                                        reader.remaining()));
+    return reader.Error(
+        absl::StrFormat("%u bytes follow the GPT partition entries", reader.remaining()));
   }
   return gpt;
 }

@@ -14,16 +14,16 @@
 namespace bootgate::eventlog {
 
 struct GptPartition {
-  Guid type;          // PartitionTypeGUID
-  Guid unique;        // UniquePartitionGUID
+  Guid type;    // PartitionTypeGUID
+  Guid unique;  // UniquePartitionGUID
   uint64_t starting_lba = 0;
   uint64_t ending_lba = 0;
   uint64_t attributes = 0;
-  std::string name;   // PartitionName, UTF-16LE decoded
+  std::string name;  // PartitionName, UTF-16LE decoded
 };
 
 struct GptEvent {
-  uint64_t signature = 0;   // "EFI PART"
+  uint64_t signature = 0;  // "EFI PART"
   uint32_t revision = 0;
   uint32_t header_size = 0;
   uint64_t my_lba = 0;
@@ -34,7 +34,7 @@ struct GptEvent {
   uint64_t partition_entry_lba = 0;
   uint32_t number_of_partition_entries = 0;  // in the header (all slots)
   uint32_t size_of_partition_entry = 0;
-  std::vector<GptPartition> partitions;      // the ones the event lists
+  std::vector<GptPartition> partitions;  // the ones the event lists
 };
 
 inline constexpr uint64_t kMaxGptPartitions = 1024;

@@ -9,8 +9,7 @@ namespace {
 
 // The text form lists Data1..Data3 most significant byte first; on the wire they are
 // little-endian. This maps text position (in bytes) to wire index.
-constexpr std::array<int, 16> kTextToWire = {3, 2, 1, 0, 5, 4, 7, 6,
-                                             8, 9, 10, 11, 12, 13, 14, 15};
+constexpr std::array<int, 16> kTextToWire = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
 
 Guid MustParse(absl::string_view text) {
   auto guid = GuidFromString(text);

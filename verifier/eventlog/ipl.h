@@ -14,15 +14,15 @@ namespace bootgate::eventlog {
 
 struct IplString {
   enum class Kind {
-    kGrubCommand,        // "grub_cmd: <command>"
-    kKernelCmdline,      // "kernel_cmdline: <cmdline>"
-    kModuleCmdline,      // "module_cmdline: <cmdline>"
-    kOther,              // any other text (grub PCR 9 file path, shim variable name, ...)
+    kGrubCommand,    // "grub_cmd: <command>"
+    kKernelCmdline,  // "kernel_cmdline: <cmdline>"
+    kModuleCmdline,  // "module_cmdline: <cmdline>"
+    kOther,          // any other text (grub PCR 9 file path, shim variable name, ...)
   };
   Kind kind = Kind::kOther;
-  std::string prefix;    // "grub_cmd: " etc., empty for kOther
-  std::string text;      // what follows the prefix, without the trailing NUL(s)
-  bool utf16 = false;    // the data was UTF-16LE (systemd-stub) and was converted
+  std::string prefix;  // "grub_cmd: " etc., empty for kOther
+  std::string text;    // what follows the prefix, without the trailing NUL(s)
+  bool utf16 = false;  // the data was UTF-16LE (systemd-stub) and was converted
   // The bytes grub hashes for a prefixed string: the text after the prefix, without the
   // NUL. Empty for kOther.
   std::string measured_text;

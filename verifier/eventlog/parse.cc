@@ -57,15 +57,14 @@ class Parser {
     }
     filler_start_ = TrailingFillerStart(log_, filler_);
     if (filler_start_ == 0) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "event log is only padding: %u bytes of 0x%02x", log_.size(), filler_));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("event log is only padding: %u bytes of 0x%02x", log_.size(), filler_));
     }
 
     EventLog out;
     Event& header = out.events.emplace_back();
     RETURN_IF_ERROR(Wrap(0, 0, ParseLegacyEvent(header)));
-    if (header.pcr == 0 && header.type == kEvNoAction &&
-        StartsWithSpecIdSignature(header.data)) {
+    if (header.pcr == 0 && header.type == kEvNoAction && StartsWithSpecIdSignature(header.data)) {
       out.format = LogFormat::kCryptoAgile;
       RETURN_IF_ERROR(ParseSpecId(header, out.spec_id));
     }
@@ -74,8 +73,7 @@ class Parser {
       const size_t offset = reader_.offset();
       const size_t min_event_size =
           out.format == LogFormat::kCryptoAgile ? kMinAgileEventSize : kMinLegacyEventSize;
-      if (offset >= filler_start_ &&
-          (filler_ == 0xFF || log_.size() - offset >= min_event_size)) {
+      if (offset >= filler_start_ && (filler_ == 0xFF || log_.size() - offset >= min_event_size)) {
         out.padding_size = log_.size() - offset;
         out.padding_byte = filler_;
         break;
@@ -110,9 +108,8 @@ class Parser {
   absl::Status ReadData(Event& event) {
     ASSIGN_OR_RETURN(const uint32_t size, reader_.U32Le("event data size"));
     if (size > limits_.max_event_data_size) {
-      return absl::InvalidArgumentError(absl::StrCat("event data size ", size,
-                                                     " exceeds the limit of ",
-                                                     limits_.max_event_data_size));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "event data size ", size, " exceeds the limit of ", limits_.max_event_data_size));
     }
     ASSIGN_OR_RETURN(const ByteSpan data, reader_.Bytes(size, "event data"));
     event.data.assign(data.begin(), data.end());

@@ -70,8 +70,8 @@ absl::StatusOr<std::vector<Bank>> MakeBanks(const EventLog& log, ReplayResult& r
   for (const auto& [alg, alg_id] : algs) {
     const EVP_MD* md = crypto::EvpMd(alg);
     if (md == nullptr) {
-      return absl::UnimplementedError(absl::StrCat(
-          "the log declares ", crypto::HashAlgName(alg), ", which this OpenSSL cannot compute"));
+      return absl::UnimplementedError(absl::StrCat("the log declares ", crypto::HashAlgName(alg),
+                                                   ", which this OpenSSL cannot compute"));
     }
     crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
     if (ctx == nullptr) return absl::InternalError("EVP_MD_CTX_new failed");
@@ -112,10 +112,9 @@ absl::StatusOr<ReplayResult> Replay(const EventLog& log) {
       uint8_t locality = 0;
       // Only the signature decides what the event is; a StartupLocality-looking event of the
       // wrong size is malformed rather than ignored, since it would change PCR 0's start.
-      const bool has_signature =
-          event.data.size() >= kStartupLocalitySignatureSize &&
-          std::memcmp(event.data.data(), kStartupLocalitySignature,
-                      kStartupLocalitySignatureSize) == 0;
+      const bool has_signature = event.data.size() >= kStartupLocalitySignatureSize &&
+                                 std::memcmp(event.data.data(), kStartupLocalitySignature,
+                                             kStartupLocalitySignatureSize) == 0;
       if (!has_signature) continue;
       if (!IsStartupLocalityEvent(event, locality) || event.pcr != 0) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -135,8 +134,8 @@ absl::StatusOr<ReplayResult> Replay(const EventLog& log) {
       continue;
     }
     if (event.pcr >= crypto::kPcrCount) {
-      return absl::InvalidArgumentError(absl::StrCat(Describe(event), ": claims PCR ", event.pcr,
-                                                     ", but only PCRs 0-23 exist"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Describe(event), ": claims PCR ", event.pcr, ", but only PCRs 0-23 exist"));
     }
     for (Bank& bank : banks) {
       const EventDigest* d = FindDigest(event, bank.alg_id);

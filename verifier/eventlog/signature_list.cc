@@ -94,9 +94,9 @@ absl::StatusOr<std::vector<SignatureList>> ParseSignatureLists(bytes::ByteSpan d
     ASSIGN_OR_RETURN(list.signature_size, reader.U32Le("SignatureSize"));
     const uint64_t min_size = uint64_t{kListHeaderSize} + list.header_size;
     if (list.list_size < min_size) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "offset %u: SignatureListSize %u is smaller than its header (%u bytes)", list_start,
-          list.list_size, min_size));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("offset %u: SignatureListSize %u is smaller than its header (%u bytes)",
+                          list_start, list.list_size, min_size));
     }
     const uint64_t body_size = list.list_size - kListHeaderSize;
     if (body_size > reader.remaining()) {
@@ -109,13 +109,13 @@ absl::StatusOr<std::vector<SignatureList>> ParseSignatureLists(bytes::ByteSpan d
     list.header.assign(header.begin(), header.end());
     if (list.signature_size < kOwnerSize) {
       return absl::InvalidArgumentError(
-          absl::StrFormat("offset %u: SignatureSize %u is smaller than an owner GUID",
-                          list_start, list.signature_size));
+          absl::StrFormat("offset %u: SignatureSize %u is smaller than an owner GUID", list_start,
+                          list.signature_size));
     }
     if (body.remaining() % list.signature_size != 0) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "offset %u: %u bytes of signatures are not a multiple of SignatureSize %u",
-          list_start, body.remaining(), list.signature_size));
+          "offset %u: %u bytes of signatures are not a multiple of SignatureSize %u", list_start,
+          body.remaining(), list.signature_size));
     }
     const uint64_t count = body.remaining() / list.signature_size;
     total_entries += count;

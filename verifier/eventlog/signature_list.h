@@ -20,23 +20,23 @@ struct X509Summary {
   std::string sha256_fingerprint;  // lowercase hex of SHA-256 over the DER bytes
   std::string subject;             // RFC 2253 one-line form, e.g. "CN=Test UEFI CA,O=Example"
   std::string issuer;
-  std::string common_name;         // subject CN, empty when there is none
+  std::string common_name;  // subject CN, empty when there is none
 };
 
 // One EFI_SIGNATURE_DATA.
 struct SignatureEntry {
-  Guid owner;                  // SignatureOwner
-  std::vector<uint8_t> data;   // SignatureData (DER certificate, or a hash)
+  Guid owner;                       // SignatureOwner
+  std::vector<uint8_t> data;        // SignatureData (DER certificate, or a hash)
   std::optional<X509Summary> x509;  // set for EFI_CERT_X509_GUID entries that parse as DER
 };
 
 // One EFI_SIGNATURE_LIST.
 struct SignatureList {
-  Guid type;                       // SignatureType
-  uint32_t list_size = 0;          // SignatureListSize
-  uint32_t header_size = 0;        // SignatureHeaderSize
-  uint32_t signature_size = 0;     // SignatureSize
-  std::vector<uint8_t> header;     // the SignatureHeader (almost always empty)
+  Guid type;                    // SignatureType
+  uint32_t list_size = 0;       // SignatureListSize
+  uint32_t header_size = 0;     // SignatureHeaderSize
+  uint32_t signature_size = 0;  // SignatureSize
+  std::vector<uint8_t> header;  // the SignatureHeader (almost always empty)
   std::vector<SignatureEntry> entries;
 };
 

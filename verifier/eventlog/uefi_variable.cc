@@ -61,8 +61,8 @@ bool HoldsSignatureLists(const Guid& vendor, const std::string& name) {
     return name == "db" || name == "dbx" || name == "dbt" || name == "dbr";
   }
   if (vendor == kShimLockGuid) {
-    return name == "MokList" || name == "MokListRT" || name == "MokListX" ||
-           name == "MokListXRT" || name == "MokListTrusted";
+    return name == "MokList" || name == "MokListRT" || name == "MokListX" || name == "MokListXRT" ||
+           name == "MokListTrusted";
   }
   return false;
 }

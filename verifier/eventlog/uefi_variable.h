@@ -16,11 +16,11 @@
 namespace bootgate::eventlog {
 
 struct UefiVariable {
-  Guid vendor;                      // VariableName (the vendor GUID; tpm2_eventlog's name)
-  uint64_t unicode_name_length = 0; // UnicodeNameLength, in CHAR16s
+  Guid vendor;                       // VariableName (the vendor GUID; tpm2_eventlog's name)
+  uint64_t unicode_name_length = 0;  // UnicodeNameLength, in CHAR16s
   uint64_t variable_data_length = 0;
-  std::string name;                 // UnicodeName, UTF-16LE decoded to UTF-8
-  std::vector<uint8_t> data;        // VariableData
+  std::string name;           // UnicodeName, UTF-16LE decoded to UTF-8
+  std::vector<uint8_t> data;  // VariableData
   // Byte range of VariableData inside the event data: EV_EFI_VARIABLE_BOOT hashes only it.
   size_t data_offset = 0;
 

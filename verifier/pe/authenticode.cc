@@ -28,8 +28,8 @@ constexpr uint64_t kDataDirectorySize = 8;
 absl::StatusOr<Reader> At(ByteSpan image, uint64_t offset, absl::string_view what) {
   Reader r(image);
   if (offset > image.size()) {
-    return r.Error(absl::StrCat(what, " at offset ", offset, " lies outside the ",
-                                image.size(), "-byte file"));
+    return r.Error(absl::StrCat(what, " at offset ", offset, " lies outside the ", image.size(),
+                                "-byte file"));
   }
   RETURN_IF_ERROR(r.Skip(static_cast<size_t>(offset), what));
   return r;
@@ -82,8 +82,8 @@ absl::StatusOr<std::vector<ByteRange>> AuthenticodeRanges(ByteSpan image) {
   } else if (magic == kPe32Magic) {
     rva_count_offset = optional + 92;
   } else {
-    return Bad(optional, absl::StrCat("unknown optional header magic 0x",
-                                      absl::Hex(magic, absl::kZeroPad4)));
+    return Bad(optional,
+               absl::StrCat("unknown optional header magic 0x", absl::Hex(magic, absl::kZeroPad4)));
   }
   const uint64_t directories = rva_count_offset + 4;
   const uint64_t optional_end = optional + optional_size;
@@ -93,8 +93,7 @@ absl::StatusOr<std::vector<ByteRange>> AuthenticodeRanges(ByteSpan image) {
   }
   const uint64_t checksum = optional + 64;
   ASSIGN_OR_RETURN(const uint32_t headers_size, U32At(image, optional + 60, "SizeOfHeaders"));
-  ASSIGN_OR_RETURN(const uint32_t rva_count, U32At(image, rva_count_offset,
-                                                   "NumberOfRvaAndSizes"));
+  ASSIGN_OR_RETURN(const uint32_t rva_count, U32At(image, rva_count_offset, "NumberOfRvaAndSizes"));
   if (rva_count > (optional_end - directories) / kDataDirectorySize) {
     return Bad(rva_count_offset,
                absl::StrCat("NumberOfRvaAndSizes ", rva_count,
@@ -117,8 +116,8 @@ absl::StatusOr<std::vector<ByteRange>> AuthenticodeRanges(ByteSpan image) {
   const uint64_t skipped_end = has_cert_entry ? cert_entry + kDataDirectorySize : checksum + 4;
   if (headers_size < skipped_end || headers_size > file_size) {
     return Bad(optional + 60, absl::StrCat("SizeOfHeaders ", headers_size,
-                                           " does not cover the headers or exceeds the ",
-                                           file_size, "-byte file"));
+                                           " does not cover the headers or exceeds the ", file_size,
+                                           "-byte file"));
   }
 
   std::vector<ByteRange> ranges;
@@ -136,8 +135,7 @@ absl::StatusOr<std::vector<ByteRange>> AuthenticodeRanges(ByteSpan image) {
   std::vector<Section> sections;
   sections.reserve(section_count);
   for (uint64_t i = 0; i < section_count; ++i) {
-    ASSIGN_OR_RETURN(Reader h, At(image, section_table + i * kSectionHeaderSize,
-                                  "section header"));
+    ASSIGN_OR_RETURN(Reader h, At(image, section_table + i * kSectionHeaderSize, "section header"));
     RETURN_IF_ERROR(h.Skip(16, "section name and sizes"));
     ASSIGN_OR_RETURN(const uint32_t raw_size, h.U32Le("SizeOfRawData"));
     ASSIGN_OR_RETURN(const uint32_t raw_pointer, h.U32Le("PointerToRawData"));
@@ -160,9 +158,9 @@ absl::StatusOr<std::vector<ByteRange>> AuthenticodeRanges(ByteSpan image) {
   }
   if (file_size > hashed) {
     if (cert_size > file_size - hashed) {
-      return Bad(cert_entry, absl::StrCat("Certificate Table size ", cert_size,
-                                          " is larger than the ", file_size - hashed,
-                                          " bytes after the sections"));
+      return Bad(cert_entry,
+                 absl::StrCat("Certificate Table size ", cert_size, " is larger than the ",
+                              file_size - hashed, " bytes after the sections"));
     }
     add(hashed, file_size - cert_size);
   }

@@ -22,10 +22,13 @@ bool Has(const std::vector<std::string>& args, absl::string_view arg) {
 }
 
 // "key" forbids "key" and "key=anything"; "key=value" only itself.
-std::optional<std::string> ForbiddenMatch(const std::vector<std::string>& args, absl::string_view rule) {
+std::optional<std::string> ForbiddenMatch(const std::vector<std::string>& args,
+                                          absl::string_view rule) {
   for (const std::string& a : args) {
     if (a == rule) return a;
-    if (rule.find('=') == absl::string_view::npos && absl::string_view(a).substr(0, a.find('=')) == rule) return a;
+    if (rule.find('=') == absl::string_view::npos &&
+        absl::string_view(a).substr(0, a.find('=')) == rule)
+      return a;
   }
   return std::nullopt;
 }
@@ -62,8 +65,10 @@ void EvaluateCommandLine(const bootstate::KernelLayer& k, const v1::HostGroup& g
               .pcr = kPcr8,
               .seen = "no kernel command line in the log",
               .allowed = baseline,
-              .message = absl::StrCat("PCR 8: the log has no kernel command line to check against ", baseline),
-              .hint = "boot through a loader that measures the command line (grub logs kernel_cmdline in PCR 8)"});
+              .message = absl::StrCat("PCR 8: the log has no kernel command line to check against ",
+                                      baseline),
+              .hint = "boot through a loader that measures the command line (grub logs "
+                      "kernel_cmdline in PCR 8)"});
     return;
   }
   const std::vector<std::string> args = Args(*k.command_line);
@@ -83,8 +88,8 @@ void EvaluateCommandLine(const bootstate::KernelLayer& k, const v1::HostGroup& g
                 .event_index = k.command_line_event,
                 .seen = *k.command_line,
                 .allowed = absl::StrCat(baseline, ".exact: ", rule.exact()),
-                .message = absl::StrCat(where, "kernel command line differs from ", baseline, ".exact: ",
-                                        absl::StrJoin(parts, "; ")),
+                .message = absl::StrCat(where, "kernel command line differs from ", baseline,
+                                        ".exact: ", absl::StrJoin(parts, "; ")),
                 .hint = hint});
     }
   }
@@ -96,7 +101,8 @@ void EvaluateCommandLine(const bootstate::KernelLayer& k, const v1::HostGroup& g
               .event_index = k.command_line_event,
               .seen = *k.command_line,
               .allowed = absl::StrCat(baseline, ".required_args: ", req),
-              .message = absl::StrCat(where, "kernel command line lacks \"", req, "\", which ", baseline, " requires"),
+              .message = absl::StrCat(where, "kernel command line lacks \"", req, "\", which ",
+                                      baseline, " requires"),
               .hint = hint});
   }
   for (const std::string& forbidden : rule.forbidden_args()) {
@@ -108,8 +114,8 @@ void EvaluateCommandLine(const bootstate::KernelLayer& k, const v1::HostGroup& g
               .event_index = k.command_line_event,
               .seen = *match,
               .allowed = absl::StrCat(baseline, ".forbidden_args: ", forbidden),
-              .message = absl::StrCat(where, "kernel command line has \"", *match, "\", which ", baseline,
-                                      " forbids (rule \"", forbidden, "\")"),
+              .message = absl::StrCat(where, "kernel command line has \"", *match, "\", which ",
+                                      baseline, " forbids (rule \"", forbidden, "\")"),
               .hint = hint});
   }
 }

@@ -19,23 +19,29 @@ using internal::Severity;
 void EvaluateEvidence(const bootstate::BootState& state, const EvaluationContext& context,
                       const v1::HostGroup& group, std::vector<Finding>& out) {
   if (context.clock_safe.has_value() && !*context.clock_safe) {
-    Add(out, {.code = "clock-not-safe",
-              .layer = Layer::kEvidence,
-              .severity = Severity::kWarning,
-              .seen = "clockInfo.safe = 0",
-              .allowed = "clockInfo.safe = 1",
-              .message = "quote: the TPM reports its clock as not safe (it may have gone back after a power loss)",
-              .hint = "usually an unclean shutdown; if it repeats, check the host's power and TPM"});
+    Add(out,
+        {.code = "clock-not-safe",
+         .layer = Layer::kEvidence,
+         .severity = Severity::kWarning,
+         .seen = "clockInfo.safe = 0",
+         .allowed = "clockInfo.safe = 1",
+         .message = "quote: the TPM reports its clock as not safe (it may have gone back after a "
+                    "power loss)",
+         .hint = "usually an unclean shutdown; if it repeats, check the host's power and TPM"});
   }
   for (const std::string& name : group.required_banks()) {
     const std::optional<crypto::HashAlg> bank = crypto::HashAlgFromName(name);
-    if (!bank.has_value() || std::find(state.banks.begin(), state.banks.end(), *bank) != state.banks.end()) continue;
-    Add(out, {.code = "bank-missing",
-              .layer = Layer::kEvidence,
-              .seen = absl::StrCat(state.banks.size(), " bank(s) replayed"),
-              .allowed = absl::StrCat("baseline ", group.name(), ".required_banks: ", name),
-              .message = absl::StrCat("the event log has no ", name, " bank, which group ", group.name(), " requires"),
-              .hint = absl::StrCat("allocate the ", name, " PCR bank (tpm2_pcrallocate) and reboot")});
+    if (!bank.has_value() ||
+        std::find(state.banks.begin(), state.banks.end(), *bank) != state.banks.end())
+      continue;
+    Add(out,
+        {.code = "bank-missing",
+         .layer = Layer::kEvidence,
+         .seen = absl::StrCat(state.banks.size(), " bank(s) replayed"),
+         .allowed = absl::StrCat("baseline ", group.name(), ".required_banks: ", name),
+         .message = absl::StrCat("the event log has no ", name, " bank, which group ", group.name(),
+                                 " requires"),
+         .hint = absl::StrCat("allocate the ", name, " PCR bank (tpm2_pcrallocate) and reboot")});
   }
   if (!context.quoted_pcrs.has_value()) return;
   for (const std::string& text : group.required_pcrs()) {
@@ -53,8 +59,9 @@ void EvaluateEvidence(const bootstate::BootState& state, const EvaluationContext
               .pcr = missing.front(),
               .seen = absl::StrCat("quote lacks ", bank, ":", absl::StrJoin(missing, ",")),
               .allowed = absl::StrCat("baseline ", group.name(), ".required_pcrs: ", text),
-              .message = absl::StrCat("quote does not cover ", bank, " PCR(s) ", absl::StrJoin(missing, ","),
-                                      ", which group ", group.name(), " requires"),
+              .message = absl::StrCat("quote does not cover ", bank, " PCR(s) ",
+                                      absl::StrJoin(missing, ","), ", which group ", group.name(),
+                                      " requires"),
               .hint = absl::StrCat("quote with the selection ", text, " (tpm2_quote -l)")});
   }
 }
@@ -63,7 +70,8 @@ void EvaluateEvidence(const bootstate::BootState& state, const EvaluationContext
 
 const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host_id) {
   for (const v1::HostGroup& group : policy.groups()) {
-    if (std::find(group.hosts().begin(), group.hosts().end(), host_id) != group.hosts().end()) return &group;
+    if (std::find(group.hosts().begin(), group.hosts().end(), host_id) != group.hosts().end())
+      return &group;
   }
   return nullptr;
 }
@@ -74,13 +82,14 @@ std::vector<appraisal::Finding> Evaluate(const bootstate::BootState& state,
   std::vector<Finding> out;
   const v1::HostGroup* group = FindGroup(policy, context.host_id);
   if (group == nullptr) {
-    Add(out, {.code = "no-policy-for-host",
-              .layer = Layer::kPolicy,
-              .seen = absl::StrCat("host \"", context.host_id, "\""),
-              .allowed = absl::StrCat("hosts of policy ", policy.name(), " ", policy.version()),
-              .message = absl::StrCat("host \"", context.host_id, "\" is in no group of policy ", policy.name(),
-                                      ": nothing is allowed by default (fail closed)"),
-              .hint = "add the host to the hosts of its group"});
+    Add(out,
+        {.code = "no-policy-for-host",
+         .layer = Layer::kPolicy,
+         .seen = absl::StrCat("host \"", context.host_id, "\""),
+         .allowed = absl::StrCat("hosts of policy ", policy.name(), " ", policy.version()),
+         .message = absl::StrCat("host \"", context.host_id, "\" is in no group of policy ",
+                                 policy.name(), ": nothing is allowed by default (fail closed)"),
+         .hint = "add the host to the hosts of its group"});
     return out;
   }
   EvaluateEvidence(state, context, *group, out);

@@ -61,7 +61,8 @@ std::vector<std::string> ApplyExceptions(std::vector<appraisal::Finding>& findin
         continue;
       }
       if (now < created) {
-        absl::StrAppend(&notes, " (exception ", e.name(), " starts on ", FormatPolicyDate(created), ")");
+        absl::StrAppend(&notes, " (exception ", e.name(), " starts on ", FormatPolicyDate(created),
+                        ")");
         continue;
       }
       f.waived_by = e.name();

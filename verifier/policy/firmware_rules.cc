@@ -24,13 +24,15 @@ void EvaluateFirmware(const bootstate::FirmwareLayer& fw, const v1::HostGroup& g
   const bool empty = base.crtm_versions().empty() && base.blobs().empty() && base.pcr0().empty();
   if (EmptyLayer(out, group, "firmware", empty, base.unpinned())) return;
   const std::string baseline = absl::StrCat("baseline ", group.name(), ".firmware");
-  const std::string hint = "if this is a firmware update, learn the new values from an updated golden host with "
-                           "`bootgate baseline learn`";
+  const std::string hint =
+      "if this is a firmware update, learn the new values from an updated golden host with "
+      "`bootgate baseline learn`";
 
   if (!base.crtm_versions().empty() &&
       (!fw.crtm_version.has_value() || !Contains(base.crtm_versions(), *fw.crtm_version))) {
-    const std::string seen = fw.crtm_version.has_value() ? absl::StrCat("\"", *fw.crtm_version, "\"")
-                                                         : "no EV_S_CRTM_VERSION event";
+    const std::string seen = fw.crtm_version.has_value()
+                                 ? absl::StrCat("\"", *fw.crtm_version, "\"")
+                                 : "no EV_S_CRTM_VERSION event";
     Add(out, {.code = "crtm-version-not-allowed",
               .layer = Layer::kFirmware,
               .pcr = 0,
@@ -55,8 +57,8 @@ void EvaluateFirmware(const bootstate::FirmwareLayer& fw, const v1::HostGroup& g
                 .seen = absl::StrCat(blob.description, " sha256 ", *hex),
                 .allowed = absl::StrCat(baseline, ".blobs: ", Count(base.blobs().size(), "digest")),
                 .message = absl::StrCat(Where(blob.event_index, "EV_EFI_PLATFORM_FIRMWARE_BLOB", 0),
-                                        "firmware blob ", blob.description, " sha256 ", ShortHex(*hex),
-                                        " is not in ", baseline),
+                                        "firmware blob ", blob.description, " sha256 ",
+                                        ShortHex(*hex), " is not in ", baseline),
                 .hint = hint});
     }
   }

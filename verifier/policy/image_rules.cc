@@ -18,7 +18,7 @@ using Images = google::protobuf::RepeatedPtrField<v1::Image>;
 struct Role {
   absl::string_view code;
   Layer layer;
-  std::string baseline;  // "baseline debian-12.kernel"
+  std::string baseline;    // "baseline debian-12.kernel"
   absl::string_view kind;  // "kernel", "hypervisor", ...
   uint32_t pcr = kPcr4;
   absl::string_view event_type = kImageEvent;
@@ -49,18 +49,20 @@ bool CheckImage(const bootstate::BootImage& image, const Images& allowed, const 
   if (FindImage(allowed, *hex) != nullptr) return true;
   const std::string name = DisplayName(image);
   const std::string hint =
-      role.pcr == kPcr4
-          ? absl::StrCat("if this is a new release of ", name, ", add it with `bootgate baseline add-image ", name, "`")
-          : absl::StrCat("if this is a new release of ", name, ", add its `sha256sum` to ", role.baseline);
-  Add(out, {.code = role.code,
-            .layer = role.layer,
-            .pcr = role.pcr,
-            .event_index = image.event_index,
-            .seen = absl::StrCat(name, " sha256 ", *hex),
-            .allowed = absl::StrCat(role.baseline, ": ", allowed.size(), " image(s)"),
-            .message = absl::StrCat(Where(image.event_index, role.event_type, role.pcr), role.kind, " ", name,
-                                    " sha256 ", ShortHex(*hex), " is not in ", role.baseline),
-            .hint = hint});
+      role.pcr == kPcr4 ? absl::StrCat("if this is a new release of ", name,
+                                       ", add it with `bootgate baseline add-image ", name, "`")
+                        : absl::StrCat("if this is a new release of ", name,
+                                       ", add its `sha256sum` to ", role.baseline);
+  Add(out,
+      {.code = role.code,
+       .layer = role.layer,
+       .pcr = role.pcr,
+       .event_index = image.event_index,
+       .seen = absl::StrCat(name, " sha256 ", *hex),
+       .allowed = absl::StrCat(role.baseline, ": ", allowed.size(), " image(s)"),
+       .message = absl::StrCat(Where(image.event_index, role.event_type, role.pcr), role.kind, " ",
+                               name, " sha256 ", ShortHex(*hex), " is not in ", role.baseline),
+       .hint = hint});
   return false;
 }
 
@@ -74,21 +76,31 @@ void AddLoadNotMeasured(const bootstate::GrubLoad& load, absl::string_view kind,
             .event_index = load.command_event,
             .seen = absl::StrCat("grub_cmd: ", load.command),
             .allowed = baseline,
-            .message = absl::StrCat(Where(load.command_event, "EV_IPL grub_cmd", 8u), "no PCR 9 file measurement of ",
-                                    load.path, " follows this command, so the ", kind, " it loaded is unknown"),
-            .hint = "boot with a grub that measures the files it reads (its tpm module, as Debian's signed grub)"});
+            .message = absl::StrCat(
+                Where(load.command_event, "EV_IPL grub_cmd", 8u), "no PCR 9 file measurement of ",
+                load.path, " follows this command, so the ", kind, " it loaded is unknown"),
+            .hint = "boot with a grub that measures the files it reads (its tpm module, as "
+                    "Debian's signed grub)"});
 }
 
 void EvaluateMultiboot(const std::vector<bootstate::GrubLoad>& loads, const v1::HostGroup& group,
                        std::vector<Finding>& out) {
   const v1::MultibootBaseline& base = group.kernel().multiboot();
   const std::string prefix = absl::StrCat("baseline ", group.name(), ".kernel.multiboot");
-  const Role hypervisor{"hypervisor-not-allowed", Layer::kKernel, absl::StrCat(prefix, ".hypervisor"),
-                        "hypervisor", kPcr9, kGrubFileEvent};
-  const Role dom0{"dom0-kernel-not-allowed", Layer::kKernel, absl::StrCat(prefix, ".dom0_kernel"),
-                  "dom0 kernel", kPcr9, kGrubFileEvent};
+  const Role hypervisor{"hypervisor-not-allowed",
+                        Layer::kKernel,
+                        absl::StrCat(prefix, ".hypervisor"),
+                        "hypervisor",
+                        kPcr9,
+                        kGrubFileEvent};
+  const Role dom0{"dom0-kernel-not-allowed",
+                  Layer::kKernel,
+                  absl::StrCat(prefix, ".dom0_kernel"),
+                  "dom0 kernel",
+                  kPcr9,
+                  kGrubFileEvent};
   const Role module{"module-not-allowed", Layer::kKernel, absl::StrCat(prefix, ".modules"),
-                    "multiboot module", kPcr9, kGrubFileEvent};
+                    "multiboot module",   kPcr9,          kGrubFileEvent};
   bool unpinned_reported = false;
   for (size_t i = 0; i < loads.size(); ++i) {
     // LinkMultibootLoads puts the hypervisor first, then its modules in command order.
@@ -100,7 +112,8 @@ void EvaluateMultiboot(const std::vector<bootstate::GrubLoad>& loads, const v1::
       }
       continue;
     }
-    const Images& allowed = i == 0 ? base.hypervisor() : (i == 1 ? base.dom0_kernel() : base.modules());
+    const Images& allowed =
+        i == 0 ? base.hypervisor() : (i == 1 ? base.dom0_kernel() : base.modules());
     if (!loads[i].file.has_value()) {
       AddLoadNotMeasured(loads[i], role.kind, role.baseline, out);
     } else {
@@ -128,7 +141,8 @@ void EvaluateBootLoader(const bootstate::BootLoaderLayer& bl, const v1::HostGrou
   if (EmptyLayer(out, group, "boot_loader", base.allowed().empty(), base.unpinned())) return;
   const Role loader{"image-not-allowed", Layer::kBootLoader,
                     absl::StrCat("baseline ", group.name(), ".boot_loader"), "boot loader"};
-  for (const bootstate::BootImage& image : bl.loaders) CheckImage(image, base.allowed(), loader, out);
+  for (const bootstate::BootImage& image : bl.loaders)
+    CheckImage(image, base.allowed(), loader, out);
 }
 
 // The kernel is either an EFI application (PCR 4, `allowed`) or, when grub booted a multiboot
@@ -138,13 +152,15 @@ void EvaluateBootLoader(const bootstate::BootLoaderLayer& bl, const v1::HostGrou
 void EvaluateKernel(const bootstate::KernelLayer& k, const v1::HostGroup& group,
                     std::vector<Finding>& out) {
   const v1::KernelBaseline& base = group.kernel();
-  if (EmptyLayer(out, group, "kernel", base.allowed().empty() && base.multiboot().hypervisor().empty(),
+  if (EmptyLayer(out, group, "kernel",
+                 base.allowed().empty() && base.multiboot().hypervisor().empty(),
                  /*unpinned=*/false)) {
     return;
   }
   const std::string baseline = absl::StrCat("baseline ", group.name(), ".kernel");
   if (k.image.has_value()) {
-    CheckImage(*k.image, base.allowed(), {"kernel-not-allowed", Layer::kKernel, baseline, "kernel"}, out);
+    CheckImage(*k.image, base.allowed(), {"kernel-not-allowed", Layer::kKernel, baseline, "kernel"},
+               out);
   } else if (!k.multiboot.empty()) {
     EvaluateMultiboot(k.multiboot, group, out);
   } else {
@@ -154,9 +170,11 @@ void EvaluateKernel(const bootstate::KernelLayer& k, const v1::HostGroup& group,
               .seen = "no kernel image in the log",
               .allowed = absl::StrCat(baseline, ": ", base.allowed().size(), " image(s), ",
                                       base.multiboot().hypervisor().size(), " hypervisor(s)"),
-              .message = "PCR 4: the log measures no boot application that could be the kernel, and grub "
-                         "loaded no multiboot kernel",
-              .hint = "the firmware must measure every boot application (EV_EFI_BOOT_SERVICES_APPLICATION)"});
+              .message =
+                  "PCR 4: the log measures no boot application that could be the kernel, and grub "
+                  "loaded no multiboot kernel",
+              .hint = "the firmware must measure every boot application "
+                      "(EV_EFI_BOOT_SERVICES_APPLICATION)"});
   }
   EvaluateCommandLine(k, group, out);
 }

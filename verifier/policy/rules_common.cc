@@ -21,8 +21,9 @@ std::string ShortHex(absl::string_view hex) {
 std::string Where(std::optional<uint32_t> event_index, absl::string_view event_type,
                   std::optional<uint32_t> pcr) {
   if (event_index.has_value()) {
-    return pcr.has_value() ? absl::StrCat("event ", *event_index, " (", event_type, ", PCR ", *pcr, "): ")
-                           : absl::StrCat("event ", *event_index, " (", event_type, "): ");
+    return pcr.has_value()
+               ? absl::StrCat("event ", *event_index, " (", event_type, ", PCR ", *pcr, "): ")
+               : absl::StrCat("event ", *event_index, " (", event_type, "): ");
   }
   return pcr.has_value() ? absl::StrCat("PCR ", *pcr, ": ") : "";
 }
@@ -51,17 +52,22 @@ bool EmptyLayer(std::vector<Finding>& out, const v1::HostGroup& group, absl::str
               .severity = Severity::kWarning,
               .seen = "not compared",
               .allowed = absl::StrCat("baseline ", baseline, ": unpinned (anything)"),
-              .message = absl::StrCat("baseline ", baseline, " is explicitly unpinned: this layer was not checked"),
-              .hint = absl::StrCat("pin it: `bootgate baseline learn` on a golden host of group ", group.name())});
+              .message = absl::StrCat("baseline ", baseline,
+                                      " is explicitly unpinned: this layer was not checked"),
+              .hint = absl::StrCat("pin it: `bootgate baseline learn` on a golden host of group ",
+                                   group.name())});
   } else {
     Add(out, {.code = "empty-baseline-layer",
               .layer = Layer::kPolicy,
               .seen = "not compared",
               .allowed = absl::StrCat("baseline ", baseline, ": nothing"),
-              .message = absl::StrCat("baseline ", baseline,
-                                      " allows nothing, so no host of the group is eligible (fail closed)"),
-              .hint = absl::StrCat("fill it from a golden host with `bootgate baseline learn`, or set `unpinned: true` in ",
-                                   baseline, " to accept anything (verdicts are then at most warning)")});
+              .message = absl::StrCat(
+                  "baseline ", baseline,
+                  " allows nothing, so no host of the group is eligible (fail closed)"),
+              .hint = absl::StrCat("fill it from a golden host with `bootgate baseline learn`, or "
+                                   "set `unpinned: true` in ",
+                                   baseline,
+                                   " to accept anything (verdicts are then at most warning)")});
   }
   return true;
 }
@@ -74,8 +80,9 @@ void AddDigestBankMissing(std::vector<Finding>& out, Layer layer, uint32_t pcr,
             .event_index = event_index,
             .seen = "no sha256 digest",
             .allowed = "baselines are sha256",
-            .message = absl::StrCat("event ", event_index, " (PCR ", pcr, "): ", what,
-                                    " has no sha256 digest in the log, so it cannot be compared with the baseline"),
+            .message = absl::StrCat(
+                "event ", event_index, " (PCR ", pcr, "): ", what,
+                " has no sha256 digest in the log, so it cannot be compared with the baseline"),
             .hint = "enable the sha256 PCR bank in the TPM (firmware setup or tpm2_pcrallocate)"});
 }
 

@@ -40,8 +40,9 @@ std::string Describe(const SignatureEntry& e) {
 
 std::string ShortDescribe(const SignatureEntry& e) {
   if (e.kind == SignatureEntry::Kind::kX509) {
-    return e.subject.empty() ? absl::StrCat("certificate ", ShortHex(e.sha256))
-                             : absl::StrCat("certificate \"", e.subject, "\" (", ShortHex(e.sha256), ")");
+    return e.subject.empty()
+               ? absl::StrCat("certificate ", ShortHex(e.sha256))
+               : absl::StrCat("certificate \"", e.subject, "\" (", ShortHex(e.sha256), ")");
   }
   return absl::StrCat("hash ", ShortHex(e.sha256));
 }
@@ -55,43 +56,49 @@ void CheckVariable(std::vector<Finding>& out, absl::string_view variable, absl::
   const std::string allowed_text =
       absl::StrCat(baseline, ".", field, ": ", allowed.size(), " certificate(s)");
   if (!measured.has_value()) {
-    Add(out, {.code = "secure-boot-variable-not-measured",
-              .layer = Layer::kSecureBoot,
-              .pcr = kPcr7,
-              .seen = absl::StrCat(variable, " not measured"),
-              .allowed = allowed_text,
-              .message = absl::StrCat("PCR 7: the log has no ", variable, " (", kConfigEvent,
-                                      ") to compare with ", baseline),
-              .hint = "the firmware must measure Secure Boot variables before the PCR 7 separator"});
+    Add(out,
+        {.code = "secure-boot-variable-not-measured",
+         .layer = Layer::kSecureBoot,
+         .pcr = kPcr7,
+         .seen = absl::StrCat(variable, " not measured"),
+         .allowed = allowed_text,
+         .message = absl::StrCat("PCR 7: the log has no ", variable, " (", kConfigEvent,
+                                 ") to compare with ", baseline),
+         .hint = "the firmware must measure Secure Boot variables before the PCR 7 separator"});
     return;
   }
   const std::set<std::string> ok = Fingerprints(allowed);
   for (const SignatureEntry& e : measured->entries) {
     if (ok.contains(e.sha256)) continue;
-    Add(out, {.code = code,
-              .layer = Layer::kSecureBoot,
-              .pcr = kPcr7,
-              .event_index = measured->event_index,
-              .seen = Describe(e),
-              .allowed = allowed_text,
-              .message = absl::StrCat(Where(measured->event_index, kConfigEvent, kPcr7), variable, " holds ",
-                                      ShortDescribe(e), ", which is not in ", baseline, ".", field),
-              .hint = absl::StrCat("if this key was enrolled on purpose, add its sha256 fingerprint to ",
-                                   baseline, ".", field)});
+    Add(out,
+        {.code = code,
+         .layer = Layer::kSecureBoot,
+         .pcr = kPcr7,
+         .event_index = measured->event_index,
+         .seen = Describe(e),
+         .allowed = allowed_text,
+         .message =
+             absl::StrCat(Where(measured->event_index, kConfigEvent, kPcr7), variable, " holds ",
+                          ShortDescribe(e), ", which is not in ", baseline, ".", field),
+         .hint = absl::StrCat("if this key was enrolled on purpose, add its sha256 fingerprint to ",
+                              baseline, ".", field)});
   }
 }
 
 void CheckState(const bootstate::SecureBootLayer& sb, const std::string& baseline,
                 std::vector<Finding>& out) {
   const std::string allowed = absl::StrCat(baseline, ".required: Secure Boot enabled");
-  const std::string hint = "enable Secure Boot in the firmware setup, or move the host to a group that does not require it";
+  const std::string hint =
+      "enable Secure Boot in the firmware setup, or move the host to a group that does not require "
+      "it";
   if (!sb.enabled.has_value()) {
     Add(out, {.code = "secure-boot-not-measured",
               .layer = Layer::kSecureBoot,
               .pcr = kPcr7,
               .seen = "no SecureBoot variable in the log",
               .allowed = allowed,
-              .message = "PCR 7: the log does not measure the SecureBoot variable, so Secure Boot cannot be shown enabled",
+              .message = "PCR 7: the log does not measure the SecureBoot variable, so Secure Boot "
+                         "cannot be shown enabled",
               .hint = hint});
   } else if (!*sb.enabled) {
     Add(out, {.code = "secure-boot-disabled",
@@ -120,18 +127,21 @@ void CheckDbx(const bootstate::SecureBootLayer& sb, const v1::SecureBootBaseline
   const std::set<std::string> dbx = Fingerprints(sb.dbx);
   const std::optional<uint32_t> event =
       sb.dbx.has_value() ? std::optional<uint32_t>(sb.dbx->event_index) : std::nullopt;
-  const std::string hint = "apply the current dbx update (fwupd / the vendor's UEFI revocation list)";
+  const std::string hint =
+      "apply the current dbx update (fwupd / the vendor's UEFI revocation list)";
   for (const std::string& revoked : base.dbx_must_contain()) {
     if (dbx.contains(revoked)) continue;
-    Add(out, {.code = "dbx-missing-revocation",
-              .layer = Layer::kSecureBoot,
-              .pcr = kPcr7,
-              .event_index = event,
-              .seen = sb.dbx.has_value() ? absl::StrCat("dbx without ", revoked) : "dbx not measured",
-              .allowed = absl::StrCat(baseline, ".dbx_must_contain: ", revoked),
-              .message = absl::StrCat(Where(event, kConfigEvent, kPcr7), "dbx does not revoke ", ShortHex(revoked),
-                                      ", which ", baseline, ".dbx_must_contain requires"),
-              .hint = hint});
+    Add(out,
+        {.code = "dbx-missing-revocation",
+         .layer = Layer::kSecureBoot,
+         .pcr = kPcr7,
+         .event_index = event,
+         .seen = sb.dbx.has_value() ? absl::StrCat("dbx without ", revoked) : "dbx not measured",
+         .allowed = absl::StrCat(baseline, ".dbx_must_contain: ", revoked),
+         .message =
+             absl::StrCat(Where(event, kConfigEvent, kPcr7), "dbx does not revoke ",
+                          ShortHex(revoked), ", which ", baseline, ".dbx_must_contain requires"),
+         .hint = hint});
   }
   const size_t entries = sb.dbx.has_value() ? sb.dbx->entries.size() : 0;
   if (entries < base.min_dbx_entries()) {
@@ -141,8 +151,9 @@ void CheckDbx(const bootstate::SecureBootLayer& sb, const v1::SecureBootBaseline
               .event_index = event,
               .seen = absl::StrCat(entries, " dbx entries"),
               .allowed = absl::StrCat(baseline, ".min_dbx_entries: ", base.min_dbx_entries()),
-              .message = absl::StrCat(Where(event, kConfigEvent, kPcr7), "dbx has ", entries, " entries, fewer than the ",
-                                      base.min_dbx_entries(), " ", baseline, " requires: it is out of date"),
+              .message = absl::StrCat(Where(event, kConfigEvent, kPcr7), "dbx has ", entries,
+                                      " entries, fewer than the ", base.min_dbx_entries(), " ",
+                                      baseline, " requires: it is out of date"),
               .hint = hint});
   }
 }
@@ -180,26 +191,33 @@ void CheckAuthorities(const bootstate::SecureBootLayer& sb, const v1::SecureBoot
                 .pcr = kPcr7,
                 .event_index = a.event_index,
                 .seen = Describe(cert),
-                .allowed = in_measured ? absl::StrCat(baseline, ".db: ", base.db().size(), " certificate(s)")
+                .allowed = in_measured ? absl::StrCat(baseline, ".db: ", base.db().size(),
+                                                      " certificate(s)")
                                        : "a certificate of the measured db",
-                .message = absl::StrCat(where, "an image was verified by ", ShortDescribe(cert), ", which is not in ",
-                                        in_measured ? absl::StrCat(baseline, ".db") : "the measured db"),
-                .hint = in_measured ? absl::StrCat("if this CA is trusted, add its fingerprint to ", baseline, ".db")
-                                    : "the log claims a verification the platform's db cannot have made: treat the host as "
+                .message = absl::StrCat(
+                    where, "an image was verified by ", ShortDescribe(cert), ", which is not in ",
+                    in_measured ? absl::StrCat(baseline, ".db") : "the measured db"),
+                .hint = in_measured ? absl::StrCat("if this CA is trusted, add its fingerprint to ",
+                                                   baseline, ".db")
+                                    : "the log claims a verification the platform's db cannot have "
+                                      "made: treat the host as "
                                       "compromised until explained"});
       continue;
     }
-    if (!a.certificate.has_value() || shim_ok.empty() || shim_ok.contains(a.certificate->sha256)) continue;
+    if (!a.certificate.has_value() || shim_ok.empty() || shim_ok.contains(a.certificate->sha256))
+      continue;
     Add(out, {.code = "authority-not-allowed",
               .layer = Layer::kSecureBoot,
               .pcr = kPcr7,
               .event_index = a.event_index,
               .seen = absl::StrCat(a.variable, " ", Describe(*a.certificate)),
-              .allowed = absl::StrCat(baseline, ".shim_authorities: ", shim_ok.size(), " certificate(s)"),
+              .allowed =
+                  absl::StrCat(baseline, ".shim_authorities: ", shim_ok.size(), " certificate(s)"),
               .message = absl::StrCat(where, "an image was verified through ", a.variable, " by ",
-                                      ShortDescribe(*a.certificate), ", which is not in ", baseline, ".shim_authorities"),
-              .hint = absl::StrCat("if this key is trusted (e.g. an enrolled MOK), add it to ", baseline,
-                                   ".shim_authorities")});
+                                      ShortDescribe(*a.certificate), ", which is not in ", baseline,
+                                      ".shim_authorities"),
+              .hint = absl::StrCat("if this key is trusted (e.g. an enrolled MOK), add it to ",
+                                   baseline, ".shim_authorities")});
   }
 }
 
@@ -208,14 +226,15 @@ void CheckAuthorities(const bootstate::SecureBootLayer& sb, const v1::SecureBoot
 void EvaluateSecureBoot(const bootstate::SecureBootLayer& sb, const v1::HostGroup& group,
                         std::vector<Finding>& out) {
   const v1::SecureBootBaseline& base = group.secure_boot();
-  const bool empty = !base.required() && base.pk().empty() && base.kek().empty() && base.db().empty() &&
-                     base.dbx_must_contain().empty() && base.min_dbx_entries() == 0 &&
-                     base.shim_authorities().empty();
+  const bool empty = !base.required() && base.pk().empty() && base.kek().empty() &&
+                     base.db().empty() && base.dbx_must_contain().empty() &&
+                     base.min_dbx_entries() == 0 && base.shim_authorities().empty();
   if (EmptyLayer(out, group, "secure_boot", empty, base.unpinned())) return;
   const std::string baseline = absl::StrCat("baseline ", group.name(), ".secure_boot");
   if (base.required()) CheckState(sb, baseline, out);
   if (!base.pk().empty()) CheckVariable(out, "PK", "pk-not-allowed", sb.pk, base.pk(), baseline);
-  if (!base.kek().empty()) CheckVariable(out, "KEK", "kek-not-allowed", sb.kek, base.kek(), baseline);
+  if (!base.kek().empty())
+    CheckVariable(out, "KEK", "kek-not-allowed", sb.kek, base.kek(), baseline);
   if (!base.db().empty() && !base.allow_extra_db()) {
     CheckVariable(out, "db", "db-cert-not-allowed", sb.db, base.db(), baseline);
   }

@@ -114,9 +114,9 @@ void CheckGroup(Checker& c, const v1::HostGroup& g) {
     c.ErrorAt("firmware", -1, "unpinned and allowed values together: choose one");
   }
   const auto& sb = g.secure_boot();
-  if (sb.unpinned() && (sb.required() || !sb.pk().empty() || !sb.kek().empty() || !sb.db().empty() ||
-                        !sb.dbx_must_contain().empty() || sb.min_dbx_entries() != 0 ||
-                        !sb.shim_authorities().empty())) {
+  if (sb.unpinned() && (sb.required() || !sb.pk().empty() || !sb.kek().empty() ||
+                        !sb.db().empty() || !sb.dbx_must_contain().empty() ||
+                        sb.min_dbx_entries() != 0 || !sb.shim_authorities().empty())) {
     c.ErrorAt("secure_boot", -1, "unpinned and allowed values together: choose one");
   }
   if (g.boot_loader().unpinned() && !g.boot_loader().allowed().empty()) {
@@ -152,7 +152,8 @@ void CheckGroup(Checker& c, const v1::HostGroup& g) {
         c.ErrorAt("modules_unpinned", -1, "unpinned and allowed modules together: choose one");
       }
       if (mb.hypervisor().empty() && (!mb.dom0_kernel().empty() || !mb.modules().empty())) {
-        c.ErrorAt("hypervisor", -1, "modules are pinned but no hypervisor is: pin the hypervisor too");
+        c.ErrorAt("hypervisor", -1,
+                  "modules are pinned but no hypervisor is: pin the hypervisor too");
       }
     }
     Checker::Scope r(c, "cmdline");
@@ -167,7 +168,8 @@ void CheckGroup(Checker& c, const v1::HostGroup& g) {
 
 void CheckException(Checker& c, const v1::Exception& e, const std::set<std::string>& groups,
                     const std::map<std::string, int>& host_group) {
-  const std::string who = e.name().empty() ? "exception" : absl::StrCat("exception \"", e.name(), "\"");
+  const std::string who =
+      e.name().empty() ? "exception" : absl::StrCat("exception \"", e.name(), "\"");
   auto missing = [&](absl::string_view field, const std::string& value) {
     if (value.empty()) c.ErrorAt(field, -1, absl::StrCat(who, " has no ", field));
   };
@@ -179,12 +181,14 @@ void CheckException(Checker& c, const v1::Exception& e, const std::set<std::stri
   switch (e.target_case()) {
     case v1::Exception::kHost:
       if (!host_group.contains(e.host())) {
-        c.ErrorAt("host", -1, absl::StrCat(who, " names host \"", e.host(), "\", which no group lists"));
+        c.ErrorAt("host", -1,
+                  absl::StrCat(who, " names host \"", e.host(), "\", which no group lists"));
       }
       break;
     case v1::Exception::kGroup:
       if (!groups.contains(e.group())) {
-        c.ErrorAt("group", -1, absl::StrCat(who, " names group \"", e.group(), "\", which does not exist"));
+        c.ErrorAt("group", -1,
+                  absl::StrCat(who, " names group \"", e.group(), "\", which does not exist"));
       }
       break;
     case v1::Exception::TARGET_NOT_SET:
@@ -194,8 +198,10 @@ void CheckException(Checker& c, const v1::Exception& e, const std::set<std::stri
   std::optional<absl::Time> created;
   if (!e.created().empty()) {
     auto t = ParsePolicyDate(e.created());
-    if (t.ok()) created = *t;
-    else c.ErrorAt("created", -1, absl::StrCat(who, ": ", t.status().message()));
+    if (t.ok())
+      created = *t;
+    else
+      c.ErrorAt("created", -1, absl::StrCat(who, ": ", t.status().message()));
   }
   if (e.expires().empty()) {
     c.ErrorAt("expires", -1, absl::StrCat(who, " has no expires (exceptions are time-bound)"));

@@ -118,8 +118,7 @@ absl::StatusOr<AkPublic> ParseAkPublic(std::span<const uint8_t> data) {
   {
     TPMT_PUBLIC pub = {};
     size_t offset = 0;
-    if (Tss2_MU_TPMT_PUBLIC_Unmarshal(data.data(), data.size(), &offset, &pub) ==
-            TSS2_RC_SUCCESS &&
+    if (Tss2_MU_TPMT_PUBLIC_Unmarshal(data.data(), data.size(), &offset, &pub) == TSS2_RC_SUCCESS &&
         offset == data.size()) {
       ASSIGN_OR_RETURN(AkPublic ak, FromTpmtPublic(pub, data, AkFormat::kTpmtPublic));
       ak.description = Describe(ak.key.get());

@@ -26,9 +26,9 @@ absl::StatusOr<crypto::Digest> ComputePcrDigest(crypto::HashAlg alg, const PcrSe
         continue;
       }
       if (value->size() != crypto::DigestSize(bank.bank)) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "PCR value %s:%d has %d bytes, want %d", crypto::HashAlgName(bank.bank), pcr,
-            value->size(), crypto::DigestSize(bank.bank)));
+        return absl::InvalidArgumentError(
+            absl::StrFormat("PCR value %s:%d has %d bytes, want %d", crypto::HashAlgName(bank.bank),
+                            pcr, value->size(), crypto::DigestSize(bank.bank)));
       }
       concat.insert(concat.end(), value->begin(), value->end());
     }
@@ -44,8 +44,7 @@ absl::StatusOr<crypto::Digest> ComputePcrDigest(crypto::HashAlg alg, const PcrSe
 
 absl::Status CheckPcrDigest(const Quote& quote, crypto::HashAlg alg,
                             const crypto::PcrValues& values) {
-  ASSIGN_OR_RETURN(const crypto::Digest digest,
-                   ComputePcrDigest(alg, quote.pcr_selection, values));
+  ASSIGN_OR_RETURN(const crypto::Digest digest, ComputePcrDigest(alg, quote.pcr_selection, values));
   if (!crypto::ConstantTimeEquals(digest, quote.pcr_digest)) {
     return QuoteRejected(
         QuoteRejection::kPcrDigestMismatch,

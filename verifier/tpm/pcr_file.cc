@@ -12,12 +12,12 @@ namespace bootgate::tpm {
 namespace {
 
 // Capacities and padded sizes of the tpm2-tss 3.x structs as tpm2-tools writes them.
-constexpr uint32_t kMaxBanks = 16;           // TPM2_NUM_PCR_BANKS
-constexpr size_t kSelectBytes = 4;           // TPM2_PCR_SELECT_MAX
-constexpr size_t kSelectionPadding = 1;      // TPMS_PCR_SELECTION is 7 bytes, aligned to 2
-constexpr uint32_t kMaxDigestLists = 32;     // tpm2_pcrs.pcr_values[TPM2_MAX_PCRS]
-constexpr uint32_t kDigestsPerList = 8;      // TPML_DIGEST.digests[8]
-constexpr size_t kDigestBufferBytes = 64;    // sizeof(TPMU_HA)
+constexpr uint32_t kMaxBanks = 16;         // TPM2_NUM_PCR_BANKS
+constexpr size_t kSelectBytes = 4;         // TPM2_PCR_SELECT_MAX
+constexpr size_t kSelectionPadding = 1;    // TPMS_PCR_SELECTION is 7 bytes, aligned to 2
+constexpr uint32_t kMaxDigestLists = 32;   // tpm2_pcrs.pcr_values[TPM2_MAX_PCRS]
+constexpr uint32_t kDigestsPerList = 8;    // TPML_DIGEST.digests[8]
+constexpr size_t kDigestBufferBytes = 64;  // sizeof(TPMU_HA)
 
 struct RawDigest {
   std::span<const uint8_t> bytes;
@@ -39,7 +39,8 @@ absl::StatusOr<PcrFile> ParseTpm2ToolsPcrFile(std::span<const uint8_t> data) {
     if (i >= bank_count) continue;  // unused slots hold whatever the tool's memory had
     const size_t at = r.offset();
     absl::Status status = internal::AppendBank(hash, size_of_select, select.data(), file.selection);
-    if (!status.ok()) return absl::InvalidArgumentError(absl::StrFormat("offset %d: %s", at, status.message()));
+    if (!status.ok())
+      return absl::InvalidArgumentError(absl::StrFormat("offset %d: %s", at, status.message()));
   }
 
   ASSIGN_OR_RETURN(const uint32_t list_count, r.U32Le("PCR digest list count"));
@@ -54,8 +55,8 @@ absl::StatusOr<PcrFile> ParseTpm2ToolsPcrFile(std::span<const uint8_t> data) {
       ASSIGN_OR_RETURN(const bytes::ByteSpan buffer, r.Bytes(kDigestBufferBytes, "PCR digest"));
       if (d >= count) continue;
       if (size > kDigestBufferBytes) {
-        return absl::InvalidArgumentError(
-            absl::StrFormat("offset %d: PCR digest size %d exceeds %d", at, size, kDigestBufferBytes));
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "offset %d: PCR digest size %d exceeds %d", at, size, kDigestBufferBytes));
       }
       digests.push_back({buffer.first(size), at});
     }
@@ -74,17 +75,16 @@ absl::StatusOr<PcrFile> ParseTpm2ToolsPcrFile(std::span<const uint8_t> data) {
       }
       const RawDigest& d = digests[next++];
       if (d.bytes.size() != crypto::DigestSize(bank.bank)) {
-        return absl::InvalidArgumentError(
-            absl::StrFormat("offset %d: value of %s:%d has %d bytes, want %d", d.offset,
-                            crypto::HashAlgName(bank.bank), pcr, d.bytes.size(),
-                            crypto::DigestSize(bank.bank)));
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "offset %d: value of %s:%d has %d bytes, want %d", d.offset,
+            crypto::HashAlgName(bank.bank), pcr, d.bytes.size(), crypto::DigestSize(bank.bank)));
       }
       file.values[bank.bank][pcr] = crypto::Digest(d.bytes.begin(), d.bytes.end());
     }
   }
   if (next != digests.size()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "PCR file holds %d values but selects %d PCRs", digests.size(), next));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("PCR file holds %d values but selects %d PCRs", digests.size(), next));
   }
   return file;
 }

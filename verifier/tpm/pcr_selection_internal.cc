@@ -15,14 +15,14 @@ absl::Status AppendBank(uint16_t alg_id, uint8_t size_of_select, const uint8_t* 
         absl::StrFormat("PCR selection names bank 0x%04x, which is not a known hash", alg_id));
   }
   if (size_of_select > TPM2_PCR_SELECT_MAX) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "PCR selection for %s has sizeofSelect %d (at most %d)", crypto::HashAlgName(*bank),
-        size_of_select, TPM2_PCR_SELECT_MAX));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("PCR selection for %s has sizeofSelect %d (at most %d)",
+                        crypto::HashAlgName(*bank), size_of_select, TPM2_PCR_SELECT_MAX));
   }
   if (std::any_of(selection.begin(), selection.end(),
                   [&](const PcrBankSelection& b) { return b.bank == *bank; })) {
-    return absl::InvalidArgumentError(absl::StrFormat("PCR selection names bank %s twice",
-                                                      crypto::HashAlgName(*bank)));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("PCR selection names bank %s twice", crypto::HashAlgName(*bank)));
   }
   PcrBankSelection out{*bank, {}};
   for (uint32_t pcr = 0; pcr < size_of_select * 8u; ++pcr) {

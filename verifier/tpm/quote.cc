@@ -5,14 +5,14 @@
 #include <algorithm>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "verifier/crypto/pcr_values.h"
 #include "verifier/bytes/reader.h"
 #include "verifier/bytes/status_macros.h"
+#include "verifier/crypto/pcr_values.h"
 #include "verifier/tpm/pcr_selection_internal.h"
 #include "verifier/tpm/quote_error.h"
 

@@ -33,10 +33,11 @@ absl::StatusOr<crypto::HashAlg> CheckHash(uint16_t scheme, uint16_t hash_id,
                                          SignatureSchemeName(scheme), hash_id));
   }
   if (*hash == crypto::HashAlg::kSha1 && !options.allow_sha1) {
-    return QuoteRejected(QuoteRejection::kUnsupportedScheme,
-                         absl::StrCat(SignatureSchemeName(scheme),
-                                      " signature uses sha1, which is refused unless explicitly "
-                                      "allowed (--allow-sha1); use an AK whose signing scheme hashes with sha256"));
+    return QuoteRejected(
+        QuoteRejection::kUnsupportedScheme,
+        absl::StrCat(SignatureSchemeName(scheme),
+                     " signature uses sha1, which is refused unless explicitly "
+                     "allowed (--allow-sha1); use an AK whose signing scheme hashes with sha256"));
   }
   return *hash;
 }
@@ -45,8 +46,8 @@ absl::Status BadSignature(const VerifiedSignature& sig, EVP_PKEY* key) {
   return QuoteRejected(
       QuoteRejection::kBadSignature,
       absl::StrCat(SignatureSchemeName(sig.scheme), "/", crypto::HashAlgName(sig.hash),
-                   " signature does not verify with the AK (", EVP_PKEY_get_bits(key),
-                   "-bit ", EVP_PKEY_is_a(key, "RSA") ? "RSA" : "EC",
+                   " signature does not verify with the AK (", EVP_PKEY_get_bits(key), "-bit ",
+                   EVP_PKEY_is_a(key, "RSA") ? "RSA" : "EC",
                    " key): the quote was not signed by this AK or was altered"));
 }
 
@@ -58,8 +59,7 @@ absl::Status EvpVerify(std::span<const uint8_t> message, std::span<const uint8_t
   if (ctx == nullptr || EVP_DigestVerifyInit(ctx.get(), &pctx, Md(sig.hash), nullptr, key) != 1) {
     return BadSignature(sig, key);
   }
-  if (sig.scheme == TPM2_ALG_RSASSA &&
-      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1) {
+  if (sig.scheme == TPM2_ALG_RSASSA && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1) {
     return absl::InternalError("OpenSSL: cannot select PKCS#1 v1.5 padding");
   }
   if (sig.scheme == TPM2_ALG_RSAPSS &&
@@ -134,8 +134,8 @@ absl::StatusOr<VerifiedSignature> VerifyTpmSignature(std::span<const uint8_t> me
   }
   TPMT_SIGNATURE sig = {};
   size_t offset = 0;
-  const TSS2_RC rc = Tss2_MU_TPMT_SIGNATURE_Unmarshal(tpmt_signature.data(), tpmt_signature.size(),
-                                                      &offset, &sig);
+  const TSS2_RC rc =
+      Tss2_MU_TPMT_SIGNATURE_Unmarshal(tpmt_signature.data(), tpmt_signature.size(), &offset, &sig);
   if (rc != TSS2_RC_SUCCESS) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "signature (TPMT_SIGNATURE, %d bytes) is truncated or malformed (tss2-mu error 0x%x)",
@@ -171,8 +171,8 @@ absl::StatusOr<VerifiedSignature> VerifyTpmSignature(std::span<const uint8_t> me
                                       " signature but the AK is not an RSA key: wrong AK for "
                                       "this quote"));
   }
-  RETURN_IF_ERROR(EvpVerify(message, std::span<const uint8_t>(rsa.sig.buffer, rsa.sig.size), key,
-                            out));
+  RETURN_IF_ERROR(
+      EvpVerify(message, std::span<const uint8_t>(rsa.sig.buffer, rsa.sig.size), key, out));
   return out;
 }
 

@@ -19,7 +19,8 @@ struct SignatureOptions {
 };
 
 struct VerifiedSignature {
-  uint16_t scheme = 0;  // TPM_ALG_RSASSA (0x0014), TPM_ALG_RSAPSS (0x0016) or TPM_ALG_ECDSA (0x0018)
+  uint16_t scheme =
+      0;  // TPM_ALG_RSASSA (0x0014), TPM_ALG_RSAPSS (0x0016) or TPM_ALG_ECDSA (0x0018)
   crypto::HashAlg hash = crypto::HashAlg::kSha256;  // also the hash of a quote's pcrDigest
 };
 

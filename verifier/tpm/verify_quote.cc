@@ -21,21 +21,21 @@ absl::StatusOr<VerifiedQuote> VerifyQuote(const QuoteEvidence& evidence,
                    VerifyTpmSignature(evidence.message, evidence.signature, evidence.ak,
                                       SignatureOptions{.allow_sha1 = expectations.allow_sha1}));
   if (!crypto::ConstantTimeEquals(out.quote.extra_data, expectations.nonce)) {
-    return QuoteRejected(QuoteRejection::kNonceMismatch,
-                         absl::StrCat("quote nonce ",
-                                      out.quote.extra_data.empty()
-                                          ? std::string("(empty)")
-                                          : bytes::ToHex(out.quote.extra_data),
-                                      " does not match the expected nonce ",
-                                      bytes::ToHex(expectations.nonce),
-                                      ": the quote is stale or was made for another challenge"));
+    return QuoteRejected(
+        QuoteRejection::kNonceMismatch,
+        absl::StrCat("quote nonce ",
+                     out.quote.extra_data.empty() ? std::string("(empty)")
+                                                  : bytes::ToHex(out.quote.extra_data),
+                     " does not match the expected nonce ", bytes::ToHex(expectations.nonce),
+                     ": the quote is stale or was made for another challenge"));
   }
-  const PcrSelection missing = MissingFromSelection(out.quote.pcr_selection, expectations.required_pcrs);
+  const PcrSelection missing =
+      MissingFromSelection(out.quote.pcr_selection, expectations.required_pcrs);
   if (!missing.empty()) {
-    return QuoteRejected(QuoteRejection::kPcrSelectionMissing,
-                         absl::StrCat("quote covers ", FormatPcrSelection(out.quote.pcr_selection),
-                                      " but not ", FormatPcrSelection(missing),
-                                      ", which must be attested"));
+    return QuoteRejected(
+        QuoteRejection::kPcrSelectionMissing,
+        absl::StrCat("quote covers ", FormatPcrSelection(out.quote.pcr_selection), " but not ",
+                     FormatPcrSelection(missing), ", which must be attested"));
   }
   return out;
 }

@@ -1,11 +1,11 @@
+#include "verifier/appraisal/appraise.h"
+
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "absl/strings/str_cat.h"
 #include "tests/unit/policy/testdata.h"
-#include "verifier/appraisal/appraise.h"
 
 namespace bootgate::appraisal {
 namespace {
@@ -53,14 +53,16 @@ TEST_CASE("tiers: no findings affirm, warnings warn, contraindicated wins", "[ap
   CHECK(a.tier == Tier::kWarning);
   CHECK(a.placement_eligible);
 
-  a = Appraise({Of("clock-not-safe", Severity::kWarning), Of("secure-boot-disabled", Severity::kContraindicated)},
+  a = Appraise({Of("clock-not-safe", Severity::kWarning),
+                Of("secure-boot-disabled", Severity::kContraindicated)},
                {}, p, g, kFeb);
   CHECK(a.tier == Tier::kContraindicated);
   CHECK_FALSE(a.placement_eligible);
   CHECK(a.findings.size() == 2);
 }
 
-TEST_CASE("a waived contraindication is at most a warning, and stays in the verdict", "[appraisal]") {
+TEST_CASE("a waived contraindication is at most a warning, and stays in the verdict",
+          "[appraisal]") {
   const v1::Policy p = GoodPolicy();
   Finding f = Of("image-not-allowed", Severity::kContraindicated);
   f.waived_by.emplace(1, 'x');  // (not = "x": GCC 12 -Wrestrict false positive)
@@ -81,8 +83,9 @@ TEST_CASE("without a group the verdict is contraindicated and expires at once", 
   CHECK(a.findings[0].code == "no-policy-for-host");
 }
 
-TEST_CASE("the good boot is affirming; grub replaced is contraindicated until an exception waives it",
-          "[appraisal]") {
+TEST_CASE(
+    "the good boot is affirming; grub replaced is contraindicated until an exception waives it",
+    "[appraisal]") {
   CHECK(AppraiseBootState(GoodState(), {}, Context(kFeb), GoodPolicy()).tier == Tier::kAffirming);
 
   bootstate::BootState s = GoodState();
@@ -105,7 +108,8 @@ TEST_CASE("the good boot is affirming; grub replaced is contraindicated until an
   CHECK(a.tier == Tier::kContraindicated);
   CHECK(a.exceptions_used.empty());
   REQUIRE(a.findings.size() == 1);
-  CHECK_THAT(a.findings[0].message, Catch::EndsWith("(exception grub-hotfix expired on 2026-03-31)"));
+  CHECK_THAT(a.findings[0].message,
+             Catch::EndsWith("(exception grub-hotfix expired on 2026-03-31)"));
 
   // Another host of the group with the same grub: the host exception does not cover it.
   a = AppraiseBootState(s, {}, Context(kFeb, "host-2"), with_exception);

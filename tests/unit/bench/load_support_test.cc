@@ -1,10 +1,11 @@
 // The load generator's material and guards: the loopback-only target check, the percentile, and
 // the re-signed good-host evidence (what every load round sends) appraised by the real verifier.
+#include "bench/load_support.h"
+
 #include <catch2/catch.hpp>
 
 #include "absl/time/time.h"
 #include "bench/good_host_evidence.h"
-#include "bench/load_support.h"
 #include "verifier/appraisal/appraise_evidence.h"
 
 namespace bootgate::bench {
@@ -15,12 +16,27 @@ TEST_CASE("the load generator accepts only loopback targets with a port", "[benc
     INFO(ok);
     CHECK(IsLoopbackTarget(ok));
   }
-  for (const char* refused :
-       {"10.0.0.1:80", "192.168.1.1:443", "172.16.0.1:80", "8.8.8.8:53", "example.com:80",
-        "128.0.0.1:80", "0.0.0.0:80", "[::2]:80", "[fe80::1]:80", "[::1]", "[::1]80",
-        "127.0.0.1", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:123456", "dns:///127.0.0.1:80",
-        "unix:/tmp/sock", "ipv4:127.0.0.1:80,10.0.0.1:80", "localhost.example.com:80",
-        "127.1:80x", ""}) {
+  for (const char* refused : {"10.0.0.1:80",
+                              "192.168.1.1:443",
+                              "172.16.0.1:80",
+                              "8.8.8.8:53",
+                              "example.com:80",
+                              "128.0.0.1:80",
+                              "0.0.0.0:80",
+                              "[::2]:80",
+                              "[fe80::1]:80",
+                              "[::1]",
+                              "[::1]80",
+                              "127.0.0.1",
+                              "127.0.0.1:",
+                              "127.0.0.1:http",
+                              "127.0.0.1:123456",
+                              "dns:///127.0.0.1:80",
+                              "unix:/tmp/sock",
+                              "ipv4:127.0.0.1:80,10.0.0.1:80",
+                              "localhost.example.com:80",
+                              "127.1:80x",
+                              ""}) {
     INFO(refused);
     CHECK_FALSE(IsLoopbackTarget(refused));
   }
@@ -43,12 +59,12 @@ struct Loaded {
 };
 
 Loaded LoadGoodHost(AkKind kind) {
-  auto e = GoodHostEvidence::Load(std::string(BOOTGATE_SOURCE_DIR) +
-                                      "/tests/data/appraisal/good-host", kind);
+  auto e = GoodHostEvidence::Load(
+      std::string(BOOTGATE_SOURCE_DIR) + "/tests/data/appraisal/good-host", kind);
   INFO(e.status().ToString());
   REQUIRE(e.ok());
-  auto p = ReadPolicyFile(std::string(BOOTGATE_SOURCE_DIR) +
-                          "/policies/fixtures/good-host.textproto");
+  auto p =
+      ReadPolicyFile(std::string(BOOTGATE_SOURCE_DIR) + "/policies/fixtures/good-host.textproto");
   INFO(p.status().ToString());
   REQUIRE(p.ok());
   return {*std::move(e), *std::move(p)};

@@ -51,7 +51,8 @@ TEST_CASE("sub-reader reports offsets in the whole input", "[bytes]") {
   auto sub = r.Sub(4, "inner");
   REQUIRE(sub.ok());
   REQUIRE(sub->Skip(4, "all").ok());
-  CHECK(sub->U8("beyond").status().message() == "offset 14: truncated beyond: need 1 bytes, 0 left");
+  CHECK(sub->U8("beyond").status().message() ==
+        "offset 14: truncated beyond: need 1 bytes, 0 left");
   CHECK(r.offset() == 14);
   CHECK(r.Rest().size() == 2);
   CHECK(r.empty());

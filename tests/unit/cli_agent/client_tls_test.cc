@@ -132,8 +132,7 @@ TEST_CASE("a client certificate needs its key and a CA", "[cli_agent]") {
   ClearTlsEnvironment();
 }
 
-TEST_CASE("a usable client certificate makes a TLS channel; a wrong file is named",
-          "[cli_agent]") {
+TEST_CASE("a usable client certificate makes a TLS channel; a wrong file is named", "[cli_agent]") {
   ClearTlsEnvironment();
   TempDir dir;
   const Identity server = MakeIdentity("bootgated");

@@ -34,7 +34,8 @@ TEST_CASE("the EK template is the TCG default RSA 2048 template L-1", "[cli_agen
   CHECK(t.parameters.rsaDetail.keyBits == 2048);
   CHECK(t.parameters.rsaDetail.exponent == 0);
   REQUIRE(t.unique.rsa.size == 256);
-  CHECK(std::all_of(t.unique.rsa.buffer, t.unique.rsa.buffer + 256, [](uint8_t b) { return b == 0; }));
+  CHECK(std::all_of(t.unique.rsa.buffer, t.unique.rsa.buffer + 256,
+                    [](uint8_t b) { return b == 0; }));
   // The template marshals to the 314-byte TPMT_PUBLIC every L-1 EK has (the key replaces the
   // zeros of `unique`, same size).
   uint8_t buffer[sizeof(TPMT_PUBLIC)];
@@ -47,7 +48,8 @@ TEST_CASE("the AK template is tpm2_createak -G rsa -g sha256 -s rsassa", "[cli_a
   const TPMT_PUBLIC t = RsaAkTemplate().publicArea;
   CHECK(t.type == TPM2_ALG_RSA);
   CHECK(t.nameAlg == TPM2_ALG_SHA256);
-  // fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|sign (tpm2_readpublic: 0x50072)
+  // fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|sign (tpm2_readpublic:
+  // 0x50072)
   CHECK(t.objectAttributes == 0x00050072u);
   CHECK((t.objectAttributes & TPMA_OBJECT_DECRYPT) == 0);
   CHECK(t.authPolicy.size == 0);
@@ -85,8 +87,8 @@ TEST_CASE("the server's credential is unmarshalled exactly, within the structure
       {"empty secret", blob, {}, "encrypted_secret"},
       {"secret truncated", blob, Tpm2b(256, 255), "encrypted_secret"},
       {"secret trailing", blob, Tpm2b(256, 257), "encrypted_secret"},
-      {"size beyond TPM2B_ENCRYPTED_SECRET", blob, Tpm2b(sizeof(TPMU_ENCRYPTED_SECRET) + 1,
-                                                         sizeof(TPMU_ENCRYPTED_SECRET) + 1),
+      {"size beyond TPM2B_ENCRYPTED_SECRET", blob,
+       Tpm2b(sizeof(TPMU_ENCRYPTED_SECRET) + 1, sizeof(TPMU_ENCRYPTED_SECRET) + 1),
        "encrypted_secret"},
   };
   for (const Case& b : bad) {
@@ -123,10 +125,10 @@ TEST_CASE("an empty persistent handle or NV index is TPM_RC_HANDLE from the TPM 
   CHECK(IsHandleMissing(0x18b));  // TPM_RC_HANDLE + TPM_RC_1 (handle 1)
   CHECK(IsHandleMissing(0x28b));  // handle 2
   CHECK_FALSE(IsHandleMissing(TSS2_RC_SUCCESS));
-  CHECK_FALSE(IsHandleMissing(0x184));         // TPM_RC_VALUE
-  CHECK_FALSE(IsHandleMissing(0x0101));        // TPM_RC_FAILURE (format zero)
-  CHECK_FALSE(IsHandleMissing(0x0007018b));    // an ESAPI-layer code with the same low bits
-  CHECK_FALSE(IsHandleMissing(0x000a000a));    // TCTI: I/O error
+  CHECK_FALSE(IsHandleMissing(0x184));       // TPM_RC_VALUE
+  CHECK_FALSE(IsHandleMissing(0x0101));      // TPM_RC_FAILURE (format zero)
+  CHECK_FALSE(IsHandleMissing(0x0007018b));  // an ESAPI-layer code with the same low bits
+  CHECK_FALSE(IsHandleMissing(0x000a000a));  // TCTI: I/O error
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Renderings of the host lifecycle, the audit log and placement changes.
-#include <catch2/catch.hpp>
-
 #include "cli/remote_output.h"
+
+#include <catch2/catch.hpp>
 
 namespace bootgate::cli {
 namespace {

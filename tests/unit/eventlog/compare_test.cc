@@ -1,7 +1,6 @@
 #include "verifier/eventlog/compare.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "tests/unit/eventlog/log_builder.h"
@@ -20,12 +19,12 @@ using testing::LogBuilder;
 LogBuilder Boot() {
   LogBuilder b = LogBuilder::CryptoAgile({HashAlg::kSha1, HashAlg::kSha256});
   b.StartupLocality(0)
-      .Measure(0, kEvSCrtmVersion, Bytes("1.0"))         // event 2
-      .Measure(7, kEvSeparator, {0, 0, 0, 0})             // event 3
-      .Measure(4, kEvEfiAction, Bytes("Calling EFI"))     // event 4
+      .Measure(0, kEvSCrtmVersion, Bytes("1.0"))                 // event 2
+      .Measure(7, kEvSeparator, {0, 0, 0, 0})                    // event 3
+      .Measure(4, kEvEfiAction, Bytes("Calling EFI"))            // event 4
       .Measure(4, kEvEfiBootServicesApplication, Bytes("shim"))  // event 5
       .Measure(4, kEvEfiBootServicesApplication, Bytes("grub"))  // event 6
-      .Measure(4, kEvSeparator, {0, 0, 0, 0});            // event 7
+      .Measure(4, kEvSeparator, {0, 0, 0, 0});                   // event 7
   return b;
 }
 
@@ -50,7 +49,8 @@ crypto::PcrValues Quoted(const LogBuilder& tpm) {
 std::vector<uint8_t> WithoutEvents(const LogBuilder& b, size_t first, size_t count) {
   std::vector<uint8_t> log = b.Build();
   const size_t begin = b.event_offsets()[first];
-  const size_t end = first + count < b.event_count() ? b.event_offsets()[first + count] : log.size();
+  const size_t end =
+      first + count < b.event_count() ? b.event_offsets()[first + count] : log.size();
   log.erase(log.begin() + begin, log.begin() + end);
   return log;
 }
@@ -82,8 +82,7 @@ TEST_CASE("a log with one digest changed fails comparison naming bank, PCR and e
   CHECK(c.missing_banks.empty());
 }
 
-TEST_CASE("a log with one event dropped fails comparison in every bank of that PCR",
-          "[eventlog]") {
+TEST_CASE("a log with one event dropped fails comparison in every bank of that PCR", "[eventlog]") {
   const LogBuilder tpm = Boot();
   const Comparison c = CompareWithQuoted(ReplayBytes(WithoutEvents(tpm, 6, 1)), Quoted(tpm));
   REQUIRE(c.mismatches.size() == 2);

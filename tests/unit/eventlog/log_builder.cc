@@ -20,7 +20,7 @@ std::vector<uint8_t> SpecIdData(const std::vector<HeaderAlg>& algs) {
     d.push_back(static_cast<uint8_t>(v));
     d.push_back(static_cast<uint8_t>(v >> 8));
   };
-  put32(0);     // platform class: client
+  put32(0);        // platform class: client
   d.push_back(0);  // spec version minor
   d.push_back(2);  // spec version major
   d.push_back(0);  // errata
@@ -72,7 +72,9 @@ LogBuilder LogBuilder::CryptoAgile(std::vector<crypto::HashAlg> banks) {
   return CryptoAgile(std::move(algs));
 }
 
-LogBuilder LogBuilder::Legacy() { return LogBuilder(false, {HeaderAlg::Known(crypto::HashAlg::kSha1)}); }
+LogBuilder LogBuilder::Legacy() {
+  return LogBuilder(false, {HeaderAlg::Known(crypto::HashAlg::kSha1)});
+}
 
 std::vector<RawDigest> LogBuilder::DigestsOf(std::span<const uint8_t> data) const {
   std::vector<RawDigest> out;
@@ -119,7 +121,8 @@ LogBuilder& LogBuilder::StartupLocality(uint8_t locality) {
   data.push_back(0);
   data.push_back(locality);
   std::vector<RawDigest> zeros;
-  for (const HeaderAlg& a : algs_) zeros.push_back({a.alg_id, std::vector<uint8_t>(a.digest_size, 0)});
+  for (const HeaderAlg& a : algs_)
+    zeros.push_back({a.alg_id, std::vector<uint8_t>(a.digest_size, 0)});
   return Raw(0, kEvNoAction, std::move(zeros), std::move(data));
 }
 

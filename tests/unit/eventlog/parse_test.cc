@@ -1,12 +1,10 @@
 #include "verifier/eventlog/parse.h"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-
 #include "tests/unit/eventlog/log_builder.h"
 #include "verifier/eventlog/event_types.h"
 
@@ -61,9 +59,9 @@ TEST_CASE("a legacy log parses as SHA-1 events with their offsets", "[eventlog]"
 
 TEST_CASE("a crypto-agile log takes its banks and digest sizes from the Spec ID header",
           "[eventlog]") {
-  for (const std::vector<HashAlg>& banks :
-       {std::vector<HashAlg>{HashAlg::kSha256}, {HashAlg::kSha1, HashAlg::kSha256},
-        {HashAlg::kSha1, HashAlg::kSha256, HashAlg::kSha384}}) {
+  for (const std::vector<HashAlg>& banks : {std::vector<HashAlg>{HashAlg::kSha256},
+                                            {HashAlg::kSha1, HashAlg::kSha256},
+                                            {HashAlg::kSha1, HashAlg::kSha256, HashAlg::kSha384}}) {
     LogBuilder b = LogBuilder::CryptoAgile(banks);
     b.Measure(2, kEvPostCode, Bytes("POST CODE")).Measure(7, kEvSeparator, {0, 0, 0, 0});
     absl::StatusOr<EventLog> parsed = ParseEventLog(b.Build());
@@ -79,7 +77,8 @@ TEST_CASE("a crypto-agile log takes its banks and digest sizes from the Spec ID 
     for (size_t i = 0; i < banks.size(); ++i) {
       CHECK(parsed->spec_id.algorithms[i].alg == banks[i]);
       CHECK(e.digests[i].alg == banks[i]);
-      CHECK(std::ranges::equal(e.digests[i].digest, crypto::Hash(banks[i], Bytes("POST CODE")).value()));
+      CHECK(std::ranges::equal(e.digests[i].digest,
+                               crypto::Hash(banks[i], Bytes("POST CODE")).value()));
     }
   }
 }
@@ -96,7 +95,8 @@ TEST_CASE("an algorithm unknown to bootgate is skipped by the size its header gi
   CHECK(e.digests[0].alg_id == 0x1234);
   CHECK_FALSE(e.digests[0].alg.has_value());
   CHECK(e.digests[0].digest.size() == 40);
-  CHECK(std::ranges::equal(e.digests[1].digest, crypto::Hash(HashAlg::kSha256, Bytes("x")).value()));
+  CHECK(
+      std::ranges::equal(e.digests[1].digest, crypto::Hash(HashAlg::kSha256, Bytes("x")).value()));
   CHECK(e.data == Bytes("x"));
 }
 
@@ -126,11 +126,12 @@ TEST_CASE("a short EV_NO_ACTION event such as StartupLocality is a valid event",
 }
 
 TEST_CASE("a log cut at any offset is either a shorter valid log or an error", "[eventlog]") {
-  for (LogBuilder b : {SmallAgileLog(), [] {
-         LogBuilder legacy = LogBuilder::Legacy();
-         legacy.Measure(0, kEvSCrtmVersion, Bytes("v1")).Measure(0, kEvPostCode, Bytes("p"));
-         return legacy;
-       }()}) {
+  for (LogBuilder b :
+       {SmallAgileLog(), [] {
+          LogBuilder legacy = LogBuilder::Legacy();
+          legacy.Measure(0, kEvSCrtmVersion, Bytes("v1")).Measure(0, kEvPostCode, Bytes("p"));
+          return legacy;
+        }()}) {
     const std::vector<uint8_t> log = b.Build();
     const std::vector<size_t>& offsets = b.event_offsets();
     for (size_t cut = 0; cut < log.size(); ++cut) {
@@ -160,8 +161,7 @@ TEST_CASE("an event claiming a 4 GiB data size is refused by the limit", "[event
   // The data size field is the 4 bytes before the one data byte at the end.
   for (size_t i = log.size() - 5; i < log.size() - 1; ++i) log[i] = 0xFF;
   const std::string error = ParseError(log);
-  CHECK(error == "event 1 at offset 0x" +
-                     absl::StrCat(absl::Hex(b.event_offsets()[1])) +
+  CHECK(error == "event 1 at offset 0x" + absl::StrCat(absl::Hex(b.event_offsets()[1])) +
                      ": event data size 4294967295 exceeds the limit of 1048576");
 }
 

@@ -1,7 +1,6 @@
 #include "verifier/eventlog/replay.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "tests/unit/eventlog/log_builder.h"
@@ -46,11 +45,10 @@ TEST_CASE("replay of a legacy log gives the SHA-1 PCRs a TPM would hold", "[even
   CHECK(r.pcrs == b.expected_pcrs());
   // Computed by hand as a TPM does: PCR0 = SHA1(SHA1(0^20 || SHA1("v1")) || SHA1("code")).
   crypto::Digest pcr0 = Zeros(HashAlg::kSha1);
-  REQUIRE(crypto::Extend(HashAlg::kSha1, pcr0, crypto::Hash(HashAlg::kSha1, Bytes("v1")).value())
-              .ok());
   REQUIRE(
-      crypto::Extend(HashAlg::kSha1, pcr0, crypto::Hash(HashAlg::kSha1, Bytes("code")).value())
-          .ok());
+      crypto::Extend(HashAlg::kSha1, pcr0, crypto::Hash(HashAlg::kSha1, Bytes("v1")).value()).ok());
+  REQUIRE(crypto::Extend(HashAlg::kSha1, pcr0, crypto::Hash(HashAlg::kSha1, Bytes("code")).value())
+              .ok());
   CHECK(r.pcrs.at(HashAlg::kSha1).at(0) == pcr0);
   CHECK(r.pcrs.at(HashAlg::kSha1).at(5) == Zeros(HashAlg::kSha1));
   CHECK(r.fed_by[0] == std::vector<uint32_t>{0, 1});
@@ -59,9 +57,9 @@ TEST_CASE("replay of a legacy log gives the SHA-1 PCRs a TPM would hold", "[even
 }
 
 TEST_CASE("replay extends every bank the Spec ID header declares", "[eventlog]") {
-  for (const std::vector<HashAlg>& banks :
-       {std::vector<HashAlg>{HashAlg::kSha256}, {HashAlg::kSha1, HashAlg::kSha256},
-        {HashAlg::kSha1, HashAlg::kSha256, HashAlg::kSha384}}) {
+  for (const std::vector<HashAlg>& banks : {std::vector<HashAlg>{HashAlg::kSha256},
+                                            {HashAlg::kSha1, HashAlg::kSha256},
+                                            {HashAlg::kSha1, HashAlg::kSha256, HashAlg::kSha384}}) {
     LogBuilder b = LogBuilder::CryptoAgile(banks);
     b.Measure(0, kEvSCrtmVersion, Bytes("1.0"))
         .Measure(4, kEvEfiAction, Bytes("Calling EFI Application from Boot Option"))
@@ -88,9 +86,9 @@ TEST_CASE("PCRs 17-22 start at all ones and the others at zero, as after TPM2_St
   CHECK(pcrs.at(22) == crypto::Digest(32, 0xFF));
   CHECK(pcrs.at(23) == Zeros(HashAlg::kSha256));
   crypto::Digest pcr18(32, 0xFF);
-  REQUIRE(crypto::Extend(HashAlg::kSha256, pcr18,
-                         crypto::Hash(HashAlg::kSha256, Bytes("drtm")).value())
-              .ok());
+  REQUIRE(
+      crypto::Extend(HashAlg::kSha256, pcr18, crypto::Hash(HashAlg::kSha256, Bytes("drtm")).value())
+          .ok());
   CHECK(pcrs.at(18) == pcr18);
 }
 
@@ -179,8 +177,7 @@ TEST_CASE("replay rejects an event missing a digest for a declared bank", "[even
         "event 1 (EV_EFI_ACTION, PCR 4): no sha1 digest, though the log declares that bank");
 }
 
-TEST_CASE("replay of the same log is deterministic and independent of digest order",
-          "[eventlog]") {
+TEST_CASE("replay of the same log is deterministic and independent of digest order", "[eventlog]") {
   LogBuilder a = LogBuilder::CryptoAgile({HashAlg::kSha1, HashAlg::kSha256});
   LogBuilder b = LogBuilder::CryptoAgile({HashAlg::kSha1, HashAlg::kSha256});
   a.Measure(4, kEvEfiAction, Bytes("x"));

@@ -72,7 +72,12 @@ Bytes SignatureList(const Guid& type, const Guid& owner, const std::vector<Bytes
 }
 
 Bytes Node(uint8_t type, uint8_t subtype, const Bytes& body) {
-  return Builder().U8(type).U8(subtype).U16(static_cast<uint16_t>(4 + body.size())).Raw(body).Build();
+  return Builder()
+      .U8(type)
+      .U8(subtype)
+      .U16(static_cast<uint16_t>(4 + body.size()))
+      .Raw(body)
+      .Build();
 }
 
 Bytes EndNode() { return Node(0x7F, 0xFF, {}); }
@@ -95,8 +100,9 @@ Event MakeEvent(uint32_t pcr, uint32_t type, const Bytes& data, const Bytes& mea
   for (crypto::HashAlg alg : {crypto::HashAlg::kSha1, crypto::HashAlg::kSha256}) {
     auto digest = crypto::Hash(alg, measured);
     REQUIRE(digest.ok());
-    event.digests.push_back(
-        EventDigest{.alg_id = static_cast<uint16_t>(alg), .alg = alg, .digest = LoggedDigest(digest->begin(), digest->end())});
+    event.digests.push_back(EventDigest{.alg_id = static_cast<uint16_t>(alg),
+                                        .alg = alg,
+                                        .digest = LoggedDigest(digest->begin(), digest->end())});
   }
   return event;
 }

@@ -21,7 +21,7 @@ class Builder {
   Builder& U32(uint32_t v);
   Builder& U64(uint64_t v);
   Builder& Raw(const Bytes& b);
-  Builder& Str(const std::string& s);       // bytes of s, no NUL
+  Builder& Str(const std::string& s);  // bytes of s, no NUL
   Builder& Utf16(const std::string& ascii, bool nul = true);
   Builder& GuidBytes(const Guid& g);
   Bytes Build() const { return out_; }

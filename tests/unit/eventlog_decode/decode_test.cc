@@ -36,15 +36,31 @@ Bytes ShimImage() {
 
 Bytes GptData() {
   Builder b;
-  b.U64(0x5452415020494645ULL).U32(0x00010000).U32(92).U32(0).U32(0).U64(1).U64(999).U64(34)
-      .U64(966).GuidBytes(kPart).U64(2).U32(128).U32(128).U32(0);
+  b.U64(0x5452415020494645ULL)
+      .U32(0x00010000)
+      .U32(92)
+      .U32(0)
+      .U32(0)
+      .U64(1)
+      .U64(999)
+      .U64(34)
+      .U64(966)
+      .GuidBytes(kPart)
+      .U64(2)
+      .U32(128)
+      .U32(128)
+      .U32(0);
   b.U64(1);
   Builder name;
   name.Utf16("EFI System", false);
   Bytes name_bytes = name.Build();
   name_bytes.resize(72);
-  b.GuidBytes(testing::G("c12a7328-f81f-11d2-ba4b-00a0c93ec93b")).GuidBytes(kOwner).U64(2048)
-      .U64(4095).U64(0).Raw(name_bytes);
+  b.GuidBytes(testing::G("c12a7328-f81f-11d2-ba4b-00a0c93ec93b"))
+      .GuidBytes(kOwner)
+      .U64(2048)
+      .U64(4095)
+      .U64(0)
+      .Raw(name_bytes);
   return b.Build();
 }
 
@@ -70,7 +86,8 @@ TEST_CASE("decode: separators, normal and error", "[eventlog_decode]") {
 }
 
 TEST_CASE("decode: SecureBoot and the mode variables", "[eventlog_decode]") {
-  for (const auto& [name, value, summary] : std::vector<std::tuple<std::string, uint8_t, std::string>>{
+  for (const auto& [name, value, summary] :
+       std::vector<std::tuple<std::string, uint8_t, std::string>>{
            {"SecureBoot", 1, "SecureBoot = 01 (enabled)"},
            {"SecureBoot", 0, "SecureBoot = 00 (disabled)"},
            {"SetupMode", 0, "SetupMode = 00 (user mode)"},
@@ -113,9 +130,9 @@ TEST_CASE("decode: a malformed signature list is reported in the variable", "[ev
 TEST_CASE("decode: EV_EFI_VARIABLE_AUTHORITY holds one certificate entry", "[eventlog_decode]") {
   const Bytes cert = testing::MakeCertificate("Debian Secure Boot CA");
   const Bytes entry = Builder().GuidBytes(kOwner).Raw(cert).Build();
-  const DecodedEvent db = DecodeEvent(MakeEvent(
-      7, kEvEfiVariableAuthority,
-      testing::UefiVariableData(kEfiImageSecurityDatabaseGuid, "db", entry)));
+  const DecodedEvent db =
+      DecodeEvent(MakeEvent(7, kEvEfiVariableAuthority,
+                            testing::UefiVariableData(kEfiImageSecurityDatabaseGuid, "db", entry)));
   const UefiVariable& var = As<UefiVariable>(db);
   REQUIRE(var.authority.has_value());
   CHECK(var.authority_has_owner);
@@ -124,15 +141,16 @@ TEST_CASE("decode: EV_EFI_VARIABLE_AUTHORITY holds one certificate entry", "[eve
   CHECK(var.authority->x509->common_name == "Debian Secure Boot CA");
   CHECK(db.summary.rfind("db: authority CN=Debian Secure Boot CA (sha256 ", 0) == 0);
   // shim logs its built-in certificate bare, without an owner.
-  const DecodedEvent shim = DecodeEvent(
-      MakeEvent(7, kEvEfiVariableAuthority, testing::UefiVariableData(kShimLockGuid, "Shim", cert)));
+  const DecodedEvent shim = DecodeEvent(MakeEvent(
+      7, kEvEfiVariableAuthority, testing::UefiVariableData(kShimLockGuid, "Shim", cert)));
   const UefiVariable& shim_var = As<UefiVariable>(shim);
   REQUIRE(shim_var.authority.has_value());
   CHECK_FALSE(shim_var.authority_has_owner);
   // SbatLevel is text, not a certificate.
-  const DecodedEvent sbat = DecodeEvent(MakeEvent(
-      7, kEvEfiVariableAuthority,
-      testing::UefiVariableData(kShimLockGuid, "SbatLevel", Builder().Str("sbat,1,2022111500\n").Build())));
+  const DecodedEvent sbat = DecodeEvent(
+      MakeEvent(7, kEvEfiVariableAuthority,
+                testing::UefiVariableData(kShimLockGuid, "SbatLevel",
+                                          Builder().Str("sbat,1,2022111500\n").Build())));
   CHECK_FALSE(As<UefiVariable>(sbat).authority.has_value());
   CHECK(sbat.summary.rfind("SbatLevel = 18 bytes: ", 0) == 0);
 }
@@ -144,15 +162,16 @@ TEST_CASE("decode: a Boot#### variable shows its description and path", "[eventl
     p.insert(p.end(), end.begin(), end.end());
     return p;
   }();
-  const Bytes option = Builder().U32(1).U16(static_cast<uint16_t>(path.size())).Utf16("debian").Raw(path).Build();
+  const Bytes option =
+      Builder().U32(1).U16(static_cast<uint16_t>(path.size())).Utf16("debian").Raw(path).Build();
   const Bytes var = testing::UefiVariableData(kEfiGlobalVariableGuid, "Boot0001", option);
   const DecodedEvent decoded = DecodeEvent(MakeEvent(1, kEvEfiVariableBoot, var, option));
   CHECK(decoded.summary == "Boot0001: debian (File(\\EFI\\debian\\shimx64.efi))");
   CHECK(decoded.trusted());
   const Bytes order = {0x01, 0x00, 0x00, 0x00};
-  const DecodedEvent boot_order = DecodeEvent(MakeEvent(
-      1, kEvEfiVariableBoot, testing::UefiVariableData(kEfiGlobalVariableGuid, "BootOrder", order),
-      order));
+  const DecodedEvent boot_order = DecodeEvent(
+      MakeEvent(1, kEvEfiVariableBoot,
+                testing::UefiVariableData(kEfiGlobalVariableGuid, "BootOrder", order), order));
   CHECK(boot_order.summary == "BootOrder = 4 bytes: 01000000");
 }
 
@@ -187,12 +206,14 @@ TEST_CASE("decode: text events", "[eventlog_decode]") {
       4, kEvEfiAction, Builder().Str("Calling EFI Application from Boot Option").Build()));
   CHECK(action.summary == "Calling EFI Application from Boot Option");
   CHECK(As<TextEvent>(action).text == "Calling EFI Application from Boot Option");
-  const DecodedEvent crtm = DecodeEvent(MakeEvent(0, kEvSCrtmVersion, Builder().Utf16("1.00").Build()));
+  const DecodedEvent crtm =
+      DecodeEvent(MakeEvent(0, kEvSCrtmVersion, Builder().Utf16("1.00").Build()));
   CHECK(crtm.summary == "CRTM version 1.00");
   CHECK(As<TextEvent>(crtm).utf16);
   const DecodedEvent crtm_raw = DecodeEvent(MakeEvent(0, kEvSCrtmVersion, {0x01, 0x02, 0x03}));
   CHECK(crtm_raw.summary == "CRTM version 3 bytes: 010203");
-  const DecodedEvent post = DecodeEvent(MakeEvent(0, kEvPostCode, Builder().Str("ACPI DATA").Build()));
+  const DecodedEvent post =
+      DecodeEvent(MakeEvent(0, kEvPostCode, Builder().Str("ACPI DATA").Build()));
   CHECK(post.summary == "ACPI DATA");
   CHECK(DecodeEvent(MakeEvent(0, kEvPostCode, Bytes(6, 0))).summary == "(empty text)");
   const DecodedEvent empty_ipl = DecodeEvent(MakeEvent(9, kEvIpl, {0}));
@@ -205,9 +226,9 @@ TEST_CASE("decode: firmware blobs", "[eventlog_decode]") {
   const DecodedEvent blob = DecodeEvent(
       MakeEvent(0, kEvEfiPlatformFirmwareBlob, Builder().U64(0xFFC00000).U64(0x400000).Build()));
   CHECK(blob.summary == "base 0xffc00000 length 0x400000");
-  const DecodedEvent blob2 = DecodeEvent(MakeEvent(
-      0, kEvEfiPlatformFirmwareBlob2,
-      Builder().U8(9).Str("DXEFV.Fv").U8(0).U64(0x820000).U64(0xD00000).Build()));
+  const DecodedEvent blob2 = DecodeEvent(
+      MakeEvent(0, kEvEfiPlatformFirmwareBlob2,
+                Builder().U8(9).Str("DXEFV.Fv").U8(0).U64(0x820000).U64(0xD00000).Build()));
   CHECK(As<FirmwareBlob>(blob2).description == "DXEFV.Fv");
   CHECK(blob2.summary == "DXEFV.Fv base 0x820000 length 0xd00000");
   const DecodedEvent post = DecodeEvent(MakeEvent(0, kEvPostCode, Builder().U64(1).U64(2).Build()));
@@ -216,7 +237,8 @@ TEST_CASE("decode: firmware blobs", "[eventlog_decode]") {
 
 TEST_CASE("decode: GPT event", "[eventlog_decode]") {
   const DecodedEvent decoded = DecodeEvent(MakeEvent(5, kEvEfiGptEvent, GptData()));
-  CHECK(decoded.summary == "GPT disk 6a8d2f4c-1b3e-4d5f-9a7b-0c1d2e3f4a5b: 1 partitions (EFI System)");
+  CHECK(decoded.summary ==
+        "GPT disk 6a8d2f4c-1b3e-4d5f-9a7b-0c1d2e3f4a5b: 1 partitions (EFI System)");
   const GptEvent& gpt = As<GptEvent>(decoded);
   CHECK(gpt.number_of_partition_entries == 128);
   REQUIRE(gpt.partitions.size() == 1);
@@ -228,9 +250,9 @@ TEST_CASE("decode: GPT event", "[eventlog_decode]") {
 }
 
 TEST_CASE("decode: grub and shim EV_IPL strings", "[eventlog_decode]") {
-  const DecodedEvent cmd = DecodeEvent(MakeEvent(
-      8, kEvIpl, Builder().Str("grub_cmd: linux /vmlinuz root=/dev/vda1").U8(0).Build(),
-      Builder().Str("linux /vmlinuz root=/dev/vda1").Build()));
+  const DecodedEvent cmd = DecodeEvent(
+      MakeEvent(8, kEvIpl, Builder().Str("grub_cmd: linux /vmlinuz root=/dev/vda1").U8(0).Build(),
+                Builder().Str("linux /vmlinuz root=/dev/vda1").Build()));
   CHECK(cmd.summary == "grub_cmd: linux /vmlinuz root=/dev/vda1");
   CHECK(As<IplString>(cmd).kind == IplString::Kind::kGrubCommand);
   CHECK(As<IplString>(cmd).text == "linux /vmlinuz root=/dev/vda1");
@@ -245,34 +267,38 @@ TEST_CASE("decode: grub and shim EV_IPL strings", "[eventlog_decode]") {
   CHECK(file.summary == "/boot/vmlinuz-6.1.0-13-amd64");
   CHECK(As<IplString>(file).kind == IplString::Kind::kOther);
   CHECK_FALSE(file.trusted());
-  const DecodedEvent mok = DecodeEvent(MakeEvent(14, kEvIpl, Builder().Str("MokList").U8(0).Build(), Bytes(3)));
+  const DecodedEvent mok =
+      DecodeEvent(MakeEvent(14, kEvIpl, Builder().Str("MokList").U8(0).Build(), Bytes(3)));
   CHECK(mok.summary == "MokList");
-  const DecodedEvent utf16 = DecodeEvent(MakeEvent(12, kEvIpl, Builder().Utf16("Kernel cmdline").Build(), Bytes(3)));
+  const DecodedEvent utf16 =
+      DecodeEvent(MakeEvent(12, kEvIpl, Builder().Utf16("Kernel cmdline").Build(), Bytes(3)));
   CHECK(utf16.summary == "Kernel cmdline");
   CHECK(As<IplString>(utf16).utf16);
 }
 
 TEST_CASE("decode: EV_EVENT_TAG lists", "[eventlog_decode]") {
-  const DecodedEvent initrd = DecodeEvent(MakeEvent(
-      9, kEvEventTag, Builder().U32(0x8F3B22ED).U32(13).Str("Linux initrd").U8(0).Build(), Bytes(1)));
+  const DecodedEvent initrd = DecodeEvent(
+      MakeEvent(9, kEvEventTag, Builder().U32(0x8F3B22ED).U32(13).Str("Linux initrd").U8(0).Build(),
+                Bytes(1)));
   CHECK(initrd.summary == "tag 0x8f3b22ed: Linux initrd");
   REQUIRE(As<TaggedEvents>(initrd).events.size() == 1);
   CHECK(As<TaggedEvents>(initrd).events[0].id == 0x8F3B22ED);
   const DecodedEvent two = DecodeEvent(MakeEvent(
       9, kEvEventTag, Builder().U32(1).U32(2).Raw({0xAB, 0x01}).U32(2).U32(0).Build(), Bytes(1)));
   CHECK(two.summary == "tag 0x00000001: 2 bytes: ab01; tag 0x00000002: 0 bytes");
-  const DecodedEvent bad = DecodeEvent(MakeEvent(9, kEvEventTag, Builder().U32(1).U32(100).Build()));
+  const DecodedEvent bad =
+      DecodeEvent(MakeEvent(9, kEvEventTag, Builder().U32(1).U32(100).Build()));
   CHECK(bad.decode_error == "offset 8: truncated taggedEventData: need 100 bytes, 0 left");
 }
 
 TEST_CASE("decode: EV_NO_ACTION signatures, short ones included", "[eventlog_decode]") {
-  const DecodedEvent locality = DecodeEvent(
-      MakeEvent(0, kEvNoAction, Builder().Str("StartupLocality").U8(0).U8(3).Build()));
+  const DecodedEvent locality =
+      DecodeEvent(MakeEvent(0, kEvNoAction, Builder().Str("StartupLocality").U8(0).U8(3).Build()));
   CHECK(locality.summary == "StartupLocality 3");
   CHECK(As<NoActionEvent>(locality).startup_locality == 3);
   CHECK(locality.data_check.overall == DataCheck::kNotApplicable);
-  const DecodedEvent spec = DecodeEvent(MakeEvent(
-      0, kEvNoAction, Builder().Str("Spec ID Event03").U8(0).U32(0).U8(0).Build()));
+  const DecodedEvent spec = DecodeEvent(
+      MakeEvent(0, kEvNoAction, Builder().Str("Spec ID Event03").U8(0).U32(0).U8(0).Build()));
   CHECK(As<NoActionEvent>(spec).signature == "Spec ID Event03");
   const DecodedEvent short_event = DecodeEvent(MakeEvent(0, kEvNoAction, {1, 2, 3}));
   CHECK(short_event.decode_error.empty());
@@ -281,13 +307,14 @@ TEST_CASE("decode: EV_NO_ACTION signatures, short ones included", "[eventlog_dec
 
 TEST_CASE("decode: handoff tables", "[eventlog_decode]") {
   const Guid acpi = testing::G("8868e871-e4f1-11d3-bc22-0080c73c8881");
-  const DecodedEvent t1 = DecodeEvent(MakeEvent(
-      1, kEvEfiHandoffTables, Builder().U64(1).GuidBytes(acpi).U64(0x7fb7e000).Build()));
+  const DecodedEvent t1 = DecodeEvent(
+      MakeEvent(1, kEvEfiHandoffTables, Builder().U64(1).GuidBytes(acpi).U64(0x7fb7e000).Build()));
   CHECK(t1.summary == "1 table (8868e871-e4f1-11d3-bc22-0080c73c8881 at 0x7fb7e000)");
-  const DecodedEvent t2 = DecodeEvent(MakeEvent(
-      1, kEvEfiHandoffTables2, Builder().U8(4).Str("SMBI").U64(0).Build()));
+  const DecodedEvent t2 =
+      DecodeEvent(MakeEvent(1, kEvEfiHandoffTables2, Builder().U8(4).Str("SMBI").U64(0).Build()));
   CHECK(t2.summary == "SMBI: 0 tables");
-  const DecodedEvent huge = DecodeEvent(MakeEvent(1, kEvEfiHandoffTables, Builder().U64(1ULL << 40).Build()));
+  const DecodedEvent huge =
+      DecodeEvent(MakeEvent(1, kEvEfiHandoffTables, Builder().U64(1ULL << 40).Build()));
   CHECK(huge.decode_error == "handoff table count 1099511627776 exceeds the limit of 1024");
 }
 
@@ -303,7 +330,8 @@ TEST_CASE("decode: unknown types are raw bytes, never an error", "[eventlog_deco
 TEST_CASE("decode: an edited SecureBoot variable decodes but is not trusted", "[eventlog_decode]") {
   const Bytes measured = testing::UefiVariableData(kEfiGlobalVariableGuid, "SecureBoot", {0});
   const Bytes shown = testing::UefiVariableData(kEfiGlobalVariableGuid, "SecureBoot", {1});
-  const DecodedEvent decoded = DecodeEvent(MakeEvent(7, kEvEfiVariableDriverConfig, shown, measured));
+  const DecodedEvent decoded =
+      DecodeEvent(MakeEvent(7, kEvEfiVariableDriverConfig, shown, measured));
   CHECK(decoded.summary == "SecureBoot = 01 (enabled)");
   CHECK(decoded.data_check.overall == DataCheck::kMismatch);
   CHECK_FALSE(decoded.trusted());

@@ -25,8 +25,7 @@ Bytes ShimPath() {
       Node(2, 1, Builder().U32(0x0A0341D0).U32(0).Build()),  // PciRoot(0x0)
       Node(1, 1, Builder().U8(0).U8(1).Build()),             // Pci(0x1,0x0)
       Node(3, 18, Builder().U16(0).U16(0xFFFF).U16(0).Build()),
-      Node(4, 1,
-           Builder().U32(1).U64(0x800).U64(0x100000).GuidBytes(kPart).U8(2).U8(2).Build()),
+      Node(4, 1, Builder().U32(1).U64(0x800).U64(0x100000).GuidBytes(kPart).U8(2).U8(2).Build()),
       Node(4, 4, Builder().Utf16("\\EFI\\debian\\shimx64.efi").Build()),
       EndNode(),
   });
@@ -44,7 +43,8 @@ TEST_CASE("device path prints the UEFI text forms", "[eventlog_decode]") {
 
 TEST_CASE("device path prints other known nodes", "[eventlog_decode]") {
   const Guid fv = testing::G("7cb8bdc9-f8eb-4f34-aaea-3ee4af6516a1");
-  const Bytes mac_body = Builder().Raw({0x52, 0x54, 0x00, 0x12, 0x34, 0x56}).Raw(Bytes(26)).U8(1).Build();
+  const Bytes mac_body =
+      Builder().Raw({0x52, 0x54, 0x00, 0x12, 0x34, 0x56}).Raw(Bytes(26)).U8(1).Build();
   const Bytes path = Join({
       Node(2, 1, Builder().U32(0x0A0841D0).U32(1).Build()),
       Node(2, 1, Builder().U32(0x030341D0).U32(0).Build()),
@@ -58,7 +58,8 @@ TEST_CASE("device path prints other known nodes", "[eventlog_decode]") {
       Node(4, 7, Builder().GuidBytes(fv).Build()),
       Node(4, 6, Builder().GuidBytes(fv).Build()),
       Node(4, 8, Builder().U32(0).U64(0x10).U64(0x20).Build()),
-      Node(4, 1, Builder().U32(2).U64(63).U64(1000).U32(0xDEADBEEF).Raw(Bytes(12)).U8(1).U8(1).Build()),
+      Node(4, 1,
+           Builder().U32(2).U64(63).U64(1000).U32(0xDEADBEEF).Raw(Bytes(12)).U8(1).U8(1).Build()),
       Node(0x7F, 0x01, {}),
       Node(9, 9, {0xCA, 0xFE}),
       EndNode(),
@@ -80,12 +81,12 @@ TEST_CASE("device path stops on a zero or short node length instead of looping",
           "[eventlog_decode]") {
   for (uint16_t length : {0, 1, 3}) {
     INFO("length " << length);
-    const Bytes path = Join({Node(1, 1, {0, 1}), Builder().U8(4).U8(4).U16(length).Build(),
-                             EndNode()});
+    const Bytes path =
+        Join({Node(1, 1, {0, 1}), Builder().U8(4).U8(4).U16(length).Build(), EndNode()});
     const DevicePathText text = DevicePathToText(path);
     CHECK(text.text == "Pci(0x1,0x0)/<error>");
-    CHECK(text.error == "device path node at offset 6 has length " + std::to_string(length) +
-                            " (< 4)");
+    CHECK(text.error ==
+          "device path node at offset 6 has length " + std::to_string(length) + " (< 4)");
   }
 }
 

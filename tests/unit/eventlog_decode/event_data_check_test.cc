@@ -64,7 +64,8 @@ TEST_CASE("data check reports a mismatch if only one bank disagrees", "[eventlog
 TEST_CASE("data check hashes EV_EFI_VARIABLE_BOOT over VariableData only", "[eventlog_decode]") {
   const Bytes value = {0x00, 0x00, 0x01, 0x00};
   const Bytes var = testing::UefiVariableData(kEfiGlobalVariableGuid, "BootOrder", value);
-  CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot, var, value)), DataCheck::kVerified);
+  CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot, var, value)),
+                DataCheck::kVerified);
   // Hashed over the whole structure is not what firmware does for _BOOT.
   CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot, var, var)), DataCheck::kMismatch);
   // A malformed structure cannot be what was measured.
@@ -78,7 +79,8 @@ TEST_CASE("data check accepts EV_EFI_VARIABLE_BOOT2 over the whole structure or 
           "[eventlog_decode]") {
   const Bytes value = {0x01, 0x00};
   const Bytes var = testing::UefiVariableData(kEfiGlobalVariableGuid, "BootOrder", value);
-  CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot2, var, value)), DataCheck::kVerified);
+  CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot2, var, value)),
+                DataCheck::kVerified);
   CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot2, var, var)), DataCheck::kVerified);
   CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot2, var, {0x02, 0x00})),
                 DataCheck::kMismatch);
@@ -107,24 +109,23 @@ TEST_CASE("data check treats digests over other bytes as informational", "[event
   const Bytes file = Builder().Str("/boot/vmlinuz-6.1.0").U8(0).Build();
   const Bytes contents(64, 0xAB);
   for (const auto& [pcr, type] : std::vector<std::pair<uint32_t, uint32_t>>{
-           {9, kEvIpl},                       // grub file load: digest of the file
-           {14, kEvIpl},                      // shim MokList: digest of the variable
-           {8, kEvIpl},                       // PCR 8 text without a grub prefix
+           {9, kEvIpl},                         // grub file load: digest of the file
+           {14, kEvIpl},                        // shim MokList: digest of the variable
+           {8, kEvIpl},                         // PCR 8 text without a grub prefix
            {4, kEvEfiBootServicesApplication},  // Authenticode
            {2, kEvEfiBootServicesDriver},
            {2, kEvEfiRuntimeServicesDriver},
-           {9, kEvEventTag},                  // Linux initrd
+           {9, kEvEventTag},  // Linux initrd
            {0, kEvEfiPlatformFirmwareBlob},
            {0, kEvEfiPlatformFirmwareBlob2},
            {0, kEvPostCode},
            {1, kEvEfiHandoffTables},
            {1, kEvEfiHandoffTables2},
            {0, kEvSCrtmContents},
-           {0, 0x12345678},                   // unknown type
+           {0, 0x12345678},  // unknown type
        }) {
     INFO(EventTypeName(type) << " PCR " << pcr);
-    CheckAllBanks(VerifyEventData(MakeEvent(pcr, type, file, contents)),
-                  DataCheck::kInformational);
+    CheckAllBanks(VerifyEventData(MakeEvent(pcr, type, file, contents)), DataCheck::kInformational);
   }
 }
 
@@ -136,7 +137,8 @@ TEST_CASE("data check does not apply to EV_NO_ACTION", "[eventlog_decode]") {
 
 TEST_CASE("data check leaves a bank with an unknown algorithm unchecked", "[eventlog_decode]") {
   Event event = MakeEvent(0, kEvSeparator, {0, 0, 0, 0});
-  event.digests.push_back(EventDigest{.alg_id = 0x0099, .alg = std::nullopt, .digest = LoggedDigest(20, 0)});
+  event.digests.push_back(
+      EventDigest{.alg_id = 0x0099, .alg = std::nullopt, .digest = LoggedDigest(20, 0)});
   const EventDataCheck check = VerifyEventData(event);
   CHECK(check.overall == DataCheck::kVerified);
   REQUIRE(check.banks.size() == 3);

@@ -92,9 +92,8 @@ TEST_CASE("signature lists reject inconsistent sizes with the offset", "[eventlo
   for (uint32_t sig_size : {0u, 1u, 15u}) {
     auto r = ParseSignatureLists(header(28 + 32, 0, sig_size).Raw(Bytes(32)).Build(), 100);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.status().message() ==
-          "offset 100: SignatureSize " + std::to_string(sig_size) +
-              " is smaller than an owner GUID");
+    CHECK(r.status().message() == "offset 100: SignatureSize " + std::to_string(sig_size) +
+                                      " is smaller than an owner GUID");
   }
   // ListSize smaller than its header, or beyond the data.
   CHECK(ParseSignatureLists(header(27, 0, 48).Build()).status().message() ==

@@ -36,8 +36,8 @@ struct Spec {
   uint32_t rva_count = 16;
   uint32_t headers_size = 0x200;
   std::vector<SectionSpec> sections = {{0x200, 0x400}, {0x600, 0x200}};
-  size_t trailing = 0;     // bytes of non-certificate data after the sections
-  size_t cert_size = 0;    // attribute certificate table appended at the end
+  size_t trailing = 0;   // bytes of non-certificate data after the sections
+  size_t cert_size = 0;  // attribute certificate table appended at the end
 };
 
 struct Image {
@@ -113,9 +113,7 @@ std::string Digest(HashAlg alg, const Bytes& image) {
   REQUIRE(d.ok());
   return bytes::ToHex(*d);
 }
-std::string Plain(HashAlg alg, const Bytes& data) {
-  return bytes::ToHex(*crypto::Hash(alg, data));
-}
+std::string Plain(HashAlg alg, const Bytes& data) { return bytes::ToHex(*crypto::Hash(alg, data)); }
 
 TEST_CASE("authenticode hashes headers without checksum and certificate entry, then sections",
           "[pe]") {
@@ -132,8 +130,7 @@ TEST_CASE("authenticode hashes headers without checksum and certificate entry, t
   }
 }
 
-TEST_CASE("authenticode digest ignores the checksum, the certificate entry and the table",
-          "[pe]") {
+TEST_CASE("authenticode digest ignores the checksum, the certificate entry and the table", "[pe]") {
   Spec spec;
   spec.cert_size = 0x40;
   const Image img = Make(spec);
@@ -306,8 +303,10 @@ TEST_CASE("authenticode refuses images that are not PE files", "[pe]") {
   refused(b, "Certificate Table size 16");
 }
 
-TEST_CASE("authenticode of every truncation of a signed image is an error or a digest, "
-          "never a crash", "[pe]") {
+TEST_CASE(
+    "authenticode of every truncation of a signed image is an error or a digest, "
+    "never a crash",
+    "[pe]") {
   Spec spec;
   spec.trailing = 0x20;
   spec.cert_size = 0x40;

@@ -1,12 +1,12 @@
-#include <string>
-#include <vector>
+#include "verifier/policy/evaluate.h"
 
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "tests/unit/policy/testdata.h"
-#include "verifier/policy/evaluate.h"
 
 namespace bootgate::policy {
 namespace {
@@ -46,7 +46,8 @@ Finding Only(const bootstate::BootState& state, const v1::Policy& policy,
   return f[0];
 }
 
-TEST_CASE("the good boot against its baseline has no findings, including normal authorities", "[policy]") {
+TEST_CASE("the good boot against its baseline has no findings, including normal authorities",
+          "[policy]") {
   // GoodState logs the db authority that verified shim, shim's vendor certificate, SbatLevel
   // and MokListRT after the separator: none of them is a finding.
   const std::vector<Finding> f = Evaluate(GoodState(), Context(), GoodPolicy());
@@ -72,9 +73,12 @@ TEST_CASE("a grub that is not in the baseline names event, PCR, digest and the f
   CHECK(f.event_index == 22u);
   CHECK(f.seen == "grubx64.efi sha256 " + Hex64('9'));
   CHECK(f.allowed == "baseline debian-12.boot_loader: 2 image(s)");
-  CHECK(f.message == "event 22 (EV_EFI_BOOT_SERVICES_APPLICATION, PCR 4): boot loader grubx64.efi sha256 "
-                     "999999999999… is not in baseline debian-12.boot_loader");
-  CHECK(f.hint == "if this is a new release of grubx64.efi, add it with `bootgate baseline add-image grubx64.efi`");
+  CHECK(f.message ==
+        "event 22 (EV_EFI_BOOT_SERVICES_APPLICATION, PCR 4): boot loader grubx64.efi sha256 "
+        "999999999999… is not in baseline debian-12.boot_loader");
+  CHECK(f.hint ==
+        "if this is a new release of grubx64.efi, add it with `bootgate baseline add-image "
+        "grubx64.efi`");
 }
 
 TEST_CASE("a kernel that is not in the baseline, or none at all, is a kernel finding", "[policy]") {
@@ -104,7 +108,9 @@ TEST_CASE("a changed command line names the arguments added and removed", "[poli
   REQUIRE(Codes(f) == "cmdline-mismatch,cmdline-forbidden-arg");
   CHECK(f[0].event_index == 30u);
   CHECK(f[0].pcr == 8u);
-  CHECK_THAT(f[0].message, Catch::EndsWith("differs from baseline debian-12.kernel.cmdline.exact: added \"init=/bin/sh\""));
+  CHECK_THAT(f[0].message,
+             Catch::EndsWith(
+                 "differs from baseline debian-12.kernel.cmdline.exact: added \"init=/bin/sh\""));
   CHECK(f[1].seen == "init=/bin/sh");
   CHECK_THAT(f[1].message, Catch::Contains("(rule \"init\")"));
 
@@ -145,9 +151,11 @@ TEST_CASE("Secure Boot off, unmeasured, or in setup mode is contraindicated", "[
   CHECK(Only(s, GoodPolicy()).code == "secure-boot-setup-mode");
 }
 
-TEST_CASE("an extra db certificate is db-cert-not-allowed unless extra db entries are allowed", "[policy]") {
+TEST_CASE("an extra db certificate is db-cert-not-allowed unless extra db entries are allowed",
+          "[policy]") {
   bootstate::BootState s = GoodState();
-  s.secure_boot.db->entries.push_back({bootstate::SignatureEntry::Kind::kX509, Hex64('f'), "CN=Evil CA", ""});
+  s.secure_boot.db->entries.push_back(
+      {bootstate::SignatureEntry::Kind::kX509, Hex64('f'), "CN=Evil CA", ""});
   const Finding f = Only(s, GoodPolicy());
   CHECK(f.code == "db-cert-not-allowed");
   CHECK(f.event_index == 11u);
@@ -162,14 +170,16 @@ TEST_CASE("an unknown PK or KEK is a finding; so is one that was not measured", 
   s.secure_boot.pk->entries[0].sha256 = Hex64('f');
   CHECK(Only(s, GoodPolicy()).code == "pk-not-allowed");
   s = GoodState();
-  s.secure_boot.kek->entries.push_back({bootstate::SignatureEntry::Kind::kX509, Hex64('f'), "", ""});
+  s.secure_boot.kek->entries.push_back(
+      {bootstate::SignatureEntry::Kind::kX509, Hex64('f'), "", ""});
   CHECK(Only(s, GoodPolicy()).code == "kek-not-allowed");
   s = GoodState();
   s.secure_boot.kek.reset();
   CHECK(Only(s, GoodPolicy()).code == "secure-boot-variable-not-measured");
 }
 
-TEST_CASE("a dbx without a required revocation names the missing hash; a short dbx is old", "[policy]") {
+TEST_CASE("a dbx without a required revocation names the missing hash; a short dbx is old",
+          "[policy]") {
   bootstate::BootState s = GoodState();
   s.secure_boot.dbx->entries[0].sha256 = Hex64('3');
   Finding f = Only(s, GoodPolicy());
@@ -183,7 +193,8 @@ TEST_CASE("a dbx without a required revocation names the missing hash; a short d
   CHECK(f.seen == "1 dbx entries");
 }
 
-TEST_CASE("an image verified by a certificate outside the measured db is authority-not-in-db", "[policy]") {
+TEST_CASE("an image verified by a certificate outside the measured db is authority-not-in-db",
+          "[policy]") {
   bootstate::BootState s = GoodState();
   s.secure_boot.authorities[0].certificate->sha256 = Hex64('f');
   Finding f = Only(s, GoodPolicy());
@@ -203,7 +214,8 @@ TEST_CASE("an image verified by a certificate outside the measured db is authori
   CHECK_THAT(f.message, Catch::Contains("which is not in baseline debian-12.secure_boot.db"));
 }
 
-TEST_CASE("shim authorities are checked only against a configured shim_authorities list", "[policy]") {
+TEST_CASE("shim authorities are checked only against a configured shim_authorities list",
+          "[policy]") {
   v1::Policy p = GoodPolicy();
   auto* ref = p.mutable_groups(0)->mutable_secure_boot()->add_shim_authorities();
   ref->set_sha256(Hex64('4'));
@@ -251,7 +263,8 @@ TEST_CASE("an empty baseline layer is contraindicated; an unpinned one is a warn
   }
 }
 
-TEST_CASE("evidence: unsafe clock warns, missing banks and unquoted PCRs contraindicate", "[policy]") {
+TEST_CASE("evidence: unsafe clock warns, missing banks and unquoted PCRs contraindicate",
+          "[policy]") {
   EvaluationContext c = Context();
   c.clock_safe = false;
   Finding f = Only(GoodState(), GoodPolicy(), c);

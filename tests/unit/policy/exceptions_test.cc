@@ -1,11 +1,11 @@
+#include "verifier/policy/exceptions.h"
+
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "absl/strings/str_cat.h"
 #include "tests/unit/policy/testdata.h"
-#include "verifier/policy/exceptions.h"
 
 namespace bootgate::policy {
 namespace {
@@ -13,11 +13,12 @@ namespace {
 using appraisal::Finding;
 using appraisal::Layer;
 
-std::string ExceptionText(const std::string& name, const std::string& target, const std::string& code,
-                          const std::string& selectors = "") {
-  return absl::StrCat("exceptions { name: \"", name, "\" owner: \"ops\" reason: \"r\" compensating_control: \"c\" ",
-                      "created: \"2026-01-01\" expires: \"2026-03-31\" ", target, " finding_code: \"", code, "\" ",
-                      selectors, " }\n");
+std::string ExceptionText(const std::string& name, const std::string& target,
+                          const std::string& code, const std::string& selectors = "") {
+  return absl::StrCat("exceptions { name: \"", name,
+                      "\" owner: \"ops\" reason: \"r\" compensating_control: \"c\" ",
+                      "created: \"2026-01-01\" expires: \"2026-03-31\" ", target,
+                      " finding_code: \"", code, "\" ", selectors, " }\n");
 }
 
 Finding GrubFinding(uint32_t event = 22) {
@@ -35,9 +36,11 @@ const absl::Time kFeb = absl::FromUnixSeconds(1770000000);    // 2026-02-02
 const absl::Time kApril = absl::FromUnixSeconds(1775000000);  // 2026-03-31T23:33Z, past expiry
 
 TEST_CASE("an exception waives exactly its finding for its host until it expires", "[policy]") {
-  const v1::Policy p = testing::GoodPolicy(ExceptionText("grub-hotfix", "host: \"host-1\"", "image-not-allowed"));
+  const v1::Policy p =
+      testing::GoodPolicy(ExceptionText("grub-hotfix", "host: \"host-1\"", "image-not-allowed"));
   std::vector<Finding> f = {GrubFinding()};
-  CHECK(ApplyExceptions(f, p, "host-1", "debian-12", kFeb) == std::vector<std::string>{"grub-hotfix"});
+  CHECK(ApplyExceptions(f, p, "host-1", "debian-12", kFeb) ==
+        std::vector<std::string>{"grub-hotfix"});
   CHECK(f[0].waived_by == "grub-hotfix");
 
   // Another host of the same group: not waived.
@@ -55,7 +58,8 @@ TEST_CASE("an exception waives exactly its finding for its host until it expires
   f = {GrubFinding()};
   CHECK(ApplyExceptions(f, p, "host-1", "debian-12", kApril).empty());
   CHECK_FALSE(f[0].waived_by.has_value());
-  CHECK(f[0].message == "event 22: grub is not allowed (exception grub-hotfix expired on 2026-03-31)");
+  CHECK(f[0].message ==
+        "event 22: grub is not allowed (exception grub-hotfix expired on 2026-03-31)");
 
   // Before it was created: not yet valid.
   f = {GrubFinding()};
@@ -64,7 +68,8 @@ TEST_CASE("an exception waives exactly its finding for its host until it expires
 }
 
 TEST_CASE("a group exception covers every host of its group only", "[policy]") {
-  const v1::Policy p = testing::GoodPolicy(ExceptionText("g", "group: \"debian-12\"", "image-not-allowed"));
+  const v1::Policy p =
+      testing::GoodPolicy(ExceptionText("g", "group: \"debian-12\"", "image-not-allowed"));
   std::vector<Finding> f = {GrubFinding()};
   CHECK(ApplyExceptions(f, p, "host-2", "debian-12", kFeb) == std::vector<std::string>{"g"});
   f = {GrubFinding()};
@@ -86,8 +91,9 @@ TEST_CASE("selectors narrow an exception to one event, PCR or seen value", "[pol
 }
 
 TEST_CASE("evidence findings and a missing policy are never waived", "[policy]") {
-  const v1::Policy p = testing::GoodPolicy(ExceptionText("bad", "host: \"host-1\"", "pcr-digest-mismatch") +
-                                           ExceptionText("clock", "host: \"host-1\"", "clock-not-safe"));
+  const v1::Policy p =
+      testing::GoodPolicy(ExceptionText("bad", "host: \"host-1\"", "pcr-digest-mismatch") +
+                          ExceptionText("clock", "host: \"host-1\"", "clock-not-safe"));
   Finding forged;
   forged.code = "pcr-digest-mismatch";
   forged.layer = Layer::kEvidence;

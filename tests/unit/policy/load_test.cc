@@ -1,11 +1,11 @@
-#include <string>
+#include "verifier/policy/load.h"
 
 #include <catch2/catch.hpp>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "tests/unit/policy/testdata.h"
-#include "verifier/policy/load.h"
 
 namespace bootgate::policy {
 namespace {
@@ -31,7 +31,8 @@ int LineOf(const std::string& text, const std::string& needle) {
 std::string PosOf(const std::string& text, const std::string& needle) {
   const size_t at = text.find(needle);
   REQUIRE(at != std::string::npos);
-  const size_t line_start = text.rfind('\n', at) == std::string::npos ? 0 : text.rfind('\n', at) + 1;
+  const size_t line_start =
+      text.rfind('\n', at) == std::string::npos ? 0 : text.rfind('\n', at) + 1;
   return absl::StrCat(LineOf(text, needle), ":", at - line_start + 1);
 }
 
@@ -49,7 +50,8 @@ exceptions {
 )pb";
 
 TEST_CASE("a good textproto policy loads with every field", "[policy]") {
-  absl::StatusOr<v1::Policy> p = LoadPolicy(GoodPolicyText(kException), PolicyFormat::kTextproto, "p");
+  absl::StatusOr<v1::Policy> p =
+      LoadPolicy(GoodPolicyText(kException), PolicyFormat::kTextproto, "p");
   INFO(p.status().ToString());
   REQUIRE(p.ok());
   CHECK(p->name() == "test-policy");
@@ -74,14 +76,17 @@ TEST_CASE("a JSON policy loads, digests as hex strings and the TTL as a duration
 }
 
 TEST_CASE("an unknown textproto field is refused with its line and column", "[policy]") {
-  const std::string text = absl::StrReplaceAll(GoodPolicyText(), {{"min_dbx_entries: 2", "min_dbx_entrys: 2"}});
+  const std::string text =
+      absl::StrReplaceAll(GoodPolicyText(), {{"min_dbx_entries: 2", "min_dbx_entrys: 2"}});
   const std::string err = LoadError(text);
-  CHECK_THAT(err, Catch::StartsWith(absl::StrCat("p.textproto:", LineOf(text, "min_dbx_entrys"), ":")));
+  CHECK_THAT(err,
+             Catch::StartsWith(absl::StrCat("p.textproto:", LineOf(text, "min_dbx_entrys"), ":")));
   CHECK_THAT(err, Catch::Contains("min_dbx_entrys"));
 }
 
 TEST_CASE("an unknown JSON field is refused, naming the field", "[policy]") {
-  const std::string err = LoadError(R"({"name": "j", "version": "1", "groupz": []})", PolicyFormat::kJson);
+  const std::string err =
+      LoadError(R"({"name": "j", "version": "1", "groupz": []})", PolicyFormat::kJson);
   CHECK_THAT(err, Catch::StartsWith("p.textproto: not a policy in JSON: "));
   CHECK_THAT(err, Catch::Contains("groupz"));
 }
@@ -104,21 +109,24 @@ TEST_CASE("uppercase and non-hex digests are refused, not normalised", "[policy]
   std::string junk = Hex64('1');
   junk[5] = 'g';
   CHECK_THAT(LoadError(absl::StrReplaceAll(GoodPolicyText(), {{Hex64('1'), junk}})),
-             Catch::Contains("groups[0].secure_boot.dbx_must_contain[0]: \"" + junk + "\" is not hex: 'g'"));
+             Catch::Contains("groups[0].secure_boot.dbx_must_contain[0]: \"" + junk +
+                             "\" is not hex: 'g'"));
 }
 
 TEST_CASE("JSON validation errors name the field path", "[policy]") {
-  const std::string json = absl::StrCat(R"({"name": "j", "version": "1", "groups": [)",
-                                        R"({"name": "a", "hosts": ["h1"], "verdictTtl": "60s"},)",
-                                        R"({"name": "b", "hosts": ["h2"], "verdictTtl": "60s",)",
-                                        R"( "bootLoader": {"allowed": [{"name": "grub", "sha256": "abc"}]}}]})");
+  const std::string json =
+      absl::StrCat(R"({"name": "j", "version": "1", "groups": [)",
+                   R"({"name": "a", "hosts": ["h1"], "verdictTtl": "60s"},)",
+                   R"({"name": "b", "hosts": ["h2"], "verdictTtl": "60s",)",
+                   R"( "bootLoader": {"allowed": [{"name": "grub", "sha256": "abc"}]}}]})");
   CHECK(LoadError(json, PolicyFormat::kJson) ==
         "p.textproto: groups[1].boot_loader.allowed[0].sha256: \"abc\" is not a SHA-256 digest: 3 "
         "characters, want 64 lowercase hex");
 }
 
 TEST_CASE("a group without hosts is refused", "[policy]") {
-  const std::string text = absl::StrReplaceAll(GoodPolicyText(), {{"  hosts: \"host-1\"\n  hosts: \"host-2\"\n", ""}});
+  const std::string text =
+      absl::StrReplaceAll(GoodPolicyText(), {{"  hosts: \"host-1\"\n  hosts: \"host-2\"\n", ""}});
   CHECK(LoadError(text) == absl::StrCat("p.textproto:", LineOf(text, "groups {"),
                                         ":1: groups[0].hosts: a group needs at least one host"));
 }
@@ -128,19 +136,24 @@ TEST_CASE("a host in two groups is refused, naming both", "[policy]") {
 groups { name: "other" hosts: "host-9" hosts: "host-2" verdict_ttl { seconds: 60 } }
 )pb");
   CHECK(LoadError(text) ==
-        absl::StrCat("p.textproto:", PosOf(text, "hosts: \"host-2\" verdict"), ": groups[1].hosts[1]: host \"host-2\" is already in "
+        absl::StrCat("p.textproto:", PosOf(text, "hosts: \"host-2\" verdict"),
+                     ": groups[1].hosts[1]: host \"host-2\" is already in "
                      "group \"debian-12\" (groups[0]); a host belongs to one group"));
 }
 
 TEST_CASE("duplicate group names are refused", "[policy]") {
-  const std::string text = GoodPolicyText(R"pb(groups { name: "debian-12" hosts: "x" verdict_ttl { seconds: 1 } })pb");
-  CHECK_THAT(LoadError(text), Catch::EndsWith("groups[1].name: duplicate group name \"debian-12\""));
+  const std::string text =
+      GoodPolicyText(R"pb(groups { name: "debian-12" hosts: "x" verdict_ttl { seconds: 1 } })pb");
+  CHECK_THAT(LoadError(text),
+             Catch::EndsWith("groups[1].name: duplicate group name \"debian-12\""));
 }
 
 TEST_CASE("an exception missing its owner is refused, naming the exception", "[policy]") {
-  const std::string text = GoodPolicyText(absl::StrReplaceAll(kException, {{"  owner: \"platform-team\"\n", ""}}));
-  CHECK(LoadError(text) == absl::StrCat("p.textproto:", LineOf(text, "exceptions {"),
-                                        ":1: exceptions[0].owner: exception \"grub-hotfix\" has no owner"));
+  const std::string text =
+      GoodPolicyText(absl::StrReplaceAll(kException, {{"  owner: \"platform-team\"\n", ""}}));
+  CHECK(LoadError(text) ==
+        absl::StrCat("p.textproto:", LineOf(text, "exceptions {"),
+                     ":1: exceptions[0].owner: exception \"grub-hotfix\" has no owner"));
 }
 
 TEST_CASE("an exception must have every accountability field and an expiry", "[policy]") {
@@ -153,27 +166,35 @@ TEST_CASE("an exception must have every accountability field and an expiry", "[p
     INFO(err);
     CHECK_THAT(err, Catch::Contains(absl::StrCat("exceptions[0].", field, ": exception")));
   }
-  CHECK_THAT(LoadError(GoodPolicyText(absl::StrReplaceAll(kException, {{"  host: \"host-1\"\n", ""}}))),
-             Catch::EndsWith("exceptions[0]: exception \"grub-hotfix\" names neither a host nor a group"));
+  CHECK_THAT(
+      LoadError(GoodPolicyText(absl::StrReplaceAll(kException, {{"  host: \"host-1\"\n", ""}}))),
+      Catch::EndsWith("exceptions[0]: exception \"grub-hotfix\" names neither a host nor a group"));
   CHECK_THAT(LoadError(GoodPolicyText(absl::StrReplaceAll(kException, {{"host-1", "host-404"}}))),
              Catch::Contains("names host \"host-404\", which no group lists"));
-  CHECK_THAT(LoadError(GoodPolicyText(absl::StrReplaceAll(kException, {{"2026-03-31", "31/03/2026"}}))),
-             Catch::Contains("exceptions[0].expires: exception \"grub-hotfix\": \"31/03/2026\" is not a date"));
-  CHECK_THAT(LoadError(GoodPolicyText(absl::StrReplaceAll(kException, {{"2026-03-31", "2025-12-31"}}))),
-             Catch::Contains("expires before it is created"));
+  CHECK_THAT(
+      LoadError(GoodPolicyText(absl::StrReplaceAll(kException, {{"2026-03-31", "31/03/2026"}}))),
+      Catch::Contains(
+          "exceptions[0].expires: exception \"grub-hotfix\": \"31/03/2026\" is not a date"));
+  CHECK_THAT(
+      LoadError(GoodPolicyText(absl::StrReplaceAll(kException, {{"2026-03-31", "2025-12-31"}}))),
+      Catch::Contains("expires before it is created"));
 }
 
 TEST_CASE("group-level checks: TTL, banks, PCR specs, unpinned with values", "[policy]") {
-  CHECK_THAT(LoadError(absl::StrReplaceAll(GoodPolicyText(), {{"  verdict_ttl { seconds: 3600 }\n", ""}})),
-             Catch::Contains("groups[0].verdict_ttl: required and > 0"));
-  CHECK_THAT(LoadError(absl::StrReplaceAll(GoodPolicyText(), {{"required_banks: \"sha256\"", "required_banks: \"md5\""}})),
+  CHECK_THAT(
+      LoadError(absl::StrReplaceAll(GoodPolicyText(), {{"  verdict_ttl { seconds: 3600 }\n", ""}})),
+      Catch::Contains("groups[0].verdict_ttl: required and > 0"));
+  CHECK_THAT(LoadError(absl::StrReplaceAll(
+                 GoodPolicyText(), {{"required_banks: \"sha256\"", "required_banks: \"md5\""}})),
              Catch::Contains("groups[0].required_banks[0]: unknown bank \"md5\""));
-  for (const char* spec : {"sha256:0-24", "sha256:", "sha256:7-3", "sha999:1", "sha256:1,,2", "sha256:+1", "0-7"}) {
+  for (const char* spec :
+       {"sha256:0-24", "sha256:", "sha256:7-3", "sha999:1", "sha256:1,,2", "sha256:+1", "0-7"}) {
     INFO(spec);
     CHECK_THAT(LoadError(absl::StrReplaceAll(GoodPolicyText(), {{"sha256:0-7", spec}})),
                Catch::Contains("groups[0].required_pcrs[0]: "));
   }
-  CHECK_THAT(LoadError(absl::StrReplaceAll(GoodPolicyText(), {{"  firmware {\n", "  firmware {\n    unpinned: true\n"}})),
+  CHECK_THAT(LoadError(absl::StrReplaceAll(
+                 GoodPolicyText(), {{"  firmware {\n", "  firmware {\n    unpinned: true\n"}})),
              Catch::Contains("groups[0].firmware: unpinned and allowed values together"));
 }
 
@@ -183,7 +204,8 @@ TEST_CASE("every validation error is reported, one per line", "[policy]") {
         "p.textproto: name: required\n"
         "p.textproto: version: required\n"
         "p.textproto:1:1: groups[0].name: required\n"
-        "p.textproto:1:1: groups[0].verdict_ttl: required and > 0 (how long a verdict counts, e.g. \"3600s\")\n"
+        "p.textproto:1:1: groups[0].verdict_ttl: required and > 0 (how long a verdict counts, e.g. "
+        "\"3600s\")\n"
         "p.textproto:1:21: groups[0].hosts[1]: host \"a\" is listed twice");
 }
 

@@ -42,14 +42,19 @@ BootState GoodState() {
   s.secure_boot.authorities.push_back({21, "Shim", Cert('e', "CN=Debian Secure Boot CA")});
   s.secure_boot.authorities.push_back({25, "SbatLevel", std::nullopt});
   s.secure_boot.authorities.push_back({26, "MokListRT", std::nullopt});
-  s.boot_loader.loaders.push_back({20, {{HashAlg::kSha256, Bytes32('5')}}, "\\EFI\\debian\\shimx64.efi"});
-  s.boot_loader.loaders.push_back({22, {{HashAlg::kSha256, Bytes32('6')}}, "\\EFI\\debian\\grubx64.efi"});
-  s.kernel.image = bootstate::BootImage{24, {{HashAlg::kSha256, Bytes32('7')}}, "/boot/vmlinuz-6.1.0-18-amd64"};
+  s.boot_loader.loaders.push_back(
+      {20, {{HashAlg::kSha256, Bytes32('5')}}, "\\EFI\\debian\\shimx64.efi"});
+  s.boot_loader.loaders.push_back(
+      {22, {{HashAlg::kSha256, Bytes32('6')}}, "\\EFI\\debian\\grubx64.efi"});
+  s.kernel.image =
+      bootstate::BootImage{24, {{HashAlg::kSha256, Bytes32('7')}}, "/boot/vmlinuz-6.1.0-18-amd64"};
   s.kernel.command_line = kCmdline;
   s.kernel.command_line_event = 30;
   return s;
 }
 
+// The policy text is laid out as an operator would write it.
+// clang-format off
 std::string GoodPolicyText(const std::string& extra) {
   return absl::StrCat(R"pb(name: "test-policy"
 version: "7"
@@ -88,9 +93,11 @@ groups {
 }
 )pb", extra);
 }
+// clang-format on
 
 v1::Policy GoodPolicy(const std::string& extra) {
-  absl::StatusOr<v1::Policy> p = LoadPolicy(GoodPolicyText(extra), PolicyFormat::kTextproto, "test.textproto");
+  absl::StatusOr<v1::Policy> p =
+      LoadPolicy(GoodPolicyText(extra), PolicyFormat::kTextproto, "test.textproto");
   INFO(p.status().ToString());
   REQUIRE(p.ok());
   return *p;

@@ -4,7 +4,6 @@
 #include <openssl/param_build.h>
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <string>

@@ -25,7 +25,8 @@ bool Write(const std::string& path, const std::string& data) {
 
 bootgate::appraisal::Appraisal Verdict(bool eligible) {
   bootgate::appraisal::Appraisal a;
-  a.tier = eligible ? bootgate::appraisal::Tier::kWarning : bootgate::appraisal::Tier::kContraindicated;
+  a.tier =
+      eligible ? bootgate::appraisal::Tier::kWarning : bootgate::appraisal::Tier::kContraindicated;
   a.placement_eligible = eligible;
   a.policy_name = "fleet";
   a.policy_version = "7";
@@ -53,8 +54,7 @@ int main(int argc, char** argv) {
   }
   const std::string out = argv[1];
   const std::string key_dir = out + "/keys";
-  const bootgate::server::VerdictSubject subject{"host-a", "att-1",
-                                                 std::vector<uint8_t>(32, 0x42)};
+  const bootgate::server::VerdictSubject subject{"host-a", "att-1", std::vector<uint8_t>(32, 0x42)};
 
   absl::StatusOr<KeySet> before = bootgate::server::LoadOrCreateKeySet(key_dir);
   if (!before.ok()) return Fail("load keys", before.status());

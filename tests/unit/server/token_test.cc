@@ -1,7 +1,6 @@
 #include "server/token.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -18,7 +17,8 @@ constexpr absl::Duration kTtl = absl::Minutes(5);
 TokenKey Key(uint8_t id, uint8_t fill) { return TokenKey{id, std::vector<uint8_t>(32, fill)}; }
 
 TokenService Service(TokenKey active, std::vector<TokenKey> previous = {}) {
-  absl::StatusOr<TokenService> service = TokenService::Create(std::move(active), std::move(previous), kTtl);
+  absl::StatusOr<TokenService> service =
+      TokenService::Create(std::move(active), std::move(previous), kTtl);
   REQUIRE(service.ok());
   return *std::move(service);
 }
@@ -69,7 +69,8 @@ TEST_CASE("a token has the documented layout", "[server][token]") {
   CHECK(expiry == static_cast<uint64_t>(absl::ToUnixSeconds(kNow + kTtl)));
   // URL-safe alphabet only, no padding: it goes into JSON, URLs and shell arguments as is.
   CHECK(issued->token.find_first_not_of(
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos);
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+        std::string::npos);
 }
 
 TEST_CASE("two tokens for one host at one instant differ", "[server][token]") {
@@ -152,7 +153,8 @@ TEST_CASE("after a rotation, tokens of the previous key still verify", "[server]
   CHECK(after.Verify(old_token->token, "host-1", kNow)->key_id == 1);
   CHECK(after.Verify(new_token->token, "host-1", kNow)->key_id == 2);
   // The old service does not know key 2.
-  CHECK(RejectionOf(before.Verify(new_token->token, "host-1", kNow)) == TokenRejection::kUnknownKey);
+  CHECK(RejectionOf(before.Verify(new_token->token, "host-1", kNow)) ==
+        TokenRejection::kUnknownKey);
 }
 
 TEST_CASE("changing any byte of a token makes it fail", "[server][token]") {

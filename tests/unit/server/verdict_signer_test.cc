@@ -5,7 +5,6 @@
 #include <openssl/param_build.h>
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -92,8 +91,8 @@ bool OpenSslVerifies(const std::string& jwt, EVP_PKEY* key) {
   REQUIRE(der_len > 0);
   crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   REQUIRE(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1);
-  const int ok = EVP_DigestVerify(ctx.get(), der, der_len,
-                                  reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  const int ok = EVP_DigestVerify(
+      ctx.get(), der, der_len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
   OPENSSL_free(der);
   return ok == 1;
 }
@@ -123,8 +122,8 @@ TEST_CASE("a verdict JWT has the ES256 header and the EAR claims", "[server][jwt
   CHECK(submod["ear.status"] == "affirming");
   CHECK(submod["ear.appraisal-policy-id"] == "fleet@2025-06-01.1");
   CHECK(submod["ear.trustworthiness-vector"] ==
-        nlohmann::json{{"instance-identity", 2}, {"executables", 3}, {"configuration", 2},
-                       {"hardware", 2}});
+        nlohmann::json{
+            {"instance-identity", 2}, {"executables", 3}, {"configuration", 2}, {"hardware", 2}});
 
   absl::StatusOr<std::vector<uint8_t>> signature = Base64UrlDecode(parts[2]);
   REQUIRE(signature.ok());
@@ -180,9 +179,9 @@ TEST_CASE("VerifyJwt refuses altered, foreign and unsigned tokens", "[server][jw
     CHECK(VerifyJwt(other, *jwt).status().code() == absl::StatusCode::kNotFound);
   }
   SECTION("alg none") {
-    const std::string none = Base64UrlEncode(std::string(R"({"alg":"none","kid":")") +
-                                             keys.active().kid + "\"}") +
-                             "." + parts[1] + ".";
+    const std::string none =
+        Base64UrlEncode(std::string(R"({"alg":"none","kid":")") + keys.active().kid + "\"}") + "." +
+        parts[1] + ".";
     CHECK(VerifyJwt(keys, none).status().code() == absl::StatusCode::kInvalidArgument);
   }
   SECTION("malformed") {

@@ -1,27 +1,26 @@
 // The plain handlers of bootgated, without a network: config defaults and the loopback/TLS
 // rule, Attest on attributable but malformed evidence, the one attestation id (verdict, JWT
 // claim, History.Get), DryRun's hosts without evidence, and the token key file.
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
-
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "server/base64url.h"
-#include "server/bootgated/attestation_service.h"
 #include "server/bootgated/access.h"
+#include "server/bootgated/attestation_service.h"
 #include "server/bootgated/config.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/history_service.h"
@@ -66,8 +65,8 @@ std::unique_ptr<ServiceContext> MakeContext(const std::string& dir) {
   auto store = server::store::OpenStore(StoreUrl(ctx->config));
   REQUIRE(store.ok());
   ctx->store = *std::move(store);
-  auto tokens = server::TokenService::Create({1, std::vector<uint8_t>(32, 0x5a)}, {},
-                                             absl::Minutes(5));
+  auto tokens =
+      server::TokenService::Create({1, std::vector<uint8_t>(32, 0x5a)}, {}, absl::Minutes(5));
   REQUIRE(tokens.ok());
   ctx->tokens = std::make_unique<server::TokenService>(*std::move(tokens));
   auto keys = server::LoadOrCreateKeySet(dir + "/signing");
@@ -154,7 +153,8 @@ TEST_CASE("no configuration can skip EK certificate validation", "[service]") {
   CHECK(seen.count(v1::EnrollmentConfig::descriptor()) == 1);
 }
 
-TEST_CASE("roles: agents act only for their own host, admins administer, nobody else", "[service]") {
+TEST_CASE("roles: agents act only for their own host, admins administer, nobody else",
+          "[service]") {
   const Caller local;
   const Caller agent{"host-a", Role::kAgent, false};
   const Caller placement{"scheduler", Role::kPlacement, false};
@@ -216,18 +216,22 @@ TEST_CASE("token key file is created once with mode 0600 and read back", "[servi
   CHECK(absl::IsNotFound(ReadTokenKey(dir.path + "/absent.key").status()));
 }
 
-TEST_CASE("attributable malformed evidence is stored as a contraindicated verdict and refused "
-          "with INVALID_ARGUMENT",
-          "[service]") {
+TEST_CASE(
+    "attributable malformed evidence is stored as a contraindicated verdict and refused "
+    "with INVALID_ARGUMENT",
+    "[service]") {
   TempDir dir;
   auto ctx = MakeContext(dir.path);
   Register(*ctx, "host-a");
   const absl::Time now = absl::Now();
-  auto challenge = Challenge(*ctx, [] {
-    v1::ChallengeRequest r;
-    r.set_host_id("host-a");
-    return r;
-  }(), now);
+  auto challenge = Challenge(
+      *ctx,
+      [] {
+        v1::ChallengeRequest r;
+        r.set_host_id("host-a");
+        return r;
+      }(),
+      now);
   REQUIRE(challenge.ok());
   auto info = ctx->tokens->Verify(challenge->token(), "host-a", now);
   REQUIRE(info.ok());

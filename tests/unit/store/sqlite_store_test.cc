@@ -1,9 +1,8 @@
 // SQLite-only behaviour: a damaged file is reported by CheckIntegrity instead of being served.
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "server/store/store.h"

@@ -1,18 +1,18 @@
 // The store test suite: every case runs on the backend TestDatabase selects (SQLite here,
 // PostgreSQL from tests/integration/store_postgres_test.sh), with the same expectations.
+#include "server/store/store.h"
+
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <latch>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "absl/strings/str_cat.h"
 #include "server/store/migrations.h"
-#include "server/store/store.h"
 #include "tests/unit/store/test_database.h"
 
 namespace bootgate::server::store {
@@ -79,8 +79,7 @@ void RequireSameAttestation(const Attestation& got, const Attestation& want) {
 TEST_CASE("store opens a fresh database at the newest schema with durable settings", "[store]") {
   TestDatabase db;
   auto store = db.Open();
-  const int64_t newest =
-      internal::NewestVersion(internal::EmbeddedMigrations(), db.dialect());
+  const int64_t newest = internal::NewestVersion(internal::EmbeddedMigrations(), db.dialect());
   CHECK(newest >= 1);
   CHECK(store->SchemaVersion() == newest);
 
@@ -113,9 +112,9 @@ TEST_CASE("store refuses to open a database whose schema is newer than it knows"
   {
     auto raw = db.Raw();
     const internal::SqlParam params[] = {newest + 6, int64_t{0}};
-    REQUIRE(raw->Query("INSERT INTO schema_version (version, applied_at_us) VALUES ($1, $2)",
-                       params)
-                .ok());
+    REQUIRE(
+        raw->Query("INSERT INTO schema_version (version, applied_at_us) VALUES ($1, $2)", params)
+            .ok());
   }
   auto reopened = OpenStore(db.url());
   REQUIRE(absl::IsFailedPrecondition(reopened.status()));

@@ -3,10 +3,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <string_view>
-
-#include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "server/store/sqlite_connection.h"
@@ -69,8 +68,7 @@ std::unique_ptr<Store> TestDatabase::Open(const StoreOptions& options) {
 }
 
 std::unique_ptr<internal::SqlConnection> TestDatabase::Raw() {
-  absl::StatusOr<std::unique_ptr<internal::SqlConnection>> conn =
-      absl::InternalError("no backend");
+  absl::StatusOr<std::unique_ptr<internal::SqlConnection>> conn = absl::InternalError("no backend");
   if (!postgres_) {
     conn = internal::OpenSqliteConnection(url_.substr(std::string_view("sqlite://").size()));
   } else {

@@ -1,6 +1,9 @@
 // Group commit without a database: a fake commit that takes time shows that callers are
 // grouped, bounded by max_batch, and released only after their batch's commit returned.
+#include "server/store/write_batcher.h"
+
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <latch>
 #include <mutex>
@@ -8,11 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
-#include "server/store/write_batcher.h"
 
 namespace bootgate::server::store::internal {
 namespace {

@@ -12,11 +12,10 @@ namespace {
 using testing::Bytes;
 
 TEST_CASE("ParseAkPublic computes the same TPM Name as the swtpm", "[tpm]") {
-  for (auto [ak_bytes, name] :
-       {std::pair{std::span<const uint8_t>(testing::swtpm::kRsaAkTpm2b),
-                  std::span<const uint8_t>(testing::swtpm::kRsaAkName)},
-        std::pair{std::span<const uint8_t>(testing::swtpm::kEccAkTpm2b),
-                  std::span<const uint8_t>(testing::swtpm::kEccAkName)}}) {
+  for (auto [ak_bytes, name] : {std::pair{std::span<const uint8_t>(testing::swtpm::kRsaAkTpm2b),
+                                          std::span<const uint8_t>(testing::swtpm::kRsaAkName)},
+                                std::pair{std::span<const uint8_t>(testing::swtpm::kEccAkTpm2b),
+                                          std::span<const uint8_t>(testing::swtpm::kEccAkName)}}) {
     auto ak = ParseAkPublic(ak_bytes);
     REQUIRE(ak.ok());
     CHECK(ak->format == AkFormat::kTpm2bPublic);
@@ -30,11 +29,10 @@ TEST_CASE("ParseAkPublic computes the same TPM Name as the swtpm", "[tpm]") {
   CHECK(ParseAkPublic(testing::swtpm::kEccAkTpm2b)->description == "ecc-p256");
 }
 
-TEST_CASE("ParseAkPublic detects PEM, DER, TPM2B_PUBLIC and TPMT_PUBLIC of the same key",
-          "[tpm]") {
+TEST_CASE("ParseAkPublic detects PEM, DER, TPM2B_PUBLIC and TPMT_PUBLIC of the same key", "[tpm]") {
   for (const char* kind : {"rsa", "p256", "p384"}) {
     INFO(kind);
-    crypto::EvpPkeyPtr key = std::string(kind) == "rsa"   ? testing::NewRsaKey()
+    crypto::EvpPkeyPtr key = std::string(kind) == "rsa"    ? testing::NewRsaKey()
                              : std::string(kind) == "p256" ? testing::NewEcKey("prime256v1")
                                                            : testing::NewEcKey("secp384r1");
     const std::pair<Bytes, AkFormat> forms[] = {
@@ -48,7 +46,8 @@ TEST_CASE("ParseAkPublic detects PEM, DER, TPM2B_PUBLIC and TPMT_PUBLIC of the s
       REQUIRE(ak.ok());
       CHECK(ak->format == format);
       CHECK(EVP_PKEY_eq(ak->key.get(), key.get()) == 1);
-      CHECK(ak->tpm.has_value() == (format == AkFormat::kTpm2bPublic || format == AkFormat::kTpmtPublic));
+      CHECK(ak->tpm.has_value() ==
+            (format == AkFormat::kTpm2bPublic || format == AkFormat::kTpmtPublic));
     }
   }
 }

@@ -58,13 +58,16 @@ TEST_CASE("ParseTpm2ToolsPcrFile rejects counts beyond the struct capacities", "
   const Bytes full = testing::PcrFileBytes(sel, testing::SamplePcrs(sel));
   Bytes banks = full;
   banks[0] = 17;  // TPML_PCR_SELECTION.count > 16
-  CHECK(testing::Contains(ParseTpm2ToolsPcrFile(banks).status(), "count 17 exceeds the limit of 16"));
+  CHECK(
+      testing::Contains(ParseTpm2ToolsPcrFile(banks).status(), "count 17 exceeds the limit of 16"));
   Bytes lists = full;
   lists[132] = 33;  // more TPML_DIGESTs than tpm2-tools can hold
-  CHECK(testing::Contains(ParseTpm2ToolsPcrFile(lists).status(), "count 33 exceeds the limit of 32"));
+  CHECK(
+      testing::Contains(ParseTpm2ToolsPcrFile(lists).status(), "count 33 exceeds the limit of 32"));
   Bytes digests = full;
   digests[136] = 9;  // TPML_DIGEST.count > 8
-  CHECK(testing::Contains(ParseTpm2ToolsPcrFile(digests).status(), "count 9 exceeds the limit of 8"));
+  CHECK(
+      testing::Contains(ParseTpm2ToolsPcrFile(digests).status(), "count 9 exceeds the limit of 8"));
   Bytes size = full;
   size[140] = 65;  // TPM2B_DIGEST.size > 64
   CHECK(testing::Contains(ParseTpm2ToolsPcrFile(size).status(), "size 65 exceeds 64"));
@@ -80,8 +83,7 @@ TEST_CASE("ParseTpm2ToolsPcrFile rejects values that do not match the selection"
   // Selection says 3 PCRs, the file holds 2 values.
   Bytes more_selected = testing::PcrFileBytes(sel, values);
   more_selected[4 + 3] |= 0x04;  // select PCR 2 too
-  CHECK(testing::Contains(ParseTpm2ToolsPcrFile(more_selected).status(),
-                          "no value for sha256:2"));
+  CHECK(testing::Contains(ParseTpm2ToolsPcrFile(more_selected).status(), "no value for sha256:2"));
   Bytes fewer_selected = testing::PcrFileBytes(sel, values);
   fewer_selected[4 + 3] = 0x01;  // only PCR 0
   CHECK(testing::Contains(ParseTpm2ToolsPcrFile(fewer_selected).status(),

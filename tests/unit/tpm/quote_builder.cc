@@ -202,7 +202,8 @@ Bytes PcrFileBytes(const PcrSelection& selection, const crypto::PcrValues& value
     uint16_t alg = 0;
     if (i < selection.size()) {
       alg = static_cast<uint16_t>(selection[i].bank);
-      for (uint32_t pcr : selection[i].pcrs) select[pcr / 8] |= static_cast<uint8_t>(1u << (pcr % 8));
+      for (uint32_t pcr : selection[i].pcrs)
+        select[pcr / 8] |= static_cast<uint8_t>(1u << (pcr % 8));
     }
     PutLe(out, alg, 2);
     out.push_back(i < selection.size() ? 3 : 0);
@@ -237,7 +238,8 @@ crypto::PcrValues SamplePcrs(const PcrSelection& selection) {
   crypto::PcrValues values;
   for (const PcrBankSelection& bank : selection) {
     for (uint32_t pcr : bank.pcrs) {
-      values[bank.bank][pcr] = crypto::Digest(crypto::DigestSize(bank.bank), static_cast<uint8_t>(pcr + 1));
+      values[bank.bank][pcr] =
+          crypto::Digest(crypto::DigestSize(bank.bank), static_cast<uint8_t>(pcr + 1));
     }
   }
   return values;

@@ -129,8 +129,8 @@ TEST_CASE("ParsePcrSelectionSpec reads tpm2-tools selections with ranges", "[tpm
   REQUIRE(sel.ok());
   const PcrSelection want = {{HashAlg::kSha256, {0, 1, 2, 3, 7}}, {HashAlg::kSha1, {23}}};
   CHECK(*sel == want);
-  for (const char* bad : {"sha256", "md5:0", "sha256:24", "sha256:3-1", "sha256:x",
-                          "sha256:0+sha256:1", "sha256:"}) {
+  for (const char* bad :
+       {"sha256", "md5:0", "sha256:24", "sha256:3-1", "sha256:x", "sha256:0+sha256:1", "sha256:"}) {
     INFO(bad);
     CHECK(ParsePcrSelectionSpec(bad).status().code() == absl::StatusCode::kInvalidArgument);
   }

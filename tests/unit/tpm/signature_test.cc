@@ -104,9 +104,9 @@ TEST_CASE("VerifyTpmSignature rejects a scheme that does not match the key type"
 TEST_CASE("VerifyTpmSignature refuses SHA-1 unless allowed", "[tpm]") {
   crypto::EvpPkeyPtr rsa = testing::NewRsaKey();
   crypto::EvpPkeyPtr ec = testing::NewEcKey("prime256v1");
-  for (auto [key, scheme] : {std::pair{rsa.get(), TPM2_ALG_RSASSA},
-                             std::pair{rsa.get(), TPM2_ALG_RSAPSS},
-                             std::pair{ec.get(), TPM2_ALG_ECDSA}}) {
+  for (auto [key, scheme] :
+       {std::pair{rsa.get(), TPM2_ALG_RSASSA}, std::pair{rsa.get(), TPM2_ALG_RSAPSS},
+        std::pair{ec.get(), TPM2_ALG_ECDSA}}) {
     const Bytes sig = testing::SignTpm(key, scheme, TPM2_ALG_SHA1, kMessage);
     auto refused = VerifyTpmSignature(kMessage, sig, key);
     CHECK(RejectionName(refused.status()) == "unsupported-scheme");

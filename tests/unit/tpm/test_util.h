@@ -3,7 +3,6 @@
 #define BOOTGATE_TESTS_UNIT_TPM_TEST_UTIL_H_
 
 #include <catch2/catch.hpp>
-
 #include <optional>
 #include <string>
 

@@ -18,7 +18,8 @@ using testing::AttestFields;
 using testing::Bytes;
 using testing::RejectionName;
 
-const Bytes kSwtpmNonce = *bytes::FromHex("5eed1a2b3c4d5e6f00112233445566778899aabbccddeeff0011223344556677");
+const Bytes kSwtpmNonce =
+    *bytes::FromHex("5eed1a2b3c4d5e6f00112233445566778899aabbccddeeff0011223344556677");
 
 QuoteExpectations Expect(Bytes nonce, PcrSelection required = {}) {
   QuoteExpectations e;
@@ -77,9 +78,9 @@ TEST_CASE("VerifyQuote rejects a nonce that differs, naming both", "[tpm]") {
                                           " does not match the expected nonce " +
                                           bytes::ToHex(other)));
   // A prefix of the nonce is not the nonce.
-  auto prefix = VerifyQuote(
-      {testing::swtpm::kRsaQuoteMsg, testing::swtpm::kRsaQuoteSig, ak->key.get()},
-      Expect(Bytes(kSwtpmNonce.begin(), kSwtpmNonce.begin() + 16)));
+  auto prefix =
+      VerifyQuote({testing::swtpm::kRsaQuoteMsg, testing::swtpm::kRsaQuoteSig, ak->key.get()},
+                  Expect(Bytes(kSwtpmNonce.begin(), kSwtpmNonce.begin() + 16)));
   CHECK(RejectionName(prefix.status()) == "nonce-mismatch");
 }
 
@@ -100,7 +101,8 @@ TEST_CASE("VerifyQuote refuses a validly signed attestation that is not a quote"
   auto ak = ParseAkPublic(testing::swtpm::kRsaAkTpm2b);
   REQUIRE(ak.ok());
   // The time attestation's signature is valid...
-  REQUIRE(VerifyTpmSignature(testing::swtpm::kTimeMsg, testing::swtpm::kTimeSig, ak->key.get()).ok());
+  REQUIRE(
+      VerifyTpmSignature(testing::swtpm::kTimeMsg, testing::swtpm::kTimeSig, ak->key.get()).ok());
   // ...and still it proves no PCR state.
   auto v = VerifyQuote({testing::swtpm::kTimeMsg, testing::swtpm::kTimeSig, ak->key.get()},
                        Expect(kSwtpmNonce));
@@ -111,8 +113,7 @@ TEST_CASE("VerifyQuote refuses a validly signed attestation that is not a quote"
   f.magic = 0x12345678;
   const Bytes msg = testing::MarshalAttest(f);
   const Bytes sig = testing::SignTpm(key.get(), TPM2_ALG_ECDSA, TPM2_ALG_SHA256, msg);
-  CHECK(RejectionName(VerifyQuote({msg, sig, key.get()}, Expect(f.nonce)).status()) ==
-        "bad-magic");
+  CHECK(RejectionName(VerifyQuote({msg, sig, key.get()}, Expect(f.nonce)).status()) == "bad-magic");
 }
 
 TEST_CASE("VerifyQuote rejects a quote signed by another AK", "[tpm]") {
@@ -121,20 +122,21 @@ TEST_CASE("VerifyQuote rejects a quote signed by another AK", "[tpm]") {
   const PcrSelection sel = {{HashAlg::kSha256, {0, 1}}};
   const Signed q = MakeQuote(key.get(), TPM2_ALG_RSAPSS, sel, testing::SamplePcrs(sel));
   CHECK(VerifyQuote({q.message, q.signature, key.get()}, Expect(AttestFields{}.nonce)).ok());
-  CHECK(RejectionName(
-            VerifyQuote({q.message, q.signature, other.get()}, Expect(AttestFields{}.nonce))
-                .status()) == "bad-signature");
+  CHECK(
+      RejectionName(VerifyQuote({q.message, q.signature, other.get()}, Expect(AttestFields{}.nonce))
+                        .status()) == "bad-signature");
 }
 
 TEST_CASE("VerifyQuote rejects a quote that does not cover the required PCRs", "[tpm]") {
   crypto::EvpPkeyPtr key = testing::NewEcKey("secp384r1");
   const PcrSelection sel = {{HashAlg::kSha256, {0, 1, 2}}};
   const Signed q = MakeQuote(key.get(), TPM2_ALG_ECDSA, sel, testing::SamplePcrs(sel));
-  auto v = VerifyQuote({q.message, q.signature, key.get()},
-                       Expect(AttestFields{}.nonce, {{HashAlg::kSha256, {0, 7}}, {HashAlg::kSha1, {0}}}));
+  auto v = VerifyQuote(
+      {q.message, q.signature, key.get()},
+      Expect(AttestFields{}.nonce, {{HashAlg::kSha256, {0, 7}}, {HashAlg::kSha1, {0}}}));
   CHECK(RejectionName(v.status()) == "pcr-selection-missing");
-  CHECK(testing::Contains(v.status(),
-                          "quote covers sha256:0,1,2 but not sha256:7+sha1:0, which must be attested"));
+  CHECK(testing::Contains(
+      v.status(), "quote covers sha256:0,1,2 but not sha256:7+sha1:0, which must be attested"));
 }
 
 TEST_CASE("CheckPcrDigest names the selection and both digests on a mismatch", "[tpm]") {
@@ -151,9 +153,11 @@ TEST_CASE("CheckPcrDigest names the selection and both digests on a mismatch", "
   const absl::Status s = CheckPcrDigest(*verified, changed);
   CHECK(RejectionName(s) == "pcr-digest-mismatch");
   const std::string supplied = bytes::ToHex(*ComputePcrDigest(HashAlg::kSha256, sel, changed));
-  CHECK(testing::Contains(s, "PCR digest mismatch: quote covers sha256:0,1,2,3,4,5,6,7+sha1:7 and "
-                             "the supplied values hash to " + supplied + " (sha256), quote says " +
-                             bytes::ToHex(verified->quote.pcr_digest)));
+  CHECK(testing::Contains(s,
+                          "PCR digest mismatch: quote covers sha256:0,1,2,3,4,5,6,7+sha1:7 and "
+                          "the supplied values hash to " +
+                              supplied + " (sha256), quote says " +
+                              bytes::ToHex(verified->quote.pcr_digest)));
 
   // Order matters: the same values in another bank order hash differently.
   const PcrSelection swapped = {sel[1], sel[0]};
