@@ -11,7 +11,7 @@ PACKAGES=(
   libabsl-dev catch2 libcli11-dev libbenchmark-dev
   swtpm swtpm-tools tpm2-tools
   nlohmann-json3-dev python3 python3-yaml python3-jwt python3-cryptography pesign zlib1g-dev openssl procps
-  clang libclang-rt-14-dev
+  clang clang-format libclang-rt-14-dev
   libsqlite3-dev libpq-dev postgresql libcpp-httplib-dev prometheus-cpp-dev curl
 )
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test bootgate has, as CI does:
+#   0. the C++ sources are clang-format clean (scripts/check-format.sh),
 #   1. the release build's ctest suite (unit + swtpm integration tests),
 #   2. the unit tests again under ASan+UBSan (clang),
 #   3. each libFuzzer target for BOOTGATE_FUZZ_SECONDS (default 60) under ASan+UBSan.
@@ -7,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
+
+echo "== test: formatting"
+./scripts/check-format.sh
 
 echo "== test: release build"
 ./scripts/build.sh release
