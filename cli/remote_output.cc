@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "proto/tier_names.h"
 
 namespace bootgate::cli {
 namespace {
@@ -33,7 +34,7 @@ std::string DurationText(const google::protobuf::Duration& d) {
 std::string SummaryLine(const v1::AttestationSummary& s) {
   return absl::StrFormat(
       "%s  host %s  %s, %s  issued %s  policy %s %s  %u finding(s)", s.attestation_id(),
-      s.host_id(), TierName(s.tier()), s.placement_eligible() ? "eligible" : "not eligible",
+      s.host_id(), TierText(s.tier()), s.placement_eligible() ? "eligible" : "not eligible",
       FormatTime(s.issued_at()), s.policy_name(), s.policy_version(), s.finding_count());
 }
 
@@ -89,17 +90,9 @@ std::string ProtoJson(const google::protobuf::Message& message, bool compact) {
   return out;
 }
 
-std::string TierName(v1::Tier tier) {
-  switch (tier) {
-    case v1::TIER_AFFIRMING:
-      return "affirming";
-    case v1::TIER_WARNING:
-      return "warning";
-    case v1::TIER_CONTRAINDICATED:
-      return "contraindicated";
-    default:
-      return "unspecified";
-  }
+std::string TierText(v1::Tier tier) {
+  const std::string name = v1::TierName(tier);
+  return name.empty() ? "unspecified" : name;
 }
 
 std::string FormatTime(const google::protobuf::Timestamp& t) {
@@ -135,7 +128,7 @@ std::string FindingsTable(const google::protobuf::RepeatedPtrField<v1::Finding>&
 std::string VerdictText(const v1::Verdict& v) {
   std::string out = absl::StrFormat(
       "host %s: %s, %s\npolicy %s version %s, group %s\nissued %s, expires %s\n",
-      v.host_id().empty() ? "(no host id)" : v.host_id(), TierName(v.tier()),
+      v.host_id().empty() ? "(no host id)" : v.host_id(), TierText(v.tier()),
       Eligibility(v.placement_eligible()), v.policy_name().empty() ? "(none)" : v.policy_name(),
       v.policy_version().empty() ? "-" : v.policy_version(),
       v.group().empty() ? "(none)" : v.group(), FormatTime(v.issued_at()),
@@ -240,7 +233,7 @@ std::string PlacementChangeLine(const v1::PlacementChange& c) {
   std::string out = absl::StrFormat("%s %s %s: %s (%s)", FormatTime(c.changed_at()), s.host_id(),
                                     kind, eligibility, PlacementReasonText(s.reason()));
   if (s.has_verdict()) {
-    absl::StrAppend(&out, ", verdict ", TierName(s.verdict().tier()),
+    absl::StrAppend(&out, ", verdict ", TierText(s.verdict().tier()),
                     s.verdict().attestation_id().empty()
                         ? ""
                         : absl::StrCat(" ", s.verdict().attestation_id()));
@@ -272,7 +265,7 @@ std::string AttestationListTable(const v1::ListAttestationsResponse& list) {
     absl::StrAppend(
         &out, absl::StrFormat("%-*s %-28s %-16s %-15s %-8s %-20s %u\n", id_width,
                               s.attestation_id(), s.host_id(), s.group().empty() ? "-" : s.group(),
-                              TierName(s.tier()), s.placement_eligible() ? "yes" : "no",
+                              TierText(s.tier()), s.placement_eligible() ? "yes" : "no",
                               FormatTime(s.issued_at()), s.finding_count()));
   }
   if (!list.next_page_token().empty()) {
@@ -329,9 +322,9 @@ std::string DryRunText(const v1::DryRunResponse& r) {
     absl::StrAppend(
         &out, "\n",
         absl::StrFormat("%s (attestation %s): %s, %s -> %s, %s%s\n", c.host_id(),
-                        c.attestation_id(), TierName(c.current().tier()),
+                        c.attestation_id(), TierText(c.current().tier()),
                         c.current().placement_eligible() ? "eligible" : "not eligible",
-                        TierName(c.candidate().tier()),
+                        TierText(c.candidate().tier()),
                         c.candidate().placement_eligible() ? "eligible" : "not eligible",
                         c.eligibility_changed() ? "  [ELIGIBILITY CHANGES]" : ""));
     if (!c.candidate().findings().empty()) {

@@ -22,7 +22,7 @@ namespace bootgate::cli {
 std::string ProtoJson(const google::protobuf::Message& message, bool compact = false);
 
 // "affirming", "warning", "contraindicated" ("unspecified" for 0).
-std::string TierName(v1::Tier tier);
+std::string TierText(v1::Tier tier);
 // RFC 3339 UTC ("2024-05-01T12:00:00Z"); "-" for an unset timestamp.
 std::string FormatTime(const google::protobuf::Timestamp& t);
 

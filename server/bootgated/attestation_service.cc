@@ -258,7 +258,7 @@ grpc::ServerUnaryReactor* AttestationService::Attest(grpc::CallbackServerContext
         }
         auto verdict = service::Attest(c.context, r, absl::Now());
         if (verdict.ok()) {
-          c.log.set_tier(TierProtoName(verdict->tier()));
+          c.log.set_tier(v1::TierName(verdict->tier()));
           c.context.metrics->ObserveAttestLatency(absl::ToDoubleSeconds(c.log.elapsed()));
         }
         return verdict;

@@ -43,26 +43,6 @@ v1::Tier TierToProto(appraisal::Tier tier) {
   return v1::TIER_UNSPECIFIED;
 }
 
-v1::Tier TierFromName(const std::string& name) {
-  if (name == "affirming") return v1::TIER_AFFIRMING;
-  if (name == "warning") return v1::TIER_WARNING;
-  if (name == "contraindicated") return v1::TIER_CONTRAINDICATED;
-  return v1::TIER_UNSPECIFIED;
-}
-
-std::string TierProtoName(v1::Tier tier) {
-  switch (tier) {
-    case v1::TIER_AFFIRMING:
-      return "affirming";
-    case v1::TIER_WARNING:
-      return "warning";
-    case v1::TIER_CONTRAINDICATED:
-      return "contraindicated";
-    default:
-      return "";
-  }
-}
-
 v1::Finding FindingToProto(const appraisal::Finding& f) {
   v1::Finding out;
   out.set_code(f.code);
@@ -135,7 +115,7 @@ absl::StatusOr<v1::Verdict> VerdictFromRecord(const server::store::Attestation& 
   if (!details.ok()) return details.status();
   v1::Verdict v;
   v.set_attestation_id(r.token_id);
-  v.set_tier(TierFromName(r.tier));
+  v.set_tier(v1::TierFromName(r.tier));
   v.set_placement_eligible(r.placement_eligible);
   v.set_policy_name(r.policy_name);
   v.set_policy_version(details->policy_version);
@@ -156,7 +136,7 @@ absl::StatusOr<v1::AttestationSummary> SummaryFromRecord(const server::store::At
   s.set_attestation_id(r.token_id);
   s.set_host_id(r.host_id);
   s.set_group(r.group);
-  s.set_tier(TierFromName(r.tier));
+  s.set_tier(v1::TierFromName(r.tier));
   s.set_placement_eligible(r.placement_eligible);
   s.set_policy_name(r.policy_name);
   s.set_policy_version(details->policy_version);

@@ -15,6 +15,7 @@
 #include "bootgate/v1/history.pb.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "proto/tier_names.h"
 #include "server/store/records.h"
 #include "verifier/appraisal/appraisal.h"
 
@@ -26,8 +27,6 @@ google::protobuf::Duration ToDurationProto(absl::Duration d);
 
 v1::Tier TierToProto(appraisal::Tier tier);
 // "affirming" -> TIER_AFFIRMING, ...; TIER_UNSPECIFIED for anything else.
-v1::Tier TierFromName(const std::string& name);
-std::string TierProtoName(v1::Tier tier);  // "affirming", ... ("" for unspecified)
 
 v1::Finding FindingToProto(const appraisal::Finding& finding);
 

@@ -14,7 +14,7 @@ bool Wanted(const v1::ListAttestationsRequest& r, const server::store::Attestati
   if (r.has_placement_eligible() && r.placement_eligible() != a.placement_eligible) return false;
   if (r.tiers().empty()) return true;
   for (int t : r.tiers()) {
-    if (TierProtoName(static_cast<v1::Tier>(t)) == a.tier) return true;
+    if (v1::TierName(static_cast<v1::Tier>(t)) == a.tier) return true;
   }
   return false;
 }
@@ -42,7 +42,7 @@ absl::StatusOr<v1::ListAttestationsResponse> ListAttestations(
   if (r.has_since()) filter.since = FromTimestamp(r.since());
   if (r.has_until()) filter.until = FromTimestamp(r.until());
   if (filter.since > filter.until) return absl::InvalidArgumentError("since is after until");
-  if (r.tiers_size() == 1) filter.tier = TierProtoName(r.tiers(0));
+  if (r.tiers_size() == 1) filter.tier = v1::TierName(r.tiers(0));
   filter.page_size = r.page_size() == 0 ? 100 : static_cast<int>(std::min(r.page_size(), 1000u));
   filter.page_token = r.page_token();
   auto page = context.store->ListAttestations(filter);
