@@ -71,30 +71,6 @@ absl::StatusOr<CheckedAk> CheckAk(const std::string& ak_public) {
   return out;
 }
 
-// FailedPrecondition when binding `host_id` to the TPM `ek_fingerprint` would take the host id
-// over from another TPM (or a revoked AK) without an admin's AllowReenroll. The store checks the
-// same rule again, atomically, when Finish binds.
-absl::Status CheckBindable(ServiceContext& context, const std::string& host_id,
-                           const std::string& ek_fingerprint) {
-  auto host = context.store->GetHost(host_id);
-  if (absl::IsNotFound(host.status())) return absl::OkStatus();
-  if (!host.ok()) return host.status();
-  if (host->reenroll_allowed) return absl::OkStatus();
-  if (host->status == server::store::kHostRevoked) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "host \"", host_id,
-        "\" is revoked; an admin must allow re-enrollment (`bootgate host reenroll`)"));
-  }
-  if (host->ek_fingerprint != ek_fingerprint) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("host \"", host_id, "\" is bound to another TPM (EK sha256 ",
-                     host->ek_fingerprint.empty() ? std::string("none: registered by an admin")
-                                                  : host->ek_fingerprint.substr(0, 16),
-                     "); an admin must allow re-enrollment (`bootgate host reenroll`)"));
-  }
-  return absl::OkStatus();
-}
-
 server::store::Host HostFrom(const std::string& host_id, const std::string& group,
                              const std::string& ak_public, const std::string& ak_fingerprint,
                              const std::string& ek_fingerprint, const char* trust_path,
@@ -146,14 +122,13 @@ absl::StatusOr<v1::StartEnrollmentResponse> EnrollWithAkCertificate(
   }
   // No EK is known on this path: the host id is bound to the certified AK itself, so a new AK
   // (even with a valid certificate) needs an admin's AllowReenroll like another TPM would.
-  const std::string binding = "ak:" + ak.fingerprint;
-  RETURN_IF_ERROR(CheckBindable(context, r.host_id(), binding));
   v1::StartEnrollmentResponse out;
-  ASSIGN_OR_RETURN(*out.mutable_host(),
-                   Bind(context,
-                        HostFrom(r.host_id(), r.group(), r.ak_public(), ak.fingerprint, binding,
-                                 server::store::kTrustPathAkCertificate, caller, now),
-                        caller, now));
+  ASSIGN_OR_RETURN(
+      *out.mutable_host(),
+      Bind(context,
+           HostFrom(r.host_id(), r.group(), r.ak_public(), ak.fingerprint, "ak:" + ak.fingerprint,
+                    server::store::kTrustPathAkCertificate, caller, now),
+           caller, now));
   return out;
 }
 
@@ -195,7 +170,11 @@ absl::StatusOr<v1::StartEnrollmentResponse> StartEnrollment(ServiceContext& cont
                                      "EK certificate"));
   ASSIGN_OR_RETURN(TPMT_PUBLIC ek, EkPublicArea(r, ek_cert.key.get()));
   ASSIGN_OR_RETURN(std::string ek_fingerprint, enroll::KeyFingerprint(ek_cert.key.get()));
-  RETURN_IF_ERROR(CheckBindable(context, r.host_id(), ek_fingerprint));
+  // Refuse now what Finish would refuse (another TPM's host, a revoked host, a TPM that already
+  // speaks for another host) rather than after the agent's activation.
+  RETURN_IF_ERROR(context.store->CheckBinding(
+      HostFrom(r.host_id(), r.group(), r.ak_public(), ak.fingerprint, ek_fingerprint,
+               server::store::kTrustPathEnrolled, caller, now)));
 
   ASSIGN_OR_RETURN(std::vector<uint8_t> secret, RandomBytes(kSecretBytes));
   ASSIGN_OR_RETURN(enroll::Credential credential, enroll::MakeCredential(ek, ak.tpm.name, secret));

@@ -184,14 +184,48 @@ absl::StatusOr<std::string> RebindReason(const Host& host, const SqlRow& current
   return std::string("AK rotated by the same TPM");
 }
 
-// The body of BindEnrolledHost, inside its write transaction.
-absl::Status BindInTransaction(SqlConnection& conn, const Host& host) {
+// FailedPrecondition when the TPM (EK) of `host` already speaks for another active host: one
+// TPM, one host. A revoked host frees its TPM.
+absl::Status CheckTpmFree(SqlConnection& conn, const Host& host) {
+  const SqlParam params[] = {host.ek_fingerprint, std::string(kHostActive), host.host_id};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                   conn.Query("SELECT host_id FROM hosts WHERE ek_fingerprint = $1 AND status = $2"
+                              " AND host_id <> $3 LIMIT 1",
+                              params));
+  if (rows.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("this TPM (EK sha256 ", host.ek_fingerprint.substr(0, kFingerprintPrefix),
+                   "…) is already enrolled as host \"", rows.front().Str(0),
+                   "\": one TPM speaks for one host; revoke \"", rows.front().Str(0), "\" first"));
+}
+
+// How binding `host` would go: whether the host exists, and the new status_reason; or
+// FailedPrecondition naming the conflict. With `lock` (inside the write transaction) the host's
+// row stays locked until the transaction ends.
+struct Binding {
+  bool host_exists = false;
+  std::string status_reason;
+};
+absl::StatusOr<Binding> JudgeBinding(SqlConnection& conn, const Host& host, bool lock) {
+  if (host.ek_fingerprint.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("host ", host.host_id, ": an enrolled host needs its EK fingerprint"));
+  }
+  RETURN_IF_ERROR(CheckTpmFree(conn, host));
   const SqlParam key[] = {host.host_id};
   ASSIGN_OR_RETURN(
       std::vector<SqlRow> current,
       conn.Query(absl::StrCat("SELECT ", kBindingColumns, " FROM hosts WHERE host_id = $1",
-                              std::string(conn.dialect().lock_rows)),
+                              lock ? std::string(conn.dialect().lock_rows) : ""),
                  key));
+  if (current.empty()) return Binding{false, "enrolled"};
+  ASSIGN_OR_RETURN(std::string reason, RebindReason(host, current.front()));
+  return Binding{true, std::move(reason)};
+}
+
+// The body of BindEnrolledHost, inside its write transaction.
+absl::Status BindInTransaction(SqlConnection& conn, const Host& host) {
+  ASSIGN_OR_RETURN(Binding binding, JudgeBinding(conn, host, /*lock=*/true));
   Host bound = host;
   bound.status = kHostActive;
   bound.reenroll_allowed = false;
@@ -200,13 +234,10 @@ absl::Status BindInTransaction(SqlConnection& conn, const Host& host) {
   bound.reenroll_allowed_reason.clear();
   bound.status_changed_at = host.registered_at;
   bound.status_changed_by = host.registered_by;
-  if (current.empty()) {
-    bound.status_reason = "enrolled";
-    // A concurrent first enrollment of the same host makes this AlreadyExists (PostgreSQL).
-    return conn.Query(InsertHostSql(/*replace=*/false), HostParams(bound)).status();
-  }
-  ASSIGN_OR_RETURN(bound.status_reason, RebindReason(host, current.front()));
-  return conn.Query(InsertHostSql(/*replace=*/true), HostParams(bound)).status();
+  bound.status_reason = binding.status_reason;
+  // A concurrent first enrollment of the same host, or of another host with the same TPM,
+  // makes this AlreadyExists (PostgreSQL; the unique keys of hosts).
+  return conn.Query(InsertHostSql(/*replace=*/binding.host_exists), HostParams(bound)).status();
 }
 
 AuditRecord AuditFromRow(const SqlRow& row) {
@@ -663,15 +694,18 @@ absl::StatusOr<PendingEnrollment> SqlStore::TakePendingEnrollment(const std::str
   return p;
 }
 
+absl::Status SqlStore::CheckBinding(const Host& host) {
+  RETURN_IF_ERROR(ValidateHost(host));
+  ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
+  return JudgeBinding(*conn, host, /*lock=*/false).status();
+}
+
 absl::Status SqlStore::BindEnrolledHost(const Host& host) {
   RETURN_IF_ERROR(ValidateHost(host));
-  if (host.ek_fingerprint.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("host ", host.host_id, ": an enrolled host needs its EK fingerprint"));
-  }
-  // On PostgreSQL two first enrollments of one new host both find no row to lock; the second
-  // INSERT then fails on the first one's key once it commits. The next attempt reads that row
-  // and judges the second enrollment against it. (SQLite's BEGIN IMMEDIATE serialises them.)
+  // On PostgreSQL two first enrollments of one new host (or of two hosts with one TPM) both
+  // find nothing to lock; the second INSERT then fails on the first one's unique key once it
+  // commits. The next attempt reads that row and judges the second enrollment against it.
+  // (SQLite's BEGIN IMMEDIATE serialises them.)
   constexpr int kAttempts = 3;
   absl::Status status;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {

@@ -27,6 +27,7 @@ class SqlStore final : public Store {
   absl::Status PutPendingEnrollment(const PendingEnrollment& p) override;
   absl::StatusOr<PendingEnrollment> TakePendingEnrollment(const std::string& enrollment_id,
                                                           absl::Time now) override;
+  absl::Status CheckBinding(const Host& host) override;
   absl::Status BindEnrolledHost(const Host& host) override;
   absl::Status RevokeHost(const std::string& host_id, const std::string& by,
                           const std::string& reason, absl::Time at) override;

@@ -47,7 +47,10 @@ class Store {
                                                                   absl::Time now) = 0;
   // Binds `host` (from a completed enrollment: host_id, group, ak_public, ak_name,
   // ek_fingerprint, trust_path, registered_at/by) in one transaction that concurrent enrollments
-  // on any replica serialise on. Allowed when the host does not exist, or it is active and bound
+  // on any replica serialise on. One TPM speaks for one host: FailedPrecondition ("this TPM (EK
+  // sha256 ab12…) is already enrolled as host \"Y\": …") while another active host holds
+  // ek_fingerprint (a revoked host frees it; a unique index backs this across replicas).
+  // Otherwise allowed when the host does not exist, or it is active and bound
   // to the same ek_fingerprint (AK rotation by the same TPM), or an admin allowed re-enrollment.
   // Otherwise FailedPrecondition: "host \"X\" is bound to another TPM (EK sha256 ab12…); an
   // admin must allow re-enrollment" (or "... is revoked; ...", or "... was registered by an
@@ -57,6 +60,10 @@ class Store {
   // re-enrollment); its attestations stay. InvalidArgument for an empty host_id, group or
   // ek_fingerprint.
   virtual absl::Status BindEnrolledHost(const Host& host) = 0;
+  // The judgment BindEnrolledHost(host) would make now, without binding or locking anything:
+  // OK or its FailedPrecondition / InvalidArgument. A pre-check (Enrollment.Start refuses early);
+  // BindEnrolledHost decides.
+  virtual absl::Status CheckBinding(const Host& host) = 0;
   // Marks the host revoked (its AK is no longer trusted) with by/reason/at as its status change,
   // and withdraws a re-enrollment an admin had allowed. NotFound for an unknown host;
   // FailedPrecondition if it is already revoked.

@@ -9,7 +9,8 @@
 #     (a raw swtpm has no resource manager);
 #   - no certificate in NV: the message says to pass --ek-cert, which then works; an AK already
 #     persisted is used as it is;
-#   - refusals exit 1 (another TPM for a bound host, a revoked host); host reenroll / revoke /
+#   - refusals exit 1 (another TPM for a bound host, a TPM that speaks for another host, a
+#     revoked host); host reenroll / revoke /
 #     list / show, audit and placement watch follow the lifecycle.
 set -euo pipefail
 work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-agent-enroll.XXXXXX")"
@@ -35,11 +36,12 @@ json_field() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.ar
 
 boot_host host-a good-host
 boot_host tpm-b good-host
+boot_host tpm-c good-host
 # The fixture generator leaves its objects loaded; start from an empty TPM.
-for h in host-a tpm-b; do on "$h" tpm2_flushcontext -t; on "$h" tpm2_flushcontext -s; no_leftovers "$h"; done
-tcti_a="$(cat "$work/host-a/tcti")" tcti_b="$(cat "$work/tpm-b/tcti")"
+for h in host-a tpm-b tpm-c; do on "$h" tpm2_flushcontext -t; on "$h" tpm2_flushcontext -s; no_leftovers "$h"; done
+tcti_a="$(cat "$work/host-a/tcti")" tcti_b="$(cat "$work/tpm-b/tcti")" tcti_c="$(cat "$work/tpm-c/tcti")"
 
-cat "$work/host-a/ek-ca.pem" "$work/tpm-b/ek-ca.pem" > "$work/ek-cas.pem"
+cat "$work/host-a/ek-ca.pem" "$work/tpm-b/ek-ca.pem" "$work/tpm-c/ek-ca.pem" > "$work/ek-cas.pem"
 printf 'enrollment { ek_ca_files: "%s" }\n' "$work/ek-cas.pem" > "$work/config.textproto"
 start_bootgated --config "$work/config.textproto"
 # The fixtures' policy with this test's hosts in the good-host group.
@@ -119,28 +121,33 @@ expect_grep '^AK 0x81010004 created, name 000b[0-9a-f]{64}$' "$out"
 expect_grep '^bootgate: Enrollment.Start: FAILED_PRECONDITION: .*\(server 127\.0\.0\.1:[0-9]+\)$' "$out"
 no_leftovers tpm-b
 
-echo "host reenroll: host-a moves to TPM B; host revoke: enrolling again is refused"
+echo "host reenroll: host-a may move to another TPM, but not to one that speaks for host-b"
 expect_rc 2 "$out" "$cli" host reenroll host-a
 expect_grep '--reason is required' "$out"
 expect_rc 0 "$out" "$cli" host reenroll host-a --reason "board replaced"
 expect_grep '^status active, re-enrollment allowed$' "$out"
-expect_rc 0 "$out" "$cli" enroll host-a --tcti "$tcti_b" --ek-cert "$work/ek-b-cert.der" --ak-handle 0x81010004
-expect_grep '^AK 0x81010004 found, name 000b[0-9a-f]{64}$' "$out"
-expect_grep "^ek sha256 $ek_b_fp$" "$out"
+expect_rc 1 "$out" "$cli" enroll host-a --tcti "$tcti_b" --ek-cert "$work/ek-b-cert.der" --ak-handle 0x81010004
+expect_grep 'FAILED_PRECONDITION: this TPM .* is already enrolled as host "host-b"' "$out"
+no_leftovers tpm-b
+echo "host-a moves to TPM C; host revoke: enrolling again is refused"
+expect_rc 0 "$out" "$cli" enroll host-a --tcti "$tcti_c" --ak-handle 0x81010004
+expect_grep '^AK 0x81010004 created, name 000b[0-9a-f]{64}$' "$out"
+ek_c_fp="$(sed -n 's/^ek sha256 \([0-9a-f]\{64\}\)$/\1/p' "$out")"
+[[ -n "$ek_c_fp" && "$ek_c_fp" != "$ek_b_fp" ]] || fail "host-a is not on TPM C: $(cat "$out")"
 expect_rc 0 "$out" "$cli" host revoke host-a --reason "decommissioned"
 expect_grep '^status REVOKED$' "$out"
 expect_grep '^status changed [0-9T:-]+Z by .+: decommissioned$' "$out"
-expect_rc 1 "$out" "$cli" enroll host-a --tcti "$tcti_b" --ek-cert "$work/ek-b-cert.der" --ak-handle 0x81010004
+expect_rc 1 "$out" "$cli" enroll host-a --tcti "$tcti_c" --ak-handle 0x81010004
 expect_grep '^bootgate: Enrollment.Start: FAILED_PRECONDITION: ' "$out"
-no_leftovers tpm-b
+no_leftovers tpm-c
 expect_rc 0 "$out" "$cli" host show host-a
 expect_grep '^status REVOKED$' "$out"
-expect_grep "^ek sha256 $ek_b_fp$" "$out"
+expect_grep "^ek sha256 $ek_c_fp$" "$out"
 
 echo "host list: both hosts, trust path, status, fingerprint prefixes"
 expect_rc 0 "$out" "$cli" host list
 expect_grep '^HOST +TRUST PATH +STATUS +EK SHA256 +AK SHA256$' "$out"
-expect_grep "^host-a +enrolled +REVOKED +${ek_b_fp:0:16} +[0-9a-f]{16}$" "$out"
+expect_grep "^host-a +enrolled +REVOKED +${ek_c_fp:0:16} +[0-9a-f]{16}$" "$out"
 expect_grep "^host-b +enrolled +active +${ek_b_fp:0:16} +[0-9a-f]{16}$" "$out"
 expect_rc 0 "$out" "$cli" host list --json
 /usr/bin/python3 - "$out" <<'PY'
@@ -166,7 +173,7 @@ expect_rc 0 "$out" "$cli" audit --limit 3
 [[ "$(grep -cE '^[0-9]{4}-' "$out")" -eq 3 ]] || fail "--limit 3: $(cat "$out")"
 expect_grep '^\(more records: raise --limit\)$' "$out"
 expect_rc 0 "$out" "$cli" audit --limit 1000 --json
-# Every enrollment is recorded: 13 of host-a (1 + 10 + --json + on TPM B), and push's --reason.
+# Every enrollment is recorded: 13 of host-a (1 + 10 + --json + on TPM C), and push's --reason.
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
 records = json.load(open(sys.argv[1]))["records"]

@@ -4,7 +4,8 @@
 #     and the host then attests eligible;
 #   - refused, each with its own message: an EK certificate from an untrusted CA, an expired
 #     chain, an AK without fixedTPM, a wrong activation secret, an activation replayed for
-#     another host, another TPM taking over a bound host id (until an admin allows it);
+#     another host, another TPM taking over a bound host id (until an admin allows it), a TPM
+#     that already speaks for another host;
 #   - our software MakeCredential activates with tpm2_activatecredential, and the store keeps
 #     only SHA-256 of the secret;
 #   - a revoked AK: Placement.Watch shows the host turn ineligible at once; its next attest is
@@ -54,15 +55,6 @@ grep -q 'hosts: "host-a"' "$work/policy.textproto" || fail "could not add host-a
 start_bootgated --config "$work/config.textproto"
 expect_rc 0 "$out" "$cli" policy push "$work/policy.textproto"
 
-echo "enrollment with the swtpm's EK certificate: bound, then the host attests eligible"
-expect_rc 0 "$out" "$cli" enroll host-a --tcti "$(cat "$work/host-a/tcti")" --ak-handle "$ak"
-expect_grep 'enrolled' "$out"
-expect_rc 0 "$out" "$cli" host show host-a
-expect_grep 'enrolled' "$out"
-good_a=(--host host-a --tcti "$(cat "$work/host-a/tcti")" --eventlog "$work/host-a/eventlog.bin")
-expect_rc 0 "$out" "$cli" attest "${good_a[@]}"
-expect_grep '^host host-a: affirming, placement eligible$' "$out"
-
 echo "an EK certificate from an untrusted CA"
 expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-start host-x "$work/ak-a.pub" "$work/ek-rogue.der"
 expect_grep '^PERMISSION_DENIED: EK certificate.*(trusted|chain|issuer)' "$out"
@@ -92,42 +84,55 @@ activate() {
 enrollment_id() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["enrollment_id"])' "$1"; }
 
 echo "our credential activates on the real TPM (tpm2_activatecredential); the store keeps only SHA-256 of the secret"
-ENROLL_CREDENTIAL_FILE="$work/cred-c" expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" \
-  enroll-start host-c "$work/ak-a.pub" "$work/ek-a.der" "$work/ek-a.pub"
-id_c="$(enrollment_id "$out")"
-activate host-a "$work/cred-c" "$work/secret-c"
-[[ "$(stat -c %s "$work/secret-c")" == 32 ]] || fail "activated secret is not 32 bytes"
-stored="$(sqlite3 "$work/data/bootgate.db" "SELECT lower(hex(secret_sha256)) FROM pending_enrollments WHERE enrollment_id = '$id_c'")"
-[[ "$stored" == "$(sha256sum < "$work/secret-c" | cut -d' ' -f1)" ]] || fail "stored digest $stored"
-secret_hex="$(xxd -p -c 64 "$work/secret-c" | tr a-f A-F)"
+ENROLL_CREDENTIAL_FILE="$work/cred-a" expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" \
+  enroll-start host-a "$work/ak-a.pub" "$work/ek-a.der" "$work/ek-a.pub"
+id_a="$(enrollment_id "$out")"
+activate host-a "$work/cred-a" "$work/secret-a"
+[[ "$(stat -c %s "$work/secret-a")" == 32 ]] || fail "activated secret is not 32 bytes"
+stored="$(sqlite3 "$work/data/bootgate.db" "SELECT lower(hex(secret_sha256)) FROM pending_enrollments WHERE enrollment_id = '$id_a'")"
+[[ "$stored" == "$(sha256sum < "$work/secret-a" | cut -d' ' -f1)" ]] || fail "stored digest $stored"
+secret_hex="$(xxd -p -c 64 "$work/secret-a" | tr a-f A-F)"
 if sqlite3 "$work/data/bootgate.db" .dump | tr a-f A-F | grep -q "$secret_hex"; then
   fail "the activation secret is in the database"
 fi
 
 echo "an activation replayed for another host is refused, and spends the enrollment"
-expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-d "$id_c" "$work/secret-c"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-d "$id_a" "$work/secret-a"
 expect_grep '^PERMISSION_DENIED: enrollment .* was started for another host' "$out"
-expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-c "$id_c" "$work/secret-c"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-a "$id_a" "$work/secret-a"
 expect_grep '^NOT_FOUND: no pending enrollment' "$out"
 
 echo "a wrong activation secret is refused (and cannot be retried)"
-ENROLL_CREDENTIAL_FILE="$work/cred-c2" expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" \
-  enroll-start host-c "$work/ak-a.pub" "$work/ek-a.der"
-id_c="$(enrollment_id "$out")"
+ENROLL_CREDENTIAL_FILE="$work/cred-a2" expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" \
+  enroll-start host-a "$work/ak-a.pub" "$work/ek-a.der"
+id_a="$(enrollment_id "$out")"
 head -c 32 /dev/urandom > "$work/wrong-secret"
-expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-c "$id_c" "$work/wrong-secret"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-a "$id_a" "$work/wrong-secret"
 expect_grep '^PERMISSION_DENIED: the activation secret does not match' "$out"
-activate host-a "$work/cred-c2" "$work/secret-c2"
-expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-c "$id_c" "$work/secret-c2"
+activate host-a "$work/cred-a2" "$work/secret-a2"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-a "$id_a" "$work/secret-a2"
 expect_grep '^NOT_FOUND: no pending enrollment' "$out"
 
-echo "the right secret binds (raw API + tpm2-tools agent)"
-ENROLL_CREDENTIAL_FILE="$work/cred-c3" expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" \
-  enroll-start host-c "$work/ak-a.pub" "$work/ek-a.der"
-id_c="$(enrollment_id "$out")"
-activate host-a "$work/cred-c3" "$work/secret-c3"
-expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-c "$id_c" "$work/secret-c3"
+echo "the right secret binds host-a (raw API, tpm2-tools as the agent)"
+ENROLL_CREDENTIAL_FILE="$work/cred-a3" expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" \
+  enroll-start host-a "$work/ak-a.pub" "$work/ek-a.der"
+id_a="$(enrollment_id "$out")"
+activate host-a "$work/cred-a3" "$work/secret-a3"
+expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" enroll-finish host-a "$id_a" "$work/secret-a3"
 expect_grep '"trust_path": ?"enrolled"' "$out"
+
+echo "bootgate enroll host-a on the same TPM again (same EK: no admin needed), then it attests eligible"
+expect_rc 0 "$out" "$cli" enroll host-a --tcti "$(cat "$work/host-a/tcti")" --ak-handle "$ak"
+expect_grep 'enrolled' "$out"
+expect_rc 0 "$out" "$cli" host show host-a
+expect_grep 'enrolled' "$out"
+good_a=(--host host-a --tcti "$(cat "$work/host-a/tcti")" --eventlog "$work/host-a/eventlog.bin")
+expect_rc 0 "$out" "$cli" attest "${good_a[@]}"
+expect_grep '^host host-a: affirming, placement eligible$' "$out"
+
+echo "one TPM speaks for one host: TPM A cannot enroll host-c while host-a holds it"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-start host-c "$work/ak-a.pub" "$work/ek-a.der"
+expect_grep '^FAILED_PRECONDITION: this TPM \(EK sha256 [0-9a-f]+…\) is already enrolled as host "host-a"' "$out"
 
 echo "another TPM cannot take over host-a until an admin allows re-enrollment"
 tcti_b="$(cat "$work/tpm-b/tcti")"
@@ -138,6 +143,8 @@ expect_rc 0 "$out" "$cli" enroll host-a --tcti "$tcti_b" --ak-handle "$ak"
 good_b=(--host host-a --tcti "$tcti_b" --eventlog "$work/tpm-b/eventlog.bin")
 expect_rc 0 "$out" "$cli" attest "${good_b[@]}"
 expect_grep '^host host-a: affirming, placement eligible$' "$out"
+echo "  TPM A is free again: host-c may start an enrollment with it"
+expect_rc 0 "$out" "$client" "$BOOTGATE_SERVER" enroll-start host-c "$work/ak-a.pub" "$work/ek-a.der"
 echo "  and TPM A's AK no longer speaks for host-a"
 expect_rc 1 "$out" "$cli" attest "${good_a[@]}"
 expect_grep 'contraindicated' "$out"
@@ -177,15 +184,15 @@ def has(action, outcome, host=None, reason=None):
             return True
     raise SystemExit(f"no audit record {action} {outcome} {host} {reason}: {records}")
 has("host.enroll", "ok", "host-a")
-has("host.enroll", "ok", "host-c")
 has("host.reenroll-allowed", "ok", "host-a", "mainboard replaced")
 has("host.revoke", "ok", "host-a", "AK compromise drill")
 has("Enrollment.Start", "refused", "host-x", "does not chain")
 has("Enrollment.Start", "refused", "host-x", "expired")
 has("Enrollment.Start", "refused", "host-x", "fixedTPM")
 has("Enrollment.Finish", "refused", "host-d", "another host")
-has("Enrollment.Finish", "refused", "host-c", "does not match")
+has("Enrollment.Finish", "refused", "host-a", "does not match")
 has("Enrollment.Start", "refused", "host-a", "bound to another TPM")
+has("Enrollment.Start", "refused", "host-c", "already enrolled as host")
 has("Challenge", "refused", "host-a", "revoked")
 print(f"audit: {len(records)} records, all expected ones present")
 PY

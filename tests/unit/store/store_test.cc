@@ -798,6 +798,29 @@ TEST_CASE("BindEnrolledHost refuses another TPM until an admin allows one re-enr
   CHECK(absl::IsNotFound(store->AllowReenroll("nobody", "admin", "x", kT0)));
 }
 
+TEST_CASE("one TPM speaks for one host until that host is revoked", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkA)).ok());
+  const absl::Status second = store->BindEnrolledHost(MakeEnrolledHost("h2", kEkA));
+  CHECK(absl::IsFailedPrecondition(second));
+  CHECK_THAT(std::string(second.message()), Catch::Contains("already enrolled as host \"h1\""));
+  CHECK(absl::IsNotFound(store->GetHost("h2").status()));
+  // CheckBinding judges the same way and binds nothing.
+  CHECK(absl::IsFailedPrecondition(store->CheckBinding(MakeEnrolledHost("h2", kEkA))));
+  CHECK(store->CheckBinding(MakeEnrolledHost("h2", kEkB)).ok());
+  CHECK(store->CheckBinding(MakeEnrolledHost("h1", kEkA, "ak-2")).ok());  // AK rotation
+  CHECK(absl::IsNotFound(store->GetHost("h2").status()));
+  // Revoking h1 frees its TPM for another host id.
+  REQUIRE(store->RevokeHost("h1", "admin", "the TPM moves to h2", kT0).ok());
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h2", kEkA)).ok());
+  CHECK(store->GetHost("h2")->ek_fingerprint == kEkA);
+  // h1 cannot take its old TPM back even with an admin's allowance: it is h2's now.
+  REQUIRE(store->AllowReenroll("h1", "admin", "back to the old board", kT0).ok());
+  CHECK(absl::IsFailedPrecondition(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkA))));
+  CHECK(store->CheckIntegrity().ok());
+}
+
 TEST_CASE("an admin-registered host is not taken over by an EK enrollment", "[store]") {
   TestDatabase db;
   auto store = db.Open();

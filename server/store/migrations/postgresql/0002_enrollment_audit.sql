@@ -16,6 +16,11 @@ ALTER TABLE hosts ADD COLUMN reenroll_allowed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE hosts ADD COLUMN reenroll_allowed_reason TEXT NOT NULL DEFAULT '';
 UPDATE hosts SET status_changed_at_us = registered_at_us, status_changed_by = registered_by;
 
+-- One TPM speaks for one host: an EK (or, on the AK-certificate path, a certified AK "ak:…") is
+-- bound to at most one active host. A revoked host frees it.
+CREATE UNIQUE INDEX hosts_one_active_host_per_tpm ON hosts (ek_fingerprint)
+  WHERE ek_fingerprint <> '' AND status = 'active';
+
 -- Enrollments waiting for their activation proof: at most one per host. host_id is not a
 -- foreign key (the host may not exist yet). Only the SHA-256 of the activation secret is kept.
 CREATE TABLE pending_enrollments (
