@@ -993,6 +993,26 @@ AuditRecord MakeAudit(const std::string& actor, const std::string& action, const
   return r;
 }
 
+TEST_CASE("the audit log is append-only, even behind the store's back", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->AppendAudit(MakeAudit("alice", "host.revoke", "h1", "ok", kT0)).ok());
+  auto raw = db.Raw();
+  for (const char* sql :
+       {"UPDATE audit_log SET reason = 'nothing happened'", "DELETE FROM audit_log"}) {
+    INFO(sql);
+    const absl::Status changed = raw->Exec(sql);
+    CHECK_FALSE(changed.ok());
+    CHECK_THAT(std::string(changed.message()), Catch::Contains("audit_log is append-only"));
+  }
+  if (db.is_postgres()) CHECK_FALSE(raw->Exec("TRUNCATE audit_log").ok());
+  AuditFilter all;
+  auto page = store->ListAudit(all);
+  REQUIRE(page.ok());
+  REQUIRE(page->records.size() == 1);
+  CHECK(page->records[0].action == "host.revoke");
+}
+
 TEST_CASE("audit records are appended with increasing ids and listed newest first", "[store]") {
   TestDatabase db;
   auto store = db.Open();
