@@ -9,6 +9,7 @@
 #include "cli/file_input.h"
 #include "cli/grpc_client.h"
 #include "cli/remote_output.h"
+#include "cli/signal_guard.h"
 #include "cli/tpm_agent.h"
 #include "cli/tpm_enrollment.h"
 #include "verifier/bytes/hex.h"
@@ -194,6 +195,8 @@ class Enrollment {
 };
 
 int RunEnroll(const EnrollFlags& f) {
+  // First, before gRPC starts threads: an interrupt waits until every TPM handle is flushed.
+  DeferTerminationSignals defer_signals;
   absl::StatusOr<uint32_t> ak_handle = ParsePersistentHandle(f.ak_handle);
   if (!ak_handle.ok()) return ReportError(ak_handle.status().message());
   absl::StatusOr<std::optional<std::vector<uint8_t>>> ek_certificate =

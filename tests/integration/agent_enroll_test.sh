@@ -94,6 +94,25 @@ for i in $(seq 1 10); do
   expect_grep '^credential activated$' "$out"
   no_leftovers host-a
 done
+
+echo "SIGTERM while the EK is loaded and Start is waiting: the handles are flushed before exiting"
+# (SIGTERM: a non-interactive shell starts background jobs with SIGINT ignored.)
+# A loopback listener that accepts and never answers: Enrollment.Start waits for its deadline.
+/usr/bin/python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); c = s.accept(); time.sleep(30)' > "$work/silent.port" &
+silent_pid=$!
+for _ in $(seq 1 50); do [[ -s "$work/silent.port" ]] && break; sleep 0.1; done
+"$cli" enroll host-a --tcti "$tcti_a" --ak-handle "$new_ak" --server "127.0.0.1:$(cat "$work/silent.port")" \
+  --timeout 3 > "$work/interrupted.out" 2>&1 &
+enroll_pid=$!
+for _ in $(seq 1 50); do grep -q '^EK created' "$work/interrupted.out" && break; sleep 0.1; done
+sleep 0.5
+kill -TERM "$enroll_pid"
+rc=0; wait "$enroll_pid" || rc=$?
+kill "$silent_pid" 2>/dev/null || true
+[[ "$rc" == 143 ]] || fail "interrupted enroll exited $rc, not by its SIGTERM (143): $(cat "$work/interrupted.out")"
+no_leftovers host-a
 # --json: stdout is the Host alone.
 "$cli" enroll host-a --tcti "$tcti_a" --ak-handle "$new_ak" --json > "$work/host-a.json" 2> "$work/progress"
 [[ "$(json_field "$work/host-a.json" trust_path)" == enrolled ]] || fail "--json: $(cat "$work/host-a.json")"
