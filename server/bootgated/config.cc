@@ -96,10 +96,14 @@ absl::Status CheckListenSecurity(const v1::ServerConfig& config) {
         "tls.client_ca_file is required with TLS: bootgated identifies every caller by its client "
         "certificate (subject OU = role, CN = identity)");
   }
-  if (!tls && config.http_address() != "off" && !IsLoopbackAddress(config.http_address())) {
+  // The HTTP endpoint (JWKS, metrics) is plaintext whatever gRPC uses: a JWKS fetched over a
+  // network in clear could be swapped. Remote parties read the keys with Keys.Get over TLS, or
+  // through a TLS proxy in front of the loopback endpoint.
+  if (config.http_address() != "off" && !IsLoopbackAddress(config.http_address())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "http_address ", config.http_address(),
-        " is not a loopback address: configure tls, listen on 127.0.0.1, or set it to \"off\""));
+        " is not a loopback address: the JWKS/metrics endpoint is plain HTTP; listen on "
+        "127.0.0.1 (behind a TLS proxy if remote parties need it) or set it to \"off\""));
   }
   return absl::OkStatus();
 }

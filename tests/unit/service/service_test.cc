@@ -129,6 +129,11 @@ TEST_CASE("a non-loopback address needs TLS", "[service]") {
   // TLS identifies callers by client certificates: the client CA is not optional.
   CHECK(absl::IsFailedPrecondition(CheckListenSecurity(c)));
   c.mutable_tls()->set_client_ca_file("/etc/bootgate/clients.pem");
+  // The JWKS/metrics endpoint is plain HTTP: loopback only, with or without TLS for gRPC.
+  CHECK(absl::IsFailedPrecondition(CheckListenSecurity(c)));
+  c.set_http_address("127.0.0.1:7480");
+  CHECK(CheckListenSecurity(c).ok());
+  c.set_listen_address("0.0.0.0:7443");
   CHECK(CheckListenSecurity(c).ok());
 }
 
