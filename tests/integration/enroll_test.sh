@@ -8,6 +8,8 @@
 #     that already speaks for another host;
 #   - our software MakeCredential activates with tpm2_activatecredential, and the store keeps
 #     only SHA-256 of the secret;
+#   - the vTPM path: an AK certificate from a trusted platform CA binds at once; one from an
+#     untrusted CA, for another host, or for another key is refused;
 #   - a revoked AK: Placement.Watch shows the host turn ineligible at once; its next attest is
 #     refused; the audit log holds all of it.
 set -euo pipefail
@@ -38,14 +40,30 @@ tpm host-a tpm2_readpublic -c "$ek" -o "$work/ek-a.pub"
 tpm host-a tpm2_readpublic -c "$ek" -f pem -o "$work/ek-a.pem"
 tpm host-a tpm2_nvread 0x01c00002 -C o -o "$work/ek-a.der" 2> /dev/null
 tpm host-a tpm2_readpublic -c "$ak" -o "$work/ak-a.pub"
-/usr/bin/python3 "$(dirname "$0")/make_ek_cert.py" "$work/ek-a.pem" "$work/rogue-ca.pem" "$work/ek-rogue.der"
-/usr/bin/python3 "$(dirname "$0")/make_ek_cert.py" "$work/ek-a.pem" "$work/expired-ca.pem" "$work/ek-expired.der" --expired
+/usr/bin/python3 "$(dirname "$0")/make_tpm_cert.py" "$work/ek-a.pem" "$work/rogue-ca.pem" "$work/ek-rogue.der"
+/usr/bin/python3 "$(dirname "$0")/make_tpm_cert.py" "$work/ek-a.pem" "$work/expired-ca.pem" "$work/ek-expired.der" --expired
+
+# The cloud vTPM path: a second AK in TPM B (persisted at 0x81010005) that a "platform" CA
+# certifies for host-v; a second trusted platform CA certifies it for someone else; an untrusted
+# one for host-v.
+tcti_b="$(cat "$work/tpm-b/tcti")"
+TPM2TOOLS_TCTI="$tcti_b" tpm2_createak -C "$ek" -c "$work/akv.ctx" -G rsa -g sha256 -s rsassa \
+  -u "$work/akv.pem" -f pem > /dev/null
+TPM2TOOLS_TCTI="$tcti_b" tpm2_evictcontrol -C o -c "$work/akv.ctx" 0x81010005 > /dev/null
+TPM2TOOLS_TCTI="$tcti_b" tpm2_flushcontext -t
+tpm tpm-b tpm2_readpublic -c 0x81010005 -o "$work/akv.pub"
+cert() { /usr/bin/python3 "$(dirname "$0")/make_tpm_cert.py" "$@"; }
+cert "$work/akv.pem" "$work/platform-ca.pem" "$work/akv-host-v.der" --cn host-v
+cert "$work/akv.pem" "$work/platform-ca2.pem" "$work/akv-someone.der" --cn someone-else
+cert "$work/akv.pem" "$work/rogue-platform-ca.pem" "$work/akv-rogue.der" --cn host-v
 
 cat > "$work/config.textproto" <<CONF
 enrollment {
   ek_ca_files: "$work/host-a/ek-ca.pem"
   ek_ca_files: "$work/tpm-b/ek-ca.pem"
   ek_ca_files: "$work/expired-ca.pem"
+  ak_ca_files: "$work/platform-ca.pem"
+  ak_ca_files: "$work/platform-ca2.pem"
 }
 CONF
 # The fixture hosts' policy, with this test's host ids in its group.
@@ -134,8 +152,18 @@ echo "one TPM speaks for one host: TPM A cannot enroll host-c while host-a holds
 expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-start host-c "$work/ak-a.pub" "$work/ek-a.der"
 expect_grep '^FAILED_PRECONDITION: this TPM \(EK sha256 [0-9a-f]+…\) is already enrolled as host "host-a"' "$out"
 
+echo "the vTPM path: an AK certificate from a trusted platform CA binds at once (no activation)"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-start host-v "$work/akv.pub" - - "$work/akv-rogue.der"
+expect_grep '^PERMISSION_DENIED: AK certificate.*(trusted|chain|issuer)' "$out"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-start host-v "$work/akv.pub" - - "$work/akv-someone.der"
+expect_grep '^PERMISSION_DENIED: the AK certificate is for "someone-else" \(subject CN\), not for host "host-v"' "$out"
+expect_rc 1 "$out" "$client" "$BOOTGATE_SERVER" enroll-start host-v "$work/ak-a.pub" - - "$work/akv-host-v.der"
+expect_grep '^INVALID_ARGUMENT: the AK certificate certifies another key than ak_public' "$out"
+expect_rc 0 "$out" "$cli" enroll host-v --tcti "$tcti_b" --ak-handle 0x81010005 --ak-cert "$work/akv-host-v.der"
+expect_grep 'AK bound at once' "$out"
+expect_grep 'ak-certificate' "$out"
+
 echo "another TPM cannot take over host-a until an admin allows re-enrollment"
-tcti_b="$(cat "$work/tpm-b/tcti")"
 expect_rc 1 "$out" "$cli" enroll host-a --tcti "$tcti_b" --ak-handle "$ak"
 expect_grep 'FAILED_PRECONDITION: .*bound to another TPM' "$out"
 expect_rc 0 "$out" "$cli" host reenroll host-a --reason "mainboard replaced, ticket 4711"
@@ -194,6 +222,8 @@ has("Enrollment.Finish", "refused", "host-a", "does not match")
 has("Enrollment.Start", "refused", "host-a", "bound to another TPM")
 has("Enrollment.Start", "refused", "host-c", "already enrolled as host")
 has("Challenge", "refused", "host-a", "revoked")
+has("host.enroll", "ok", "host-v")
+has("Enrollment.Start", "refused", "host-v", "someone-else")
 print(f"audit: {len(records)} records, all expected ones present")
 PY
 echo "PASS"
