@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "bench/good_host_evidence.h"
 #include "bench/load_support.h"
 #include "bootgate/v1/attestation.grpc.pb.h"
@@ -44,25 +45,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kCallTimeout = std::chrono::seconds(10);
 
-const char* CodeName(int code) {
-  static const char* kCodes[] = {"OK",
-                                 "CANCELLED",
-                                 "UNKNOWN",
-                                 "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED",
-                                 "NOT_FOUND",
-                                 "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED",
-                                 "RESOURCE_EXHAUSTED",
-                                 "FAILED_PRECONDITION",
-                                 "ABORTED",
-                                 "OUT_OF_RANGE",
-                                 "UNIMPLEMENTED",
-                                 "INTERNAL",
-                                 "UNAVAILABLE",
-                                 "DATA_LOSS",
-                                 "UNAUTHENTICATED"};
-  return code >= 0 && code <= 16 ? kCodes[code] : "?";
+std::string CodeName(int code) {
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
 }
 
 double CpuSeconds() {
@@ -195,7 +179,7 @@ bool RegisterHosts(const Options& options, const GoodHostEvidence& evidence) {
     grpc::Status s = hosts->Register(&ctx, r, &out);
     if (!s.ok()) {
       std::fprintf(stderr, "bootgate_load: Hosts.Register(%s): %s: %s\n", r.host_id().c_str(),
-                   CodeName(s.error_code()), s.error_message().c_str());
+                   CodeName(s.error_code()).c_str(), s.error_message().c_str());
       return false;
     }
   }

@@ -58,7 +58,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ServerOptions& 
 void SetDeadline(grpc::ClientContext& context, const ServerOptions& options);
 
 // "OK", "NOT_FOUND", ... (the names of the gRPC status codes).
-absl::string_view StatusCodeName(grpc::StatusCode code);
+std::string StatusCodeName(grpc::StatusCode code);
 
 // Prints "bootgate: <what>: <CODE>: <message> (server ADDR)" on stderr and returns
 // kExitBadInput: a failed call means the command could not evaluate anything.

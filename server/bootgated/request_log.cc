@@ -27,26 +27,9 @@ void WriteLine(const std::string& line) {
 
 }  // namespace
 
-absl::string_view GrpcCodeName(grpc::StatusCode code) {
-  static constexpr absl::string_view kNames[] = {"OK",
-                                                 "CANCELLED",
-                                                 "UNKNOWN",
-                                                 "INVALID_ARGUMENT",
-                                                 "DEADLINE_EXCEEDED",
-                                                 "NOT_FOUND",
-                                                 "ALREADY_EXISTS",
-                                                 "PERMISSION_DENIED",
-                                                 "RESOURCE_EXHAUSTED",
-                                                 "FAILED_PRECONDITION",
-                                                 "ABORTED",
-                                                 "OUT_OF_RANGE",
-                                                 "UNIMPLEMENTED",
-                                                 "INTERNAL",
-                                                 "UNAVAILABLE",
-                                                 "DATA_LOSS",
-                                                 "UNAUTHENTICATED"};
-  const int index = static_cast<int>(code);
-  return index >= 0 && index < 17 ? kNames[index] : "UNKNOWN";
+std::string GrpcCodeName(grpc::StatusCode code) {
+  // gRPC and Abseil number their status codes alike.
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -59,7 +42,7 @@ RequestLog::RequestLog(Metrics* metrics, absl::string_view method)
     : metrics_(metrics), method_(method), start_(absl::Now()) {}
 
 grpc::Status RequestLog::Done(const grpc::Status& status) {
-  const absl::string_view code = GrpcCodeName(status.error_code());
+  const std::string code = GrpcCodeName(status.error_code());
   std::string line = absl::StrFormat("ts=%s method=%s host=%s code=%s latency_ms=%.3f", Timestamp(),
                                      method_, host_.empty() ? "-" : Quote(host_), code,
                                      absl::ToDoubleMilliseconds(elapsed()));

@@ -16,7 +16,7 @@
 namespace bootgate::service {
 
 // "OK", "INVALID_ARGUMENT", ...
-absl::string_view GrpcCodeName(grpc::StatusCode code);
+std::string GrpcCodeName(grpc::StatusCode code);
 
 // Converts an absl::Status to grpc::Status: the one place codes cross the edge.
 grpc::Status ToGrpcStatus(const absl::Status& status);

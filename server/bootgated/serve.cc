@@ -20,7 +20,7 @@ bool IsRefusal(const absl::Status& status) {
 void RecordRefusal(const Call& call, const MethodSpec& method, const std::string& host_id,
                    const absl::Status& status) {
   const grpc::Status grpc_status = ToGrpcStatus(status);
-  const std::string code(GrpcCodeName(grpc_status.error_code()));
+  const std::string code = GrpcCodeName(grpc_status.error_code());
   call.context.metrics->RefusedCall(method.name, code);
   RecordAudit(call.context, call.caller,
               {method.name, host_id, kAuditRefused, std::string(status.message()), "code=" + code},

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "bootgate/v1/attestation.grpc.pb.h"
 #include "bootgate/v1/enrollment.grpc.pb.h"
 #include "bootgate/v1/history.grpc.pb.h"
@@ -53,24 +54,11 @@ std::string ReadFile(const std::string& path) {
 
 int Print(const grpc::Status& status, const google::protobuf::Message& message) {
   if (!status.ok()) {
-    static const char* kCodes[] = {"OK",
-                                   "CANCELLED",
-                                   "UNKNOWN",
-                                   "INVALID_ARGUMENT",
-                                   "DEADLINE_EXCEEDED",
-                                   "NOT_FOUND",
-                                   "ALREADY_EXISTS",
-                                   "PERMISSION_DENIED",
-                                   "RESOURCE_EXHAUSTED",
-                                   "FAILED_PRECONDITION",
-                                   "ABORTED",
-                                   "OUT_OF_RANGE",
-                                   "UNIMPLEMENTED",
-                                   "INTERNAL",
-                                   "UNAVAILABLE",
-                                   "DATA_LOSS",
-                                   "UNAUTHENTICATED"};
-    std::printf("%s: %s\n", kCodes[status.error_code()], status.error_message().c_str());
+    // gRPC and Abseil number their status codes alike.
+    std::printf(
+        "%s: %s\n",
+        absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())).c_str(),
+        status.error_message().c_str());
     return 1;
   }
   std::string json;
