@@ -3,19 +3,13 @@
 #include <tss2/tss2_mu.h>
 
 #include <algorithm>
-#include <array>
 
 #include "absl/strings/str_format.h"
 #include "verifier/bytes/reader.h"
+#include "verifier/enroll/tpm_public.h"
 
 namespace bootgate::cli {
 namespace {
-
-// PolicySecret(TPM_RH_ENDORSEMENT) with SHA-256: the EK template's authPolicy (EK Credential
-// Profile, B.3.3).
-constexpr std::array<uint8_t, 32> kEkAuthPolicy = {
-    0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8, 0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
-    0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64, 0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa};
 
 // What a TPM without the TPM2_PT_NV_BUFFER_MAX property is assumed to take per TPM2_NV_Read.
 constexpr uint16_t kFallbackNvChunk = 512;
@@ -99,21 +93,7 @@ uint16_t NvChunkSize(ESYS_CONTEXT* esys) {
 
 TPM2B_PUBLIC RsaEkTemplate() {
   TPM2B_PUBLIC pub = {};
-  TPMT_PUBLIC& t = pub.publicArea;
-  t.type = TPM2_ALG_RSA;
-  t.nameAlg = TPM2_ALG_SHA256;
-  t.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                       TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
-                       TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
-  t.authPolicy.size = kEkAuthPolicy.size();
-  std::copy(kEkAuthPolicy.begin(), kEkAuthPolicy.end(), t.authPolicy.buffer);
-  t.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
-  t.parameters.rsaDetail.symmetric.keyBits.aes = 128;
-  t.parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
-  t.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
-  t.parameters.rsaDetail.keyBits = 2048;
-  t.parameters.rsaDetail.exponent = 0;
-  t.unique.rsa.size = 256;  // zeros
+  pub.publicArea = enroll::RsaEkTemplate();
   return pub;
 }
 

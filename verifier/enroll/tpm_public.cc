@@ -74,12 +74,7 @@ absl::Status FillRsaUnique(EVP_PKEY* key, TPMT_PUBLIC& pub) {
         absl::StrCat("EK key: RSA exponent ", exponent, " is not the default template's 65537"));
   }
   ASSIGN_OR_RETURN(std::vector<uint8_t> n, KeyBnParam(key, OSSL_PKEY_PARAM_RSA_N, kEkRsaBits / 8));
-  pub.type = TPM2_ALG_RSA;
-  pub.parameters.rsaDetail.symmetric = Aes128Cfb();
-  pub.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
-  pub.parameters.rsaDetail.keyBits = kEkRsaBits;
-  pub.parameters.rsaDetail.exponent = 0;  // the default, 2^16 + 1
-  pub.unique.rsa.size = static_cast<uint16_t>(n.size());
+  pub = RsaEkTemplate();
   std::memcpy(pub.unique.rsa.buffer, n.data(), n.size());
   return absl::OkStatus();
 }
@@ -165,6 +160,21 @@ absl::Status CheckAkAttributes(const TPMT_PUBLIC& ak) {
   }
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
+}
+
+TPMT_PUBLIC RsaEkTemplate() {
+  TPMT_PUBLIC pub = {};
+  pub.type = TPM2_ALG_RSA;
+  pub.nameAlg = TPM2_ALG_SHA256;
+  pub.objectAttributes = kEkAttributes;
+  pub.authPolicy.size = sizeof(kEkPolicySha256);
+  std::memcpy(pub.authPolicy.buffer, kEkPolicySha256, sizeof(kEkPolicySha256));
+  pub.parameters.rsaDetail.symmetric = Aes128Cfb();
+  pub.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+  pub.parameters.rsaDetail.keyBits = kEkRsaBits;
+  pub.parameters.rsaDetail.exponent = 0;  // the default, 2^16 + 1
+  pub.unique.rsa.size = kEkRsaBits / 8;   // zeros
+  return pub;
 }
 
 absl::StatusOr<TPMT_PUBLIC> DefaultEkPublic(EVP_PKEY* ek_key) {

@@ -31,6 +31,10 @@ absl::StatusOr<TpmPublic> ParseTpmPublic(std::span<const uint8_t> tpm2b_public);
 // naming every missing/extra attribute ("AK attributes: missing fixedTPM; has decrypt").
 absl::Status CheckAkAttributes(const TPMT_PUBLIC& ak);
 
+// The TCG EK Credential Profile's default RSA 2048 EK template (L-1) as TPM2_CreatePrimary
+// takes it: its unique is 256 zero bytes. The agent creates its EK from it.
+TPMT_PUBLIC RsaEkTemplate();
+
 // The EK public area the TCG EK Credential Profile's default templates give for this key
 // (RSA 2048 template L-1 / ECC P-256 template L-2: SHA-256 nameAlg, AES-128-CFB, the standard
 // authPolicy and attributes) — used when the agent sends only an EK certificate.
