@@ -14,6 +14,7 @@ cli="${BOOTGATE_CLI:-$VM_BUILD/cli/bootgate}"
 vm_traps
 vm_scenario "$scenario"
 vm_build_guest "$cli"
+rm -rf "$out"
 mkdir -p "$out"
 vm_tpm_provision "$out/tpm"
 vm_pki "$out/pki"
