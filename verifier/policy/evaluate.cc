@@ -62,7 +62,10 @@ void EvaluateEvidence(const bootstate::BootState& state, const EvaluationContext
               .message = absl::StrCat("quote does not cover ", bank, " PCR(s) ",
                                       absl::StrJoin(missing, ","), ", which group ", group.name(),
                                       " requires"),
-              .hint = absl::StrCat("quote with the selection ", text, " (tpm2_quote -l)")});
+              .hint = absl::StrCat(
+                  "quote these PCRs: `bootgate attest --host HOST` quotes PCRs 0-9 and 14 in "
+                  "every bank the TPM has allocated; an explicit selection must include them (`",
+                  "bootgate attest --host HOST --pcrs ", text, "`)")});
   }
 }
 

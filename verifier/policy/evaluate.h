@@ -44,6 +44,7 @@ const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host
 //                digest-bank-missing (the log has no sha256 digest to compare with a baseline)
 //   firmware:    crtm-version-not-allowed, firmware-not-allowed (blob), pcr0-not-allowed
 //   secure-boot: secure-boot-not-measured, secure-boot-disabled, secure-boot-setup-mode,
+//                secure-boot-not-required (warning: `required: false` and Secure Boot is off),
 //                pk-not-allowed, kek-not-allowed, db-cert-not-allowed, dbx-missing-revocation,
 //                dbx-too-small, authority-not-in-db, authority-not-allowed
 //   boot-loader: image-not-allowed
@@ -51,6 +52,9 @@ const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host
 //                dom0-kernel-not-allowed, dom0-kernel-not-measured, module-not-allowed,
 //                multiboot-file-not-measured, cmdline-not-measured,
 //                cmdline-mismatch, cmdline-missing-arg, cmdline-forbidden-arg
+// Every rule of a layer is checked even when another rule of it fails (an empty kernel image
+// list still reports the command line's findings). Every hint names only fields, flags and
+// commands that exist (tests/unit/policy/hints_test.cc checks each).
 // Findings are not yet filtered by exceptions (exceptions.h).
 std::vector<appraisal::Finding> Evaluate(const bootstate::BootState& state,
                                          const EvaluationContext& context,

@@ -24,9 +24,13 @@ void EvaluateFirmware(const bootstate::FirmwareLayer& fw, const v1::HostGroup& g
   const bool empty = base.crtm_versions().empty() && base.blobs().empty() && base.pcr0().empty();
   if (EmptyLayer(out, group, "firmware", empty, base.unpinned())) return;
   const std::string baseline = absl::StrCat("baseline ", group.name(), ".firmware");
-  const std::string hint =
-      "if this is a firmware update, learn the new values from an updated golden host with "
-      "`bootgate baseline learn`";
+  // `baseline learn` prints a golden host's values (when its quote covers PCR 0 in sha256).
+  auto hint = [&](absl::string_view field) {
+    return absl::StrCat("if this is a firmware update, add the new value to ", group.name(),
+                        ".firmware.", field,
+                        " (`bootgate baseline learn BUNDLE` prints it from an updated golden "
+                        "host's evidence bundle)");
+  };
 
   if (!base.crtm_versions().empty() &&
       (!fw.crtm_version.has_value() || !Contains(base.crtm_versions(), *fw.crtm_version))) {
@@ -40,7 +44,7 @@ void EvaluateFirmware(const bootstate::FirmwareLayer& fw, const v1::HostGroup& g
               .allowed = absl::StrCat(baseline, ".crtm_versions: \"",
                                       absl::StrJoin(base.crtm_versions(), "\", \""), "\""),
               .message = absl::StrCat("PCR 0: CRTM version ", seen, " is not in ", baseline),
-              .hint = hint});
+              .hint = hint("crtm_versions")});
   }
   if (!base.blobs().empty()) {
     for (const bootstate::FirmwareLayer::Blob& blob : fw.blobs) {
@@ -59,7 +63,7 @@ void EvaluateFirmware(const bootstate::FirmwareLayer& fw, const v1::HostGroup& g
                 .message = absl::StrCat(Where(blob.event_index, "EV_EFI_PLATFORM_FIRMWARE_BLOB", 0),
                                         "firmware blob ", blob.description, " sha256 ",
                                         ShortHex(*hex), " is not in ", baseline),
-                .hint = hint});
+                .hint = hint("blobs")});
     }
   }
   if (!base.pcr0().empty()) {
@@ -74,7 +78,7 @@ void EvaluateFirmware(const bootstate::FirmwareLayer& fw, const v1::HostGroup& g
                 .message = absl::StrCat("PCR 0: replayed value ",
                                         hex.has_value() ? ShortHex(*hex) : "(no sha256 bank)",
                                         " is not in ", baseline),
-                .hint = hint});
+                .hint = hint("pcr0")});
     }
   }
 }

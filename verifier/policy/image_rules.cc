@@ -1,6 +1,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "verifier/policy/rules.h"
 
 namespace bootgate::policy::internal {
@@ -22,6 +23,10 @@ struct Role {
   absl::string_view kind;  // "kernel", "hypervisor", ...
   uint32_t pcr = kPcr4;
   absl::string_view event_type = kImageEvent;
+  // PCR 4 images: the group and the `bootgate baseline add-image --layer` value that adds one.
+  std::string group = {};
+  absl::string_view add_image_layer = {};
+  absl::string_view placeholder = {};  // names the file when the log does not ("KERNEL_FILE")
 };
 
 const v1::Image* FindImage(const Images& allowed, const std::string& hex) {
@@ -35,7 +40,37 @@ const v1::Image* FindImage(const Images& allowed, const std::string& hex) {
 std::string DisplayName(const bootstate::BootImage& image) {
   const size_t cut = image.path.find_last_of("\\/");
   std::string name = cut == std::string::npos ? image.path : image.path.substr(cut + 1);
-  return name.empty() ? "image" : name;
+  return name.empty() ? "(no file name)" : name;
+}
+
+// A display name a user can pass to a command as a file name: a plain file name, not a
+// device-path node or a placeholder for a path the log does not give.
+bool IsFileName(absl::string_view name) {
+  if (name.empty() || name == "." || name == "..") return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-' || c == '+' || c == '~';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string NewImageHint(const std::string& name, const Role& role) {
+  if (role.pcr != kPcr4) {
+    return absl::StrCat("if this is a new release of ", name, ", add the sha256 of its file (`",
+                        "sha256sum ", IsFileName(name) ? name : "FILE", "`) to ",
+                        absl::StripPrefix(role.baseline, "baseline "));
+  }
+  if (IsFileName(name)) {
+    return absl::StrCat(
+        "if this is a new release of ", name, ", add it with `bootgate baseline add-image ", name,
+        " --policy POLICY --group ", role.group, " --layer ", role.add_image_layer, "`");
+  }
+  return absl::StrCat("if this is a new release, add it with `bootgate baseline add-image ",
+                      role.placeholder, " --policy POLICY --group ", role.group, " --layer ",
+                      role.add_image_layer, "`, ", role.placeholder, " being the ", role.kind,
+                      " file (the log names no file for it: it was loaded from memory or by a "
+                      "device path without a file name)");
 }
 
 // Returns true when the image is allowed; adds `role.code` otherwise.
@@ -48,11 +83,7 @@ bool CheckImage(const bootstate::BootImage& image, const Images& allowed, const 
   }
   if (FindImage(allowed, *hex) != nullptr) return true;
   const std::string name = DisplayName(image);
-  const std::string hint =
-      role.pcr == kPcr4 ? absl::StrCat("if this is a new release of ", name,
-                                       ", add it with `bootgate baseline add-image ", name, "`")
-                        : absl::StrCat("if this is a new release of ", name,
-                                       ", add its `sha256sum` to ", role.baseline);
+  const std::string hint = NewImageHint(name, role);
   Add(out,
       {.code = role.code,
        .layer = role.layer,
@@ -87,20 +118,24 @@ void EvaluateMultiboot(const std::vector<bootstate::GrubLoad>& loads, const v1::
                        std::vector<Finding>& out) {
   const v1::MultibootBaseline& base = group.kernel().multiboot();
   const std::string prefix = absl::StrCat("baseline ", group.name(), ".kernel.multiboot");
-  const Role hypervisor{"hypervisor-not-allowed",
-                        Layer::kKernel,
-                        absl::StrCat(prefix, ".hypervisor"),
-                        "hypervisor",
-                        kPcr9,
-                        kGrubFileEvent};
-  const Role dom0{"dom0-kernel-not-allowed",
-                  Layer::kKernel,
-                  absl::StrCat(prefix, ".dom0_kernel"),
-                  "dom0 kernel",
-                  kPcr9,
-                  kGrubFileEvent};
-  const Role module{"module-not-allowed", Layer::kKernel, absl::StrCat(prefix, ".modules"),
-                    "multiboot module",   kPcr9,          kGrubFileEvent};
+  const Role hypervisor{.code = "hypervisor-not-allowed",
+                        .layer = Layer::kKernel,
+                        .baseline = absl::StrCat(prefix, ".hypervisor"),
+                        .kind = "hypervisor",
+                        .pcr = kPcr9,
+                        .event_type = kGrubFileEvent};
+  const Role dom0{.code = "dom0-kernel-not-allowed",
+                  .layer = Layer::kKernel,
+                  .baseline = absl::StrCat(prefix, ".dom0_kernel"),
+                  .kind = "dom0 kernel",
+                  .pcr = kPcr9,
+                  .event_type = kGrubFileEvent};
+  const Role module{.code = "module-not-allowed",
+                    .layer = Layer::kKernel,
+                    .baseline = absl::StrCat(prefix, ".modules"),
+                    .kind = "multiboot module",
+                    .pcr = kPcr9,
+                    .event_type = kGrubFileEvent};
   bool unpinned_reported = false;
   for (size_t i = 0; i < loads.size(); ++i) {
     // LinkMultibootLoads puts the hypervisor first, then its modules in command order.
@@ -129,7 +164,8 @@ void EvaluateMultiboot(const std::vector<bootstate::GrubLoad>& loads, const v1::
               .allowed = absl::StrCat(dom0.baseline, ": ", base.dom0_kernel().size(), " image(s)"),
               .message = absl::StrCat(Where(loads.front().command_event, "EV_IPL grub_cmd", 8u),
                                       "the hypervisor was booted without a dom0 kernel module"),
-              .hint = absl::StrCat("if this host boots no dom0 kernel, clear ", dom0.baseline)});
+              .hint = absl::StrCat("if this host boots no dom0 kernel, clear ",
+                                   absl::StripPrefix(dom0.baseline, "baseline "))});
   }
 }
 
@@ -139,8 +175,13 @@ void EvaluateBootLoader(const bootstate::BootLoaderLayer& bl, const v1::HostGrou
                         std::vector<Finding>& out) {
   const v1::BootLoaderBaseline& base = group.boot_loader();
   if (EmptyLayer(out, group, "boot_loader", base.allowed().empty(), base.unpinned())) return;
-  const Role loader{"image-not-allowed", Layer::kBootLoader,
-                    absl::StrCat("baseline ", group.name(), ".boot_loader"), "boot loader"};
+  const Role loader{.code = "image-not-allowed",
+                    .layer = Layer::kBootLoader,
+                    .baseline = absl::StrCat("baseline ", group.name(), ".boot_loader"),
+                    .kind = "boot loader",
+                    .group = group.name(),
+                    .add_image_layer = "boot-loader",
+                    .placeholder = "LOADER_FILE"};
   for (const bootstate::BootImage& image : bl.loaders)
     CheckImage(image, base.allowed(), loader, out);
 }
@@ -152,14 +193,24 @@ void EvaluateBootLoader(const bootstate::BootLoaderLayer& bl, const v1::HostGrou
 void EvaluateKernel(const bootstate::KernelLayer& k, const v1::HostGroup& group,
                     std::vector<Finding>& out) {
   const v1::KernelBaseline& base = group.kernel();
+  // The command line is a rule of its own: an empty image list must not hide its findings
+  // (a user sees every reason at once).
   if (EmptyLayer(out, group, "kernel",
                  base.allowed().empty() && base.multiboot().hypervisor().empty(),
                  /*unpinned=*/false)) {
+    EvaluateCommandLine(k, group, out);
     return;
   }
   const std::string baseline = absl::StrCat("baseline ", group.name(), ".kernel");
   if (k.image.has_value()) {
-    CheckImage(*k.image, base.allowed(), {"kernel-not-allowed", Layer::kKernel, baseline, "kernel"},
+    CheckImage(*k.image, base.allowed(),
+               {.code = "kernel-not-allowed",
+                .layer = Layer::kKernel,
+                .baseline = baseline,
+                .kind = "kernel",
+                .group = group.name(),
+                .add_image_layer = "kernel",
+                .placeholder = "KERNEL_FILE"},
                out);
   } else if (!k.multiboot.empty()) {
     EvaluateMultiboot(k.multiboot, group, out);

@@ -42,6 +42,66 @@ void Add(std::vector<Finding>& out, FindingSpec spec) {
   out.push_back(std::move(f));
 }
 
+namespace {
+
+// What fills an empty layer, and how to accept anything in it instead. Each names fields and
+// commands that exist (hints_test.cc parses every snippet and command line).
+std::string EmptyLayerHint(const std::string& g, absl::string_view layer) {
+  if (layer == "firmware") {
+    return absl::StrCat(
+        "list the firmware the hosts may run in ", g,
+        ".firmware (crtm_versions, blobs, pcr0: `bootgate eventlog show EVENTLOG` shows a "
+        "golden host's), or set `unpinned: true` in ",
+        g, ".firmware to accept any firmware (verdicts are then at most warning)");
+  }
+  if (layer == "secure_boot") {
+    return absl::StrCat("set `required: true` in ", g,
+                        ".secure_boot to require Secure Boot, `required: false` in ", g,
+                        ".secure_boot to accept hosts without it (with a warning), or "
+                        "`unpinned: true` in ",
+                        g, ".secure_boot to accept any Secure Boot state");
+  }
+  if (layer == "boot_loader") {
+    return absl::StrCat(
+        "add each boot loader the hosts run (shim, grub) with `bootgate baseline add-image "
+        "LOADER_FILE --policy POLICY --group ",
+        g, " --layer boot-loader`, or set `unpinned: true` in ", g,
+        ".boot_loader to accept any (verdicts are then at most warning)");
+  }
+  if (layer == "kernel") {
+    return absl::StrCat(
+        "add the kernel with `bootgate baseline add-image KERNEL_FILE --policy "
+        "POLICY --group ",
+        g,
+        " --layer kernel`, or, for a hypervisor grub boots with multiboot2, "
+        "the sha256 of its file (`sha256sum FILE`) to ",
+        g, ".kernel.multiboot.hypervisor");
+  }
+  return absl::StrCat("list the allowed values in ", g, ".", layer);
+}
+
+std::string UnpinnedHint(const std::string& g, absl::string_view layer) {
+  if (layer == "kernel.multiboot.modules") {
+    return absl::StrCat("to check the modules, set `modules_unpinned: false` in ", g,
+                        ".kernel.multiboot and list their sha256 in ", g,
+                        ".kernel.multiboot.modules");
+  }
+  if (layer == "secure_boot") {
+    return absl::StrCat("to check it, remove `unpinned: true` from ", g,
+                        ".secure_boot and set `required: true` in ", g, ".secure_boot");
+  }
+  if (layer == "boot_loader") {
+    return absl::StrCat("to check it, remove `unpinned: true` from ", g,
+                        ".boot_loader and add the boot loaders with `bootgate baseline add-image "
+                        "LOADER_FILE --policy POLICY --group ",
+                        g, " --layer boot-loader`");
+  }
+  return absl::StrCat("to check it, remove `unpinned: true` from ", g, ".", layer,
+                      " and list the allowed values there");
+}
+
+}  // namespace
+
 bool EmptyLayer(std::vector<Finding>& out, const v1::HostGroup& group, absl::string_view layer,
                 bool empty, bool unpinned) {
   if (!empty) return false;
@@ -54,8 +114,7 @@ bool EmptyLayer(std::vector<Finding>& out, const v1::HostGroup& group, absl::str
               .allowed = absl::StrCat("baseline ", baseline, ": unpinned (anything)"),
               .message = absl::StrCat("baseline ", baseline,
                                       " is explicitly unpinned: this layer was not checked"),
-              .hint = absl::StrCat("pin it: `bootgate baseline learn` on a golden host of group ",
-                                   group.name())});
+              .hint = UnpinnedHint(group.name(), layer)});
   } else {
     Add(out, {.code = "empty-baseline-layer",
               .layer = Layer::kPolicy,
@@ -64,10 +123,7 @@ bool EmptyLayer(std::vector<Finding>& out, const v1::HostGroup& group, absl::str
               .message = absl::StrCat(
                   "baseline ", baseline,
                   " allows nothing, so no host of the group is eligible (fail closed)"),
-              .hint = absl::StrCat("fill it from a golden host with `bootgate baseline learn`, or "
-                                   "set `unpinned: true` in ",
-                                   baseline,
-                                   " to accept anything (verdicts are then at most warning)")});
+              .hint = EmptyLayerHint(group.name(), layer)});
   }
   return true;
 }

@@ -85,12 +85,13 @@ void CheckVariable(std::vector<Finding>& out, absl::string_view variable, absl::
   }
 }
 
-void CheckState(const bootstate::SecureBootLayer& sb, const std::string& baseline,
-                std::vector<Finding>& out) {
+void CheckState(const bootstate::SecureBootLayer& sb, const v1::HostGroup& group,
+                const std::string& baseline, std::vector<Finding>& out) {
   const std::string allowed = absl::StrCat(baseline, ".required: Secure Boot enabled");
-  const std::string hint =
-      "enable Secure Boot in the firmware setup, or move the host to a group that does not require "
-      "it";
+  const std::string hint = absl::StrCat(
+      "enable Secure Boot in the firmware setup; or, if the hosts of group ", group.name(),
+      " may boot without it, set `required: false` in ", group.name(),
+      ".secure_boot (every such verdict then carries a secure-boot-not-required warning)");
   if (!sb.enabled.has_value()) {
     Add(out, {.code = "secure-boot-not-measured",
               .layer = Layer::kSecureBoot,
@@ -120,6 +121,30 @@ void CheckState(const bootstate::SecureBootLayer& sb, const std::string& baselin
               .message = "PCR 7: the platform is in Secure Boot setup mode: anyone can enroll keys",
               .hint = "enroll a PK (leaving setup mode)"});
   }
+}
+
+// `required: false`, written on purpose: a host without Secure Boot passes, and says so.
+void CheckNotRequired(const bootstate::SecureBootLayer& sb, const v1::HostGroup& group,
+                      const std::string& baseline, std::vector<Finding>& out) {
+  if (sb.enabled.value_or(false)) return;
+  const std::string seen =
+      sb.enabled.has_value() ? "SecureBoot=0" : "no SecureBoot variable in the log";
+  Add(out, {.code = "secure-boot-not-required",
+            .layer = Layer::kSecureBoot,
+            .severity = Severity::kWarning,
+            .pcr = kPcr7,
+            .event_index = sb.secure_boot_event,
+            .seen = seen,
+            .allowed = absl::StrCat(baseline, ".required: false (Secure Boot not required)"),
+            .message = absl::StrCat(
+                Where(sb.secure_boot_event, kConfigEvent, kPcr7),
+                sb.enabled.has_value() ? "Secure Boot is disabled" : "Secure Boot is not measured",
+                ", which ", baseline,
+                " accepts (required: false): boot images were not verified "
+                "by the firmware"),
+            .hint = absl::StrCat("to require Secure Boot, enable it in the firmware setup of the "
+                                 "hosts and set `required: true` in ",
+                                 group.name(), ".secure_boot")});
 }
 
 void CheckDbx(const bootstate::SecureBootLayer& sb, const v1::SecureBootBaseline& base,
@@ -226,12 +251,17 @@ void CheckAuthorities(const bootstate::SecureBootLayer& sb, const v1::SecureBoot
 void EvaluateSecureBoot(const bootstate::SecureBootLayer& sb, const v1::HostGroup& group,
                         std::vector<Finding>& out) {
   const v1::SecureBootBaseline& base = group.secure_boot();
-  const bool empty = !base.required() && base.pk().empty() && base.kek().empty() &&
+  // An explicit `required: false` is a value of the layer: not empty.
+  const bool empty = !base.has_required() && base.pk().empty() && base.kek().empty() &&
                      base.db().empty() && base.dbx_must_contain().empty() &&
                      base.min_dbx_entries() == 0 && base.shim_authorities().empty();
   if (EmptyLayer(out, group, "secure_boot", empty, base.unpinned())) return;
   const std::string baseline = absl::StrCat("baseline ", group.name(), ".secure_boot");
-  if (base.required()) CheckState(sb, baseline, out);
+  if (base.required()) {
+    CheckState(sb, group, baseline, out);
+  } else if (base.has_required()) {
+    CheckNotRequired(sb, group, baseline, out);
+  }
   if (!base.pk().empty()) CheckVariable(out, "PK", "pk-not-allowed", sb.pk, base.pk(), baseline);
   if (!base.kek().empty())
     CheckVariable(out, "KEK", "kek-not-allowed", sb.kek, base.kek(), baseline);

@@ -114,7 +114,7 @@ void CheckGroup(Checker& c, const v1::HostGroup& g) {
     c.ErrorAt("firmware", -1, "unpinned and allowed values together: choose one");
   }
   const auto& sb = g.secure_boot();
-  if (sb.unpinned() && (sb.required() || !sb.pk().empty() || !sb.kek().empty() ||
+  if (sb.unpinned() && (sb.has_required() || !sb.pk().empty() || !sb.kek().empty() ||
                         !sb.db().empty() || !sb.dbx_must_contain().empty() ||
                         sb.min_dbx_entries() != 0 || !sb.shim_authorities().empty())) {
     c.ErrorAt("secure_boot", -1, "unpinned and allowed values together: choose one");

@@ -78,7 +78,51 @@ TEST_CASE("a grub that is not in the baseline names event, PCR, digest and the f
         "999999999999… is not in baseline debian-12.boot_loader");
   CHECK(f.hint ==
         "if this is a new release of grubx64.efi, add it with `bootgate baseline add-image "
-        "grubx64.efi`");
+        "grubx64.efi --policy POLICY --group debian-12 --layer boot-loader`");
+}
+
+TEST_CASE("a kernel the log names no file for gets a placeholder, never the device path text",
+          "[policy]") {
+  // grub loads the kernel from memory: a zero-length device path, no file name to give.
+  bootstate::BootState s = GoodState();
+  s.kernel.image->digests[crypto::HashAlg::kSha256] = Bytes32('8');
+  for (const char* path :
+       {"", "(none: loaded from memory)", "<error>", "PciRoot(0x0)/Pci(0x1,0x1)/Ata(0x0)"}) {
+    s.kernel.image->path = path;
+    const Finding f = Only(s, GoodPolicy());
+    INFO(path);
+    CHECK(f.code == "kernel-not-allowed");
+    CHECK_THAT(f.hint, Catch::Contains("`bootgate baseline add-image KERNEL_FILE --policy POLICY "
+                                       "--group debian-12 --layer kernel`"));
+    CHECK_THAT(f.hint, !Catch::Contains("<error>") && !Catch::Contains("add-image image"));
+  }
+}
+
+TEST_CASE("an empty kernel image list does not hide the command line's findings", "[policy]") {
+  v1::Policy p = GoodPolicy();
+  p.mutable_groups(0)->mutable_kernel()->clear_allowed();
+  bootstate::BootState s = GoodState();
+  s.kernel.command_line = "/boot/vmlinuz-6.1.0-18-amd64 root=UUID=3f7c quiet init=/bin/sh";
+  const std::vector<Finding> f = Evaluate(s, Context(), p);
+  CHECK(Codes(f) ==
+        "empty-baseline-layer,cmdline-mismatch,cmdline-missing-arg,"
+        "cmdline-forbidden-arg");
+  s.kernel.command_line.reset();
+  CHECK(Codes(Evaluate(s, Context(), p)) == "empty-baseline-layer,cmdline-not-measured");
+}
+
+TEST_CASE("every rule of a layer is checked when another fails: all reasons at once", "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.firmware.crtm_version = "other-bios 1.0";
+  s.firmware.pcr0[crypto::HashAlg::kSha256] = Bytes32('c');
+  s.secure_boot.enabled = false;
+  s.secure_boot.pk->entries[0].sha256 = Hex64('f');
+  s.secure_boot.dbx->entries.pop_back();
+  s.kernel.image->digests[crypto::HashAlg::kSha256] = Bytes32('8');
+  s.kernel.command_line = absl::StrCat(testing::kCmdline, " init=/bin/sh");
+  CHECK(Codes(Evaluate(s, Context(), GoodPolicy())) ==
+        "crtm-version-not-allowed,pcr0-not-allowed,secure-boot-disabled,pk-not-allowed,"
+        "dbx-too-small,kernel-not-allowed,cmdline-mismatch,cmdline-forbidden-arg");
 }
 
 TEST_CASE("a kernel that is not in the baseline, or none at all, is a kernel finding", "[policy]") {
@@ -149,6 +193,33 @@ TEST_CASE("Secure Boot off, unmeasured, or in setup mode is contraindicated", "[
   s = GoodState();
   s.secure_boot.setup_mode = true;
   CHECK(Only(s, GoodPolicy()).code == "secure-boot-setup-mode");
+}
+
+TEST_CASE("required: false accepts a host without Secure Boot, with a warning that says so",
+          "[policy]") {
+  // Many hypervisor fleets boot without Secure Boot: a deliberate `required: false` is a
+  // value of the layer, not an empty layer.
+  v1::Policy p = GoodPolicy();
+  v1::SecureBootBaseline& sb = *p.mutable_groups(0)->mutable_secure_boot();
+  sb.Clear();
+  sb.set_required(false);
+  bootstate::BootState s = GoodState();
+  s.secure_boot.enabled = false;
+  Finding f = Only(s, p);
+  CHECK(f.code == "secure-boot-not-required");
+  CHECK(f.severity == Severity::kWarning);
+  CHECK(f.layer == Layer::kSecureBoot);
+  CHECK(f.event_index == 8u);
+  CHECK_THAT(f.message, Catch::Contains("Secure Boot is disabled"));
+  s.secure_boot.enabled.reset();
+  CHECK(Only(s, p).code == "secure-boot-not-required");
+  // A host that has Secure Boot on anyway: nothing to say.
+  CHECK(Evaluate(GoodState(), Context(), p).empty());
+  // Unset (not written) and nothing else: still an empty layer, fail closed.
+  sb.clear_required();
+  f = Only(s, p);
+  CHECK(f.code == "empty-baseline-layer");
+  CHECK(f.severity == Severity::kContraindicated);
 }
 
 TEST_CASE("an extra db certificate is db-cert-not-allowed unless extra db entries are allowed",

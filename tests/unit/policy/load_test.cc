@@ -198,6 +198,25 @@ TEST_CASE("group-level checks: TTL, banks, PCR specs, unpinned with values", "[p
              Catch::Contains("groups[0].firmware: unpinned and allowed values together"));
 }
 
+TEST_CASE("secure_boot.required: false is kept as written, in textproto and JSON", "[policy]") {
+  const std::string text =
+      absl::StrReplaceAll(GoodPolicyText(), {{"    required: true\n", "    required: false\n"}});
+  absl::StatusOr<v1::Policy> p = LoadPolicy(text, PolicyFormat::kTextproto, "p.textproto");
+  REQUIRE(p.ok());
+  CHECK(p->groups(0).secure_boot().has_required());
+  CHECK_FALSE(p->groups(0).secure_boot().required());
+  p = LoadPolicy(R"({"name": "n", "version": "1", "groups": [{"name": "g", "hosts": ["h"],
+      "verdictTtl": "60s", "secureBoot": {"required": false}}]})",
+                 PolicyFormat::kJson, "p.json");
+  REQUIRE(p.ok());
+  CHECK(p->groups(0).secure_boot().has_required());
+  // A choice and "anything" together are ambiguous, whichever value the choice has.
+  CHECK_THAT(LoadError(R"pb(name: "n" version: "1"
+      groups { name: "g" hosts: "h" verdict_ttl { seconds: 60 }
+               secure_boot { required: false unpinned: true } })pb"),
+             Catch::Contains("groups[0].secure_boot: unpinned and allowed values together"));
+}
+
 TEST_CASE("every validation error is reported, one per line", "[policy]") {
   const std::string err = LoadError(R"pb(groups { hosts: "a" hosts: "a" })pb");
   CHECK(err ==

@@ -23,6 +23,13 @@ SignatureEntry Cert(char c, const std::string& subject) {
   return {SignatureEntry::Kind::kX509, Hex64(c), subject, "77fa9abd-0359-4d32-bd60-28f4e78f784b"};
 }
 SignatureEntry HashEntry(char c) { return {SignatureEntry::Kind::kSha256, Hex64(c), "", ""}; }
+bootstate::BootImage Image(uint32_t event_index, char digest, const std::string& path) {
+  bootstate::BootImage image;
+  image.event_index = event_index;
+  image.digests = {{HashAlg::kSha256, Bytes32(digest)}};
+  image.path = path;
+  return image;
+}
 }  // namespace
 
 BootState GoodState() {
@@ -42,12 +49,9 @@ BootState GoodState() {
   s.secure_boot.authorities.push_back({21, "Shim", Cert('e', "CN=Debian Secure Boot CA")});
   s.secure_boot.authorities.push_back({25, "SbatLevel", std::nullopt});
   s.secure_boot.authorities.push_back({26, "MokListRT", std::nullopt});
-  s.boot_loader.loaders.push_back(
-      {20, {{HashAlg::kSha256, Bytes32('5')}}, "\\EFI\\debian\\shimx64.efi"});
-  s.boot_loader.loaders.push_back(
-      {22, {{HashAlg::kSha256, Bytes32('6')}}, "\\EFI\\debian\\grubx64.efi"});
-  s.kernel.image =
-      bootstate::BootImage{24, {{HashAlg::kSha256, Bytes32('7')}}, "/boot/vmlinuz-6.1.0-18-amd64"};
+  s.boot_loader.loaders.push_back(Image(20, '5', "\\EFI\\debian\\shimx64.efi"));
+  s.boot_loader.loaders.push_back(Image(22, '6', "\\EFI\\debian\\grubx64.efi"));
+  s.kernel.image = Image(24, '7', "/boot/vmlinuz-6.1.0-18-amd64");
   s.kernel.command_line = kCmdline;
   s.kernel.command_line_event = 30;
   return s;
