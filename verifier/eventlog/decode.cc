@@ -62,7 +62,9 @@ absl::StatusOr<Decoded> DecodeText(bytes::ByteSpan data) {
 
 absl::StatusOr<Decoded> DecodeCrtmVersion(bytes::ByteSpan data) {
   if (auto text = ReadText(data); text.has_value()) {
-    std::string summary = absl::StrCat("CRTM version ", text->text);
+    // Some firmware (Windows machines, Hyper-V) logs an empty version, or only its NUL.
+    std::string summary =
+        absl::StrCat("CRTM version ", text->text.empty() ? "(empty)" : text->text);
     return Decoded{*std::move(text), summary};
   }
   // Some firmware logs a binary version (e.g. a GUID): keep it as raw bytes.

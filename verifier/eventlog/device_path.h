@@ -18,7 +18,9 @@ struct DevicePathText {
 // Converts a device path. Never fails: a node shorter than 4 bytes or longer than what is
 // left stops the walk (the text ends with "/<error>" and `error` says why), so a length of 0
 // cannot loop. Unknown node kinds print as Path(type,subtype,hex). Stops at the end-entire
-// node; bytes after it are reported in `error`. At most 256 nodes are converted.
+// node; bytes after it are reported in `error`. At most 256 nodes are converted. Empty `data`
+// has no end node, so it is an error here; an image load event whose LengthOfDevicePath is 0
+// is no path at all, and ParseImageLoadEvent says so without calling this.
 DevicePathText DevicePathToText(bytes::ByteSpan data);
 
 }  // namespace bootgate::eventlog

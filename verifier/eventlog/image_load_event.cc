@@ -18,7 +18,11 @@ absl::StatusOr<ImageLoadEvent> ParseImageLoadEvent(bytes::ByteSpan data) {
   }
   ASSIGN_OR_RETURN(bytes::ByteSpan path, reader.Bytes(image.device_path_length, "DevicePath"));
   image.device_path_bytes.assign(path.begin(), path.end());
-  image.device_path = DevicePathToText(path);
+  if (path.empty()) {
+    image.device_path.text = kNoDevicePathText;
+  } else {
+    image.device_path = DevicePathToText(path);
+  }
   return image;
 }
 

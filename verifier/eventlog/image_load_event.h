@@ -14,6 +14,11 @@
 
 namespace bootgate::eventlog {
 
+// The device path text of an image whose LengthOfDevicePath is 0: the loader measured an
+// image it had in memory (grub's linuxefi/chainloader, shim loading grub from a buffer), so
+// there is no device path to show, and that is not an error.
+inline constexpr char kNoDevicePathText[] = "(none: loaded from memory)";
+
 struct ImageLoadEvent {
   uint64_t location = 0;            // ImageLocationInMemory
   uint64_t length = 0;              // ImageLengthInMemory
@@ -26,7 +31,8 @@ struct ImageLoadEvent {
 // Parses the structure (32-byte header then LengthOfDevicePath bytes). InvalidArgument when
 // truncated or the device path length exceeds the data. Extra trailing bytes are allowed
 // (some firmware pads) and ignored. A malformed device path is not an error: see
-// `device_path.error`.
+// `device_path.error`. A LengthOfDevicePath of 0 gives `device_path.text` ==
+// kNoDevicePathText with no error and no file.
 absl::StatusOr<ImageLoadEvent> ParseImageLoadEvent(bytes::ByteSpan data);
 
 }  // namespace bootgate::eventlog

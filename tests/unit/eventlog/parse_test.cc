@@ -6,7 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/unit/eventlog/log_builder.h"
+#include "verifier/eventlog/decode.h"
 #include "verifier/eventlog/event_types.h"
+#include "verifier/eventlog/replay.h"
 
 namespace bootgate::eventlog {
 namespace {
@@ -258,6 +260,56 @@ TEST_CASE("a first event that is not a Spec ID event makes the log legacy", "[ev
   REQUIRE(parsed.ok());
   CHECK(parsed->format == LogFormat::kSha1Legacy);
   CHECK(parsed->events.size() == 2);
+}
+
+// UEFI_IMAGE_LOAD_EVENT (TCG PC Client PFP 1.05 section 10.2.3): ImageLocationInMemory,
+// ImageLengthInMemory, ImageLinkTimeAddress, LengthOfDevicePath (all UINT64 little-endian),
+// then DevicePath[LengthOfDevicePath].
+std::vector<uint8_t> ImageLoadEventData(uint64_t location, uint64_t length,
+                                        const std::vector<uint8_t>& device_path) {
+  std::vector<uint8_t> out;
+  for (uint64_t v : {location, length, uint64_t{0}, uint64_t{device_path.size()}}) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  out.insert(out.end(), device_path.begin(), device_path.end());
+  return out;
+}
+
+TEST_CASE("a grub linuxefi boot: the kernel image has no device path and the log still replays",
+          "[eventlog]") {
+  // Debian grub 2.06 under shim: PCR 8 command, PCR 9 the file, then the kernel's
+  // EV_EFI_BOOT_SERVICES_APPLICATION (Authenticode digest, LengthOfDevicePath 0), twice with
+  // the same digest, then the command line.
+  const std::vector<uint8_t> authenticode = Bytes("kernel image authenticode");
+  const std::vector<uint8_t> kernel = ImageLoadEventData(0x3d8f2000, 0x7c5a08, {});
+  LogBuilder b = LogBuilder::CryptoAgile({HashAlg::kSha1, HashAlg::kSha256});
+  b.Measure(0, kEvSCrtmVersion, {})  // an empty CRTM version, as some firmware logs it
+      .Measure(8, kEvIpl, Bytes("grub_cmd: linuxefi /vmlinuz root=/dev/vda2"))
+      .MeasureOther(9, kEvIpl, Bytes("kernel file"), Bytes("/vmlinuz"))
+      .MeasureOther(4, kEvEfiBootServicesApplication, authenticode, kernel)
+      .MeasureOther(4, kEvEfiBootServicesApplication, authenticode, kernel)
+      .Measure(8, kEvIpl, Bytes("kernel_cmdline: /vmlinuz root=/dev/vda2"));
+  absl::StatusOr<EventLog> parsed = ParseEventLog(b.Build());
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->events.size() == 7);  // with the Spec ID header
+  absl::StatusOr<ReplayResult> replay = Replay(*parsed);
+  REQUIRE(replay.ok());
+  CHECK(replay->pcrs == b.expected_pcrs());
+
+  const DecodedEvent crtm = DecodeEvent(parsed->events[1]);
+  CHECK(crtm.decode_error.empty());
+  CHECK(crtm.summary == "CRTM version (empty)");
+  for (size_t i : {4, 5}) {
+    INFO("event " << i);
+    const DecodedEvent decoded = DecodeEvent(parsed->events[i]);
+    CHECK(decoded.decode_error.empty());
+    CHECK(decoded.summary == "(none: loaded from memory)");
+    REQUIRE(std::holds_alternative<ImageLoadEvent>(decoded.content));
+    const auto& image = std::get<ImageLoadEvent>(decoded.content);
+    CHECK(image.device_path_length == 0);
+    CHECK(image.device_path.error.empty());
+    CHECK(image.length == 0x7c5a08);
+  }
 }
 
 TEST_CASE("every event type constant has its spec name", "[eventlog]") {

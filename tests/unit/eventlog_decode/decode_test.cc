@@ -201,6 +201,99 @@ TEST_CASE("decode: an image load event with a broken device path still decodes",
         "<error> [device path: device path node at offset 0 has length 0 (< 4)]");
 }
 
+// UEFI_IMAGE_LOAD_EVENT as TCG PC Client PFP 1.05 section 10.2.3 lays it out, written field
+// by field here rather than with testing::ImageLoad.
+Bytes ImageLoadEventBytes(uint64_t location, uint64_t length, uint64_t link_time_address,
+                          const Bytes& device_path) {
+  return Builder()
+      .U64(location)            // ImageLocationInMemory
+      .U64(length)              // ImageLengthInMemory
+      .U64(link_time_address)   // ImageLinkTimeAddress
+      .U64(device_path.size())  // LengthOfDevicePath
+      .Raw(device_path)         // DevicePath[LengthOfDevicePath]
+      .Build();
+}
+
+TEST_CASE("decode: a kernel grub loaded from memory has no device path, which is not an error",
+          "[eventlog_decode]") {
+  // Debian grub 2.06 `linuxefi` under shim: the kernel's EV_EFI_BOOT_SERVICES_APPLICATION has
+  // LengthOfDevicePath 0 (and can be logged twice in a row with the same digest).
+  const Bytes data = ImageLoadEventBytes(0x3d8f2000, 0x7c5a08, 0, {});
+  REQUIRE(data.size() == 32);
+  for (int copy = 0; copy < 2; ++copy) {
+    INFO("copy " << copy);
+    const DecodedEvent decoded =
+        DecodeEvent(MakeEvent(4, kEvEfiBootServicesApplication, data, Bytes(32, 0x4b)));
+    CHECK(decoded.decode_error.empty());
+    CHECK(decoded.summary == "(none: loaded from memory)");
+    CHECK(decoded.summary.find("<error>") == std::string::npos);
+    const ImageLoadEvent& image = As<ImageLoadEvent>(decoded);
+    CHECK(image.location == 0x3d8f2000);
+    CHECK(image.length == 0x7c5a08);
+    CHECK(image.link_time_address == 0);
+    CHECK(image.device_path_length == 0);
+    CHECK(image.device_path_bytes.empty());
+    CHECK(image.device_path.text == "(none: loaded from memory)");
+    CHECK(image.device_path.text == kNoDevicePathText);
+    CHECK(image.device_path.error.empty());
+    CHECK(image.device_path.file.empty());
+    CHECK(decoded.data_check.overall == DataCheck::kInformational);
+  }
+}
+
+TEST_CASE("decode: image load event with a zero-length device path and trailing padding",
+          "[eventlog_decode]") {
+  // Extra bytes after the structure are allowed (some firmware pads); the path is still none.
+  Bytes data = ImageLoadEventBytes(0x1000, 0x2000, 0x3000, {});
+  data.insert(data.end(), 8, 0);
+  auto image = ParseImageLoadEvent(data);
+  REQUIRE(image.ok());
+  CHECK(image->device_path_length == 0);
+  CHECK(image->device_path.text == "(none: loaded from memory)");
+  CHECK(image->device_path.error.empty());
+}
+
+TEST_CASE("decode: an image load event cut anywhere in its 32-byte header is malformed",
+          "[eventlog_decode]") {
+  const Bytes data = ImageLoadEventBytes(0x1000, 0x2000, 0, {});
+  for (size_t n = 0; n < data.size(); ++n) {
+    INFO("size " << n);
+    const Bytes cut(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+    CHECK_FALSE(ParseImageLoadEvent(cut).ok());
+    const DecodedEvent decoded = DecodeEvent(MakeEvent(4, kEvEfiBootServicesApplication, cut));
+    CHECK_FALSE(decoded.decode_error.empty());
+  }
+  // LengthOfDevicePath beyond the data is still an error, not "loaded from memory".
+  Bytes longer = data;
+  longer[24] = 4;
+  auto image = ParseImageLoadEvent(longer);
+  CHECK(image.status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("decode: an image load event whose path is only the end node is not 'from memory'",
+          "[eventlog_decode]") {
+  const DecodedEvent decoded = DecodeEvent(MakeEvent(
+      4, kEvEfiBootServicesApplication, ImageLoadEventBytes(1, 2, 3, testing::EndNode())));
+  const ImageLoadEvent& image = As<ImageLoadEvent>(decoded);
+  CHECK(image.device_path_length == 4);
+  CHECK(image.device_path.text.empty());
+  CHECK(image.device_path.error.empty());
+  CHECK(decoded.summary == "image with an empty device path");
+}
+
+TEST_CASE("decode: an empty EV_S_CRTM_VERSION is an empty version, not an error",
+          "[eventlog_decode]") {
+  // No bytes at all, an empty UTF-16 string (its NUL only), and an empty ASCII string.
+  for (const Bytes& data : {Bytes{}, Bytes{0x00, 0x00}, Bytes{0x00}}) {
+    INFO("size " << data.size());
+    const DecodedEvent crtm = DecodeEvent(MakeEvent(0, kEvSCrtmVersion, data));
+    CHECK(crtm.decode_error.empty());
+    CHECK(As<TextEvent>(crtm).text.empty());
+    CHECK(crtm.summary == "CRTM version (empty)");
+    CHECK(crtm.trusted());
+  }
+}
+
 TEST_CASE("decode: text events", "[eventlog_decode]") {
   const DecodedEvent action = DecodeEvent(MakeEvent(
       4, kEvEfiAction, Builder().Str("Calling EFI Application from Boot Option").Build()));
