@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,11 +34,20 @@ struct QuoteVerifyFlags {
   std::string message_path;
   std::string signature_path;
   std::string nonce_hex;
+  bool nonce_given = false;  // --nonce appeared, possibly with an empty value
   std::string pcrs_path;
   std::string log_path;
   std::string require;
   bool allow_sha1 = false;
+  // Offline only: verify a quote whose qualifying data is not a nonce we chose (a quote
+  // captured elsewhere). Never offered by the agent or the service.
+  bool no_freshness_check = false;
+  bool json = false;
 };
+
+constexpr char kFreshnessNotChecked[] =
+    "freshness NOT checked (--no-freshness-check): the qualifying data was not compared with a "
+    "nonce, so this quote shows PCR values at some time, not that the TPM holds them now";
 
 constexpr uint64_t kMaxSmallFile = 64 * 1024;
 
@@ -55,12 +65,18 @@ std::string ShortHex(const std::vector<uint8_t>& bytes) {
 // Assembles the evidence from the bundle directory, then lets each flag given override it.
 absl::StatusOr<EvidenceBundle> GatherEvidence(const QuoteVerifyFlags& f) {
   EvidenceBundle e;
+  if (f.nonce_given && f.nonce_hex.empty()) {
+    return absl::InvalidArgumentError(
+        "--nonce is empty: a quote without a nonce is replayable; to inspect a quote captured "
+        "elsewhere offline, give --no-freshness-check instead of --nonce");
+  }
   if (!f.bundle_dir.empty()) {
     ASSIGN_OR_RETURN(e, LoadEvidenceBundle(f.bundle_dir));
   } else if (f.ak_path.empty() || f.message_path.empty() || f.signature_path.empty() ||
-             f.nonce_hex.empty()) {
+             (f.nonce_hex.empty() && !f.no_freshness_check)) {
     return absl::InvalidArgumentError(
-        "give BUNDLE_DIR, or all of --ak, --message, --signature and --nonce");
+        "give BUNDLE_DIR, or all of --ak, --message, --signature and --nonce (or, offline, "
+        "--no-freshness-check instead of --nonce)");
   }
   if (!f.ak_path.empty()) {
     ASSIGN_OR_RETURN(e.ak, ReadFileLimited(f.ak_path, kMaxSmallFile));
@@ -139,10 +155,17 @@ absl::StatusOr<std::string> CheckPcrs(const tpm::VerifiedQuote& verified, const 
 }
 
 int RunQuoteVerify(const QuoteVerifyFlags& flags) {
-  auto fail = [](const absl::Status& status) {
+  auto fail = [&flags](const absl::Status& status) {
     if (std::optional<tpm::QuoteRejection> r = tpm::GetQuoteRejection(status)) {
       std::cerr << "quote rejected (" << tpm::QuoteRejectionName(*r) << "): " << status.message()
                 << "\n";
+      if (flags.json) {
+        nlohmann::ordered_json j = {{"result", "rejected"},
+                                    {"rejection", std::string(tpm::QuoteRejectionName(*r))},
+                                    {"message", std::string(status.message())},
+                                    {"freshness_checked", !flags.no_freshness_check}};
+        std::cout << j.dump(2) << "\n";
+      }
       return kExitRejected;
     }
     std::cerr << "error: " << status.message() << "\n";
@@ -157,7 +180,16 @@ int RunQuoteVerify(const QuoteVerifyFlags& flags) {
         absl::InvalidArgumentError(absl::StrCat(evidence->ak_path, ": ", ak.status().message())));
 
   tpm::QuoteExpectations expect;
-  expect.nonce = evidence->nonce;
+  if (flags.no_freshness_check) {
+    // A bundle's meta.json nonce is not compared either: the user asked for no comparison.
+    expect.freshness = tpm::Freshness::kNotCheckedOfflineOnly;
+  } else if (evidence->nonce.empty()) {
+    return fail(absl::InvalidArgumentError(
+        "no expected nonce given (meta.json \"nonce\" is empty): a quote without one is "
+        "replayable; to inspect a quote captured elsewhere offline, add --no-freshness-check"));
+  } else {
+    expect.nonce = evidence->nonce;
+  }
   expect.allow_sha1 = flags.allow_sha1;
   if (!flags.require.empty()) {
     absl::StatusOr<tpm::PcrSelection> required = tpm::ParsePcrSelectionSpec(flags.require);
@@ -172,12 +204,40 @@ int RunQuoteVerify(const QuoteVerifyFlags& flags) {
   if (!pcr_sources.ok()) return fail(pcr_sources.status());
 
   const tpm::Quote& q = verified->quote;
-  std::cout << "quote OK: " << ak->description << " AK, nonce " << ShortHex(q.extra_data) << ", "
-            << tpm::FormatPcrSelection(q.pcr_selection, /*compact=*/true) << " digest matches ("
-            << *pcr_sources << ", " << crypto::HashAlgName(verified->signature.hash)
-            << "), resetCount " << q.clock_info.reset_count << ", restartCount "
-            << q.clock_info.restart_count << ", clock " << q.clock_info.clock_ms << " ms, firmware "
-            << absl::StrFormat("0x%016x", q.firmware_version) << "\n";
+  const std::string firmware = absl::StrFormat("0x%016x", q.firmware_version);
+  const std::string selection = tpm::FormatPcrSelection(q.pcr_selection, /*compact=*/true);
+  if (flags.json) {
+    nlohmann::ordered_json j = {
+        {"result", "valid"},
+        {"ak", ak->description},
+        {"freshness_checked", verified->freshness_checked},
+        {"qualifying_data", bytes::ToHex(q.extra_data)},
+        {"pcr_selection", selection},
+        {"pcr_digest", bytes::ToHex(q.pcr_digest)},
+        {"pcr_sources", *pcr_sources},
+        {"signature_hash", std::string(crypto::HashAlgName(verified->signature.hash))},
+        {"reset_count", q.clock_info.reset_count},
+        {"restart_count", q.clock_info.restart_count},
+        {"clock_ms", q.clock_info.clock_ms},
+        {"firmware_version", firmware}};
+    if (!verified->freshness_checked) j["warning"] = kFreshnessNotChecked;
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  // Checked: the nonce is ours, a short prefix identifies it. Not checked: show all of the
+  // qualifying data, since the reader is now the one who has to judge it.
+  const std::string qualifying =
+      verified->freshness_checked
+          ? absl::StrCat("nonce ", ShortHex(q.extra_data))
+          : absl::StrCat("qualifying data ",
+                         q.extra_data.empty() ? "(empty)" : bytes::ToHex(q.extra_data),
+                         " NOT checked");
+  std::cout << "quote OK: " << ak->description << " AK, " << qualifying << ", " << selection
+            << " digest matches (" << *pcr_sources << ", "
+            << crypto::HashAlgName(verified->signature.hash) << "), resetCount "
+            << q.clock_info.reset_count << ", restartCount " << q.clock_info.restart_count
+            << ", clock " << q.clock_info.clock_ms << " ms, firmware " << firmware << "\n";
+  if (!verified->freshness_checked) std::cout << "warning: " << kFreshnessNotChecked << "\n";
   return kExitOk;
 }
 
@@ -198,13 +258,24 @@ void AddQuoteCommand(CLI::App& app, int& exit_code) {
                      "AK public key: PEM, DER SPKI, TPM2B_PUBLIC or TPMT_PUBLIC");
   verify->add_option("--message", flags->message_path, "TPMS_ATTEST (tpm2_quote -m)");
   verify->add_option("--signature", flags->signature_path, "TPMT_SIGNATURE (tpm2_quote -s)");
-  verify->add_option("--nonce", flags->nonce_hex, "expected qualifying data, hex (tpm2_quote -q)");
+  CLI::Option* nonce = verify->add_option("--nonce", flags->nonce_hex,
+                                          "expected qualifying data, hex (tpm2_quote -q)");
   verify->add_option("--pcrs", flags->pcrs_path, "PCR values (tpm2_quote -o, serialized format)");
   verify->add_option("--log", flags->log_path, "TCG event log to replay");
   verify->add_option("--require", flags->require,
                      "PCRs the quote must cover, e.g. sha256:0-7 (tpm2-tools syntax)");
   verify->add_flag("--allow-sha1", flags->allow_sha1, "accept SHA-1 signatures (legacy TPMs)");
-  verify->callback([flags, &exit_code] { exit_code = RunQuoteVerify(*flags); });
+  verify
+      ->add_flag("--no-freshness-check", flags->no_freshness_check,
+                 "offline only: do not compare the qualifying data with any nonce (a quote "
+                 "captured elsewhere, e.g. a cloud vTPM quote with empty qualifying data); the "
+                 "output says freshness was NOT checked and shows the qualifying data")
+      ->excludes(nonce);
+  verify->add_flag("--json", flags->json, "print the result as JSON");
+  verify->callback([flags, nonce, &exit_code] {
+    flags->nonce_given = nonce->count() > 0;
+    exit_code = RunQuoteVerify(*flags);
+  });
 }
 
 }  // namespace bootgate::cli

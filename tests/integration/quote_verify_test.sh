@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `bootgate quote verify` on quotes made by a real swtpm with tpm2-tools: it must accept what
 # tpm2_checkquote accepts (RSA-2048 and ECC P-256 AKs, per-file flags and bundle directory),
-# and reject each kind of bad evidence with its own message and exit code.
+# and reject each kind of bad evidence with its own message and exit code. A quote without
+# qualifying data (as cloud vTPM quotes captured elsewhere come) is refused without a nonce and
+# verifies only with the explicit offline --no-freshness-check, which says freshness was not
+# checked.
 # Set QUOTE_TEST_KEEP=DIR to copy the generated evidence there (used to refresh fuzz seeds).
 set -euo pipefail
 
@@ -153,6 +156,83 @@ expect 1 "quote rejected (pcr-digest-mismatch): event log does not replay to the
   verify log.msg log.sig ak_rsa.pem --log edited.bin --pcrs log.pcrs
 expect 1 "quote rejected (pcr-values-missing): event log replay: supplied PCR values lack sha256:0,1,2,3,4,5,6,7" -- \
   verify rsa.msg rsa.sig ak_rsa.pem --log eventlog.bin
+
+# Quotes captured elsewhere: no nonce of ours. A cloud-vTPM-like quote (tpm2_quote without -q:
+# empty qualifying data) over sha1:0-23.
+sha1_all=sha1:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23
+tpm2_quote -c ak_rsa.ctx -l "$sha1_all" -g sha256 -m empty.msg -s empty.sig -o empty.pcrs >/dev/null
+tpm2_flushcontext -t
+tpm2_checkquote -u ak_rsa.pem -m empty.msg -s empty.sig -f empty.pcrs -g sha256 >/dev/null ||
+  fail "tpm2_checkquote rejects the quote without qualifying data"
+offline() {  # offline MSG SIG AK [more flags]: no nonce
+  local msg="$1" sig="$2" ak="$3"
+  shift 3
+  "$BOOTGATE_CLI" quote verify --message "$msg" --signature "$sig" --ak "$ak" "$@"
+}
+# Without the option: refused as before (a quote with no nonce of ours proves nothing about now).
+expect 2 "error: give BUNDLE_DIR, or all of --ak, --message, --signature and --nonce" -- \
+  offline empty.msg empty.sig ak_rsa.pem --pcrs empty.pcrs
+expect 2 "error: --nonce is empty" -- offline empty.msg empty.sig ak_rsa.pem --pcrs empty.pcrs --nonce ""
+mkdir empty_bundle
+cp empty.msg empty_bundle/quote.msg; cp empty.sig empty_bundle/quote.sig
+cp empty.pcrs empty_bundle/quote.pcrs; cp ak_rsa.pem empty_bundle/ak.pub
+printf '{"nonce": "", "host_id": "cloud-vm"}\n' > empty_bundle/meta.json
+expect 2 "no expected nonce given (meta.json \"nonce\" is empty)" -- "$BOOTGATE_CLI" quote verify empty_bundle
+# With it: verified, and the output says freshness was NOT checked and shows the qualifying data.
+expect 0 "quote OK: rsa-2048 AK, qualifying data (empty) NOT checked, sha1:0-23 digest matches (PCR file, sha256)" -- \
+  offline empty.msg empty.sig ak_rsa.pem --pcrs empty.pcrs --no-freshness-check
+expect 0 "warning: freshness NOT checked (--no-freshness-check)" -- \
+  offline empty.msg empty.sig ak_rsa.pem --pcrs empty.pcrs --no-freshness-check
+expect 0 "qualifying data (empty) NOT checked" -- \
+  "$BOOTGATE_CLI" quote verify empty_bundle --no-freshness-check
+# A quote that does carry qualifying data: still verifies; shown in full, not compared.
+expect 0 "quote OK: rsa-2048 AK, qualifying data $nonce NOT checked, sha256:0-7+sha1:0,7 digest matches" -- \
+  offline rsa.msg rsa.sig ak_rsa.pem --pcrs rsa.pcrs --no-freshness-check
+expect 0 "qualifying data $nonce NOT checked" -- \
+  "$BOOTGATE_CLI" quote verify bundle --no-freshness-check
+# --json says the same for scripts.
+check_json() {  # check_json WANT_QUALIFYING_DATA -- CMD...: valid, freshness_checked false
+  local want="$1" out code=0
+  shift 2
+  out="$("$@" 2>&1)" || code=$?
+  if [[ "$code" != 0 ]] || ! python3 -c '
+import json, sys
+j = json.loads(sys.argv[1])
+assert j["result"] == "valid", j
+assert j["freshness_checked"] is False, j
+assert j["qualifying_data"] == sys.argv[2], j
+assert "freshness NOT checked" in j["warning"], j
+' "$out" "$want"; then
+    fail "JSON of $*: exit $code"$'\n'"$out"
+  else
+    echo "ok (0): JSON freshness_checked false, qualifying_data \"$want\""
+  fi
+}
+check_json "" -- offline empty.msg empty.sig ak_rsa.pem --pcrs empty.pcrs --no-freshness-check --json
+check_json "$nonce" -- offline rsa.msg rsa.sig ak_rsa.pem --pcrs rsa.pcrs --no-freshness-check --json
+out="$(verify rsa.msg rsa.sig ak_rsa.pem --pcrs rsa.pcrs --json)" || fail "checked quote, --json"
+python3 -c 'import json, sys; j = json.loads(sys.argv[1]); assert j["freshness_checked"] is True and "warning" not in j, j' \
+  "$out" || fail "checked quote: JSON does not say freshness_checked true"$'\n'"$out"
+# Everything else is still checked.
+expect 1 "quote rejected (bad-signature)" -- \
+  offline empty.msg empty.sig ak_other.pem --pcrs empty.pcrs --no-freshness-check
+expect 1 "quote rejected (not-a-quote)" -- \
+  offline time.msg time.sig ak_rsa.pem --pcrs rsa.pcrs --no-freshness-check
+expect 1 "quote rejected (pcr-digest-mismatch)" -- \
+  offline rsa.msg rsa.sig ak_rsa.pem --pcrs changed.pcrs --no-freshness-check
+expect 1 "quote rejected (pcr-selection-missing)" -- \
+  offline empty.msg empty.sig ak_rsa.pem --pcrs empty.pcrs --no-freshness-check --require sha256:0-7
+expect 1 '"rejection": "bad-signature"' -- \
+  offline empty.msg empty.sig ak_other.pem --pcrs empty.pcrs --no-freshness-check --json
+# A nonce and no freshness check contradict each other: a usage error.
+expect 2 "excludes" -- \
+  verify rsa.msg rsa.sig ak_rsa.pem --pcrs rsa.pcrs --no-freshness-check
+# The service never opts out: nothing outside the offline CLI names the option.
+if grep -rn "kNotCheckedOfflineOnly\|no_freshness_check" "$BOOTGATE_SOURCE_DIR/server" \
+  "$BOOTGATE_SOURCE_DIR/verifier/appraisal" "$BOOTGATE_SOURCE_DIR/cli/attest_command.cc" \
+  "$BOOTGATE_SOURCE_DIR/cli/tpm_agent.cc"; then
+  fail "the service or the agent can skip the freshness check"
+fi
 
 # Malformed input: exit 2.
 head -c 50 rsa.msg > truncated.msg

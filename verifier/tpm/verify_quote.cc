@@ -12,15 +12,20 @@ namespace bootgate::tpm {
 absl::StatusOr<VerifiedQuote> VerifyQuote(const QuoteEvidence& evidence,
                                           const QuoteExpectations& expectations) {
   if (evidence.ak == nullptr) return absl::InvalidArgumentError("no AK public key given");
-  if (expectations.nonce.empty()) {
+  const bool check_nonce = expectations.freshness == Freshness::kRequireNonce;
+  if (check_nonce && expectations.nonce.empty()) {
     return absl::InvalidArgumentError("no expected nonce given: a quote without one is replayable");
+  }
+  if (!check_nonce && !expectations.nonce.empty()) {
+    return absl::InvalidArgumentError(
+        "an expected nonce was given but the freshness check is off: give one or the other");
   }
   VerifiedQuote out;
   ASSIGN_OR_RETURN(out.quote, DecodeQuote(evidence.message));
   ASSIGN_OR_RETURN(out.signature,
                    VerifyTpmSignature(evidence.message, evidence.signature, evidence.ak,
                                       SignatureOptions{.allow_sha1 = expectations.allow_sha1}));
-  if (!crypto::ConstantTimeEquals(out.quote.extra_data, expectations.nonce)) {
+  if (check_nonce && !crypto::ConstantTimeEquals(out.quote.extra_data, expectations.nonce)) {
     return QuoteRejected(
         QuoteRejection::kNonceMismatch,
         absl::StrCat("quote nonce ",
@@ -29,6 +34,7 @@ absl::StatusOr<VerifiedQuote> VerifyQuote(const QuoteEvidence& evidence,
                      " does not match the expected nonce ", bytes::ToHex(expectations.nonce),
                      ": the quote is stale or was made for another challenge"));
   }
+  out.freshness_checked = check_nonce;
   const PcrSelection missing =
       MissingFromSelection(out.quote.pcr_selection, expectations.required_pcrs);
   if (!missing.empty()) {

@@ -27,15 +27,32 @@ struct QuoteEvidence {
   EVP_PKEY* ak = nullptr;              // the AK the verifier trusts for this host
 };
 
+// Whether VerifyQuote ties the quote to a fresh challenge.
+enum class Freshness {
+  // The default, and the only mode of the service and the agent: the quote's qualifying data
+  // must equal a non-empty expected nonce.
+  kRequireNonce,
+  // Offline inspection only (`bootgate quote verify --no-freshness-check`) of a quote captured
+  // elsewhere, e.g. a cloud vTPM quote with empty qualifying data: everything but the
+  // qualifying data is checked. Such a quote proves a PCR state at some time, not now, so it
+  // must never lead to a verdict; bootgated never sets it.
+  kNotCheckedOfflineOnly,
+};
+
 struct QuoteExpectations {
   std::vector<uint8_t> nonce;  // the qualifying data the verifier asked for; must not be empty
+                               // (must be empty with Freshness::kNotCheckedOfflineOnly)
   PcrSelection required_pcrs;  // PCRs the quote must cover (it may cover more)
   bool allow_sha1 = false;     // accept SHA-1 signatures (legacy TPMs only)
+  Freshness freshness = Freshness::kRequireNonce;
 };
 
 struct VerifiedQuote {
   Quote quote;
   VerifiedSignature signature;  // signature.hash is the hash of quote.pcr_digest
+  // True when quote.extra_data equalled the expected nonce; false only with
+  // Freshness::kNotCheckedOfflineOnly (quote.extra_data is then whatever the quote carried).
+  bool freshness_checked = false;
 };
 
 // Runs, in order, stopping at the first failure:
@@ -46,7 +63,10 @@ struct VerifiedQuote {
 //      ("quote nonce 1a2b... does not match the expected nonce 3c4d...");
 //   4. the quote's selection covers expectations.required_pcrs -> kPcrSelectionMissing.
 // InvalidArgument also if `evidence.ak` is null or `expectations.nonce` is empty (a quote
-// without fresh qualifying data proves nothing about now).
+// without fresh qualifying data proves nothing about now). With
+// `expectations.freshness == Freshness::kNotCheckedOfflineOnly` step 3 is skipped, whatever
+// extraData holds (empty or not), `freshness_checked` is false, and a non-empty
+// `expectations.nonce` is InvalidArgument (a caller cannot both expect a nonce and not check it).
 absl::StatusOr<VerifiedQuote> VerifyQuote(const QuoteEvidence& evidence,
                                           const QuoteExpectations& expectations);
 

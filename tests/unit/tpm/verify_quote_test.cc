@@ -97,6 +97,97 @@ TEST_CASE("VerifyQuote refuses to run without an expected nonce or an AK", "[tpm
             .code() == absl::StatusCode::kInvalidArgument);
 }
 
+QuoteExpectations Unchecked(PcrSelection required = {}) {
+  QuoteExpectations e;
+  e.freshness = Freshness::kNotCheckedOfflineOnly;
+  e.required_pcrs = std::move(required);
+  return e;
+}
+
+TEST_CASE("VerifyQuote requires a nonce unless the caller opts out explicitly", "[tpm]") {
+  CHECK(QuoteExpectations{}.freshness == Freshness::kRequireNonce);
+  // A cloud vTPM quote captured elsewhere: SHA-1 over PCRs 0-23, empty qualifying data.
+  crypto::EvpPkeyPtr key = testing::NewRsaKey();
+  PcrSelection sel = {{HashAlg::kSha1, {}}};
+  for (uint32_t pcr = 0; pcr < 24; ++pcr) sel[0].pcrs.push_back(pcr);
+  AttestFields fields;
+  fields.nonce.clear();
+  const crypto::PcrValues values = testing::SamplePcrs(sel);
+  const Signed q = MakeQuote(key.get(), TPM2_ALG_RSASSA, sel, values, fields);
+  auto refused = VerifyQuote({q.message, q.signature, key.get()}, Expect({}));
+  CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(testing::Contains(refused.status(), "no expected nonce given"));
+
+  auto verified = VerifyQuote({q.message, q.signature, key.get()}, Unchecked());
+  REQUIRE(verified.ok());
+  CHECK_FALSE(verified->freshness_checked);
+  CHECK(verified->quote.extra_data.empty());
+  CHECK(CheckPcrDigest(*verified, values).ok());
+}
+
+TEST_CASE("VerifyQuote without the freshness check still verifies a quote that has a nonce",
+          "[tpm]") {
+  auto ak = ParseAkPublic(testing::swtpm::kRsaAkTpm2b);
+  REQUIRE(ak.ok());
+  auto verified =
+      VerifyQuote({testing::swtpm::kRsaQuoteMsg, testing::swtpm::kRsaQuoteSig, ak->key.get()},
+                  Unchecked({{HashAlg::kSha256, {0, 4, 7}}}));
+  REQUIRE(verified.ok());
+  CHECK_FALSE(verified->freshness_checked);
+  CHECK(verified->quote.extra_data == kSwtpmNonce);
+  auto file = ParseTpm2ToolsPcrFile(testing::swtpm::kRsaQuotePcrs);
+  REQUIRE(file.ok());
+  CHECK(CheckPcrDigest(*verified, file->values).ok());
+  // With the check (the default), the same quote says so.
+  auto checked =
+      VerifyQuote({testing::swtpm::kRsaQuoteMsg, testing::swtpm::kRsaQuoteSig, ak->key.get()},
+                  Expect(kSwtpmNonce));
+  REQUIRE(checked.ok());
+  CHECK(checked->freshness_checked);
+}
+
+TEST_CASE("VerifyQuote refuses an expected nonce together with no freshness check", "[tpm]") {
+  auto ak = ParseAkPublic(testing::swtpm::kRsaAkTpm2b);
+  REQUIRE(ak.ok());
+  QuoteExpectations e = Unchecked();
+  e.nonce = kSwtpmNonce;
+  auto v =
+      VerifyQuote({testing::swtpm::kRsaQuoteMsg, testing::swtpm::kRsaQuoteSig, ak->key.get()}, e);
+  CHECK(v.status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("VerifyQuote without the freshness check still rejects every other defect", "[tpm]") {
+  crypto::EvpPkeyPtr key = testing::NewRsaKey();
+  crypto::EvpPkeyPtr other = testing::NewRsaKey();
+  const PcrSelection sel = {{HashAlg::kSha256, {0, 1}}};
+  AttestFields fields;
+  fields.nonce.clear();
+  const Signed q = MakeQuote(key.get(), TPM2_ALG_RSASSA, sel, testing::SamplePcrs(sel), fields);
+  CHECK(RejectionName(VerifyQuote({q.message, q.signature, other.get()}, Unchecked()).status()) ==
+        "bad-signature");
+  CHECK(RejectionName(
+            VerifyQuote({q.message, q.signature, key.get()}, Unchecked({{HashAlg::kSha256, {7}}}))
+                .status()) == "pcr-selection-missing");
+  AttestFields bad_magic = fields;
+  bad_magic.magic = 0x12345678;
+  const Bytes magic_msg = testing::MarshalAttest(bad_magic);
+  const Bytes magic_sig = testing::SignTpm(key.get(), TPM2_ALG_RSASSA, TPM2_ALG_SHA256, magic_msg);
+  CHECK(RejectionName(VerifyQuote({magic_msg, magic_sig, key.get()}, Unchecked()).status()) ==
+        "bad-magic");
+  auto ak = ParseAkPublic(testing::swtpm::kRsaAkTpm2b);
+  REQUIRE(ak.ok());
+  CHECK(
+      RejectionName(VerifyQuote({testing::swtpm::kTimeMsg, testing::swtpm::kTimeSig, ak->key.get()},
+                                Unchecked())
+                        .status()) == "not-a-quote");
+  // The PCR digest is still bound: changed values do not match.
+  auto verified = VerifyQuote({q.message, q.signature, key.get()}, Unchecked());
+  REQUIRE(verified.ok());
+  crypto::PcrValues changed = testing::SamplePcrs(sel);
+  changed[HashAlg::kSha256][1][0] ^= 1;
+  CHECK(RejectionName(CheckPcrDigest(*verified, changed)) == "pcr-digest-mismatch");
+}
+
 TEST_CASE("VerifyQuote refuses a validly signed attestation that is not a quote", "[tpm]") {
   auto ak = ParseAkPublic(testing::swtpm::kRsaAkTpm2b);
   REQUIRE(ak.ok());
