@@ -14,6 +14,7 @@
 #include "bootgate/v1/attestation.grpc.pb.h"
 #include "cli/exit_codes.h"
 #include "cli/grpc_client.h"
+#include "cli/pcr_defaults.h"
 #include "cli/remote_output.h"
 #include "cli/tpm_agent.h"
 #include "verifier/crypto/hash.h"
@@ -31,7 +32,7 @@ struct AttestFlags {
   std::string tcti;
   std::string ak_handle = "0x81010002";
   std::string eventlog = kDefaultEventLog;
-  std::string pcrs = "sha256:0-9";
+  std::string pcrs;  // empty: DefaultPcrSelection of the TPM's allocated banks
   std::string watch;
   bool json = false;
 };
@@ -111,8 +112,19 @@ int AttestOnce(const AttestFlags& f, const TPML_PCR_SELECTION& selection, uint32
   return verdict.placement_eligible() ? kExitOk : kExitRejected;
 }
 
+// --pcrs, or by default the boot chain's PCRs (0-9, 14) in every bank the TPM has allocated:
+// what `bootgate baseline learn` requires, and every PCR a real boot chain extends.
+absl::StatusOr<TPML_PCR_SELECTION> Selection(const AttestFlags& f) {
+  if (!f.pcrs.empty()) return ParsePcrSelection(f.pcrs);
+  absl::StatusOr<std::unique_ptr<TpmAgent>> tpm = TpmAgent::Open(ResolveTcti(f.tcti));
+  if (!tpm.ok()) return tpm.status();
+  absl::StatusOr<TPML_PCR_SELECTION> allocated = (*tpm)->AllocatedPcrs();
+  if (!allocated.ok()) return allocated.status();
+  return DefaultPcrSelection(*allocated);
+}
+
 int RunAttest(const AttestFlags& f) {
-  absl::StatusOr<TPML_PCR_SELECTION> selection = ParsePcrSelection(f.pcrs);
+  absl::StatusOr<TPML_PCR_SELECTION> selection = Selection(f);
   if (!selection.ok()) return ReportError(selection.status().message());
   absl::StatusOr<uint32_t> ak_handle = ParsePersistentHandle(f.ak_handle);
   if (!ak_handle.ok()) return ReportError(ak_handle.status().message());
@@ -160,7 +172,11 @@ void AddAttestCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--ak-handle", flags->ak_handle, "persistent handle of the AK")
       ->capture_default_str();
   cmd->add_option("--eventlog", flags->eventlog, "TCG event log to send")->capture_default_str();
-  cmd->add_option("--pcrs", flags->pcrs, "PCRs to quote, tpm2-tools syntax")->capture_default_str();
+  cmd->add_option("--pcrs", flags->pcrs,
+                  absl::StrCat("PCRs to quote, tpm2-tools syntax (e.g. sha256:0-9,14); default: ",
+                               kBootChainPcrsText,
+                               " in every bank the TPM has allocated, the PCRs a boot chain "
+                               "extends and that `bootgate baseline learn` requires"));
   cmd->add_option("--watch", flags->watch, "re-attest every INTERVAL (30s, 5m) until interrupted");
   cmd->add_flag("--json", flags->json,
                 "print the verdict as JSON (one line per attestation with --watch)");

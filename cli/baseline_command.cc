@@ -1,5 +1,7 @@
 #include "cli/baseline_command.h"
 
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -17,6 +19,7 @@
 #include "verifier/appraisal/appraise_evidence.h"
 #include "verifier/bytes/hex.h"
 #include "verifier/pe/authenticode.h"
+#include "verifier/policy/load.h"
 #include "verifier/policy/validate.h"
 
 namespace bootgate::cli {
@@ -44,6 +47,22 @@ struct LearnFlags {
   std::string version;
   int64_t ttl_seconds = 3600;
 };
+
+// Written whole or not at all (as WritePolicyFile).
+absl::Status WriteTextFile(const std::string& text, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) return absl::InternalError(absl::StrCat(tmp, ": cannot write"));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return absl::InternalError(absl::StrCat(path, ": cannot replace"));
+  }
+  return absl::OkStatus();
+}
 
 int BadInput(const absl::Status& status) {
   std::cerr << "error: " << status.message() << "\n";
@@ -169,13 +188,21 @@ int RunLearn(const LearnFlags& f) {
   options.verdict_ttl_seconds = f.ttl_seconds;
   const v1::Policy policy =
       LearnPolicy(verified->boot.state, verified->quote->quote.pcr_selection, options);
+  const v1::SecureBootBaseline& sb = policy.groups(0).secure_boot();
+  if (sb.has_required() && !sb.required()) {
+    std::cerr << "note: Secure Boot is off on " << options.host_id
+              << ": the policy does not require it (secure_boot { required: false }); its "
+                 "verdicts carry a secure-boot-not-required warning\n";
+  }
   if (f.out.empty()) {
-    std::string text;
-    google::protobuf::TextFormat::PrintToString(policy, &text);
-    std::cout << text;
+    std::cout << LearnedPolicyText(policy);
     return kExitOk;
   }
-  absl::Status written = WritePolicyFile(policy, f.out);
+  absl::StatusOr<policy::PolicyFormat> format = policy::PolicyFormatFromPath(f.out);
+  if (!format.ok()) return BadInput(format.status());
+  absl::Status written = *format == policy::PolicyFormat::kTextproto
+                             ? WriteTextFile(LearnedPolicyText(policy), f.out)
+                             : WritePolicyFile(policy, f.out);
   if (!written.ok()) return BadInput(written);
   std::cerr << "wrote " << f.out << ": group " << f.group << " for host " << options.host_id
             << "\n";

@@ -1,11 +1,14 @@
 #include "cli/baseline_learn.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/text_format.h"
 #include "verifier/bytes/hex.h"
 
 namespace bootgate::cli {
@@ -55,6 +58,29 @@ void AddImage(const bootstate::BootImage& image, const std::string& fallback,
 
 }  // namespace
 
+std::string LearnedPolicyText(const v1::Policy& policy) {
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(policy, &text);
+  // Each `required: false` that learn writes is in a secure_boot block (the only bool of that
+  // name in the schema): say why, where an operator reads it.
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StripLeadingAsciiWhitespace(line) == "required: false") {
+      const std::string indent(line.size() - absl::StripLeadingAsciiWhitespace(line).size(), ' ');
+      absl::StrAppend(&out, indent,
+                      "# Secure Boot is off on the host this was learned from: it is not "
+                      "required.\n",
+                      indent,
+                      "# Its verdicts carry a secure-boot-not-required warning; to require it, "
+                      "enable\n",
+                      indent, "# Secure Boot on the hosts and write required: true.\n");
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  if (!out.empty()) out.pop_back();  // the split added one line after the final newline
+  return out;
+}
+
 v1::Policy LearnPolicy(const bootstate::BootState& s, const tpm::PcrSelection& quoted,
                        const LearnOptions& o) {
   v1::Policy p;
@@ -65,10 +91,23 @@ v1::Policy LearnPolicy(const bootstate::BootState& s, const tpm::PcrSelection& q
   g->add_hosts(o.host_id);
   for (crypto::HashAlg bank : s.banks)
     g->add_required_banks(std::string(crypto::HashAlgName(bank)));
-  const std::vector<std::string> specs =
-      absl::StrSplit(tpm::FormatPcrSelection(quoted, /*compact=*/true), '+');
-  for (const std::string& spec : specs) {
-    if (spec.find(":none") == std::string::npos) g->add_required_pcrs(spec);
+  // The PCRs a boot chain extends (what `bootgate attest` quotes by default), in each bank the
+  // bundle proves (quoted and replayed), as far as the bundle's quote covered them: the source
+  // host's own evidence passes, and so does the agent's default quote on that host.
+  tpm::PcrSelection required;
+  for (const tpm::PcrBankSelection& b : quoted) {
+    if (std::find(s.banks.begin(), s.banks.end(), b.bank) == s.banks.end()) continue;
+    tpm::PcrBankSelection r{b.bank, {}};
+    for (uint32_t pcr : b.pcrs) {
+      if (std::find(kBootChainPcrs.begin(), kBootChainPcrs.end(), pcr) != kBootChainPcrs.end())
+        r.pcrs.push_back(pcr);
+    }
+    if (!r.pcrs.empty()) required.push_back(std::move(r));
+  }
+  if (!required.empty()) {
+    const std::vector<std::string> specs =
+        absl::StrSplit(tpm::FormatPcrSelection(required, /*compact=*/true), '+');
+    for (const std::string& spec : specs) g->add_required_pcrs(spec);
   }
   g->mutable_verdict_ttl()->set_seconds(o.verdict_ttl_seconds);
 
@@ -83,7 +122,10 @@ v1::Policy LearnPolicy(const bootstate::BootState& s, const tpm::PcrSelection& q
 
   const bootstate::SecureBootLayer& sb = s.secure_boot;
   v1::SecureBootBaseline* sbb = g->mutable_secure_boot();
-  sbb->set_required(sb.enabled.value_or(false));
+  // What the log shows, both ways: Secure Boot off is written as an explicit `required: false`
+  // (the source host passes, with a secure-boot-not-required warning), never as an empty layer
+  // that rejects it. Not measured: left unset (learn never allows what it did not see).
+  if (sb.enabled.has_value()) sbb->set_required(*sb.enabled);
   AddCerts(sb.pk, sbb->mutable_pk(), /*hashes_too=*/true);
   AddCerts(sb.kek, sbb->mutable_kek(), /*hashes_too=*/true);
   AddCerts(sb.db, sbb->mutable_db(), /*hashes_too=*/true);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bootgate/v1/policy.pb.h"
+#include "cli/pcr_defaults.h"
 #include "verifier/bootstate/boot_state.h"
 #include "verifier/tpm/quote.h"
 
@@ -20,8 +21,12 @@ struct LearnOptions {
 };
 
 // Returns a policy with one group for `host_id`: required banks = the replayed banks,
-// required PCRs = the quote's selection, the firmware (CRTM version, blob and PCR 0 sha256
-// digests), Secure Boot (required iff enabled; PK, KEK, db as measured; dbx must contain every
+// required PCRs = kBootChainPcrs as far as the quote covered them, in each quoted bank the log
+// replayed (so the source evidence passes, and so does `bootgate attest` with its default
+// selection on the same host; a quote of sha1:0-9 gives "sha1:0-9", never "sha256:..."), the
+// firmware (CRTM version, blob and PCR 0 sha256
+// digests), Secure Boot (`required` as the log shows it: true when enabled, an explicit false
+// when disabled, unset when not measured; PK, KEK, db as measured; dbx must contain every
 // measured sha256 entry and at least as many entries; the non-db authorities' certificates),
 // every boot loader and the kernel by sha256 Authenticode digest (or, for a multiboot boot,
 // the hypervisor, dom0 kernel and other modules by the sha256 of the files grub measured),
@@ -30,6 +35,10 @@ struct LearnOptions {
 // policy reports as an empty-baseline-layer finding: learn never allows what it did not see.
 v1::Policy LearnPolicy(const bootstate::BootState& state, const tpm::PcrSelection& quoted,
                        const LearnOptions& options);
+
+// The policy as textproto, with a comment above each `required: false` saying that Secure Boot
+// was off on the source host and is not required.
+std::string LearnedPolicyText(const v1::Policy& policy);
 
 }  // namespace bootgate::cli
 

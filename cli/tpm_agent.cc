@@ -11,8 +11,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/esys_support.h"
+#include "cli/pcr_defaults.h"
 #include "verifier/crypto/hash.h"
 
 namespace bootgate::cli {
@@ -130,6 +132,69 @@ absl::StatusOr<std::unique_ptr<TpmAgent>> TpmAgent::Open(const std::string& tcti
 TpmAgent::~TpmAgent() {
   Esys_Finalize(&esys_);
   Tss2_TctiLdr_Finalize(&tcti_);
+}
+
+absl::StatusOr<TPML_PCR_SELECTION> DefaultPcrSelection(const TPML_PCR_SELECTION& allocated) {
+  TPML_PCR_SELECTION sel = {};
+  for (uint32_t i = 0; i < allocated.count && i < TPM2_NUM_PCR_BANKS; ++i) {
+    const TPMS_PCR_SELECTION& bank = allocated.pcrSelections[i];
+    if (!crypto::HashAlgFromTpmId(bank.hash).has_value()) continue;  // a bank bootgate cannot use
+    TPMS_PCR_SELECTION s = {};
+    s.hash = bank.hash;
+    s.sizeofSelect = 3;
+    bool any = false;
+    for (uint32_t pcr : kBootChainPcrs) {
+      const uint32_t byte = pcr / 8;
+      const uint8_t bit = static_cast<uint8_t>(1u << (pcr % 8));
+      if (byte >= bank.sizeofSelect || (bank.pcrSelect[byte] & bit) == 0) continue;
+      s.pcrSelect[byte] |= bit;
+      any = true;
+    }
+    if (any) sel.pcrSelections[sel.count++] = s;
+  }
+  if (sel.count == 0) {
+    return absl::FailedPreconditionError(
+        "the TPM has no PCR bank allocated with the boot PCRs (0-9, 14) in a hash bootgate "
+        "knows: allocate one (tpm2_pcrallocate) or give --pcrs");
+  }
+  return sel;
+}
+
+std::string FormatTpmlPcrSelection(const TPML_PCR_SELECTION& selection) {
+  std::string out;
+  for (uint32_t i = 0; i < selection.count && i < TPM2_NUM_PCR_BANKS; ++i) {
+    const TPMS_PCR_SELECTION& bank = selection.pcrSelections[i];
+    const std::optional<crypto::HashAlg> alg = crypto::HashAlgFromTpmId(bank.hash);
+    std::vector<std::string> parts;
+    for (uint32_t pcr = 0; pcr < 8u * bank.sizeofSelect && pcr < 24; ++pcr) {
+      if ((bank.pcrSelect[pcr / 8] & (1u << (pcr % 8))) == 0) continue;
+      uint32_t last = pcr;
+      while (last + 1 < 8u * bank.sizeofSelect && last + 1 < 24 &&
+             (bank.pcrSelect[(last + 1) / 8] & (1u << ((last + 1) % 8))) != 0) {
+        ++last;
+      }
+      parts.push_back(last == pcr ? absl::StrCat(pcr) : absl::StrCat(pcr, "-", last));
+      pcr = last;
+    }
+    absl::StrAppend(
+        &out, out.empty() ? "" : "+",
+        alg.has_value() ? crypto::HashAlgName(*alg) : absl::StrFormat("0x%04x", bank.hash), ":",
+        absl::StrJoin(parts, ","));
+  }
+  return out;
+}
+
+absl::StatusOr<TPML_PCR_SELECTION> TpmAgent::AllocatedPcrs() {
+  TPMS_CAPABILITY_DATA* data = nullptr;
+  TPMI_YES_NO more = TPM2_NO;
+  const TSS2_RC rc = Esys_GetCapability(esys_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                        TPM2_CAP_PCRS, 0, 1, &more, &data);
+  EsysPtr<TPMS_CAPABILITY_DATA> owner(data);
+  if (rc != TSS2_RC_SUCCESS || data == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("TPM2_GetCapability(TPM_CAP_PCRS): ", Tss2_RC_Decode(rc)));
+  }
+  return data->data.assignedPCR;
 }
 
 absl::StatusOr<TpmQuote> TpmAgent::Quote(uint32_t ak_handle,

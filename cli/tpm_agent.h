@@ -28,6 +28,14 @@ inline constexpr uint32_t kDefaultAkHandle = 0x81010002;
 // empty selection.
 absl::StatusOr<TPML_PCR_SELECTION> ParsePcrSelection(absl::string_view spec);
 
+// The default selection of `bootgate attest`: kBootChainPcrs (cli/pcr_defaults.h: 0-9 and 14)
+// in every bank `allocated` (TPM2_GetCapability TPM_CAP_PCRS) has and bootgate knows, each PCR
+// only where the bank allocates it. FailedPrecondition when no such bank is allocated.
+absl::StatusOr<TPML_PCR_SELECTION> DefaultPcrSelection(const TPML_PCR_SELECTION& allocated);
+
+// "sha1:0-9,14+sha256:0-9,14": a selection as --pcrs spells it.
+std::string FormatTpmlPcrSelection(const TPML_PCR_SELECTION& selection);
+
 // The TCTI to open: `flag` (--tcti), else $BOOTGATE_TCTI, else $TPM2TOOLS_TCTI (what tpm2-tools
 // use on this host), else the kernel's resource manager "device:/dev/tpmrm0".
 std::string ResolveTcti(const std::string& flag);
@@ -55,6 +63,10 @@ class TpmAgent {
   // object is persisted at the handle; Internal with the decoded TPM response code otherwise.
   absl::StatusOr<TpmQuote> Quote(uint32_t ak_handle, std::span<const uint8_t> qualifying_data,
                                  const TPML_PCR_SELECTION& selection);
+
+  // The PCR banks the TPM has allocated (TPM2_GetCapability TPM_CAP_PCRS). Internal with the
+  // decoded TPM response code on failure.
+  absl::StatusOr<TPML_PCR_SELECTION> AllocatedPcrs();
 
   // The ESAPI context, for the enrollment steps (cli/tpm_enrollment.h). Valid while this
   // agent lives: objects made with it must go away first.
