@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Acceptance: `bootgate baseline learn` on a golden bundle, then `bootgate policy check` on
 # the same bundle -> affirming; on the kernel-cmdline-changed bundle (same host) ->
-# contraindicated, naming the argument that changed. Learn refuses a forged log.
+# contraindicated, naming the argument that changed. Learn refuses a forged log. A policy
+# learned from a host with Secure Boot off passes that host (eligible, its only finding
+# secure-boot-not-required) and says so in a comment; a meta.json without host id is named, and
+# --host works.
 set -euo pipefail
 : "${BOOTGATE_CLI:?}" "${BOOTGATE_SOURCE_DIR:?}"
 src="$BOOTGATE_SOURCE_DIR"
@@ -9,7 +12,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-baseline-learn.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-for s in good-host kernel-cmdline-changed log-event-added; do
+for s in good-host kernel-cmdline-changed log-event-added secureboot-disabled; do
   "$src/swtpm-fixtures/boot" --scenario "$s" --out "$work/$s" >/dev/null
 done
 for fmt in textproto json; do
@@ -32,3 +35,33 @@ rc=0
 "$BOOTGATE_CLI" baseline learn "$work/log-event-added" --out "$work/forged.textproto" 2>"$work/err" || rc=$?
 [[ "$rc" == 1 && ! -e "$work/forged.textproto" ]] || fail "learn accepted a forged log (exit $rc)"
 echo "ok   learn refuses a forged log: $(head -1 "$work/err")"
+
+# Secure Boot off on the source host: not an empty layer that rejects it.
+"$BOOTGATE_CLI" baseline learn "$work/secureboot-disabled" --group nosb --out "$work/nosb.textproto" \
+  2>"$work/err"
+grep -q 'required: false' "$work/nosb.textproto" || fail "no required: false: $(cat "$work/nosb.textproto")"
+grep -q '# Secure Boot is off on the host this was learned from: it is not required.' \
+  "$work/nosb.textproto" || fail "no comment saying Secure Boot is not required"
+grep -q 'note: Secure Boot is off on' "$work/err" || fail "learn did not say it: $(cat "$work/err")"
+out=$("$BOOTGATE_CLI" policy check "$work/nosb.textproto" "$work/secureboot-disabled") ||
+  fail "Secure-Boot-off source not eligible under its own policy: $out"
+grep -q 'warning, placement eligible' <<<"$out" || fail "not eligible with a warning: $out"
+codes=$(awk '$4 == "warning" || $4 == "contraindicated" {print $5}' <<<"$out" | sort -u | xargs)
+[[ "$codes" == "secure-boot-not-required" ]] || fail "findings beyond secure-boot-not-required: $codes"
+echo "ok   Secure-Boot-off source: eligible, its only finding secure-boot-not-required"
+
+# meta.json without host_id: learn names it (exit 2); --host gives it.
+cp -r "$work/good-host" "$work/nohost"
+python3 - "$work/nohost/meta.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d.pop("host_id", None); json.dump(d, open(sys.argv[1], "w"))
+PY
+rc=0
+"$BOOTGATE_CLI" baseline learn "$work/nohost" >/dev/null 2>"$work/err" || rc=$?
+[[ "$rc" == 2 ]] || fail "no host id: exit $rc"
+grep -q 'no host id: meta.json has none, give --host' "$work/err" || fail "$(cat "$work/err")"
+"$BOOTGATE_CLI" baseline learn "$work/nohost" --host host-x --out "$work/nohost.textproto"
+grep -q 'hosts: "host-x"' "$work/nohost.textproto" || fail "--host not used"
+out=$("$BOOTGATE_CLI" policy check "$work/nohost.textproto" "$work/nohost" --host host-x) ||
+  fail "--host policy does not pass its bundle: $out"
+echo "ok   meta.json without host id: named; --host works"
