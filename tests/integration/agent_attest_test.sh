@@ -2,7 +2,8 @@
 # bootgate attest against a real bootgated and real swtpm hosts: a good host is eligible (exit
 # 0), a host with a replaced grub is not (exit 1, findings printed), a host without event log
 # gets no-event-log, errors (unknown host, missing AK, unreachable or non-loopback server) exit
-# 2 with the gRPC status code name; --json and --watch.
+# 2 with the gRPC status code name; --json and --watch; a policy learned from a host's bundle
+# accepts the agent's default quote on that host.
 set -euo pipefail
 work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-agent.XXXXXX")"
 # shellcheck source=tests/integration/agent_lib.sh
@@ -85,4 +86,33 @@ timeout --preserve-status -s INT 5 "$cli" attest "${good[@]}" --json --watch 1s 
 [[ $rc -eq 0 ]] || { cat "$out" >&2; fail "watch exit $rc"; }
 lines="$(grep -c '"placement_eligible":true' "$out")"
 [[ "$lines" -ge 3 ]] || { cat "$out" >&2; fail "watch made $lines attestations in 5 s"; }
+echo "a policy learned from a host's bundle accepts bootgate attest with default flags on that host"
+# good-vm's TPM allocates sha1 and sha256. Its bundle is quoted by hand over both banks (as
+# tpm2_quote users do): learn requires sha1:0-9 and sha256:0-9, which the agent's default (0-9
+# and 14 in every allocated bank) covers; before, the default sha256:0-9 left sha1
+# pcr-not-quoted. An explicit --pcrs that leaves the sha1 bank out is still refused.
+boot_host host-vm-1 good-vm
+mkdir "$work/vm-bundle"
+cp "$work/host-vm-1/eventlog.bin" "$work/host-vm-1/ak.pub" "$work/vm-bundle/"
+nonce="$(openssl rand -hex 32)"
+TPM2TOOLS_TCTI="$(cat "$work/host-vm-1/tcti")" tpm2_quote -c 0x81010002 \
+  -l sha1:0,1,2,3,4,5,6,7,8,9+sha256:0,1,2,3,4,5,6,7,8,9 \
+  -q "$nonce" -m "$work/vm-bundle/quote.msg" -s "$work/vm-bundle/quote.sig" \
+  -o "$work/vm-bundle/quote.pcrs" > /dev/null
+echo "{\"nonce\": \"$nonce\", \"host_id\": \"host-vm-1\"}" > "$work/vm-bundle/meta.json"
+expect_rc 0 "$out" "$cli" baseline learn "$work/vm-bundle" --group vm --name learned-vm \
+  --version 1 --out "$work/learned-vm.textproto"
+grep -q '^  required_pcrs: "sha1:0-9"$' "$work/learned-vm.textproto" ||
+  fail "learned policy does not require sha1:0-9: $(cat "$work/learned-vm.textproto")"
+grep -q '^  required_pcrs: "sha256:0-9"$' "$work/learned-vm.textproto" ||
+  fail "learned policy does not require sha256:0-9: $(cat "$work/learned-vm.textproto")"
+expect_rc 0 "$out" "$cli" policy push "$work/learned-vm.textproto"
+expect_rc 0 "$out" "$cli" host add host-vm-1 --group vm --ak "$work/host-vm-1/ak.pub"
+vm=(--host host-vm-1 --tcti "$(cat "$work/host-vm-1/tcti")" --eventlog "$work/host-vm-1/eventlog.bin")
+expect_rc 0 "$out" "$cli" attest "${vm[@]}"
+expect_grep '^host host-vm-1: affirming, placement eligible$' "$out"
+expect_grep '^no findings$' "$out"
+expect_rc 1 "$out" "$cli" attest "${vm[@]}" --pcrs sha256:0-9
+expect_grep 'pcr-not-quoted' "$out"
+
 echo "PASS: agent attest ($lines attestations in watch mode)"
