@@ -137,7 +137,7 @@ vm_start_bootgated() {
 tls { cert_file: "$pki/server.pem" key_file: "$pki/server.key" client_ca_file: "$pki/ca.pem" }
 enrollment { ek_ca_files: "$ek_ca" }
 CONF
-  "$bootgated" --config "$dir/config.textproto" --listen 127.0.0.1:0 --http 127.0.0.1:0 \
+  setpriv --pdeathsig KILL "$bootgated" --config "$dir/config.textproto" --listen 127.0.0.1:0 --http 127.0.0.1:0 \
     --data-dir "$dir/data" > "$dir/bootgated.out" 2> "$dir/bootgated.log" &
   VM_PIDS+=($!)
   for _ in $(seq 1 150); do
@@ -194,8 +194,10 @@ vm_boot() {
   mkdir -p "$out/files"
   local vars="$out/OVMF_VARS.fd" sock="$out/swtpm.sock"
   if [[ "$VM_SB" == on ]]; then cp "$VM_VARS_SB_ON" "$vars"; else cp "$VM_VARS_SB_OFF" "$vars"; fi
-  swtpm socket --tpm2 --tpmstate dir="$tpmdir/tpm" --ctrl type=unixio,path="$sock" \
-    --terminate --log file="$out/swtpm.log" 2>> "$out/swtpm.log" &
+  # Even when this shell is killed with SIGKILL (no trap runs), swtpm and qemu go with it:
+  # --pdeathsig, and swtpm's --terminate when qemu's connection closes.
+  setpriv --pdeathsig KILL swtpm socket --tpm2 --tpmstate dir="$tpmdir/tpm" \
+    --ctrl type=unixio,path="$sock" --terminate --log file="$out/swtpm.log" 2>> "$out/swtpm.log" &
   local swtpm_pid=$!
   VM_PIDS+=("$swtpm_pid")
   for _ in $(seq 1 50); do [[ -S "$sock" ]] && break; sleep 0.1; done
@@ -208,7 +210,8 @@ vm_boot() {
   fi
   local start rc=0
   start="$(date +%s.%N)"
-  timeout -k 5 "${VM_TIMEOUT:-240}" qemu-system-x86_64 -accel "$accel" \
+  setpriv --pdeathsig KILL timeout -k 5 "${VM_TIMEOUT:-240}" \
+    setpriv --pdeathsig KILL qemu-system-x86_64 -accel "$accel" \
     -machine q35,smm=on -cpu max -m 512 -smp 1 -nodefaults -display none -no-reboot \
     -global driver=cfi.pflash01,property=secure,value=on \
     -global ICH9-LPC.disable_s3=1 \

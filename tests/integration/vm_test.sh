@@ -11,6 +11,7 @@
 #   - under the learned policy: one more kernel argument is contraindicated naming it; Secure
 #     Boot off is contraindicated naming Secure Boot; the kernel started by the firmware is
 #     identified as the kernel; grub's `linux` without the EFI stub answers "no event log";
+#   - run.sh killed (SIGTERM, SIGKILL) while its guest runs leaves no qemu, swtpm or bootgated;
 #   - every captured log: the quote verifies offline, bootgate's replay equals the guest
 #     kernel's PCRs in every bank and tpm2_eventlog's replay; the boot-chain sections of
 #     `eventlog show --json` and `policy check --json` name the kernel with its Authenticode
@@ -173,6 +174,20 @@ expect "no-stub" "^host $VM_HOST_ID: contraindicated, NOT placement eligible$" "
 expect "no-stub" ' no-event-log ' "$files/attest.out"
 
 kill -0 "${VM_PIDS[0]}" 2>/dev/null || fail "bootgated is gone"
+
+echo "=== interrupted while the guest runs: nothing is left behind (SIGTERM, then SIGKILL)"
+for signal in TERM KILL; do
+  "$BOOTGATE_SOURCE_DIR/swtpm-fixtures/vm/run.sh" golden "$work/interrupt-$signal" \
+    > "$work/interrupt-$signal.log" 2>&1 &
+  run_pid=$!
+  for _ in $(seq 1 300); do pgrep -f "qemu-system.*$work/interrupt-$signal" > /dev/null && break; sleep 0.1; done
+  pgrep -f "qemu-system.*$work/interrupt-$signal" > /dev/null || fail "$signal: the guest did not start"
+  kill "-$signal" "$run_pid"
+  wait "$run_pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do pgrep -f "$work/interrupt-$signal" > /dev/null || break; sleep 0.1; done
+  left="$(pgrep -af "$work/interrupt-$signal" || true)"
+  [[ -z "$left" ]] || fail "left behind after SIG$signal: $left"
+done
 echo "boot times: ${times[*]}"
 echo "total $((SECONDS - start)) s"
 if ((${#failures[@]})); then
