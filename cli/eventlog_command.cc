@@ -4,9 +4,11 @@
 #include <memory>
 #include <string>
 
+#include "cli/boot_chain_view.h"
 #include "cli/eventlog_view.h"
 #include "cli/exit_codes.h"
 #include "cli/file_input.h"
+#include "verifier/bootstate/extract.h"
 #include "verifier/eventlog/parse.h"
 
 namespace bootgate::cli {
@@ -24,6 +26,18 @@ bool AnyDataMismatch(const EventlogView& view) {
   return false;
 }
 
+// The boot chain as the log alone shows it: every replayed PCR counts as proven, since no
+// quote is at hand (`policy check` shows the chain as a quote proves it).
+bootstate::BootState LogBootChain(const EventlogView& view) {
+  tpm::PcrSelection every_pcr;
+  for (const auto& [bank, values] : view.replay->pcrs) {
+    tpm::PcrBankSelection selection{.bank = bank, .pcrs = {}};
+    for (const auto& [pcr, value] : values) selection.pcrs.push_back(pcr);
+    every_pcr.push_back(std::move(selection));
+  }
+  return bootstate::ExtractBootState(view.log, *view.replay, view.decoded, every_pcr).state;
+}
+
 int RunShow(const ShowOptions& options) {
   // The file size is checked before reading, so a huge or sparse file is refused at once.
   absl::StatusOr<std::vector<uint8_t>> bytes =
@@ -38,12 +52,14 @@ int RunShow(const ShowOptions& options) {
     return kExitBadInput;
   }
   if (options.json) {
+    nlohmann::ordered_json out = EventlogToJson(*view);
+    out["boot_chain"] =
+        view->replay.ok() ? BootChainJson(LogBootChain(*view)) : nlohmann::ordered_json(nullptr);
     // Strings decoded from the log may hold invalid UTF-8: replace rather than throw.
-    std::cout << EventlogToJson(*view).dump(2, ' ', false,
-                                            nlohmann::ordered_json::error_handler_t::replace)
-              << "\n";
+    std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
     std::cout << EventlogToTable(*view);
+    if (view->replay.ok()) std::cout << "\n" << BootChainTable(LogBootChain(*view));
   }
   if (!view->replay.ok()) {
     std::cerr << "bootgate: " << options.path

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "cli/boot_chain_view.h"
 #include "cli/bundle_evidence.h"
 #include "cli/exit_codes.h"
 #include "cli/policy_io.h"
@@ -42,15 +43,23 @@ int RunCheck(const CheckFlags& f) {
   absl::StatusOr<std::unique_ptr<BundleEvidence>> e = LoadBundleEvidence(f.bundle_dir);
   if (!e.ok()) return BadInput(e.status());
   const std::string host = f.host.empty() ? (*e)->bundle.host_id : f.host;
-  absl::StatusOr<appraisal::Appraisal> verdict =
-      appraisal::AppraiseEvidence((*e)->evidence, (*e)->bundle.nonce, *policy, host, now);
-  if (!verdict.ok()) return BadInput(verdict.status());
+  absl::StatusOr<appraisal::VerifiedEvidence> verified =
+      appraisal::VerifyEvidence((*e)->evidence, (*e)->bundle.nonce);
+  if (!verified.ok()) return BadInput(verified.status());
+  const appraisal::Appraisal verdict =
+      appraisal::AppraiseVerifiedEvidence(*verified, *policy, host, now);
+  // The boot chain as the quote proves it; none when the evidence itself was rejected.
+  const bool proven = verified->rejections.empty();
   if (f.json) {
-    std::cout << VerdictJson(*verdict, host).dump(2) << "\n";
+    nlohmann::json out = VerdictJson(verdict, host);
+    out["boot_chain"] =
+        proven ? nlohmann::json(BootChainJson(verified->boot.state)) : nlohmann::json(nullptr);
+    std::cout << out.dump(2) << "\n";
   } else {
-    std::cout << VerdictTable(*verdict, host);
+    std::cout << VerdictTable(verdict, host);
+    if (proven) std::cout << "\n" << BootChainTable(verified->boot.state);
   }
-  return verdict->placement_eligible ? kExitOk : kExitRejected;
+  return verdict.placement_eligible ? kExitOk : kExitRejected;
 }
 
 int RunValidate(const std::string& path) {

@@ -144,22 +144,27 @@ absl::StatusOr<VerifiedEvidence> VerifyEvidence(const Evidence& evidence,
   return out;
 }
 
-absl::StatusOr<Appraisal> AppraiseEvidence(const Evidence& evidence,
-                                           std::span<const uint8_t> expected_nonce,
-                                           const bootgate::v1::Policy& policy,
-                                           const std::string& host_id, absl::Time now) {
-  ASSIGN_OR_RETURN(VerifiedEvidence verified, VerifyEvidence(evidence, expected_nonce));
+Appraisal AppraiseVerifiedEvidence(const VerifiedEvidence& verified,
+                                   const bootgate::v1::Policy& policy, const std::string& host_id,
+                                   absl::Time now) {
   if (!verified.rejections.empty()) {
     // Evidence findings are never waived (exceptions.h): no exception to apply.
-    return Appraise(std::move(verified.rejections), {}, policy, policy::FindGroup(policy, host_id),
-                    now);
+    return Appraise(verified.rejections, {}, policy, policy::FindGroup(policy, host_id), now);
   }
   policy::EvaluationContext context;
   context.host_id = host_id;
   context.clock_safe = verified.quote->quote.clock_info.safe;
   context.quoted_pcrs = QuotedPcrs(verified.quote->quote.pcr_selection);
   context.now = now;
-  return AppraiseBootState(verified.boot.state, std::move(verified.boot.findings), context, policy);
+  return AppraiseBootState(verified.boot.state, verified.boot.findings, context, policy);
+}
+
+absl::StatusOr<Appraisal> AppraiseEvidence(const Evidence& evidence,
+                                           std::span<const uint8_t> expected_nonce,
+                                           const bootgate::v1::Policy& policy,
+                                           const std::string& host_id, absl::Time now) {
+  ASSIGN_OR_RETURN(VerifiedEvidence verified, VerifyEvidence(evidence, expected_nonce));
+  return AppraiseVerifiedEvidence(verified, policy, host_id, now);
 }
 
 }  // namespace bootgate::appraisal

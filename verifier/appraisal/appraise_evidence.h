@@ -65,7 +65,14 @@ struct VerifiedEvidence {
 absl::StatusOr<VerifiedEvidence> VerifyEvidence(const Evidence& evidence,
                                                 std::span<const uint8_t> expected_nonce);
 
-// VerifyEvidence, then AppraiseBootState with the policy of `host_id`'s group at `now`.
+// The verdict on evidence VerifyEvidence returned: its rejections (contraindicated, never
+// waived) or AppraiseBootState with the policy of `host_id`'s group at `now`. For callers
+// that also show the boot chain (`policy check`).
+Appraisal AppraiseVerifiedEvidence(const VerifiedEvidence& verified,
+                                   const bootgate::v1::Policy& policy, const std::string& host_id,
+                                   absl::Time now);
+
+// VerifyEvidence, then AppraiseVerifiedEvidence.
 // Rejected evidence gives a contraindicated Appraisal with the rejection findings (which no
 // exception can waive). Errors as VerifyEvidence.
 absl::StatusOr<Appraisal> AppraiseEvidence(const Evidence& evidence,

@@ -28,6 +28,8 @@ absl::string_view SeverityName(Severity severity) {
       return "contraindicated";
     case Severity::kWarning:
       return "warning";
+    case Severity::kInfo:
+      return "info";
   }
   return "unknown";
 }

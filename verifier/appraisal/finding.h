@@ -31,9 +31,10 @@ absl::string_view LayerName(Layer layer);
 enum class Severity {
   kContraindicated,  // the host must not receive workloads
   kWarning,          // worth an operator's attention; placement still allowed
+  kInfo,             // worth knowing (a known firmware or boot loader quirk); no effect on the tier
 };
 
-absl::string_view SeverityName(Severity severity);  // "contraindicated", "warning"
+absl::string_view SeverityName(Severity severity);  // "contraindicated", "warning", "info""
 
 struct Finding {
   // Stable, machine-readable kind, used by exceptions to say which finding they waive:

@@ -66,11 +66,16 @@ struct SecureBootLayer {
 struct BootImage {
   uint32_t event_index = 0;
   EventDigests digests;  // Authenticode hash of the image: its identity
-  std::string path;      // device path text: display only, never trusted
+  std::string path;      // device path text (or grub's path for it): display only, never trusted
+  bool from_memory = false;  // a PCR 4 image whose device path names no file
+  // Later events that measured the same image again right after this one (grub under shim
+  // can log the kernel twice in a row): one image, several events.
+  std::vector<uint32_t> repeated_in{};
 };
 
 struct BootLoaderLayer {
-  // Every boot application but the last, in load order: shim, grub, or another loader.
+  // The boot applications before the kernel, in load order: shim, grub, or another
+  // loader (boot_chain.h says how the kernel is told apart).
   std::vector<BootImage> loaders;
 };
 
@@ -88,7 +93,10 @@ struct GrubLoad {
 };
 
 struct KernelLayer {
-  std::optional<BootImage> image;  // the last boot application: kernel or hypervisor
+  std::optional<BootImage> image;  // the kernel's boot application (boot_chain.h)
+  // How `image` was identified, or why there is none ("the only boot application: started
+  // by the firmware"); display and findings.
+  std::string image_reason;
   // grub's kernel_cmdline (PCR 8, verified without its prefix), if logged.
   std::optional<std::string> command_line;
   std::optional<uint32_t> command_line_event;

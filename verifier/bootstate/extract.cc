@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "verifier/bootstate/boot_chain.h"
 #include "verifier/bootstate/multiboot.h"
 #include "verifier/bootstate/placement.h"
 #include "verifier/bootstate/signature_entry.h"
@@ -155,6 +156,7 @@ class Extractor {
                        "type differently: compare with the raw log (`bootgate eventlog show`)"));
       return;
     }
+    if (!decoded.data_check.quirk.empty()) OnKnownQuirk(event, decoded);
     switch (event.type) {
       case eventlog::kEvSeparator:
         if (event.pcr <= kLastFirmwarePcr) OnSeparator(event, decoded);
@@ -185,6 +187,15 @@ class Extractor {
       default:
         break;
     }
+  }
+
+  // Genuine evidence measured with a known bug (event_data_check.h): said, never held
+  // against the host.
+  void OnKnownQuirk(const Event& event, const DecodedEvent& decoded) {
+    Add(EventFinding(
+        decoded.data_check.quirk, Layer::kEventLog, Severity::kInfo, event, decoded.data_check.rule,
+        "event data that hashes to the logged digest",
+        absl::StrCat("known quirk: ", decoded.data_check.rule, "; the measured bytes verify")));
   }
 
   void OnSeparator(const Event& event, const DecodedEvent& decoded) {
@@ -367,6 +378,7 @@ class Extractor {
     image.digests = DigestsIn(event, proven_banks_[event.pcr]);
     if (const auto* load = ContentAs<eventlog::ImageLoadEvent>(decoded)) {
       image.path = load->device_path.file.empty() ? load->device_path.text : load->device_path.file;
+      image.from_memory = load->device_path.file.empty();
     }
     return image;
   }
@@ -389,6 +401,7 @@ class Extractor {
     const auto* ipl = ContentAs<eventlog::IplString>(decoded);
     if (!decoded.trusted() || ipl == nullptr) return;
     KernelLayer& kernel = result_.state.kernel;
+    grub_measured_ = true;
     if (ipl->kind == eventlog::IplString::Kind::kGrubCommand) {
       kernel.grub_commands.push_back(ipl->text);
       commands_.push_back({event.index, ipl->text});
@@ -408,7 +421,7 @@ class Extractor {
   }
 
   void Finish() {
-    SplitBootChain();
+    IdentifyImages();
     result_.state.kernel.multiboot = LinkMultibootLoads(commands_, result_.state.kernel.grub_files);
     const std::array<uint32_t, 2> chain_pcrs = {4, 7};
     for (uint32_t pcr = 0; pcr <= kLastFirmwarePcr; ++pcr) {
@@ -455,20 +468,13 @@ class Extractor {
                      });
   }
 
-  void SplitBootChain() {
-    if (applications_.empty()) return;
-    KernelLayer& kernel = result_.state.kernel;
-    bool last_is_kernel;
-    if (kernel.command_line_event) {
-      last_is_kernel = applications_.back().event_index > *kernel.command_line_event;
-    } else {
-      last_is_kernel = applications_.size() >= 2;
-    }
-    if (last_is_kernel) {
-      kernel.image = std::move(applications_.back());
-      applications_.pop_back();
-    }
-    result_.state.boot_loader.loaders = std::move(applications_);
+  void IdentifyImages() {
+    BootChainSplit split = bootstate::SplitBootChain({.applications = std::move(applications_),
+                                                      .grub_commands = commands_,
+                                                      .grub_measured = grub_measured_});
+    result_.state.boot_loader.loaders = std::move(split.loaders);
+    result_.state.kernel.image = std::move(split.kernel);
+    result_.state.kernel.image_reason = std::move(split.kernel_reason);
   }
 
   void FillPcrValues(uint32_t pcr, EventDigests& out) const {
@@ -491,6 +497,7 @@ class Extractor {
   std::optional<uint32_t> exit_boot_services_;
   std::vector<BootImage> applications_;
   std::vector<GrubCommand> commands_;  // verified grub_cmd events, in PCR 8 order
+  bool grub_measured_ = false;         // any verified grub string in PCR 8
   BootStateResult result_;
 };
 

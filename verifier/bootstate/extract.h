@@ -31,6 +31,10 @@
 //   event-data-mismatch       contraindicated  event-log    a covered event whose data does not
 //                                                           hash to its digest; its content is
 //                                                           ignored
+//   shim-authority-trailing-byte
+//                             info             event-log    an EV_EFI_VARIABLE_AUTHORITY that
+//                                                           verifies only without its last byte
+//                                                           (older shim; event_data_check.h)
 //   unexpected-event          contraindicated  event-log    (PCR, type) pair the TCG PC Client
 //                              on PCR 4 and 7,              PFP does not place there
 //                              else warning                 (placement.h). On PCRs 4 and 7 the
@@ -74,20 +78,13 @@
 // verified shim, shim's "Shim" certificate, SbatLevel, MokListRT, MokListXRT, ...) give no
 // finding and are recorded in SecureBootLayer::authorities.
 //
-// Boot loader and kernel: the chain is every PCR 4 boot application before ExitBootServices,
-// in load order.
-//   - When grub logged a verified kernel_cmdline (PCR 8), the kernel image is the last boot
-//     application measured after that command line (grub loads the kernel it was given a
-//     command line for); the applications before it are loaders. When no application follows
-//     the command line (grub booted a hypervisor or kernel with multiboot2 or its own loader,
-//     without LoadImage), every application is a loader, KernelLayer::image is empty and the
-//     kernel or hypervisor is identified by grub's PCR 9 file measurements (grub_files):
-//     KernelLayer::multiboot links the last `multiboot2` command and its `module2` commands
-//     to the files grub measured for them (multiboot.h says how far that link is trusted).
-//   - Without a grub command line: with two or more applications the last one is the kernel
-//     (shim -> kernel EFI stub, loader -> UKI); a single application is a loader and there is
-//     no kernel image (nothing shows what it went on to boot), so a policy that pins the
-//     kernel fails closed.
+// Boot loader and kernel: the chain is every PCR 4 boot application before
+// ExitBootServices, in load order, split into loaders and the kernel by SplitBootChain
+// (boot_chain.h: grub's `linux` command, the only application, or grub that booted no
+// kernel). When grub booted a hypervisor with multiboot2 (no LoadImage), every application
+// is a loader, KernelLayer::image is empty and KernelLayer::multiboot links the last
+// `multiboot2` command and its `module2` commands to the files grub measured for them
+// (multiboot.h says how far that link is trusted).
 #ifndef BOOTGATE_VERIFIER_BOOTSTATE_EXTRACT_H_
 #define BOOTGATE_VERIFIER_BOOTSTATE_EXTRACT_H_
 

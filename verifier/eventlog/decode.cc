@@ -40,16 +40,26 @@ struct Decoded {
   std::string summary;
 };
 
-absl::StatusOr<Decoded> DecodeSeparator(bytes::ByteSpan data) {
+// Windows boot manager ends its PCR 12-14 logs with the separator "WBCL" (Windows Boot
+// Configuration Log), a valid separator there and only there.
+constexpr uint32_t kWbclSeparator = 0x4C434257;  // "WBCL", little-endian
+
+bool IsWindowsSeparatorPcr(uint32_t pcr) { return pcr >= 12 && pcr <= 14; }
+
+absl::StatusOr<Decoded> DecodeSeparator(bytes::ByteSpan data, uint32_t pcr) {
   bytes::Reader reader(data);
   Separator sep;
   ASSIGN_OR_RETURN(sep.value, reader.U32Le("separator value"));
   if (!reader.empty()) return reader.Error("separator data longer than 4 bytes");
   sep.is_normal = sep.value == 0;
   sep.is_error = sep.value == 0xFFFFFFFF;
+  sep.is_wbcl = sep.value == kWbclSeparator && IsWindowsSeparatorPcr(pcr);
   std::string summary = absl::StrFormat("separator %08x", sep.value);
   if (sep.is_error) absl::StrAppend(&summary, " (error separator: firmware reported an error)");
-  if (!sep.is_normal && !sep.is_error) absl::StrAppend(&summary, " (not a valid separator value)");
+  if (sep.is_wbcl) absl::StrAppend(&summary, " (\"WBCL\": end of the Windows boot log)");
+  if (!sep.is_normal && !sep.is_error && !sep.is_wbcl) {
+    absl::StrAppend(&summary, " (not a valid separator value)");
+  }
   return Decoded{sep, summary};
 }
 
@@ -250,10 +260,10 @@ absl::StatusOr<Decoded> DecodeHandoffTables(bytes::ByteSpan data, bool with_desc
 }
 
 // Returns nullopt for a type without a decoder.
-std::optional<absl::StatusOr<Decoded>> DecodeByType(uint32_t type, bytes::ByteSpan data) {
-  switch (type) {
+std::optional<absl::StatusOr<Decoded>> DecodeByType(const Event& event, bytes::ByteSpan data) {
+  switch (event.type) {
     case kEvSeparator:
-      return DecodeSeparator(data);
+      return DecodeSeparator(data, event.pcr);
     case kEvAction:
     case kEvEfiAction:
     case kEvOmitBootDeviceEvents:
@@ -270,7 +280,7 @@ std::optional<absl::StatusOr<Decoded>> DecodeByType(uint32_t type, bytes::ByteSp
     case kEvEfiVariableBoot:
     case kEvEfiVariableBoot2:
     case kEvEfiVariableAuthority:
-      return DecodeVariable(data, type);
+      return DecodeVariable(data, event.type);
     case kEvEfiBootServicesApplication:
     case kEvEfiBootServicesDriver:
     case kEvEfiRuntimeServicesDriver:
@@ -297,8 +307,13 @@ std::optional<absl::StatusOr<Decoded>> DecodeByType(uint32_t type, bytes::ByteSp
 DecodedEvent DecodeEvent(const Event& event) {
   DecodedEvent out;
   out.data_check = VerifyEventData(event);
-  const bytes::ByteSpan data(event.data);
-  auto decoded = DecodeByType(event.type, data);
+  bytes::ByteSpan data(event.data);
+  auto decoded = DecodeByType(event, data);
+  if (out.data_check.quirk == kShimAuthorityTrailingByteQuirk) {
+    // Only the bytes shim measured are proven: decode those when they hold the structure.
+    auto measured = DecodeByType(event, data.first(data.size() - 1));
+    if (measured.has_value() && measured->ok()) decoded = std::move(measured);
+  }
   if (!decoded.has_value()) {
     out.summary = RawSummary(data);
     return out;

@@ -30,6 +30,7 @@ struct Separator {
   uint32_t value = 0;
   bool is_error = false;   // 0xFFFFFFFF
   bool is_normal = false;  // 0x00000000 (anything else is neither, and reported)
+  bool is_wbcl = false;    // "WBCL" in PCRs 12-14: Windows boot manager's valid separator
 };
 
 // EV_EFI_ACTION, EV_ACTION, EV_S_CRTM_VERSION, EV_OMIT_BOOT_DEVICE_EVENTS, ... : text.

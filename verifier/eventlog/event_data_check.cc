@@ -18,22 +18,29 @@ constexpr uint32_t kGrubStringPcr = 8;
 constexpr std::array<absl::string_view, 3> kGrubPrefixes = {
     "grub_cmd: ", "kernel_cmdline: ", "module_cmdline: "};
 
-enum class Rule {
-  kWhole,
-  kVariableData,
-  kWholeOrVariableData,
-  kGrubString,
-  kInformational,
-  kNoAction
+enum class Rule { kWhole, kWholeOrVariableData, kGrubString, kInformational, kNoAction };
+
+// One way of hashing the data that genuine firmware or boot loaders use.
+struct Candidate {
+  bytes::ByteSpan bytes;
+  absl::string_view convention = {};  // empty when the rule has a single way
+  absl::string_view quirk = {};       // set when this way is a known measurement bug
 };
 
 struct Plan {
   Rule rule = Rule::kInformational;
   std::string description;
-  // The byte ranges whose hash may equal the digest (one for most rules, two for BOOT2).
-  std::vector<bytes::ByteSpan> candidates;
+  // The byte ranges whose hash may equal the digest: one for most rules, one per genuine
+  // convention for EV_EFI_VARIABLE_BOOT(2), and shim's quirk for authorities.
+  std::vector<Candidate> candidates;
   bool malformed = false;  // the rule needs structure the data does not have
 };
+
+constexpr absl::string_view kVariableDataConvention = "hash of VariableData (EDK2/OVMF convention)";
+constexpr absl::string_view kWholeVariableConvention =
+    "hash of the whole UEFI_VARIABLE_DATA (PFP convention, many PCs)";
+constexpr absl::string_view kShimTrailingByteConvention =
+    "hash of the data without its last byte (shim logged one byte more than it measured)";
 
 Plan MakePlan(const Event& event) {
   Plan plan;
@@ -49,25 +56,35 @@ Plan MakePlan(const Event& event) {
     case kEvEfiGptEvent:
     case kEvSCrtmVersion:
     case kEvEfiVariableDriverConfig:
+      plan.rule = Rule::kWhole;
+      plan.description = "hash of the whole event data";
+      plan.candidates.push_back({data});
+      return plan;
     case kEvEfiVariableAuthority:
       plan.rule = Rule::kWhole;
       plan.description = "hash of the whole event data";
-      plan.candidates.push_back(data);
+      plan.candidates.push_back({data});
+      // Older shim builds log one byte more than they measured. Exactly that pattern is
+      // recognised (and reported as a quirk), nothing looser.
+      if (!data.empty()) {
+        plan.candidates.push_back({data.first(data.size() - 1), kShimTrailingByteConvention,
+                                   kShimAuthorityTrailingByteQuirk});
+      }
       return plan;
     case kEvEfiVariableBoot:
     case kEvEfiVariableBoot2: {
-      const bool boot2 = event.type == kEvEfiVariableBoot2;
-      plan.rule = boot2 ? Rule::kWholeOrVariableData : Rule::kVariableData;
+      // EDK2 (OVMF) hashes VariableData only; the PFP and many PCs' firmware the whole
+      // UEFI_VARIABLE_DATA. Both are genuine; name and GUID are proven only by the second.
+      plan.rule = Rule::kWholeOrVariableData;
       auto var = ParseUefiVariable(data, event.type);
       if (!var.ok()) {
         plan.malformed = true;
         plan.description = absl::StrCat("malformed UEFI_VARIABLE_DATA: ", var.status().message());
         return plan;
       }
-      plan.description = boot2 ? "hash of the whole UEFI_VARIABLE_DATA or of its VariableData"
-                               : "hash of VariableData";
-      plan.candidates.push_back(data.subspan(var->data_offset));
-      if (boot2) plan.candidates.push_back(data);
+      plan.description = "hash of VariableData or of the whole UEFI_VARIABLE_DATA";
+      plan.candidates.push_back({data.subspan(var->data_offset), kVariableDataConvention});
+      plan.candidates.push_back({data, kWholeVariableConvention});
       return plan;
     }
     case kEvIpl:
@@ -82,7 +99,7 @@ Plan MakePlan(const Event& event) {
           bytes::ByteSpan measured = data.subspan(prefix.size());
           if (!measured.empty() && measured.back() == 0)
             measured = measured.first(measured.size() - 1);
-          plan.candidates.push_back(measured);
+          plan.candidates.push_back({measured});
           return plan;
         }
       }
@@ -113,6 +130,22 @@ Plan MakePlan(const Event& event) {
   }
 }
 
+// Checks one bank's digest against the plan's candidates. Returns kVerified when a
+// candidate matches, and the same one as earlier banks (`matched` records it); kMismatch
+// otherwise; kUnchecked when this OpenSSL lacks the algorithm.
+DataCheck MatchBank(const Plan& plan, crypto::HashAlg alg, bytes::ByteSpan logged,
+                    std::optional<size_t>& matched) {
+  for (size_t i = 0; i < plan.candidates.size(); ++i) {
+    auto hash = crypto::Hash(alg, plan.candidates[i].bytes);
+    if (!hash.ok()) return DataCheck::kUnchecked;
+    if (!crypto::ConstantTimeEquals(*hash, logged)) continue;
+    if (matched.has_value() && *matched != i) return DataCheck::kMismatch;
+    matched = i;
+    return DataCheck::kVerified;
+  }
+  return DataCheck::kMismatch;
+}
+
 }  // namespace
 
 absl::string_view DataCheckName(DataCheck check) {
@@ -138,6 +171,9 @@ EventDataCheck VerifyEventData(const Event& event) {
   const bool rehash = plan.malformed || !plan.candidates.empty();
   bool any_verified = false;
   bool any_mismatch = false;
+  // The candidate every verified bank matched: firmware hashes one buffer into every bank,
+  // so banks that match different ways of hashing are not genuine.
+  std::optional<size_t> matched;
   for (const EventDigest& digest : event.digests) {
     BankDataCheck bank{.alg_id = digest.alg_id};
     if (plan.rule == Rule::kNoAction) {
@@ -147,14 +183,7 @@ EventDataCheck VerifyEventData(const Event& event) {
     } else if (plan.malformed) {
       bank.result = DataCheck::kMismatch;
     } else if (digest.alg.has_value()) {
-      bank.result = DataCheck::kUnchecked;
-      std::optional<bool> match;
-      for (bytes::ByteSpan candidate : plan.candidates) {
-        auto hash = crypto::Hash(*digest.alg, candidate);
-        if (!hash.ok()) break;  // this OpenSSL lacks the algorithm: leave unchecked
-        match = match.value_or(false) || crypto::ConstantTimeEquals(*hash, digest.digest);
-      }
-      if (match.has_value()) bank.result = *match ? DataCheck::kVerified : DataCheck::kMismatch;
+      bank.result = MatchBank(plan, *digest.alg, digest.digest, matched);
     }
     any_verified |= bank.result == DataCheck::kVerified;
     any_mismatch |= bank.result == DataCheck::kMismatch;
@@ -164,6 +193,9 @@ EventDataCheck VerifyEventData(const Event& event) {
     result.overall = DataCheck::kMismatch;
   } else if (any_verified) {
     result.overall = DataCheck::kVerified;
+    const Candidate& how = plan.candidates[*matched];
+    if (!how.convention.empty()) result.rule = std::string(how.convention);
+    result.quirk = std::string(how.quirk);
   } else if (plan.rule == Rule::kNoAction) {
     result.overall = DataCheck::kNotApplicable;
   } else if (!rehash) {

@@ -6,9 +6,14 @@
 //    EV_EFI_GPT_EVENT, EV_S_CRTM_VERSION, EV_EFI_VARIABLE_DRIVER_CONFIG,
 //    EV_EFI_VARIABLE_AUTHORITY (whole UEFI_VARIABLE_DATA; shim's PCR 7 MokListRT /
 //    SbatLevel / "Shim" cert events are of this kind too);
-//  - EV_EFI_VARIABLE_BOOT: over VariableData only (so name and GUID are NOT proven);
-//    EV_EFI_VARIABLE_BOOT2: accepted over the whole UEFI_VARIABLE_DATA (PFP 1.05) or over
-//    VariableData (what EDK2 firmware does);
+//  - EV_EFI_VARIABLE_BOOT and _BOOT2: over VariableData (EDK2, OVMF) or over the whole
+//    UEFI_VARIABLE_DATA (the PFP; many PCs' firmware): both are genuine, and `rule` says
+//    which one matched (with VariableData only, name and GUID are NOT proven);
+//  - EV_EFI_VARIABLE_AUTHORITY whose digest is the hash of its data without the last byte:
+//    older shim builds log one byte more than they measured. Accepted as verified with
+//    `quirk` = kShimAuthorityTrailingByteQuirk (callers report it); any other shortfall
+//    is a mismatch;
+//  - every bank must match the same way of hashing (firmware hashes one buffer);
 //  - EV_IPL on PCR 8 with a grub prefix ("grub_cmd: ", "kernel_cmdline: ",
 //    "module_cmdline: "): over the text after the prefix, without the trailing NUL;
 //  - informational (digest is over other bytes, data is display-only): boot
@@ -53,8 +58,15 @@ struct EventDataCheck {
   // Which rule applied, e.g. "hash of the whole event data",
   // "hash of VariableData", "hash of the text after \"grub_cmd: \"", "Authenticode hash
   // of the image", or why the data could not be checked ("malformed UEFI_VARIABLE_DATA").
+  // When verified, the way of hashing that matched ("hash of VariableData (EDK2/OVMF
+  // convention)") where the rule allows several.
   std::string rule;
+  // Set when the data verified only through a known measurement bug: its name.
+  std::string quirk;
 };
+
+// EventDataCheck::quirk for shim's authority events that carry one byte more than measured.
+inline constexpr absl::string_view kShimAuthorityTrailingByteQuirk = "shim-authority-trailing-byte";
 
 // Checks `event` per the rules above. Pure; never fails. A payload that the rule needs to
 // parse (UEFI_VARIABLE_DATA for _BOOT) and that does not parse gives kMismatch (the logged

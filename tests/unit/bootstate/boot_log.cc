@@ -70,16 +70,23 @@ void BootLog::ShimAndGrub() {
                           ImagePath("\\EFI\\debian\\grubx64.efi"));
 }
 
+// In the order Debian's grub 2.06 under shim logs it (captured real boots,
+// tests/data/realboot/): the `linux` command, the kernel file (PCR 9), the kernel's
+// LoadImage from memory (PCR 4, no device path), and only then its command line.
 void BootLog::GrubAndKernel() {
   // grub hashes the command without its prefix and NUL.
   MeasureOther(8, kEvIpl, Text("set root=hd0,gpt2", false), Text("grub_cmd: set root=hd0,gpt2"));
   const std::string linux_cmd = "linux " + kCmdline;
   at_.linux_cmd = MeasureOther(8, kEvIpl, Text(linux_cmd, false), Text("grub_cmd: " + linux_cmd));
-  at_.cmdline = MeasureOther(8, kEvIpl, Text(kCmdline, false), Text("kernel_cmdline: " + kCmdline));
   at_.kernel_file =
       MeasureOther(9, kEvIpl, Text("kernel file", false), Text("/boot/vmlinuz-6.1.0"));
   at_.kernel = MeasureOther(4, kEvEfiBootServicesApplication, Text("kernel image", false),
-                            ImagePath("/boot/vmlinuz-6.1.0"));
+                            ImageFromMemory());
+  at_.cmdline = MeasureOther(8, kEvIpl, Text(kCmdline, false), Text("kernel_cmdline: " + kCmdline));
+  const std::string initrd_cmd = "initrd /boot/initrd.img-6.1.0";
+  MeasureOther(8, kEvIpl, Text(initrd_cmd, false), Text("grub_cmd: " + initrd_cmd));
+  MeasureOther(9, kEvIpl, Text("initrd file", false), Text("/boot/initrd.img-6.1.0"));
+  MeasureOther(8, kEvIpl, Text("boot", false), Text("grub_cmd: boot"));
 }
 
 void BootLog::ExitBootServices() {

@@ -33,7 +33,7 @@ class BootLog {
   void SecureBootConfig();  // SecureBoot=1, PK, KEK, db, dbx (PCR 7), "Calling EFI ..." (PCR 4)
   void Separators();        // PCRs 0-7 in order
   void ShimAndGrub();       // db authority, shim, SbatLevel, MokListRT, Shim authority, grub
-  void GrubAndKernel();     // grub commands, kernel_cmdline, PCR 9 file, kernel image
+  void GrubAndKernel();  // grub's linux command, PCR 9 file, kernel image, kernel_cmdline, initrd
   void ExitBootServices();  // PCR 5 invocation + success
   void GoodBoot();          // all of the above
 

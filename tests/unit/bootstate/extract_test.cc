@@ -105,8 +105,9 @@ TEST_CASE("a good host's log gives the whole boot chain and no finding", "[boots
   CHECK(s.kernel.command_line == BootLog::kCmdline);
   CHECK(s.kernel.command_line_event == log.at().cmdline);
   CHECK(s.kernel.grub_commands ==
-        std::vector<std::string>{"set root=hd0,gpt2", "linux " + BootLog::kCmdline});
-  REQUIRE(s.kernel.grub_files.size() == 1);
+        std::vector<std::string>{"set root=hd0,gpt2", "linux " + BootLog::kCmdline,
+                                 "initrd /boot/initrd.img-6.1.0", "boot"});
+  REQUIRE(s.kernel.grub_files.size() == 2);
   CHECK(s.kernel.grub_files[0].event_index == log.at().kernel_file);
   CHECK(s.kernel.grub_files[0].path == "/boot/vmlinuz-6.1.0");
   CHECK(Sha256Of(s.kernel.grub_files[0]) == Sha256Hex(Text("kernel file", false)));
@@ -356,14 +357,14 @@ TEST_CASE("events on PCRs the quote does not cover prove nothing", "[bootstate]"
     CHECK(found[0].layer == Layer::kEvidence);
     CHECK(found[0].severity == Severity::kWarning);
     CHECK(found[0].event_index == log.at().linux_cmd - 1);  // the first PCR 8 event
-    CHECK(found[0].seen == "3 events in PCR 8");
+    CHECK(found[0].seen == "5 events in PCR 8");
     CHECK(found[1].pcr == 9u);
     CHECK(found[1].event_index == log.at().kernel_file);
     CHECK(result.findings.size() == 2);
     CHECK_FALSE(result.state.kernel.command_line.has_value());
     CHECK(result.state.kernel.grub_commands.empty());
     CHECK(result.state.kernel.grub_files.empty());
-    // Without grub's command line the last of three applications is the kernel.
+    // With no proven grub strings the last of three applications is the kernel.
     REQUIRE(result.state.kernel.image.has_value());
     CHECK(result.state.kernel.image->event_index == log.at().kernel);
   }
@@ -488,7 +489,9 @@ TEST_CASE("boot chain split: loaders, kernel, and grub booting without LoadImage
   log.SecureBootConfig();
   log.Separators();
   log.ShimAndGrub();
-  SECTION("multiboot2: no application after the command line, every one is a loader") {
+  SECTION("multiboot2: no linux command, every application is a loader") {
+    log.MeasureOther(8, kEvIpl, Text("multiboot2 /boot/xen.gz dom0_mem=4G", false),
+                     Text("grub_cmd: multiboot2 /boot/xen.gz dom0_mem=4G"));
     log.MeasureOther(8, kEvIpl, Text("/boot/xen.gz dom0_mem=4G", false),
                      Text("kernel_cmdline: /boot/xen.gz dom0_mem=4G"));
     const uint32_t xen = log.MeasureOther(9, kEvIpl, Text("xen", false), Text("/boot/xen.gz"));
@@ -500,8 +503,21 @@ TEST_CASE("boot chain split: loaders, kernel, and grub booting without LoadImage
     CHECK(result.state.kernel.command_line == "/boot/xen.gz dom0_mem=4G");
     REQUIRE(result.state.kernel.grub_files.size() == 1);
     CHECK(result.state.kernel.grub_files[0].event_index == xen);
+    CHECK_THAT(result.state.kernel.image_reason, Catch::Contains("grub booted no `linux` command"));
   }
-  SECTION("shim and grub without a command line: the last application is the kernel") {
+  SECTION("grub ran linux but nothing was loaded with LoadImage: no kernel image") {
+    const uint32_t linux_cmd = log.MeasureOther(8, kEvIpl, Text("linux /vmlinuz ro", false),
+                                                Text("grub_cmd: linux /vmlinuz ro"));
+    log.MeasureOther(8, kEvIpl, Text("/vmlinuz ro", false), Text("kernel_cmdline: /vmlinuz ro"));
+    log.ExitBootServices();
+    BootStateResult result = Extract(log);
+    CHECK(result.state.boot_loader.loaders.size() == 2);
+    CHECK_FALSE(result.state.kernel.image.has_value());
+    CHECK_THAT(result.state.kernel.image_reason,
+               Catch::Contains("`linux /vmlinuz ro` (event " + std::to_string(linux_cmd) + ")") &&
+                   Catch::Contains("no boot application measurement follows it"));
+  }
+  SECTION("shim and grub measuring no grub strings: the last application is the kernel") {
     log.ExitBootServices();
     BootStateResult result = Extract(log);
     CHECK(result.state.boot_loader.loaders.size() == 1);
@@ -510,18 +526,122 @@ TEST_CASE("boot chain split: loaders, kernel, and grub booting without LoadImage
   }
 }
 
-TEST_CASE("a single boot application is a loader and there is no kernel image", "[bootstate]") {
+// Debian's grub 2.06 under shim: the kernel's PCR 4 application comes after grub's `linux`
+// command and BEFORE its kernel_cmdline, with a zero-length device path.
+TEST_CASE("the kernel grub loads from memory before its command line is the kernel",
+          "[bootstate]") {
+  BootLog log;
+  log.GoodBoot();
+  BootStateResult result = Extract(log);
+  INFO(Describe(result));
+  CHECK(result.findings.empty());
+  REQUIRE(result.state.boot_loader.loaders.size() == 2);
+  CHECK(result.state.boot_loader.loaders[0].event_index == log.at().shim);
+  CHECK(result.state.boot_loader.loaders[1].event_index == log.at().grub);
+  REQUIRE(result.state.kernel.image.has_value());
+  const BootImage& kernel = *result.state.kernel.image;
+  CHECK(kernel.event_index == log.at().kernel);
+  CHECK(kernel.from_memory);
+  CHECK(kernel.path == "/boot/vmlinuz-6.1.0");  // from grub's verified linux command
+  CHECK(kernel.repeated_in.empty());
+  CHECK(Sha256Of(kernel) == Sha256Hex(Text("kernel image", false)));
+  CHECK(result.state.kernel.command_line == BootLog::kCmdline);
+  CHECK(result.state.kernel.image_reason == "the boot application grub loaded after `linux " +
+                                                BootLog::kCmdline + "` (event " +
+                                                std::to_string(log.at().linux_cmd) + ")");
+}
+
+TEST_CASE("a kernel measured twice in a row is one kernel image", "[bootstate]") {
   BootLog log;
   log.Firmware();
   log.SecureBootConfig();
   log.Separators();
-  const uint32_t only = log.MeasureOther(4, kEvEfiBootServicesApplication, Text("app", false),
-                                         ImagePath("\\EFI\\BOOT\\BOOTX64.EFI"));
+  log.ShimAndGrub();
+  const uint32_t linux_cmd = log.MeasureOther(8, kEvIpl, Text("linux /vmlinuz ro", false),
+                                              Text("grub_cmd: linux /vmlinuz ro"));
+  const uint32_t first = log.MeasureOther(4, kEvEfiBootServicesApplication,
+                                          Text("kernel image", false), ImageFromMemory());
+  const uint32_t second = log.MeasureOther(4, kEvEfiBootServicesApplication,
+                                           Text("kernel image", false), ImageFromMemory());
+  log.MeasureOther(8, kEvIpl, Text("/vmlinuz ro", false), Text("kernel_cmdline: /vmlinuz ro"));
+  log.ExitBootServices();
   BootStateResult result = Extract(log);
-  REQUIRE(result.state.boot_loader.loaders.size() == 1);
-  CHECK(result.state.boot_loader.loaders[0].event_index == only);
-  CHECK(result.state.boot_loader.loaders[0].path == "\\EFI\\BOOT\\BOOTX64.EFI");
-  CHECK_FALSE(result.state.kernel.image.has_value());
+  INFO(Describe(result));
+  CHECK(result.findings.empty());
+  CHECK(result.state.boot_loader.loaders.size() == 2);
+  REQUIRE(result.state.kernel.image.has_value());
+  CHECK(result.state.kernel.image->event_index == first);
+  CHECK(result.state.kernel.image->repeated_in == std::vector<uint32_t>{second});
+  CHECK(result.state.kernel.image->path == "/vmlinuz");
+  CHECK(linux_cmd < first);
+}
+
+TEST_CASE("a kernel logged after its command line (older grub order) is still the kernel",
+          "[bootstate]") {
+  BootLog log;
+  log.Firmware();
+  log.SecureBootConfig();
+  log.Separators();
+  log.ShimAndGrub();
+  log.MeasureOther(8, kEvIpl, Text("linuxefi /vmlinuz ro", false),
+                   Text("grub_cmd: linuxefi /vmlinuz ro"));
+  log.MeasureOther(8, kEvIpl, Text("/vmlinuz ro", false), Text("kernel_cmdline: /vmlinuz ro"));
+  const uint32_t kernel = log.MeasureOther(4, kEvEfiBootServicesApplication,
+                                           Text("kernel image", false), ImagePath("\\vmlinuz"));
+  log.ExitBootServices();
+  BootStateResult result = Extract(log);
+  REQUIRE(result.state.kernel.image.has_value());
+  CHECK(result.state.kernel.image->event_index == kernel);
+  CHECK_FALSE(result.state.kernel.image->from_memory);
+  CHECK(result.state.kernel.image->path == "\\vmlinuz");
+  CHECK(result.state.boot_loader.loaders.size() == 2);
+}
+
+TEST_CASE("a kernel started by the firmware is the only application and is the kernel",
+          "[bootstate]") {
+  BootLog log;
+  log.Firmware();
+  log.SecureBootConfig();
+  log.Separators();
+  const uint32_t only =
+      log.MeasureOther(4, kEvEfiBootServicesApplication, Text("kernel image", false),
+                       ImagePath("\\EFI\\BOOT\\BOOTX64.EFI"));
+  log.ExitBootServices();
+  BootStateResult result = Extract(log);
+  CHECK(result.state.boot_loader.loaders.empty());
+  REQUIRE(result.state.kernel.image.has_value());
+  CHECK(result.state.kernel.image->event_index == only);
+  CHECK(result.state.kernel.image->path == "\\EFI\\BOOT\\BOOTX64.EFI");
+  CHECK(result.state.kernel.image_reason == "the only boot application: started by the firmware");
+  CHECK_FALSE(result.state.kernel.command_line.has_value());
+}
+
+TEST_CASE("shim's trailing-byte authority is an info finding, not forged evidence", "[bootstate]") {
+  BootLog log;
+  log.Firmware();
+  log.SecureBootConfig();
+  log.Separators();
+  Bytes measured = ShimVar("Shim", Certificate("Test Distro CA"));
+  Bytes logged = measured;
+  logged.push_back(0);
+  const uint32_t quirk = log.MeasureOther(7, kEvEfiVariableAuthority, measured, logged);
+  BootStateResult result = Extract(log);
+  INFO(Describe(result));
+  const Finding f = Only(result, "shim-authority-trailing-byte");
+  CHECK(f.severity == Severity::kInfo);
+  CHECK(f.event_index == quirk);
+  CHECK(FindingsWith(result, "event-data-mismatch").empty());
+  REQUIRE(result.state.secure_boot.authorities.size() == 1);
+  CHECK(result.state.secure_boot.authorities[0].variable == "Shim");
+}
+
+TEST_CASE("Windows \"WBCL\" separators in PCRs 12-14 are valid: no finding", "[bootstate]") {
+  BootLog log;
+  log.GoodBoot();
+  for (uint32_t pcr : {12u, 13u, 14u}) log.Measure(pcr, kEvSeparator, {'W', 'B', 'C', 'L'});
+  BootStateResult result = Extract(log, "sha256:0-14");
+  INFO(Describe(result));
+  CHECK(result.findings.empty());
 }
 
 TEST_CASE("extraction decodes the log itself when given no decoded events", "[bootstate]") {

@@ -64,6 +64,8 @@ Bytes ImagePath(const std::string& path) {
   return elt::ImageLoad(0x7e000000, 0x100000, 0, device_path);
 }
 
+Bytes ImageFromMemory() { return elt::ImageLoad(0x7e000000, 0x100000, 0, {}); }
+
 Bytes Blob2(const std::string& description, uint64_t base, uint64_t length) {
   return elt::Builder()
       .U8(static_cast<uint8_t>(description.size()))

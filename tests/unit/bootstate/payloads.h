@@ -22,6 +22,7 @@ Bytes HashList(const std::vector<Bytes>& hashes);  // one EFI_CERT_SHA256 list
 const Bytes& Certificate(const std::string& cn);   // same DER for the same CN in one run
 Bytes OwnedCert(const Bytes& der);                 // EFI_SIGNATURE_DATA: owner GUID + DER
 Bytes ImagePath(const std::string& path);          // UEFI_IMAGE_LOAD_EVENT with a File() node
+Bytes ImageFromMemory();  // UEFI_IMAGE_LOAD_EVENT with a zero-length device path (grub's kernel)
 Bytes Blob2(const std::string& description, uint64_t base, uint64_t length);
 std::string Sha256Hex(const Bytes& data);
 extern const std::string kOwnerGuid;  // owner GUID used by CertLists/OwnedCert

@@ -85,6 +85,26 @@ TEST_CASE("decode: separators, normal and error", "[eventlog_decode]") {
   CHECK(std::holds_alternative<RawData>(long_sep.content));
 }
 
+// Windows boot manager ends its boot configuration log in PCRs 12-14 with the separator
+// "WBCL" (Windows Boot Configuration Log); there it is valid, in PCRs 0-7 it is not.
+TEST_CASE("decode: the Windows \"WBCL\" separator is valid in PCRs 12-14 only",
+          "[eventlog_decode]") {
+  const Bytes wbcl = {'W', 'B', 'C', 'L'};
+  for (uint32_t pcr : {12u, 13u, 14u}) {
+    INFO("PCR " << pcr);
+    const DecodedEvent event = DecodeEvent(MakeEvent(pcr, kEvSeparator, wbcl));
+    CHECK(event.trusted());
+    CHECK(As<Separator>(event).is_wbcl);
+    CHECK(event.summary == "separator 4c434257 (\"WBCL\": end of the Windows boot log)");
+  }
+  for (uint32_t pcr : {0u, 7u, 11u, 15u}) {
+    INFO("PCR " << pcr);
+    const DecodedEvent event = DecodeEvent(MakeEvent(pcr, kEvSeparator, wbcl));
+    CHECK_FALSE(As<Separator>(event).is_wbcl);
+    CHECK(event.summary == "separator 4c434257 (not a valid separator value)");
+  }
+}
+
 TEST_CASE("decode: SecureBoot and the mode variables", "[eventlog_decode]") {
   for (const auto& [name, value, summary] :
        std::vector<std::tuple<std::string, uint8_t, std::string>>{

@@ -61,29 +61,82 @@ TEST_CASE("data check reports a mismatch if only one bank disagrees", "[eventlog
   CHECK(check.banks[1].result == DataCheck::kMismatch);
 }
 
-TEST_CASE("data check hashes EV_EFI_VARIABLE_BOOT over VariableData only", "[eventlog_decode]") {
+// EV_EFI_VARIABLE_BOOT(2): OVMF/EDK2 hash VariableData only, the PFP and many PCs' firmware
+// the whole UEFI_VARIABLE_DATA. Both conventions are genuine and the check names the one
+// that matched.
+TEST_CASE("data check accepts EV_EFI_VARIABLE_BOOT and _BOOT2 in both genuine conventions",
+          "[eventlog_decode]") {
   const Bytes value = {0x00, 0x00, 0x01, 0x00};
   const Bytes var = testing::UefiVariableData(kEfiGlobalVariableGuid, "BootOrder", value);
-  CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot, var, value)),
-                DataCheck::kVerified);
-  // Hashed over the whole structure is not what firmware does for _BOOT.
-  CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot, var, var)), DataCheck::kMismatch);
-  // A malformed structure cannot be what was measured.
-  Bytes broken = var;
-  broken.pop_back();
-  CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot, broken, value)),
-                DataCheck::kMismatch);
+  for (uint32_t type : {kEvEfiVariableBoot, kEvEfiVariableBoot2}) {
+    INFO(EventTypeName(type));
+    const EventDataCheck edk2 = VerifyEventData(MakeEvent(1, type, var, value));
+    CheckAllBanks(edk2, DataCheck::kVerified);
+    CHECK(edk2.rule == "hash of VariableData (EDK2/OVMF convention)");
+    const EventDataCheck pfp = VerifyEventData(MakeEvent(1, type, var, var));
+    CheckAllBanks(pfp, DataCheck::kVerified);
+    CHECK(pfp.rule == "hash of the whole UEFI_VARIABLE_DATA (PFP convention, many PCs)");
+    CHECK(pfp.quirk.empty());
+    // Another value under the old digest matches neither.
+    CheckAllBanks(VerifyEventData(MakeEvent(1, type, var, {0x02, 0x00, 0x01, 0x00})),
+                  DataCheck::kMismatch);
+    // A malformed structure cannot be what was measured.
+    Bytes broken = var;
+    broken.pop_back();
+    CheckAllBanks(VerifyEventData(MakeEvent(1, type, broken, value)), DataCheck::kMismatch);
+  }
 }
 
-TEST_CASE("data check accepts EV_EFI_VARIABLE_BOOT2 over the whole structure or VariableData",
-          "[eventlog_decode]") {
+TEST_CASE("data check refuses banks that match different conventions", "[eventlog_decode]") {
+  // Firmware hashes one buffer into every bank: sha1 over VariableData and sha256 over the
+  // whole structure is no firmware's measurement.
   const Bytes value = {0x01, 0x00};
   const Bytes var = testing::UefiVariableData(kEfiGlobalVariableGuid, "BootOrder", value);
-  CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot2, var, value)),
-                DataCheck::kVerified);
-  CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot2, var, var)), DataCheck::kVerified);
-  CheckAllBanks(VerifyEventData(MakeEvent(1, kEvEfiVariableBoot2, var, {0x02, 0x00})),
+  Event mixed = MakeEvent(1, kEvEfiVariableBoot, var, value);
+  mixed.digests[1] = MakeEvent(1, kEvEfiVariableBoot, var, var).digests[1];
+  const EventDataCheck check = VerifyEventData(mixed);
+  CHECK(check.overall == DataCheck::kMismatch);
+  CHECK(check.banks[0].result == DataCheck::kVerified);
+  CHECK(check.banks[1].result == DataCheck::kMismatch);
+}
+
+// Older shim builds log EV_EFI_VARIABLE_AUTHORITY with one byte more than they measured.
+TEST_CASE("data check recognises shim's trailing-byte authority quirk and nothing looser",
+          "[eventlog_decode]") {
+  const Bytes measured = testing::UefiVariableData(
+      kEfiImageSecurityDatabaseGuid, "Shim", testing::MakeCertificate("Debian Secure Boot CA"));
+  Bytes logged = measured;
+  logged.push_back(0x00);
+  const EventDataCheck quirk =
+      VerifyEventData(MakeEvent(7, kEvEfiVariableAuthority, logged, measured));
+  CheckAllBanks(quirk, DataCheck::kVerified);
+  CHECK(quirk.quirk == kShimAuthorityTrailingByteQuirk);
+  CHECK(quirk.rule ==
+        "hash of the data without its last byte (shim logged one byte more than it measured)");
+  // The exact data verifies without a quirk.
+  const EventDataCheck exact = VerifyEventData(MakeEvent(7, kEvEfiVariableAuthority, measured));
+  CheckAllBanks(exact, DataCheck::kVerified);
+  CHECK(exact.quirk.empty());
+  // Two bytes more, one byte less, or the last byte dropped from another event type: forged.
+  Bytes two_more = logged;
+  two_more.push_back(0x00);
+  CheckAllBanks(VerifyEventData(MakeEvent(7, kEvEfiVariableAuthority, two_more, measured)),
                 DataCheck::kMismatch);
+  Bytes one_less = measured;
+  one_less.pop_back();
+  CheckAllBanks(VerifyEventData(MakeEvent(7, kEvEfiVariableAuthority, one_less, measured)),
+                DataCheck::kMismatch);
+  CheckAllBanks(VerifyEventData(MakeEvent(7, kEvEfiVariableDriverConfig, logged, measured)),
+                DataCheck::kMismatch);
+  // A changed byte inside the measured part is still a mismatch.
+  Bytes edited = logged;
+  edited[edited.size() - 2] ^= 1;
+  CheckAllBanks(VerifyEventData(MakeEvent(7, kEvEfiVariableAuthority, edited, measured)),
+                DataCheck::kMismatch);
+  // One bank exact and the other through the quirk is no shim's measurement.
+  Event mixed = MakeEvent(7, kEvEfiVariableAuthority, logged, measured);
+  mixed.digests[1] = MakeEvent(7, kEvEfiVariableAuthority, logged).digests[1];
+  CHECK(VerifyEventData(mixed).overall == DataCheck::kMismatch);
 }
 
 TEST_CASE("data check hashes grub PCR 8 strings after the prefix without the NUL",

@@ -1,0 +1,85 @@
+#include "cli/boot_chain_view.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "verifier/bytes/hex.h"
+
+namespace bootgate::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string Sha256Hex(const bootstate::BootImage& image) {
+  auto it = image.digests.find(crypto::HashAlg::kSha256);
+  return it == image.digests.end() ? "" : bytes::ToHex(it->second);
+}
+
+json ImageJson(const bootstate::BootImage& image) {
+  json digests = json::object();
+  for (const auto& [alg, digest] : image.digests) {
+    digests[std::string(crypto::HashAlgName(alg))] = bytes::ToHex(digest);
+  }
+  const std::string sha256 = Sha256Hex(image);
+  return {{"event_index", image.event_index},
+          {"path", image.path},
+          {"from_memory", image.from_memory},
+          {"repeated_in", image.repeated_in},
+          {"sha256", sha256.empty() ? json(nullptr) : json(sha256)},
+          {"digests", std::move(digests)}};
+}
+
+std::string ImageLine(absl::string_view role, const bootstate::BootImage& image) {
+  const std::string sha256 = Sha256Hex(image);
+  std::string line = absl::StrFormat("%-12s event %-4u %s  sha256 %s", role, image.event_index,
+                                     image.path.empty() ? "(no path)" : image.path,
+                                     sha256.empty() ? "(no sha256 bank)" : sha256);
+  if (!image.repeated_in.empty()) {
+    absl::StrAppend(&line, "  (measured again in event ", absl::StrJoin(image.repeated_in, ", "),
+                    ")");
+  }
+  return line + "\n";
+}
+
+}  // namespace
+
+json BootChainJson(const bootstate::BootState& state) {
+  const bootstate::KernelLayer& kernel = state.kernel;
+  json loaders = json::array();
+  for (const bootstate::BootImage& image : state.boot_loader.loaders) {
+    loaders.push_back(ImageJson(image));
+  }
+  return {
+      {"secure_boot",
+       state.secure_boot.enabled.has_value() ? json(*state.secure_boot.enabled) : json(nullptr)},
+      {"boot_loaders", std::move(loaders)},
+      {"kernel", kernel.image.has_value() ? ImageJson(*kernel.image) : json(nullptr)},
+      {"kernel_reason", kernel.image_reason},
+      {"command_line",
+       kernel.command_line.has_value() ? json(*kernel.command_line) : json(nullptr)},
+      {"command_line_event",
+       kernel.command_line_event.has_value() ? json(*kernel.command_line_event) : json(nullptr)}};
+}
+
+std::string BootChainTable(const bootstate::BootState& state) {
+  const bootstate::KernelLayer& kernel = state.kernel;
+  std::string out = "boot chain\n";
+  const std::optional<bool>& sb = state.secure_boot.enabled;
+  absl::StrAppend(&out, "secure boot  ",
+                  sb.has_value() ? (*sb ? "enabled" : "disabled") : "not measured", "\n");
+  for (const bootstate::BootImage& image : state.boot_loader.loaders) {
+    absl::StrAppend(&out, ImageLine("boot loader", image));
+  }
+  if (kernel.image.has_value()) absl::StrAppend(&out, ImageLine("kernel", *kernel.image));
+  absl::StrAppend(&out, "             ",
+                  kernel.image.has_value() ? "" : "no kernel image: ", kernel.image_reason, "\n");
+  absl::StrAppend(
+      &out, "command line ",
+      kernel.command_line.has_value()
+          ? absl::StrCat(*kernel.command_line, "  (event ", *kernel.command_line_event, ")")
+          : "not measured (no grub kernel_cmdline in PCR 8)",
+      "\n");
+  return out;
+}
+
+}  // namespace bootgate::cli
