@@ -151,9 +151,16 @@ v1::Policy LearnPolicy(const bootstate::BootState& s, const tpm::PcrSelection& q
     AddImage(s.boot_loader.loaders[i], absl::StrCat("loader-", i), o.host_id,
              g->mutable_boot_loader()->mutable_allowed());
   }
+  // A kernel started by the firmware itself: the chain has no boot loader, and says so.
+  if (s.boot_loader.loaders.empty() && s.kernel.image.has_value()) {
+    g->mutable_boot_loader()->set_none(true);
+  }
   v1::KernelBaseline* k = g->mutable_kernel();
   if (s.kernel.image.has_value()) {
     AddImage(*s.kernel.image, "kernel", o.host_id, k->mutable_allowed());
+  } else if (s.kernel.grub_linux.has_value() && s.kernel.grub_linux->file.has_value()) {
+    // grub started the kernel without LoadImage (Secure Boot off under shim): the file it read.
+    AddImage(*s.kernel.grub_linux->file, "vmlinuz", o.host_id, k->mutable_grub_linux_files());
   } else if (!s.kernel.multiboot.empty() && s.kernel.multiboot.front().file.has_value()) {
     // A multiboot boot (Xen): pin every file grub loaded for it, by role. A load whose file
     // was not measured is left out: its role stays empty and fails closed.

@@ -22,8 +22,49 @@ BootImage TakeLastImage(std::vector<BootImage>& images) {
   return image;
 }
 
-std::string CommandText(const GrubCommand& command) {
-  return absl::StrCat("`", command.text, "` (event ", command.event_index, ")");
+// grub's last linux command and the file it read for it: the last PCR 9 file whose label
+// is the command's path (labels are not covered by digests; multiboot.h says why a
+// relabelled file can at most move between roles whose lists each still check it).
+std::optional<GrubLoad> LastLinuxLoad(const BootChainEvidence& evidence) {
+  std::optional<GrubLoad> load;
+  for (const GrubCommand& command : evidence.grub_commands) {
+    std::optional<std::string> path = GrubLinuxPath(command.text);
+    if (!path.has_value()) continue;
+    load = GrubLoad{.kind = GrubLoad::Kind::kLinux,
+                    .command_event = command.event_index,
+                    .command = command.text,
+                    .path = *std::move(path),
+                    .file = std::nullopt};
+  }
+  if (!load.has_value()) return load;
+  for (const BootImage& file : evidence.grub_files) {
+    if (WithoutGrubDevice(file.path) == WithoutGrubDevice(load->path)) load->file = file;
+  }
+  return load;
+}
+
+std::string CommandText(const GrubLoad& load) {
+  return absl::StrCat("`", load.command, "` (event ", load.command_event, ")");
+}
+
+// The kernel when grub ran a linux command: the last application logged after it, with
+// anything else grub loaded on the way left in the loader role; or none.
+void SplitAfterGrubLinux(std::vector<BootImage>& apps, BootChainSplit& split) {
+  const GrubLoad& linux_load = *split.grub_linux;
+  if (!apps.empty() && apps.back().event_index > linux_load.command_event) {
+    split.kernel = TakeLastImage(apps);
+    split.kernel_reason =
+        absl::StrCat("the boot application grub loaded after ", CommandText(linux_load));
+    if (split.kernel->from_memory) split.kernel->path = linux_load.path;
+    return;
+  }
+  split.kernel_reason = absl::StrCat(
+      "grub ran ", CommandText(linux_load),
+      " and started the kernel without the firmware's LoadImage, so no boot application "
+      "measures it; ",
+      linux_load.file.has_value() ? absl::StrCat("it is the file grub read (PCR 9, event ",
+                                                 linux_load.file->event_index, ")")
+                                  : "no file grub read (PCR 9) matches its path");
 }
 
 }  // namespace
@@ -43,25 +84,9 @@ std::optional<std::string> GrubLinuxPath(absl::string_view command) {
 BootChainSplit SplitBootChain(BootChainEvidence evidence) {
   BootChainSplit split;
   std::vector<BootImage>& apps = evidence.applications;
-  for (const GrubCommand& command : evidence.grub_commands) {
-    if (GrubLinuxPath(command.text).has_value()) split.grub_linux = command;
-  }
+  split.grub_linux = LastLinuxLoad(evidence);
   if (split.grub_linux.has_value()) {
-    // Images logged after grub's linux command are the kernel (the last of them) and
-    // anything grub loaded on the way, which stays in the loader role.
-    const uint32_t command_event = split.grub_linux->event_index;
-    const bool any_after = !apps.empty() && apps.back().event_index > command_event;
-    if (any_after) {
-      split.kernel = TakeLastImage(apps);
-      split.kernel_reason =
-          absl::StrCat("the boot application grub loaded after ", CommandText(*split.grub_linux));
-      if (split.kernel->from_memory) split.kernel->path = *GrubLinuxPath(split.grub_linux->text);
-    } else {
-      split.kernel_reason =
-          absl::StrCat("grub ran ", CommandText(*split.grub_linux),
-                       " but no boot application measurement follows it: the kernel was "
-                       "started without the firmware's LoadImage");
-    }
+    SplitAfterGrubLinux(apps, split);
   } else if (evidence.grub_measured) {
     split.kernel_reason =
         "grub booted no `linux` command: every boot application is a loader (a multiboot "

@@ -39,6 +39,8 @@ struct BootChainEvidence {
   std::vector<GrubCommand> grub_commands;
   // True when any verified grub string (command or kernel_cmdline) was measured.
   bool grub_measured = false;
+  // Files grub read (PCR 9), PCR 9 order.
+  std::vector<BootImage> grub_files;
 };
 
 struct BootChainSplit {
@@ -48,8 +50,9 @@ struct BootChainSplit {
   // `eventlog show`, e.g. "the boot application grub loaded after `linux /vmlinuz`
   // (event 30)".
   std::string kernel_reason;
-  // grub's last `linux`/`linuxefi` command, when there is one.
-  std::optional<GrubCommand> grub_linux;
+  // grub's last `linux`/`linuxefi` command, with the last PCR 9 file whose path label is
+  // its path argument (nullopt `file` when none is).
+  std::optional<GrubLoad> grub_linux;
 };
 
 // Splits the applications into loaders and kernel by the rules above. A run of identical

@@ -83,7 +83,7 @@ struct BootLoaderLayer {
 // one of its modules (`module2`/`module`: for Xen the first is the dom0 kernel, then its
 // initrd). See multiboot.h for how a command is linked to the file grub measured for it.
 struct GrubLoad {
-  enum class Kind { kHypervisor, kModule } kind = Kind::kHypervisor;
+  enum class Kind { kHypervisor, kModule, kLinux } kind = Kind::kHypervisor;
   uint32_t command_event = 0;  // the grub_cmd event (PCR 8, verified)
   std::string command;         // the command line of the load command (verified)
   std::string path;            // its path argument (from the verified command)
@@ -105,6 +105,10 @@ struct KernelLayer {
   // data) is display only. A hypervisor (multiboot2) or a kernel grub started without
   // LoadImage is identified here rather than in `image`.
   std::vector<BootImage> grub_files;
+  // grub's last `linux`/`linuxefi` command and the file it read for it (PCR 9, linked as
+  // multiboot loads are: multiboot.h). The kernel's identity when no PCR 4 image measured it
+  // (Debian's grub under shim with Secure Boot off starts the kernel without LoadImage).
+  std::optional<GrubLoad> grub_linux;
   // When grub booted a multiboot kernel (a hypervisor such as Xen): the last `multiboot2`
   // (or `multiboot`) command first, then the module commands that followed it, in command
   // order. Empty when no verified multiboot command was measured.

@@ -469,12 +469,15 @@ class Extractor {
   }
 
   void IdentifyImages() {
+    KernelLayer& kernel = result_.state.kernel;
     BootChainSplit split = bootstate::SplitBootChain({.applications = std::move(applications_),
                                                       .grub_commands = commands_,
-                                                      .grub_measured = grub_measured_});
+                                                      .grub_measured = grub_measured_,
+                                                      .grub_files = kernel.grub_files});
     result_.state.boot_loader.loaders = std::move(split.loaders);
-    result_.state.kernel.image = std::move(split.kernel);
-    result_.state.kernel.image_reason = std::move(split.kernel_reason);
+    kernel.image = std::move(split.kernel);
+    kernel.image_reason = std::move(split.kernel_reason);
+    kernel.grub_linux = std::move(split.grub_linux);
   }
 
   void FillPcrValues(uint32_t pcr, EventDigests& out) const {

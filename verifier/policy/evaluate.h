@@ -47,7 +47,8 @@ const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host
 //                secure-boot-not-required (warning: `required: false` and Secure Boot is off),
 //                pk-not-allowed, kek-not-allowed, db-cert-not-allowed, dbx-missing-revocation,
 //                dbx-too-small, authority-not-in-db, authority-not-allowed
-//   boot-loader: image-not-allowed
+//   boot-loader: image-not-allowed, boot-loader-missing (the kernel started with no loader while
+//                the baseline lists loaders)
 //   kernel:      kernel-not-measured, kernel-not-allowed, hypervisor-not-allowed,
 //                dom0-kernel-not-allowed, dom0-kernel-not-measured, module-not-allowed,
 //                multiboot-file-not-measured, cmdline-not-measured,

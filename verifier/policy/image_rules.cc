@@ -174,7 +174,26 @@ void EvaluateMultiboot(const std::vector<bootstate::GrubLoad>& loads, const v1::
 void EvaluateBootLoader(const bootstate::BootLoaderLayer& bl, const v1::HostGroup& group,
                         std::vector<Finding>& out) {
   const v1::BootLoaderBaseline& base = group.boot_loader();
-  if (EmptyLayer(out, group, "boot_loader", base.allowed().empty(), base.unpinned())) return;
+  if (EmptyLayer(out, group, "boot_loader", base.allowed().empty() && !base.none(),
+                 base.unpinned())) {
+    return;
+  }
+  if (bl.loaders.empty() && !base.none()) {
+    // The kernel was started without any of the loaders the group's chain goes through.
+    Add(out, {.code = "boot-loader-missing",
+              .layer = Layer::kBootLoader,
+              .pcr = kPcr4,
+              .seen = "no boot loader before the kernel",
+              .allowed = absl::StrCat("baseline ", group.name(),
+                                      ".boot_loader: ", base.allowed().size(), " image(s)"),
+              .message = absl::StrCat("PCR 4: the kernel was started with no boot loader before "
+                                      "it, but baseline ",
+                                      group.name(), ".boot_loader expects its loaders"),
+              .hint = absl::StrCat("if this group's hosts start the kernel from the firmware, "
+                                   "set `none: true` in ",
+                                   group.name(), ".boot_loader instead of its allowed images")});
+    return;
+  }
   const Role loader{.code = "image-not-allowed",
                     .layer = Layer::kBootLoader,
                     .baseline = absl::StrCat("baseline ", group.name(), ".boot_loader"),
@@ -186,8 +205,9 @@ void EvaluateBootLoader(const bootstate::BootLoaderLayer& bl, const v1::HostGrou
     CheckImage(image, base.allowed(), loader, out);
 }
 
-// The kernel is either an EFI application (PCR 4, `allowed`) or, when grub booted a multiboot
-// kernel and no EFI application followed, the hypervisor and modules grub loaded
+// The kernel is either an EFI application (PCR 4, `allowed`), or, when grub started it
+// without LoadImage, the file grub read for its `linux` command (PCR 9, `grub_linux_files`),
+// or, when grub booted a multiboot kernel, the hypervisor and modules grub loaded
 // (`multiboot`). Whichever the log shows is judged against its own list, so a group that pins
 // only a hypervisor refuses a host that boots a plain kernel, and the reverse.
 void EvaluateKernel(const bootstate::KernelLayer& k, const v1::HostGroup& group,
@@ -196,7 +216,8 @@ void EvaluateKernel(const bootstate::KernelLayer& k, const v1::HostGroup& group,
   // The command line is a rule of its own: an empty image list must not hide its findings
   // (a user sees every reason at once).
   if (EmptyLayer(out, group, "kernel",
-                 base.allowed().empty() && base.multiboot().hypervisor().empty(),
+                 base.allowed().empty() && base.grub_linux_files().empty() &&
+                     base.multiboot().hypervisor().empty(),
                  /*unpinned=*/false)) {
     EvaluateCommandLine(k, group, out);
     return;
@@ -212,20 +233,30 @@ void EvaluateKernel(const bootstate::KernelLayer& k, const v1::HostGroup& group,
                 .add_image_layer = "kernel",
                 .placeholder = "KERNEL_FILE"},
                out);
+  } else if (k.grub_linux.has_value() && k.grub_linux->file.has_value()) {
+    CheckImage(*k.grub_linux->file, base.grub_linux_files(),
+               {.code = "kernel-not-allowed",
+                .layer = Layer::kKernel,
+                .baseline = absl::StrCat(baseline, ".grub_linux_files"),
+                .kind = "kernel file",
+                .pcr = kPcr9,
+                .event_type = kGrubFileEvent},
+               out);
   } else if (!k.multiboot.empty()) {
     EvaluateMultiboot(k.multiboot, group, out);
   } else {
-    Add(out, {.code = "kernel-not-measured",
-              .layer = Layer::kKernel,
-              .pcr = kPcr4,
-              .seen = "no kernel image in the log",
-              .allowed = absl::StrCat(baseline, ": ", base.allowed().size(), " image(s), ",
-                                      base.multiboot().hypervisor().size(), " hypervisor(s)"),
-              .message =
-                  "PCR 4: the log measures no boot application that could be the kernel, and grub "
-                  "loaded no multiboot kernel",
-              .hint = "the firmware must measure every boot application "
-                      "(EV_EFI_BOOT_SERVICES_APPLICATION)"});
+    Add(out,
+        {.code = "kernel-not-measured",
+         .layer = Layer::kKernel,
+         .pcr = kPcr4,
+         .seen = "no kernel image in the log",
+         .allowed = absl::StrCat(baseline, ": ", base.allowed().size(), " image(s), ",
+                                 base.multiboot().hypervisor().size(), " hypervisor(s)"),
+         .message = absl::StrCat("PCR 4: the log shows no kernel image (",
+                                 k.image_reason.empty() ? "no boot application" : k.image_reason,
+                                 "), and grub loaded no multiboot kernel"),
+         .hint = "the firmware must measure every boot application "
+                 "(EV_EFI_BOOT_SERVICES_APPLICATION)"});
   }
   EvaluateCommandLine(k, group, out);
 }

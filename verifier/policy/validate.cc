@@ -119,6 +119,11 @@ void CheckGroup(Checker& c, const v1::HostGroup& g) {
                         sb.min_dbx_entries() != 0 || !sb.shim_authorities().empty())) {
     c.ErrorAt("secure_boot", -1, "unpinned and allowed values together: choose one");
   }
+  if (g.boot_loader().none() &&
+      (g.boot_loader().unpinned() || !g.boot_loader().allowed().empty())) {
+    c.ErrorAt("boot_loader", -1,
+              "none (no boot loader) together with allowed or unpinned: choose one");
+  }
   if (g.boot_loader().unpinned() && !g.boot_loader().allowed().empty()) {
     c.ErrorAt("boot_loader", -1, "unpinned and allowed values together: choose one");
   }
@@ -142,6 +147,7 @@ void CheckGroup(Checker& c, const v1::HostGroup& g) {
   {
     Checker::Scope s(c, "kernel");
     CheckImages(c, "allowed", g.kernel().allowed());
+    CheckImages(c, "grub_linux_files", g.kernel().grub_linux_files());
     {
       const v1::MultibootBaseline& mb = g.kernel().multiboot();
       Checker::Scope m(c, "multiboot");

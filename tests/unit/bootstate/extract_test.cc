@@ -505,9 +505,14 @@ TEST_CASE("boot chain split: loaders, kernel, and grub booting without LoadImage
     CHECK(result.state.kernel.grub_files[0].event_index == xen);
     CHECK_THAT(result.state.kernel.image_reason, Catch::Contains("grub booted no `linux` command"));
   }
-  SECTION("grub ran linux but nothing was loaded with LoadImage: no kernel image") {
+  // Debian's grub under shim with Secure Boot off (tests/data/realboot/sb-off): the kernel is
+  // known only by the file grub read for its linux command.
+  SECTION("grub ran linux but nothing was loaded with LoadImage: the kernel is grub's file") {
     const uint32_t linux_cmd = log.MeasureOther(8, kEvIpl, Text("linux /vmlinuz ro", false),
                                                 Text("grub_cmd: linux /vmlinuz ro"));
+    log.MeasureOther(9, kEvIpl, Text("grub.cfg", false), Text("/EFI/debian/grub.cfg"));
+    const uint32_t file =
+        log.MeasureOther(9, kEvIpl, Text("kernel file", false), Text("(hd0,gpt1)/vmlinuz"));
     log.MeasureOther(8, kEvIpl, Text("/vmlinuz ro", false), Text("kernel_cmdline: /vmlinuz ro"));
     log.ExitBootServices();
     BootStateResult result = Extract(log);
@@ -515,7 +520,26 @@ TEST_CASE("boot chain split: loaders, kernel, and grub booting without LoadImage
     CHECK_FALSE(result.state.kernel.image.has_value());
     CHECK_THAT(result.state.kernel.image_reason,
                Catch::Contains("`linux /vmlinuz ro` (event " + std::to_string(linux_cmd) + ")") &&
-                   Catch::Contains("no boot application measurement follows it"));
+                   Catch::Contains("without the firmware's LoadImage") &&
+                   Catch::Contains("it is the file grub read (PCR 9, event " +
+                                   std::to_string(file) + ")"));
+    REQUIRE(result.state.kernel.grub_linux.has_value());
+    CHECK(result.state.kernel.grub_linux->command_event == linux_cmd);
+    REQUIRE(result.state.kernel.grub_linux->file.has_value());
+    CHECK(result.state.kernel.grub_linux->file->event_index == file);
+    CHECK(Sha256Of(*result.state.kernel.grub_linux->file) == Sha256Hex(Text("kernel file", false)));
+  }
+  SECTION("grub ran linux, no LoadImage and no file with its path: nothing proves the kernel") {
+    log.MeasureOther(8, kEvIpl, Text("linux /vmlinuz ro", false),
+                     Text("grub_cmd: linux /vmlinuz ro"));
+    log.MeasureOther(9, kEvIpl, Text("other", false), Text("/boot/other"));
+    log.ExitBootServices();
+    BootStateResult result = Extract(log);
+    CHECK_FALSE(result.state.kernel.image.has_value());
+    REQUIRE(result.state.kernel.grub_linux.has_value());
+    CHECK_FALSE(result.state.kernel.grub_linux->file.has_value());
+    CHECK_THAT(result.state.kernel.image_reason,
+               Catch::Contains("no file grub read (PCR 9) matches its path"));
   }
   SECTION("shim and grub measuring no grub strings: the last application is the kernel") {
     log.ExitBootServices();

@@ -56,6 +56,7 @@ const std::set<std::string> kAllCodes = {"no-policy-for-host",
                                          "authority-not-allowed",
                                          "secure-boot-variable-not-measured",
                                          "image-not-allowed",
+                                         "boot-loader-missing",
                                          "kernel-not-measured",
                                          "kernel-not-allowed",
                                          "hypervisor-not-allowed",
@@ -200,6 +201,21 @@ std::vector<Finding> DriveEveryFinding() {
   s = good;
   s.kernel.image.reset();
   s.kernel.command_line.reset();
+  run(s, GoodPolicy());
+  // A kernel grub started without LoadImage, known by the file it read (PCR 9).
+  s = good;
+  s.kernel.image.reset();
+  bootstate::BootImage file{.event_index = 40, .digests = {}, .path = "/vmlinuz"};
+  file.digests[crypto::HashAlg::kSha256] = Bytes32('7');
+  s.kernel.grub_linux = bootstate::GrubLoad{.kind = bootstate::GrubLoad::Kind::kLinux,
+                                            .command_event = 39,
+                                            .command = "linux /vmlinuz ro",
+                                            .path = "/vmlinuz",
+                                            .file = file};
+  run(s, GoodPolicy());
+  // A kernel started by the firmware where the group's chain has loaders.
+  s = good;
+  s.boot_loader.loaders.clear();
   run(s, GoodPolicy());
 
   s = XenState();

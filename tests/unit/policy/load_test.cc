@@ -180,6 +180,25 @@ TEST_CASE("an exception must have every accountability field and an expiry", "[p
       Catch::Contains("expires before it is created"));
 }
 
+TEST_CASE("boot_loader none (a kernel the firmware starts) excludes allowed and unpinned",
+          "[policy]") {
+  absl::StatusOr<v1::Policy> p = LoadPolicy(R"pb(name: "n" version: "1"
+      groups { name: "g" hosts: "h" verdict_ttl { seconds: 60 } boot_loader { none: true } })pb",
+                                            PolicyFormat::kTextproto, "p.textproto");
+  REQUIRE(p.ok());
+  CHECK(p->groups(0).boot_loader().none());
+  for (const char* other :
+       {"unpinned: true",
+        "allowed { name: \"shim\" sha256: \""
+        "0000000000000000000000000000000000000000000000000000000000000000\" }"}) {
+    INFO(other);
+    CHECK_THAT(LoadError(absl::StrCat(R"pb(name: "n" version: "1"
+        groups { name: "g" hosts: "h" verdict_ttl { seconds: 60 } boot_loader { none: true )pb",
+                                      other, " } }")),
+               Catch::Contains("groups[0].boot_loader: none (no boot loader) together with"));
+  }
+}
+
 TEST_CASE("group-level checks: TTL, banks, PCR specs, unpinned with values", "[policy]") {
   CHECK_THAT(
       LoadError(absl::StrReplaceAll(GoodPolicyText(), {{"  verdict_ttl { seconds: 3600 }\n", ""}})),
