@@ -4,6 +4,10 @@
 # `bootgate baseline add-image`, from the packages apt downloads now:
 #   policies/debian-12/make-baseline.sh [OUT]   (default: host.textproto next to this script;
 #                                               uses build*/cli/bootgate, or $BOOTGATE_CLI)
+# secure_boot.db is read from the firmware's variable store: $OVMF_VARS, by default Debian's
+# OVMF with the Microsoft keys enrolled (/usr/share/OVMF/OVMF_VARS_4M.ms.fd, package ovmf),
+# whose db (Microsoft Windows Production PCA 2011, Microsoft Corporation UEFI CA 2011) is what
+# PC firmware ships too. Nothing is learned from a host: every value comes from an artifact.
 # Needs network access to the Debian mirror. Re-run it when Debian publishes a new shim, grub
 # or kernel ABI, review the diff, and keep the old digests next to the new ones while the fleet
 # moves over (a host booting either is then eligible).
@@ -28,9 +32,18 @@ shim_v="shim-signed $(version_of shim-signed)"
 grub_v="grub-efi-amd64-signed $(version_of grub-efi-amd64-signed)"
 kernel_v="$DEBIAN_KERNEL_PACKAGE $(version_of "$DEBIAN_KERNEL_PACKAGE")"
 
+ovmf_vars="${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.ms.fd}"
+[[ -r "$ovmf_vars" ]] || { echo "make-baseline: no $ovmf_vars (install ovmf or set OVMF_VARS)" >&2; exit 2; }
+python3 "$here/ovmf-db.py" "$ovmf_vars" > "$work/db"
+[[ -s "$work/db" ]] || { echo "make-baseline: no db certificate in $ovmf_vars" >&2; exit 2; }
+while read -r sha256 subject; do
+  printf '    db {\n      sha256: "%s"\n      name: "%s"\n    }\n' "$sha256" "$subject"
+done < "$work/db" > "$work/db.textproto"
+
 # Start from the template (everything but the digests), then let the tool add each image.
 sed -e "s|@SHIM@|$shim_v|" -e "s|@GRUB@|$grub_v|" -e "s|@KERNEL@|$kernel_v|" \
-  -e "s|@DATE@|$(date -u +%Y-%m-%d)|" "$here/host.template.textproto" > "$work/host.textproto"
+  -e "s|@DATE@|$(date -u +%Y-%m-%d)|" -e "/^@DB@$/{r $work/db.textproto" -e "d}" \
+  "$here/host.template.textproto" > "$work/host.textproto"
 add() {  # layer name source file
   "$cli" baseline add-image --policy "$work/host.textproto" --group debian-12 \
     --layer "$1" --name "$2" --source "$3" "$4" >/dev/null
@@ -51,11 +64,9 @@ add kernel "$(basename "$DEBIAN_KERNEL")" "$kernel_v" "$DEBIAN_KERNEL"
 #
 # BEFORE USE:
 #   - hosts: replace "debian-12-host-1" with your host ids.
-#   - secure_boot.db holds a PLACEHOLDER (all zeros), not a certificate: every measured db
-#     entry and the db authority that verified shim are findings until you replace it with
-#     the SHA-256 fingerprint of "Microsoft Corporation UEFI CA 2011" (the CA that signs
-#     shim) and of any other db certificate your firmware ships (\`bootgate baseline learn\`
-#     on a golden host lists them). Fails closed until filled.
+#   - secure_boot.db: the db certificates of $(basename "$ovmf_vars") (ovmf-db.py). If your
+#     firmware ships other db certificates, each is a finding until you add it
+#     (\`bootgate baseline learn\` on a golden host lists them).
 #   - firmware is unpinned (a warning on every verdict): firmware differs per hardware model;
 #     pin it per model with \`bootgate baseline learn\`.
 #   - dbx: min_dbx_entries 1 only says a dbx was measured; pin the revocations you require
