@@ -156,6 +156,13 @@ int RunAddImage(const AddImageFlags& f) {
   return kExitOk;
 }
 
+bool QuotesSha256(const tpm::PcrSelection& quoted) {
+  for (const tpm::PcrBankSelection& bank : quoted) {
+    if (bank.bank == crypto::HashAlg::kSha256 && !bank.pcrs.empty()) return true;
+  }
+  return false;
+}
+
 int RunLearn(const LearnFlags& f) {
   absl::StatusOr<std::unique_ptr<BundleEvidence>> e = LoadBundleEvidence(f.bundle_dir);
   if (!e.ok()) return BadInput(e.status());
@@ -175,6 +182,13 @@ int RunLearn(const LearnFlags& f) {
     refused |= blocks;
   }
   if (refused) return kExitRejected;
+  if (!QuotesSha256(verified->quote->quote.pcr_selection)) {
+    // Only the quoted banks' digests are proven, and baselines pin SHA-256 digests.
+    std::cerr << "refused: the quote covers no sha256 PCR bank, so no SHA-256 image digest in "
+                 "the log is proven and no baseline can be learned from it: quote the sha256 "
+                 "bank too (`bootgate attest` does by default when the TPM has it)\n";
+    return kExitRejected;
+  }
   LearnOptions options;
   options.group = f.group;
   options.host_id = f.host.empty() ? (*e)->bundle.host_id : f.host;
@@ -193,6 +207,19 @@ int RunLearn(const LearnFlags& f) {
     std::cerr << "note: Secure Boot is off on " << options.host_id
               << ": the policy does not require it (secure_boot { required: false }); its "
                  "verdicts carry a secure-boot-not-required warning\n";
+  }
+  // Never write a policy that rejects the very boot it was learned from: what blocks it is
+  // evidence no baseline can accept (e.g. an image verified by a certificate not in db).
+  const appraisal::Appraisal own =
+      appraisal::AppraiseVerifiedEvidence(*verified, policy, options.host_id, absl::Now());
+  if (!own.placement_eligible) {
+    for (const appraisal::Finding& finding : own.findings) {
+      if (finding.severity != appraisal::Severity::kContraindicated) continue;
+      std::cerr << "refused: " << finding.message << "\n";
+    }
+    std::cerr << "refused: no policy can accept this boot; learn from a host whose boot is "
+                 "sound\n";
+    return kExitRejected;
   }
   if (f.out.empty()) {
     std::cout << LearnedPolicyText(policy);
