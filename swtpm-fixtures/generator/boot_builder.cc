@@ -1,7 +1,9 @@
 #include "swtpm-fixtures/generator/boot_builder.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -119,6 +121,9 @@ class Builder {
     for (std::string_view name : {"SecureBoot", "PK", "KEK", "db", "dbx"}) {
       RETURN_IF_ERROR(MeasureSecureBootVariable(name));
     }
+    // EDK2 (OVMF, and the PC firmware built on it) closes PCR 7's configuration right after
+    // the Secure Boot variables, before the boot variables; PCRs 0-6 close at ReadyToBoot.
+    RETURN_IF_ERROR(MeasureData(7, kEvSeparator, Bytes(4, 0)));
     RETURN_IF_ERROR(BuildDisk());
     if (!s_.boot_options().empty()) {
       ByteSink order;
@@ -171,14 +176,37 @@ class Builder {
 
   absl::Status ReadyToBoot() {
     RETURN_IF_ERROR(Action(4, "Calling EFI Application from Boot Option"));
-    for (uint32_t pcr = 0; pcr <= 7; ++pcr) {
+    for (uint32_t pcr = 0; pcr <= 6; ++pcr) {
       RETURN_IF_ERROR(MeasureData(pcr, kEvSeparator, Bytes(4, 0)));
     }
     for (const std::string& name : s_.secure_boot().remeasure_after_separator()) {
       RETURN_IF_ERROR(MeasureSecureBootVariable(name));
     }
-    if (s_.has_disk()) {
-      RETURN_IF_ERROR(MeasureData(5, kEvEfiGptEvent, efi::GptData(disk_guid_, partitions_)));
+    return absl::OkStatus();
+  }
+
+  // The firmware measures the GPT of the disk it loads the first boot application from, after
+  // verifying that image (its authority) and before the image itself.
+  absl::Status Gpt() {
+    if (!s_.has_disk() || gpt_done_) return absl::OkStatus();
+    gpt_done_ = true;
+    return MeasureData(5, kEvEfiGptEvent, efi::GptData(disk_guid_, partitions_));
+  }
+
+  // Logs an application's image `times` times in a row (Authenticode digest).
+  absl::Status Application(int index, std::span<const uint8_t> image,
+                           std::span<const uint8_t> device_path, uint32_t times) {
+    for (uint32_t n = 0; n < std::max<uint32_t>(times, 1); ++n) {
+      LoggedEvent e{4,
+                    kEvEfiBootServicesApplication,
+                    {},
+                    efi::ImageLoadEvent(kImageBase + 0x1000000ull * static_cast<uint64_t>(index),
+                                        image.size(), device_path)};
+      for (HashAlg alg : banks_) {
+        ASSIGN_OR_RETURN(crypto::Digest d, AuthenticodeDigest(alg, image));
+        e.digests.push_back(std::move(d));
+      }
+      events_.push_back(std::move(e));
     }
     return absl::OkStatus();
   }
@@ -202,24 +230,92 @@ class Builder {
     return MeasureData(7, kEvEfiVariableAuthority, std::move(data));
   }
 
+  // The files a grub command reads, in the order it reads them (see scenario.proto's Grub).
+  static std::vector<std::string> FilesRead(const std::string& cmd) {
+    std::vector<std::string> args;
+    std::istringstream words(cmd);
+    for (std::string w; words >> w;) {
+      if (w.rfind("--", 0) != 0) args.push_back(std::move(w));
+    }
+    if (args.empty()) return {};
+    const std::string verb = args.front();
+    args.erase(args.begin());
+    if (args.empty()) return {};
+    if (verb == "initrd" || verb == "initrdefi") return args;
+    for (std::string_view one : {"source", "configfile", "linux", "linuxefi", "multiboot",
+                                 "multiboot2", "module", "module2"}) {
+      if (verb == one) return {args.front()};
+    }
+    return {};
+  }
+  static bool IsLinuxCommand(const std::string& cmd) {
+    return cmd.rfind("linux ", 0) == 0 || cmd.rfind("linuxefi ", 0) == 0;
+  }
+
+  absl::Status GrubString(const std::string& prefix, const std::string& s) {
+    std::string text = prefix + s;
+    Bytes data(text.begin(), text.end());
+    data.push_back(0);
+    return Measure(8, kEvIpl, std::move(data), Bytes(s.begin(), s.end()));
+  }
+
+  absl::Status ScenarioFile(const v1::LoadedFile& f) {
+    return GrubFile(f.path(),
+                    DeriveBytes(s_.seed(), absl::StrCat("file/", f.content_label()), f.length()));
+  }
+
+  // grub loads a kernel from memory: PCR 9 the file, the authority that verified it (once per
+  // boot), then the image in PCR 4 with a zero-length device path.
+  absl::Status GrubApplication(int index) {
+    const v1::BootApplication& app = s_.boot_applications(index);
+    Bytes image = Image(app);
+    RETURN_IF_ERROR(GrubFile(app.path(), image));
+    RETURN_IF_ERROR(Authority(app.authority()));
+    grub_apps_done_.insert(index);
+    return Application(index, image, {}, app.logged_times());
+  }
+
+  // grub's commands in order, each followed by the files it reads (see scenario.proto).
   absl::Status Grub() {
     const v1::Grub& g = s_.grub();
+    std::set<std::string> named;
     for (const std::string& cmd : g.commands()) {
-      std::string text = absl::StrCat("grub_cmd: ", cmd);
-      Bytes data(text.begin(), text.end());
-      data.push_back(0);
-      RETURN_IF_ERROR(Measure(8, kEvIpl, std::move(data), Bytes(cmd.begin(), cmd.end())));
-    }
-    if (!g.kernel_cmdline().empty()) {
-      const std::string& cmdline = g.kernel_cmdline();
-      std::string text = absl::StrCat("kernel_cmdline: ", cmdline);
-      Bytes data(text.begin(), text.end());
-      data.push_back(0);
-      RETURN_IF_ERROR(Measure(8, kEvIpl, std::move(data), Bytes(cmdline.begin(), cmdline.end())));
+      for (std::string& path : FilesRead(cmd)) named.insert(std::move(path));
     }
     for (const v1::LoadedFile& f : g.files()) {
-      RETURN_IF_ERROR(GrubFile(
-          f.path(), DeriveBytes(s_.seed(), absl::StrCat("file/", f.content_label()), f.length())));
+      if (!named.contains(f.path())) RETURN_IF_ERROR(ScenarioFile(f));
+    }
+    bool cmdline_done = g.kernel_cmdline().empty();
+    for (const std::string& cmd : g.commands()) {
+      RETURN_IF_ERROR(GrubString("grub_cmd: ", cmd));
+      for (const std::string& path : FilesRead(cmd)) {
+        bool found = false;
+        for (int i = 0; i < s_.boot_applications_size() && !found; ++i) {
+          const v1::BootApplication& app = s_.boot_applications(i);
+          if (app.loaded_by_grub() && app.path() == path && !grub_apps_done_.contains(i)) {
+            RETURN_IF_ERROR(GrubApplication(i));
+            found = true;
+          }
+        }
+        for (const v1::LoadedFile& f : g.files()) {
+          if (found) break;
+          if (f.path() == path) {
+            RETURN_IF_ERROR(ScenarioFile(f));
+            found = true;
+          }
+        }
+      }
+      if (!cmdline_done && IsLinuxCommand(cmd)) {
+        RETURN_IF_ERROR(GrubString("kernel_cmdline: ", g.kernel_cmdline()));
+        cmdline_done = true;
+      }
+    }
+    if (!cmdline_done) RETURN_IF_ERROR(GrubString("kernel_cmdline: ", g.kernel_cmdline()));
+    // Images grub loaded that no command named.
+    for (int i = 0; i < s_.boot_applications_size(); ++i) {
+      if (s_.boot_applications(i).loaded_by_grub() && !grub_apps_done_.contains(i)) {
+        RETURN_IF_ERROR(GrubApplication(i));
+      }
     }
     return absl::OkStatus();
   }
@@ -230,12 +326,11 @@ class Builder {
     return Measure(9, kEvIpl, std::move(data), contents);
   }
 
+  // shim's own measurements after it starts (shim 15.7 and 16.1): MokList and MokListX in
+  // PCR 14 (EV_IPL, the name as event data, the variable's contents hashed), SbatLevel in
+  // PCR 7, then MokListTrusted in PCR 14.
   absl::Status ShimVariables() {
-    std::string_view sbat = kSbatLevel;
-    RETURN_IF_ERROR(MeasureData(
-        7, kEvEfiVariableAuthority,
-        efi::VariableData(efi::kShimLock, "SbatLevel", Bytes(sbat.begin(), sbat.end()))));
-    // shim mirrors its built-in vendor certificate into MokListRT.
+    // shim mirrors its built-in vendor certificate into MokListRT, which it measures as MokList.
     Bytes mok;
     for (const v1::BootApplication& app : s_.boot_applications()) {
       if (app.authority().variable() == "Shim" && !app.authority().cert().empty()) {
@@ -244,38 +339,45 @@ class Builder {
         break;
       }
     }
-    return MeasureData(7, kEvEfiVariableAuthority,
-                       efi::VariableData(efi::kShimLock, "MokListRT", mok));
+    RETURN_IF_ERROR(ShimMok("MokList", mok));
+    RETURN_IF_ERROR(ShimMok("MokListX", {}));
+    std::string_view sbat = kSbatLevel;
+    RETURN_IF_ERROR(MeasureData(
+        7, kEvEfiVariableAuthority,
+        efi::VariableData(efi::kShimLock, "SbatLevel", Bytes(sbat.begin(), sbat.end()))));
+    return ShimMok("MokListTrusted", Bytes{0});
+  }
+  absl::Status ShimMok(std::string_view name, std::span<const uint8_t> contents) {
+    Bytes data(name.begin(), name.end());
+    data.push_back(0);
+    return Measure(14, kEvIpl, std::move(data), contents);
   }
 
+  Bytes Image(const v1::BootApplication& app) {
+    PeOptions pe;
+    pe.seed = s_.seed();
+    pe.label = app.image_label();
+    return MakePeImage(pe);
+  }
+
+  // Firmware- and shim-loaded applications in order; grub's commands (and the images it
+  // loads) run when the first application grub loads is reached, or after the last application
+  // when grub loads none (a hypervisor host: multiboot modules, no EFI application).
   absl::Status BootLoaders() {
     bool grub_done = false;
     for (int i = 0; i < s_.boot_applications_size(); ++i) {
       const v1::BootApplication& app = s_.boot_applications(i);
-      PeOptions pe;
-      pe.seed = s_.seed();
-      pe.label = app.image_label();
-      Bytes image = MakePeImage(pe);
       if (app.loaded_by_grub()) {
         if (!grub_done) RETURN_IF_ERROR(Grub());
         grub_done = true;
-        RETURN_IF_ERROR(GrubFile(app.path(), image));
+        continue;
       }
       RETURN_IF_ERROR(Authority(app.authority()));
-      LoggedEvent e{
-          4,
-          kEvEfiBootServicesApplication,
-          {},
-          efi::ImageLoadEvent(kImageBase + 0x1000000ull * i, image.size(), DevicePath(app.path()))};
-      for (HashAlg alg : banks_) {
-        ASSIGN_OR_RETURN(crypto::Digest d, AuthenticodeDigest(alg, image));
-        e.digests.push_back(std::move(d));
-      }
-      events_.push_back(std::move(e));
+      RETURN_IF_ERROR(Gpt());
+      RETURN_IF_ERROR(Application(i, Image(app), DevicePath(app.path()), app.logged_times()));
       if (app.is_shim()) RETURN_IF_ERROR(ShimVariables());
     }
-    // A hypervisor host: grub loads the hypervisor and the dom0 kernel as multiboot modules,
-    // never as EFI applications.
+    RETURN_IF_ERROR(Gpt());
     if (!grub_done && s_.has_grub()) RETURN_IF_ERROR(Grub());
     return absl::OkStatus();
   }
@@ -287,6 +389,8 @@ class Builder {
   Bytes disk_guid_;
   std::vector<efi::GptPartition> partitions_;
   std::set<std::pair<std::string, std::string>> logged_authorities_;
+  bool gpt_done_ = false;
+  std::set<int> grub_apps_done_;
 };
 
 }  // namespace

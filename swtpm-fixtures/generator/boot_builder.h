@@ -1,7 +1,11 @@
 // Turns a Scenario into the events a real measured boot would log and extend, in firmware
-// order: pre-boot (S-CRTM, firmware volumes, Secure Boot variables in PCR 7, boot variables in
-// PCR 1), ReadyToBoot (PCR 4 action, separators 0-7), the boot loaders (authorities in PCR 7,
-// images in PCR 4, grub's commands in PCR 8 and files in PCR 9) and ExitBootServices (PCR 5).
+// order, the order of a real OVMF + shim 16.1 + Debian grub 2.06 boot (tests/data/realboot/golden;
+// fixtures_realboot_order checks it): pre-boot (S-CRTM, firmware volumes, Secure Boot variables
+// and the separator in PCR 7, boot variables in PCR 1), ReadyToBoot (PCR 4 action, separators
+// 0-6), the boot loaders (each image's authority in PCR 7, the GPT in PCR 5 before the first
+// image, images in PCR 4, shim's MokList/MokListX/SbatLevel/MokListTrusted in PCRs 14 and 7,
+// grub's commands in PCR 8 each followed by the files it reads in PCR 9, the kernel grub loads
+// from memory before kernel_cmdline) and ExitBootServices (PCR 5).
 // Pure: no TPM, no files (certificates come through `load_cert`).
 #ifndef BOOTGATE_SWTPM_FIXTURES_GENERATOR_BOOT_BUILDER_H_
 #define BOOTGATE_SWTPM_FIXTURES_GENERATOR_BOOT_BUILDER_H_

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bootgate/v1/scenario.pb.h"
+#include "cli/pcr_defaults.h"
 #include "swtpm-fixtures/generator/boot_builder.h"
 #include "swtpm-fixtures/generator/bundle.h"
 #include "swtpm-fixtures/generator/tpm_client.h"
@@ -101,7 +102,8 @@ absl::Status Run(const Options& o) {
     quote_bank = *b;
   }
   std::vector<uint32_t> quote_pcrs(scenario.quote().pcrs().begin(), scenario.quote().pcrs().end());
-  if (quote_pcrs.empty()) quote_pcrs = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  // The agent's default (`bootgate attest`): every PCR a real boot chain extends, shim's 14 too.
+  if (quote_pcrs.empty()) quote_pcrs.assign(cli::kBootChainPcrs.begin(), cli::kBootChainPcrs.end());
   ASSIGN_OR_RETURN(TPML_PCR_SELECTION quote_sel, Selection(std::span(&quote_bank, 1), quote_pcrs));
   std::vector<uint32_t> all_pcrs;
   for (uint32_t i = 0; i < 24; ++i) all_pcrs.push_back(i);

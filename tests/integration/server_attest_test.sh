@@ -71,7 +71,7 @@ attest() {
   ch="$(client challenge "$host")"
   token="$(json "d['token']" <<<"$ch")"
   tpm2_flushcontext -t
-  tpm2_quote -c "$work/ak-$ak.ctx" -l sha256:0,1,2,3,4,5,6,7,8,9 -q "$(json "d['qualifying_data']" <<<"$ch")" \
+  tpm2_quote -c "$work/ak-$ak.ctx" -l sha256:0,1,2,3,4,5,6,7,8,9,14 -q "$(json "d['qualifying_data']" <<<"$ch")" \
     -m "$work/q.msg" -s "$work/q.sig" -o "$work/q.pcrs" -g sha256 >/dev/null
   client attest "$host" "$token" "$work/q.msg" "$work/q.sig" "$log" "$work/q.pcrs" > "$work/$host.json" || true
 }

@@ -27,7 +27,7 @@ BootStateResult ExtractFixture(const std::string& scenario) {
   REQUIRE(replay.ok());
   std::vector<eventlog::DecodedEvent> decoded;
   for (const eventlog::Event& event : log->events) decoded.push_back(eventlog::DecodeEvent(event));
-  absl::StatusOr<tpm::PcrSelection> quoted = tpm::ParsePcrSelectionSpec("sha256:0-9");
+  absl::StatusOr<tpm::PcrSelection> quoted = tpm::ParsePcrSelectionSpec("sha256:0-9,14");
   REQUIRE(quoted.ok());
   return ExtractBootState(*log, *replay, decoded, *quoted);
 }
@@ -54,32 +54,32 @@ TEST_CASE("good-host fixture: full chain, normal shim authorities, no finding", 
   CHECK(s.secure_boot.db->entries[0].subject.find("bootgate Test UEFI CA") != std::string::npos);
   REQUIRE(s.secure_boot.dbx.has_value());
   CHECK(s.secure_boot.dbx->entries.size() == 3);
-  REQUIRE(s.secure_boot.authorities.size() == 4);
-  CHECK(s.secure_boot.authorities[0].event_index == 21);
+  REQUIRE(s.secure_boot.authorities.size() == 3);
+  CHECK(s.secure_boot.authorities[0].event_index == 20);
   CHECK(s.secure_boot.authorities[0].variable == "db");
   REQUIRE(s.secure_boot.authorities[0].certificate.has_value());
   CHECK(s.secure_boot.authorities[0].certificate->sha256.rfind("d1713df90aa9ee61", 0) == 0);
   CHECK(s.secure_boot.authorities[1].variable == "SbatLevel");
-  CHECK(s.secure_boot.authorities[2].variable == "MokListRT");
-  CHECK(s.secure_boot.authorities[3].variable == "Shim");
-  REQUIRE(s.secure_boot.authorities[3].certificate.has_value());
-  CHECK(s.secure_boot.authorities[3].certificate->sha256.rfind("948ea17613570633", 0) == 0);
+  CHECK(s.secure_boot.authorities[2].variable == "Shim");
+  REQUIRE(s.secure_boot.authorities[2].certificate.has_value());
+  CHECK(s.secure_boot.authorities[2].certificate->sha256.rfind("948ea17613570633", 0) == 0);
   CHECK(s.secure_boot.sbat_level == "sbat,1,2022111500\nshim,2\ngrub,3\n");
-  CHECK(Indices(s.boot_loader.loaders) == std::vector<uint32_t>{22, 26});
+  CHECK(Indices(s.boot_loader.loaders) == std::vector<uint32_t>{22, 28});
   CHECK(s.boot_loader.loaders[0].path == "\\EFI\\debian\\shimx64.efi");
   REQUIRE(s.kernel.image.has_value());
-  CHECK(s.kernel.image->event_index == 35);
+  // grub loaded it from memory after `linux` (event 40) and logged it twice (42, 43).
+  CHECK(s.kernel.image->event_index == 42);
   CHECK(s.kernel.command_line ==
         "/boot/vmlinuz-6.1.0-18-amd64 root=UUID=3f7c2a1e-8a9b-4c1d-9e2f-0a1b2c3d4e5f ro quiet");
-  CHECK(s.kernel.command_line_event == 31u);
-  CHECK(s.kernel.grub_commands.size() == 4);
-  CHECK(Indices(s.kernel.grub_files) == std::vector<uint32_t>{32, 33, 34});
+  CHECK(s.kernel.command_line_event == 44u);
+  CHECK(s.kernel.grub_commands.size() == 12);
+  CHECK(Indices(s.kernel.grub_files) == std::vector<uint32_t>{33, 37, 41, 46});
 }
 
 TEST_CASE("good-vm fixture gives no finding", "[bootstate]") {
   BootStateResult result = ExtractFixture("good-vm");
   CHECK(result.findings.empty());
-  CHECK(Indices(result.state.boot_loader.loaders) == std::vector<uint32_t>{21, 25});
+  CHECK(Indices(result.state.boot_loader.loaders) == std::vector<uint32_t>{21, 27});
   REQUIRE(result.state.kernel.image.has_value());
   CHECK(result.state.kernel.image->event_index == 33);
 }
@@ -87,23 +87,23 @@ TEST_CASE("good-vm fixture gives no finding", "[bootstate]") {
 TEST_CASE("hypervisor-host fixture: xen via multiboot2 has no PCR 4 kernel image", "[bootstate]") {
   BootStateResult result = ExtractFixture("hypervisor-host");
   CHECK(result.findings.empty());
-  CHECK(Indices(result.state.boot_loader.loaders) == std::vector<uint32_t>{22, 26});
+  CHECK(Indices(result.state.boot_loader.loaders) == std::vector<uint32_t>{22, 28});
   CHECK_FALSE(result.state.kernel.image.has_value());
   CHECK(result.state.kernel.command_line ==
         "/boot/xen-4.17-amd64.gz placeholder dom0_mem=4096M,max:4096M");
   REQUIRE(result.state.kernel.grub_files.size() == 4);
   CHECK(result.state.kernel.grub_files[1].path == "/boot/xen-4.17-amd64.gz");
-  CHECK(result.state.kernel.grub_files[1].event_index == 34);
+  CHECK(result.state.kernel.grub_files[1].event_index == 33);
   const std::vector<GrubLoad>& mb = result.state.kernel.multiboot;
   REQUIRE(mb.size() == 3);
   CHECK(mb[0].kind == GrubLoad::Kind::kHypervisor);
-  CHECK(mb[0].command_event == 29);
+  CHECK(mb[0].command_event == 32);
   REQUIRE(mb[0].file.has_value());
-  CHECK(mb[0].file->event_index == 34);
+  CHECK(mb[0].file->event_index == 33);
   REQUIRE(mb[1].file.has_value());
   CHECK(mb[1].file->event_index == 35);
   REQUIRE(mb[2].file.has_value());
-  CHECK(mb[2].file->event_index == 36);
+  CHECK(mb[2].file->event_index == 37);
 }
 
 TEST_CASE("db-measured-after-separator fixture: one finding at event 20, PCR 7", "[bootstate]") {
