@@ -58,7 +58,9 @@ json BootChainJson(const bootstate::BootState& state) {
       {"command_line",
        kernel.command_line.has_value() ? json(*kernel.command_line) : json(nullptr)},
       {"command_line_event",
-       kernel.command_line_event.has_value() ? json(*kernel.command_line_event) : json(nullptr)}};
+       kernel.command_line_event.has_value() ? json(*kernel.command_line_event) : json(nullptr)},
+      {"load_options",
+       kernel.load_options.has_value() ? ImageJson(*kernel.load_options) : json(nullptr)}};
 }
 
 std::string BootChainTable(const bootstate::BootState& state) {
@@ -73,12 +75,17 @@ std::string BootChainTable(const bootstate::BootState& state) {
   if (kernel.image.has_value()) absl::StrAppend(&out, ImageLine("kernel", *kernel.image));
   absl::StrAppend(&out, "             ",
                   kernel.image.has_value() ? "" : "no kernel image: ", kernel.image_reason, "\n");
-  absl::StrAppend(
-      &out, "command line ",
-      kernel.command_line.has_value()
-          ? absl::StrCat(*kernel.command_line, "  (event ", *kernel.command_line_event, ")")
-          : "not measured (no grub kernel_cmdline in PCR 8)",
-      "\n");
+  std::string cmdline = "not measured (no grub kernel_cmdline in PCR 8, no EFI stub load options)";
+  if (kernel.command_line.has_value()) {
+    cmdline = absl::StrCat(*kernel.command_line, "  (event ", *kernel.command_line_event, ")");
+  } else if (kernel.load_options.has_value()) {
+    const std::string sha256 = Sha256Hex(*kernel.load_options);
+    cmdline = absl::StrCat("not in the log as text: the EFI stub measured its load options (event ",
+                           kernel.load_options->event_index, ", sha256 ",
+                           sha256.empty() ? "(no sha256 bank)" : sha256,
+                           "; a policy's cmdline.exact is checked against it)");
+  }
+  absl::StrAppend(&out, "command line ", cmdline, "\n");
   return out;
 }
 

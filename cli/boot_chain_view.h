@@ -12,7 +12,9 @@
 namespace bootgate::cli {
 
 // {"secure_boot": true|false|null, "boot_loaders": [image...], "kernel": image|null,
-//  "kernel_reason", "command_line": string|null, "command_line_event": number|null}
+//  "kernel_reason", "command_line": string|null, "command_line_event": number|null,
+//  "load_options": image|null (the EFI stub's digest of the command line, when no loader
+//  logged it as text)}
 // where image = {"event_index", "path", "from_memory", "repeated_in": [...],
 //                "sha256": hex|null, "digests": {"sha1": hex, ...}}.
 nlohmann::ordered_json BootChainJson(const bootstate::BootState& state);

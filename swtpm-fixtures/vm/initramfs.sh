@@ -61,8 +61,10 @@ add_module() {
   [[ -n "${loaded[$name]:-}" ]] && return
   [[ -n "${module_path[$name]:-}" ]] || vm_die "module $name is not in $release (built in?)"
   loaded[$name]=1
-  for dep in $(objcopy -O binary --only-section=.modinfo "${module_path[$name]}" /dev/stdout |
-               tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
+  # Into a file of our own: objcopy replaces its output by renaming a temporary file over it,
+  # which would turn /dev/stdout's target (e.g. /dev/null) into a regular file.
+  objcopy -O binary --only-section=.modinfo "${module_path[$name]}" "$VM_CACHE/modinfo"
+  for dep in $(tr '\0' '\n' < "$VM_CACHE/modinfo" | sed -n 's/^depends=//p' | tr ',' ' '); do
     add_module "$dep"
   done
   install -m 644 "${module_path[$name]}" "$tree/lib/modules/$name.ko"

@@ -100,6 +100,10 @@ struct KernelLayer {
   // grub's kernel_cmdline (PCR 8, verified without its prefix), if logged.
   std::optional<std::string> command_line;
   std::optional<uint32_t> command_line_event;
+  // The Linux EFI stub's measurement of its load options (PCR 9 EV_EVENT_TAG 0x8F3B22ED,
+  // "LOADED_IMAGE::LoadOptions"): the command line the firmware or a loader passed, as a
+  // digest only (of the UTF-16LE text with its NUL), e.g. for a kernel the firmware started.
+  std::optional<BootImage> load_options;
   std::vector<std::string> grub_commands;  // grub_cmd strings (verified), in order
   // Files grub read (PCR 9 EV_IPL): the digest is of the file contents, the path (event
   // data) is display only. A hypervisor (multiboot2) or a kernel grub started without

@@ -33,6 +33,8 @@ constexpr uint32_t kLastFirmwarePcr = 7;  // separators are expected in PCRs 0-7
 constexpr absl::string_view kExitBootServicesInvocation = "Exit Boot Services Invocation";
 constexpr absl::string_view kUefiDebugMode = "UEFI Debug Mode";
 constexpr absl::string_view kDmaProtectionDisabled = "DMA Protection Disabled";
+// Linux drivers/firmware/efi/libstub: EFISTUB_EVT_LOAD_OPTIONS, the tag of its load options.
+constexpr uint32_t kLinuxLoadOptionsTag = 0x8F3B22ED;
 
 // "event 12 (EV_EFI_VARIABLE_DRIVER_CONFIG, PCR 7)"
 std::string Where(const Event& event) {
@@ -183,6 +185,9 @@ class Extractor {
       case eventlog::kEvIpl:
         if (event.pcr == 8) OnGrubString(event, decoded);
         if (event.pcr == 9) OnGrubFile(event, decoded);
+        break;
+      case eventlog::kEvEventTag:
+        if (event.pcr == 9) OnLinuxTag(event, decoded);
         break;
       default:
         break;
@@ -418,6 +423,19 @@ class Extractor {
     file.digests = DigestsIn(event, proven_banks_[event.pcr]);
     if (const auto* ipl = ContentAs<eventlog::IplString>(decoded)) file.path = ipl->text;
     result_.state.kernel.grub_files.push_back(std::move(file));
+  }
+
+  // The tag is display data (the digest covers the tagged object only): a relabelled event
+  // can only offer a digest that a policy's command line then fails to hash to.
+  void OnLinuxTag(const Event& event, const DecodedEvent& decoded) {
+    const auto* tags = ContentAs<eventlog::TaggedEvents>(decoded);
+    if (tags == nullptr || tags->events.size() != 1) return;
+    if (tags->events[0].id != kLinuxLoadOptionsTag) return;
+    BootImage options;
+    options.event_index = event.index;
+    options.digests = DigestsIn(event, proven_banks_[event.pcr]);
+    options.path = "LOADED_IMAGE::LoadOptions";
+    result_.state.kernel.load_options = std::move(options);
   }
 
   void Finish() {

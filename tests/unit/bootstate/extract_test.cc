@@ -638,6 +638,41 @@ TEST_CASE("a kernel started by the firmware is the only application and is the k
   CHECK(result.state.kernel.image->path == "\\EFI\\BOOT\\BOOTX64.EFI");
   CHECK(result.state.kernel.image_reason == "the only boot application: started by the firmware");
   CHECK_FALSE(result.state.kernel.command_line.has_value());
+  CHECK_FALSE(result.state.kernel.load_options.has_value());
+}
+
+// Linux's EFI stub measures its load options (tag 0x8F3B22ED) and the initrd (0x8F3B22EC) in
+// PCR 9 as tagged events, digests of data the log does not carry.
+TEST_CASE("the EFI stub's load options measurement is kept as a digest", "[bootstate]") {
+  BootLog log;
+  log.Firmware();
+  log.SecureBootConfig();
+  log.Separators();
+  log.MeasureOther(4, kEvEfiBootServicesApplication, Text("kernel image", false),
+                   ImagePath("kernel"));
+  const auto tagged = [](uint32_t id, const std::string& text) {
+    Bytes out = {static_cast<uint8_t>(id),
+                 static_cast<uint8_t>(id >> 8),
+                 static_cast<uint8_t>(id >> 16),
+                 static_cast<uint8_t>(id >> 24),
+                 static_cast<uint8_t>(text.size() + 1),
+                 0,
+                 0,
+                 0};
+    out.insert(out.end(), text.begin(), text.end());
+    out.push_back(0);
+    return out;
+  };
+  const uint32_t options = log.MeasureOther(9, kEvEventTag, Text("ro quiet", false),
+                                            tagged(0x8F3B22ED, "LOADED_IMAGE::LoadOptions"));
+  log.MeasureOther(9, kEvEventTag, Text("initrd", false), tagged(0x8F3B22EC, "Linux initrd"));
+  log.ExitBootServices();
+  BootStateResult result = Extract(log);
+  INFO(Describe(result));
+  CHECK(result.findings.empty());
+  REQUIRE(result.state.kernel.load_options.has_value());
+  CHECK(result.state.kernel.load_options->event_index == options);
+  CHECK(Sha256Of(*result.state.kernel.load_options) == Sha256Hex(Text("ro quiet", false)));
 }
 
 TEST_CASE("shim's trailing-byte authority is an info finding, not forged evidence", "[bootstate]") {

@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "tests/unit/policy/testdata.h"
+#include "verifier/bytes/hex.h"
+#include "verifier/policy/load.h"
 
 namespace bootgate::policy {
 namespace {
@@ -166,6 +168,55 @@ TEST_CASE("a changed command line names the arguments added and removed", "[poli
 
   s.kernel.command_line.reset();
   CHECK(Only(s, GoodPolicy()).code == "cmdline-not-measured");
+}
+
+// A kernel the firmware started: the only trace of its command line is the EFI stub's
+// LoadOptions tag, SHA-256 of the UTF-16LE text with its NUL (as in the captured
+// tests/data/realboot/direct-kernel boot: "ro console=ttyS0 panic=1 initrd=initrd").
+TEST_CASE("a command line known only as the EFI stub's load options digest is checked by exact",
+          "[policy]") {
+  bootstate::BootState s = GoodState();
+  s.kernel.command_line.reset();
+  s.kernel.command_line_event.reset();
+  bootstate::BootImage options{.event_index = 22, .digests = {}, .path = "LoadOptions"};
+  // sha256 of UTF-16LE "ro console=ttyS0 panic=1 initrd=initrd" + NUL, from the real capture.
+  options.digests[crypto::HashAlg::kSha256] =
+      *bytes::FromHex("7ba9d380495ef7238d9652ff59d48a6b9a55881ee14efd126c023f483e9143d7");
+  s.kernel.load_options = options;
+  const std::string real = "ro console=ttyS0 panic=1 initrd=initrd";
+  // GoodPolicy() with its kernel.cmdline rule replaced by `rules`.
+  const auto with_cmdline = [](const std::string& rules) {
+    std::string text = GoodPolicyText();
+    const size_t at = text.find("    cmdline {");
+    const size_t end = text.find("    }\n", at) + 6;
+    text.replace(at, end - at, absl::StrCat("    cmdline { ", rules, " }\n"));
+    absl::StatusOr<v1::Policy> p = LoadPolicy(text, PolicyFormat::kTextproto, "t.textproto");
+    INFO(p.status().ToString());
+    REQUIRE(p.ok());
+    return *p;
+  };
+  const auto with_exact = [&](const std::string& exact, const std::string& rules) {
+    return with_cmdline(absl::StrCat("exact: \"", exact, "\" ", rules));
+  };
+  SECTION("exact equal to the measured load options: proven, and the argument rules apply") {
+    CHECK(Evaluate(s, Context(), with_exact(real, "required_args: \"ro\"")).empty());
+    const Finding f = Only(s, with_exact(real, "forbidden_args: \"panic\""));
+    CHECK(f.code == "cmdline-forbidden-arg");
+    CHECK(f.pcr == 9u);
+    CHECK(f.event_index == 22u);
+  }
+  SECTION("another exact command line is a mismatch on the load options event") {
+    const Finding f = Only(s, with_exact(real + " init=/bin/sh", ""));
+    CHECK(f.code == "cmdline-mismatch");
+    CHECK(f.pcr == 9u);
+    CHECK(f.event_index == 22u);
+    CHECK_THAT(f.seen, Catch::Contains("7ba9d380495e"));
+  }
+  SECTION("argument rules alone cannot read a digest: cmdline-not-measured says so") {
+    const Finding f = Only(s, with_cmdline("required_args: \"ro\""));
+    CHECK(f.code == "cmdline-not-measured");
+    CHECK_THAT(f.message, Catch::Contains("load options as a digest only"));
+  }
 }
 
 TEST_CASE("forbidden key=value rules forbid only that value", "[policy]") {

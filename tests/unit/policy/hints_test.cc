@@ -213,6 +213,12 @@ std::vector<Finding> DriveEveryFinding() {
                                             .path = "/vmlinuz",
                                             .file = file};
   run(s, GoodPolicy());
+  // A command line known only as the EFI stub's load options digest.
+  s = good;
+  s.kernel.command_line.reset();
+  s.kernel.load_options = bootstate::BootImage{.event_index = 22, .digests = {}, .path = ""};
+  s.kernel.load_options->digests[crypto::HashAlg::kSha256] = Bytes32('3');
+  run(s, GoodPolicy());
   // A kernel started by the firmware where the group's chain has loaders.
   s = good;
   s.boot_loader.loaders.clear();
