@@ -16,12 +16,10 @@
 namespace bootgate::cli {
 namespace {
 
-void RemoveActions(CLI::App& app) {
-  app.final_callback({});
-  app.parse_complete_callback({});
-  app.preparse_callback({});
-  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) RemoveActions(*sub);
-}
+// Thrown once the whole command line has parsed and its requirements held, before any
+// command runs. The commands' callbacks own their options' storage (shared_ptrs they
+// capture), so they must stay alive: they are never run rather than removed.
+struct ParsedWithoutRunning {};
 
 }  // namespace
 
@@ -45,14 +43,18 @@ absl::Status DryParse(const std::vector<std::string>& args) {
   CLI::App app{"bootgate"};
   int exit_code = 0;
   AddAllCommands(app, exit_code);
-  RemoveActions(app);
+  // The root's parse-complete callback runs after every option is stored and checked, and
+  // before any subcommand's callback (CLI::App::run_callback).
+  app.parse_complete_callback([] { throw ParsedWithoutRunning{}; });
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
     return absl::InvalidArgumentError(absl::StrCat(e.get_name(), ": ", e.what()));
+  } catch (const ParsedWithoutRunning&) {
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+  return absl::InternalError("the command line parsed, but the dry-run stop did not fire");
 }
 
 }  // namespace bootgate::cli

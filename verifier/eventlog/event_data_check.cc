@@ -56,17 +56,13 @@ Plan MakePlan(const Event& event) {
     case kEvEfiGptEvent:
     case kEvSCrtmVersion:
     case kEvEfiVariableDriverConfig:
-      plan.rule = Rule::kWhole;
-      plan.description = "hash of the whole event data";
-      plan.candidates.push_back({data});
-      return plan;
     case kEvEfiVariableAuthority:
       plan.rule = Rule::kWhole;
       plan.description = "hash of the whole event data";
       plan.candidates.push_back({data});
-      // Older shim builds log one byte more than they measured. Exactly that pattern is
-      // recognised (and reported as a quirk), nothing looser.
-      if (!data.empty()) {
+      // Older shim builds log authorities one byte longer than they measured. Exactly that
+      // pattern is recognised (and reported as a quirk), nothing looser.
+      if (event.type == kEvEfiVariableAuthority && !data.empty()) {
         plan.candidates.push_back({data.first(data.size() - 1), kShimTrailingByteConvention,
                                    kShimAuthorityTrailingByteQuirk});
       }

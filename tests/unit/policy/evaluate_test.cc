@@ -17,20 +17,11 @@ using appraisal::Finding;
 using appraisal::Layer;
 using appraisal::Severity;
 using testing::Bytes32;
+using testing::Context;
 using testing::GoodPolicy;
 using testing::GoodPolicyText;
 using testing::GoodState;
 using testing::Hex64;
-
-EvaluationContext Context(const std::string& host = testing::kHost) {
-  EvaluationContext c;
-  c.host_id = host;
-  c.clock_safe = true;
-  c.quoted_pcrs = std::map<crypto::HashAlg, std::set<uint32_t>>{
-      {crypto::HashAlg::kSha256, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}}};
-  c.now = absl::FromUnixSeconds(1767225600);  // 2026-01-01
-  return c;
-}
 
 std::string Codes(const std::vector<Finding>& findings) {
   std::string out;

@@ -28,6 +28,7 @@ using appraisal::Finding;
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using testing::Bytes32;
+using testing::Context;
 using testing::GoodPolicy;
 using testing::GoodState;
 using testing::Hex64;
@@ -71,16 +72,6 @@ const std::set<std::string> kAllCodes = {"no-policy-for-host",
 
 // Outside tools a hint may quote as a command.
 const std::set<std::string> kOtherTools = {"sha256sum", "tpm2_pcrallocate", "tpm2_quote"};
-
-EvaluationContext Context(const std::string& host = testing::kHost) {
-  EvaluationContext c;
-  c.host_id = host;
-  c.clock_safe = true;
-  c.quoted_pcrs = std::map<crypto::HashAlg, std::set<uint32_t>>{
-      {crypto::HashAlg::kSha256, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}}};
-  c.now = absl::FromUnixSeconds(1767225600);
-  return c;
-}
 
 bootstate::BootImage File(uint32_t event, char digest, const std::string& path) {
   bootstate::BootImage image;

@@ -1,8 +1,11 @@
 #include "tests/unit/policy/testdata.h"
 
 #include <catch2/catch.hpp>
+#include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "verifier/policy/load.h"
 
 namespace bootgate::policy::testing {
@@ -98,6 +101,16 @@ groups {
 )pb", extra);
 }
 // clang-format on
+
+EvaluationContext Context(const std::string& host) {
+  EvaluationContext c;
+  c.host_id = host;
+  c.clock_safe = true;
+  c.quoted_pcrs = std::map<crypto::HashAlg, std::set<uint32_t>>{
+      {crypto::HashAlg::kSha256, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}}};
+  c.now = absl::FromUnixSeconds(1767225600);  // 2026-01-01
+  return c;
+}
 
 v1::Policy GoodPolicy(const std::string& extra) {
   absl::StatusOr<v1::Policy> p =

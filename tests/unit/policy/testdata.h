@@ -8,6 +8,7 @@
 #include "bootgate/v1/policy.pb.h"
 #include "verifier/bootstate/boot_state.h"
 #include "verifier/crypto/hash.h"
+#include "verifier/policy/evaluate.h"
 
 namespace bootgate::policy::testing {
 
@@ -28,6 +29,10 @@ bootstate::BootState GoodState();
 // plus `extra` appended at the top level (exceptions, other groups).
 std::string GoodPolicyText(const std::string& extra = "");
 v1::Policy GoodPolicy(const std::string& extra = "");  // loaded and validated (REQUIREs)
+
+// What GoodState() is evaluated with: host `host`, a safe clock, sha256 PCRs 0-9 quoted,
+// 2026-01-01.
+EvaluationContext Context(const std::string& host = kHost);
 
 }  // namespace bootgate::policy::testing
 

@@ -43,9 +43,10 @@ Bytes MarshalAttest(const AttestFields& f) {
   a.magic = f.magic;
   a.type = f.type;
   a.qualifiedSigner.size = static_cast<uint16_t>(f.signer.size());
-  std::memcpy(a.qualifiedSigner.name, f.signer.data(), f.signer.size());
+  // memcpy from an empty vector's data() (null) is undefined even for 0 bytes.
+  if (!f.signer.empty()) std::memcpy(a.qualifiedSigner.name, f.signer.data(), f.signer.size());
   a.extraData.size = static_cast<uint16_t>(f.nonce.size());
-  std::memcpy(a.extraData.buffer, f.nonce.data(), f.nonce.size());
+  if (!f.nonce.empty()) std::memcpy(a.extraData.buffer, f.nonce.data(), f.nonce.size());
   a.clockInfo.clock = f.clock;
   a.clockInfo.resetCount = f.reset_count;
   a.clockInfo.restartCount = f.restart_count;
