@@ -265,13 +265,15 @@ class Builder {
   }
 
   // grub loads a kernel from memory: PCR 9 the file, the authority that verified it (once per
-  // boot), then the image in PCR 4 with a zero-length device path.
+  // boot), then the image in PCR 4 with a zero-length device path (none when grub starts it
+  // without LoadImage).
   absl::Status GrubApplication(int index) {
     const v1::BootApplication& app = s_.boot_applications(index);
     Bytes image = Image(app);
     RETURN_IF_ERROR(GrubFile(app.path(), image));
     RETURN_IF_ERROR(Authority(app.authority()));
     grub_apps_done_.insert(index);
+    if (app.started_without_loadimage()) return absl::OkStatus();
     return Application(index, image, {}, app.logged_times());
   }
 
