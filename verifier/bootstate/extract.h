@@ -81,10 +81,11 @@
 // Boot loader and kernel: the chain is every PCR 4 boot application before
 // ExitBootServices, in load order, split into loaders and the kernel by SplitBootChain
 // (boot_chain.h: grub's `linux` command, the only application, or grub that booted no
-// kernel). When grub booted a hypervisor with multiboot2 (no LoadImage), every application
-// is a loader, KernelLayer::image is empty and KernelLayer::multiboot links the last
-// `multiboot2` command and its `module2` commands to the files grub measured for them
-// (multiboot.h says how far that link is trusted).
+// kernel). When grub started the kernel without LoadImage (no PCR 4 event), KernelLayer::
+// grub_linux holds the PCR 9 file grub read for that command. When grub booted a hypervisor with
+// multiboot2 (no LoadImage), every application is a loader, KernelLayer::image is empty and
+// KernelLayer::multiboot links the last `multiboot2` command and its `module2` commands to the
+// files grub measured for them (multiboot.h says how far that link is trusted).
 #ifndef BOOTGATE_VERIFIER_BOOTSTATE_EXTRACT_H_
 #define BOOTGATE_VERIFIER_BOOTSTATE_EXTRACT_H_
 
