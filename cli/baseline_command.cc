@@ -1,7 +1,5 @@
 #include "cli/baseline_command.h"
 
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -47,22 +45,6 @@ struct LearnFlags {
   std::string version;
   int64_t ttl_seconds = 3600;
 };
-
-// Written whole or not at all (as WritePolicyFile).
-absl::Status WriteTextFile(const std::string& text, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) return absl::InternalError(absl::StrCat(tmp, ": cannot write"));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return absl::InternalError(absl::StrCat(path, ": cannot replace"));
-  }
-  return absl::OkStatus();
-}
 
 int BadInput(const absl::Status& status) {
   std::cerr << "error: " << status.message() << "\n";
@@ -228,7 +210,7 @@ int RunLearn(const LearnFlags& f) {
   absl::StatusOr<policy::PolicyFormat> format = policy::PolicyFormatFromPath(f.out);
   if (!format.ok()) return BadInput(format.status());
   absl::Status written = *format == policy::PolicyFormat::kTextproto
-                             ? WriteTextFile(LearnedPolicyText(policy), f.out)
+                             ? WriteFileAtomically(LearnedPolicyText(policy), f.out)
                              : WritePolicyFile(policy, f.out);
   if (!written.ok()) return BadInput(written);
   std::cerr << "wrote " << f.out << ": group " << f.group << " for host " << options.host_id

@@ -45,8 +45,7 @@ absl::StatusOr<std::string> SerializePolicy(const v1::Policy& p, const std::stri
       "# proto-file: proto/bootgate/v1/policy.proto\n# proto-message: bootgate.v1.Policy\n", out);
 }
 
-absl::Status WritePolicyFile(const v1::Policy& p, const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, SerializePolicy(p, path));
+absl::Status WriteFileAtomically(const std::string& text, const std::string& path) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
@@ -59,6 +58,11 @@ absl::Status WritePolicyFile(const v1::Policy& p, const std::string& path) {
     return absl::InternalError(absl::StrCat(path, ": cannot replace"));
   }
   return absl::OkStatus();
+}
+
+absl::Status WritePolicyFile(const v1::Policy& p, const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, SerializePolicy(p, path));
+  return WriteFileAtomically(text, path);
 }
 
 }  // namespace bootgate::cli

@@ -24,6 +24,9 @@ absl::StatusOr<std::string> SerializePolicy(const v1::Policy& policy, const std:
 // write never leaves half a policy). Internal on I/O errors.
 absl::Status WritePolicyFile(const v1::Policy& policy, const std::string& path);
 
+// Writes `text` to `path` whole or not at all (a temporary file renamed over it).
+absl::Status WriteFileAtomically(const std::string& text, const std::string& path);
+
 }  // namespace bootgate::cli
 
 #endif  // BOOTGATE_CLI_POLICY_IO_H_
