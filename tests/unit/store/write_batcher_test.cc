@@ -61,7 +61,9 @@ TEST_CASE("group commit releases each caller only after its batch committed", "[
   WriteBatcher batcher([&](auto records) { return db.Commit(records); }, 64);
   constexpr int kThreads = 16;
   std::vector<absl::StatusOr<int64_t>> results(kThreads, absl::UnknownError("not run"));
-  std::vector<bool> committed_on_return(kThreads, false);
+  // One byte per caller: std::vector<bool> packs them into shared words, and threads setting
+  // neighbouring bits at once would lose each other's writes.
+  std::vector<char> committed_on_return(kThreads, 0);
   std::latch start(kThreads);
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
