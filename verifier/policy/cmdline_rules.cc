@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include "verifier/bootstate/kernel_cmdline.h"
 #include "verifier/bytes/hex.h"
 #include "verifier/crypto/hash.h"
 #include "verifier/policy/rules.h"
@@ -19,42 +19,40 @@ constexpr uint32_t kPcr9 = 9;
 constexpr absl::string_view kCmdlineEvent = "EV_IPL kernel_cmdline";
 constexpr absl::string_view kLoadOptionsEvent = "EV_EVENT_TAG LOADED_IMAGE::LoadOptions";
 
-std::vector<std::string> Args(absl::string_view cmdline) {
-  return absl::StrSplit(cmdline, absl::ByAnyChar(" \t\n"), absl::SkipEmpty());
+using bootstate::KernelArg;
+
+// `"text"`, or `'text'` when the text holds a double quote (an argument with a quoted space:
+// `'name="a b"'`), so that a message shows where the argument starts and ends.
+std::string Shown(absl::string_view text) {
+  return text.find('"') == absl::string_view::npos ? absl::StrCat("\"", text, "\"")
+                                                   : absl::StrCat("'", text, "'");
 }
 
-bool Has(const std::vector<std::string>& args, absl::string_view arg) {
-  return std::find(args.begin(), args.end(), arg) != args.end();
+std::string ShownList(const std::vector<KernelArg>& args) {
+  std::vector<std::string> shown;
+  for (const KernelArg& a : args) shown.push_back(Shown(a.text));
+  return absl::StrJoin(shown, ", ");
 }
 
-// "key" forbids "key" and "key=anything"; "key=value" only itself.
-std::optional<std::string> ForbiddenMatch(const std::vector<std::string>& args,
-                                          absl::string_view rule) {
-  for (const std::string& a : args) {
-    if (a == rule) return a;
-    if (rule.find('=') == absl::string_view::npos &&
-        absl::string_view(a).substr(0, a.find('=')) == rule)
-      return a;
+bool Has(const std::vector<KernelArg>& args, const KernelArg& want) {
+  return std::any_of(args.begin(), args.end(),
+                     [&](const KernelArg& a) { return bootstate::SameArg(a, want); });
+}
+
+// The argument's name alone: SameArg() on two of these compares names as the kernel does
+// ('-' and '_' alike).
+KernelArg NameOnly(const KernelArg& a) {
+  return {.name = a.name, .value = std::nullopt, .text = a.name};
+}
+
+// A rule without value forbids the name with any value or none; with a value, only itself.
+std::optional<KernelArg> ForbiddenMatch(const std::vector<KernelArg>& args, const KernelArg& rule) {
+  for (const KernelArg& a : args) {
+    const bool hit = rule.value.has_value() ? bootstate::SameArg(a, rule)
+                                            : bootstate::SameArg(NameOnly(a), NameOnly(rule));
+    if (hit) return a;
   }
   return std::nullopt;
-}
-
-// Arguments in `a` that are not in `b` (as a multiset difference, order kept).
-std::vector<std::string> Missing(const std::vector<std::string>& a, std::vector<std::string> b) {
-  std::vector<std::string> out;
-  for (const std::string& x : a) {
-    auto it = std::find(b.begin(), b.end(), x);
-    if (it == b.end()) {
-      out.push_back(x);
-    } else {
-      b.erase(it);
-    }
-  }
-  return out;
-}
-
-std::string Quoted(const std::vector<std::string>& args) {
-  return absl::StrCat("\"", absl::StrJoin(args, "\", \""), "\"");
 }
 
 // UTF-16LE of `text` (UTF-8) with its NUL terminator: what the Linux EFI stub hashes for its
@@ -166,16 +164,19 @@ void EvaluateCommandLine(const bootstate::KernelLayer& k, const v1::HostGroup& g
                       "kernel_cmdline in PCR 8)"});
     return;
   }
-  const std::vector<std::string> args = Args(*cmdline);
+  // The arguments as the kernel reads them; rules are read the same way, so `name="a b"` and
+  // `"name=a b"` are one argument whichever way a rule or grub writes it.
+  const std::vector<KernelArg> args = bootstate::SplitKernelCmdline(*cmdline);
   const std::string hint = absl::StrCat("if this command line is intended, update ", baseline);
   if (rule.has_exact()) {
-    const std::vector<std::string> want = Args(rule.exact());
-    if (args != want) {
-      const std::vector<std::string> added = Missing(args, want);
-      const std::vector<std::string> removed = Missing(want, args);
+    const std::vector<KernelArg> want = bootstate::SplitKernelCmdline(rule.exact());
+    const bootstate::KernelArgsDiff diff = bootstate::DiffKernelArgs(want, args);
+    if (!diff.empty()) {
       std::vector<std::string> parts;
-      if (!added.empty()) parts.push_back(absl::StrCat("added ", Quoted(added)));
-      if (!removed.empty()) parts.push_back(absl::StrCat("removed ", Quoted(removed)));
+      if (!diff.added.empty()) parts.push_back(absl::StrCat("added ", ShownList(diff.added)));
+      if (!diff.removed.empty()) {
+        parts.push_back(absl::StrCat("removed ", ShownList(diff.removed)));
+      }
       if (parts.empty()) parts.push_back("same arguments in a different order");
       Add(out, {.code = "cmdline-mismatch",
                 .layer = Layer::kKernel,
@@ -188,30 +189,37 @@ void EvaluateCommandLine(const bootstate::KernelLayer& k, const v1::HostGroup& g
                 .hint = hint});
     }
   }
+  // ValidatePolicy refuses an argument rule that is not exactly one argument; should one reach
+  // here, each of its arguments is a rule of its own (fail closed).
   for (const std::string& req : rule.required_args()) {
-    if (Has(args, req)) continue;
-    Add(out, {.code = "cmdline-missing-arg",
-              .layer = Layer::kKernel,
-              .pcr = pcr,
-              .event_index = event,
-              .seen = *cmdline,
-              .allowed = absl::StrCat(baseline, ".required_args: ", req),
-              .message = absl::StrCat(where, "kernel command line lacks \"", req, "\", which ",
-                                      baseline, " requires"),
-              .hint = hint});
+    for (const KernelArg& want : bootstate::SplitKernelCmdline(req)) {
+      if (Has(args, want)) continue;
+      Add(out, {.code = "cmdline-missing-arg",
+                .layer = Layer::kKernel,
+                .pcr = pcr,
+                .event_index = event,
+                .seen = *cmdline,
+                .allowed = absl::StrCat(baseline, ".required_args: ", req),
+                .message = absl::StrCat(where, "kernel command line lacks ", Shown(want.text),
+                                        ", which ", baseline, " requires"),
+                .hint = hint});
+    }
   }
   for (const std::string& forbidden : rule.forbidden_args()) {
-    const std::optional<std::string> match = ForbiddenMatch(args, forbidden);
-    if (!match.has_value()) continue;
-    Add(out, {.code = "cmdline-forbidden-arg",
-              .layer = Layer::kKernel,
-              .pcr = pcr,
-              .event_index = event,
-              .seen = *match,
-              .allowed = absl::StrCat(baseline, ".forbidden_args: ", forbidden),
-              .message = absl::StrCat(where, "kernel command line has \"", *match, "\", which ",
-                                      baseline, " forbids (rule \"", forbidden, "\")"),
-              .hint = hint});
+    for (const KernelArg& banned : bootstate::SplitKernelCmdline(forbidden)) {
+      const std::optional<KernelArg> match = ForbiddenMatch(args, banned);
+      if (!match.has_value()) continue;
+      Add(out,
+          {.code = "cmdline-forbidden-arg",
+           .layer = Layer::kKernel,
+           .pcr = pcr,
+           .event_index = event,
+           .seen = match->text,
+           .allowed = absl::StrCat(baseline, ".forbidden_args: ", forbidden),
+           .message = absl::StrCat(where, "kernel command line has ", Shown(match->text),
+                                   ", which ", baseline, " forbids (rule ", Shown(forbidden), ")"),
+           .hint = hint});
+    }
   }
 }
 

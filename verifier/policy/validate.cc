@@ -4,10 +4,14 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "verifier/bootstate/kernel_cmdline.h"
 #include "verifier/crypto/hash.h"
 #include "verifier/policy/dates.h"
 #include "verifier/policy/pcr_spec.h"
@@ -90,6 +94,47 @@ void CheckImages(Checker& c, absl::string_view field,
   }
 }
 
+// A `required_args` / `forbidden_args` entry is one kernel argument, read as the kernel reads
+// its command line (bootstate/kernel_cmdline.h): whitespace outside double quotes splits.
+void CheckArgRule(Checker& c, absl::string_view field, int index, const std::string& rule) {
+  if (rule.empty()) {
+    c.ErrorAt(field, index, "empty");
+    return;
+  }
+  const std::vector<bootstate::KernelArg> args = bootstate::SplitKernelCmdline(rule);
+  if (args.size() == 1 && !args[0].name.empty()) return;
+  if (args.empty()) {
+    c.ErrorAt(field, index, absl::StrCat("\"", rule, "\" holds no argument, only whitespace"));
+    return;
+  }
+  if (args.size() == 1) {
+    c.ErrorAt(field, index, absl::StrCat("\"", rule, "\" is an argument without a name"));
+    return;
+  }
+  std::vector<std::string> texts;
+  for (const bootstate::KernelArg& a : args) texts.push_back(a.text);
+  std::string message = absl::StrCat(
+      "\"", rule, "\" is ", args.size(), " kernel arguments (", absl::StrJoin(texts, " | "),
+      "): the kernel splits its command line at whitespace outside double quotes, and an "
+      "entry is one argument");
+  // `name=a b`: suggest the quoted value, in the policy file's escaping too.
+  const absl::string_view stripped = absl::StripAsciiWhitespace(rule);
+  const size_t equals = stripped.find('=');
+  if (args[0].value.has_value() && equals != absl::string_view::npos && equals > 0 &&
+      stripped.find('"') == absl::string_view::npos) {
+    const absl::string_view name = stripped.substr(0, equals);
+    const absl::string_view value = stripped.substr(equals + 1);
+    absl::StrAppend(&message,
+                    "; for one argument whose value holds the space, quote the value: ", name,
+                    "=\"", value, "\" (in the policy file: \"", name, "=\\\"", value, "\\\"\")");
+  } else {
+    absl::StrAppend(&message,
+                    "; write one entry per argument, or quote a value that holds a "
+                    "space: name=\"a b\" (in the policy file: \"name=\\\"a b\\\"\")");
+  }
+  c.ErrorAt(field, index, std::move(message));
+}
+
 void CheckGroup(Checker& c, const v1::HostGroup& g) {
   c.Required("name", g.name());
   if (g.hosts().empty()) c.ErrorAt("hosts", -1, "a group needs at least one host");
@@ -164,10 +209,10 @@ void CheckGroup(Checker& c, const v1::HostGroup& g) {
     }
     Checker::Scope r(c, "cmdline");
     for (int i = 0; i < g.kernel().cmdline().required_args().size(); ++i) {
-      if (g.kernel().cmdline().required_args(i).empty()) c.ErrorAt("required_args", i, "empty");
+      CheckArgRule(c, "required_args", i, g.kernel().cmdline().required_args(i));
     }
     for (int i = 0; i < g.kernel().cmdline().forbidden_args().size(); ++i) {
-      if (g.kernel().cmdline().forbidden_args(i).empty()) c.ErrorAt("forbidden_args", i, "empty");
+      CheckArgRule(c, "forbidden_args", i, g.kernel().cmdline().forbidden_args(i));
     }
   }
 }

@@ -30,7 +30,9 @@ struct ValidationError {
 // policy name and version present; group names present and unique; each group has hosts, no
 // host in two groups (or twice in one), known banks, well-formed PCR specs (sha256:0-7,14,
 // PCRs 0-23), verdict_ttl > 0; every digest is 64 lowercase hex characters (uppercase refused);
-// images have names; exceptions have name (unique), owner, reason, compensating_control,
+// images have names; each kernel.cmdline required_args / forbidden_args entry is exactly one
+// argument as the kernel splits a command line (bootstate/kernel_cmdline.h: `name=a b` is two,
+// `name="a b"` one); exceptions have name (unique), owner, reason, compensating_control,
 // finding_code, a host or group target that exists for groups, a parseable expires after
 // created. Empty baseline layers are NOT load errors: they are findings at evaluation, so
 // that `policy check` shows them next to the evidence.
