@@ -6,34 +6,38 @@
 #   \vmlinuz, \initrd.img
 # with sfdisk and mtools only (no loop device, no mount), fixed disk and partition GUIDs, a fixed
 # FAT serial and fixed timestamps: the same inputs give a byte-identical image.
-#   disk.sh OUT.img LINUX_CMD CMDLINE
+#   disk.sh OUT.img LINUX_CMD CMDLINE [INITRD [GRUB_CMD]]
 # LINUX_CMD is grub's command: linuxefi (EFI stub via shim, with initrdefi) or linux (Debian's
 # grub then boots through the EFI stub only when Secure Boot is on; otherwise it exits boot
-# services itself and jumps to the kernel, which then has no TPM event log).
+# services itself and jumps to the kernel, which then has no TPM event log). CMDLINE is
+# written into grub.cfg as it is (grub's own quoting applies: '"name=a b"' is one argument).
+# INITRD is the file put at \initrd.img (default $VM_GUEST/initrd.img); GRUB_CMD, when not
+# empty, is one more grub.cfg line right before the LINUX_CMD line.
 set -euo pipefail
 # shellcheck source=swtpm-fixtures/vm/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-out="$1" linux_cmd="$2" cmdline="$3"
+out="$1" linux_cmd="$2" cmdline="$3" initrd="${4:-$VM_GUEST/initrd.img}" grub_cmd="${5:-}"
 case "$linux_cmd" in
   linuxefi) initrd_cmd=initrdefi ;;
   linux) initrd_cmd=initrd ;;
   *) vm_die "LINUX_CMD is linuxefi or linux, not $linux_cmd" ;;
 esac
-[[ -f "$VM_GUEST/initrd.img" ]] || vm_die "run initramfs.sh first"
+[[ -f "$initrd" ]] || vm_die "no $initrd (run initramfs.sh first)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/vm-disk.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-cat > "$work/grub.cfg" <<CFG
-set timeout=0
-$linux_cmd /vmlinuz $cmdline
-$initrd_cmd /initrd.img
-boot
-CFG
+{
+  echo "set timeout=0"
+  [[ -z "$grub_cmd" ]] || echo "$grub_cmd"
+  echo "$linux_cmd /vmlinuz $cmdline"
+  echo "$initrd_cmd /initrd.img"
+  echo "boot"
+} > "$work/grub.cfg"
 cp "$(vm_shim)" "$work/BOOTX64.EFI"
 cp "$(vm_grub)" "$work/grubx64.efi"
 cp "$(vm_vmlinuz)" "$work/vmlinuz"
-cp "$VM_GUEST/initrd.img" "$work/initrd.img"
+cp "$initrd" "$work/initrd.img"
 touch -d "@$VM_EPOCH" "$work"/*
 
 # 128 MiB disk, ESP from sector 2048 to the end.

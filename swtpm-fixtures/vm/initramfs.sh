@@ -4,6 +4,8 @@
 # TCTI loader) with its libraries, the virtio network and fw_cfg modules of the fetched kernel
 # with their dependencies, and ./init. Deterministic: sorted file list, owner 0:0, fixed mtimes,
 # gzip -n, so the same inputs give the same digest (and the same PCR 9).
+# Also $VM_GUEST/initrd-extra.img (scenario initrd-extra-file): the same tree with one more
+# file, /etc/bootgate-extra ($VM_INITRD_EXTRA_LINE and a newline), and nothing else different.
 #   initramfs.sh [BOOTGATE_CLI]     (default: $VM_BUILD/cli/bootgate)
 set -euo pipefail
 # shellcheck source=swtpm-fixtures/vm/lib.sh
@@ -21,8 +23,10 @@ wanted=(virtio_pci virtio_net qemu_fw_cfg)
 
 mkdir -p "$VM_GUEST"
 key="$( { vm_sha256 "$cli"; vm_sha256 "$VM_DIR/init"; vm_sha256 "$0"; vm_sha256 /bin/busybox;
-          vm_sha256 /usr/bin/tpm2; cat "$VM_CACHE/versions"; } | sha256sum | cut -d' ' -f1)"
-if [[ -f "$VM_GUEST/initrd.img" && "$(cat "$VM_GUEST/initrd.key" 2>/dev/null)" == "$key" ]]; then
+          vm_sha256 /usr/bin/tpm2; cat "$VM_CACHE/versions"; echo "$VM_INITRD_EXTRA_LINE"; } |
+        sha256sum | cut -d' ' -f1)"
+if [[ -f "$VM_GUEST/initrd.img" && -f "$VM_GUEST/initrd-extra.img" &&
+      "$(cat "$VM_GUEST/initrd.key" 2>/dev/null)" == "$key" ]]; then
   exit 0
 fi
 
@@ -73,9 +77,18 @@ add_module() {
 for m in "${wanted[@]}"; do add_module "$m"; done
 printf '%s\n' "${order[@]}" > "$tree/etc/modules"
 
-find "$tree" -exec touch -h -d "@$VM_EPOCH" {} +
-(cd "$tree" && find . -mindepth 1 | LC_ALL=C sort |
-   cpio -o -H newc --reproducible --owner=0:0 --quiet) | gzip -n -9 > "$VM_GUEST/initrd.img.tmp"
-mv "$VM_GUEST/initrd.img.tmp" "$VM_GUEST/initrd.img"
+# pack NAME: the tree as $VM_GUEST/NAME.
+pack() {
+  find "$tree" -exec touch -h -d "@$VM_EPOCH" {} +
+  (cd "$tree" && find . -mindepth 1 | LC_ALL=C sort |
+     cpio -o -H newc --reproducible --owner=0:0 --quiet) | gzip -n -9 > "$VM_GUEST/$1.tmp"
+  mv "$VM_GUEST/$1.tmp" "$VM_GUEST/$1"
+  vm_log "$1 $(du -h "$VM_GUEST/$1" | cut -f1) sha256 $(vm_sha256 "$VM_GUEST/$1")"
+}
+pack initrd.img
+vm_log "modules: ${order[*]}"
+# The same tree with one more file (mode 644, same owner and mtime as the rest).
+printf '%s\n' "$VM_INITRD_EXTRA_LINE" > "$tree/etc/bootgate-extra"
+chmod 644 "$tree/etc/bootgate-extra"
+pack initrd-extra.img
 echo "$key" > "$VM_GUEST/initrd.key"
-vm_log "initrd.img $(du -h "$VM_GUEST/initrd.img" | cut -f1) sha256 $(vm_sha256 "$VM_GUEST/initrd.img") (modules: ${order[*]})"

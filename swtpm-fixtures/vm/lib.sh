@@ -38,6 +38,28 @@ vm_sha256() { sha256sum "$1" | cut -d' ' -f1; }
 # The kernel command line of the golden boot (what the policy expects), and the guest's host id.
 VM_CMDLINE="ro console=ttyS0 panic=1"
 VM_HOST_ID="${VM_HOST_ID:-realboot-vm}"
+# What the one-difference scenarios add to golden: one grub.cfg command before `linuxefi`
+# (grub-extra-cmd), one line in the initramfs file /etc/bootgate-extra (initrd-extra-file; the
+# file is the only difference, initramfs.sh), one kernel argument holding a quoted space as
+# grub.cfg has it (quoted-arg; grub passes it to the kernel quoted, one argument).
+VM_GRUB_EXTRA_CMD="set bootgate_extra=1"
+# shellcheck disable=SC2034  # used by initramfs.sh
+VM_INITRD_EXTRA_LINE="bootgate-extra: one more file in golden's initramfs"
+VM_QUOTED_ARG='"bootgate.note=a b"'
+
+# vm_build_disks: every disk image the scenarios boot (disk.sh OUT LINUX_CMD CMDLINE [INITRD
+# [GRUB_CMD]]). Each differs from disk-linuxefi.img (golden) in one thing only.
+vm_build_disks() {
+  local initrd="$VM_GUEST/initrd.img"
+  "$VM_DIR/disk.sh" "$VM_GUEST/disk-linuxefi.img" linuxefi "$VM_CMDLINE"
+  "$VM_DIR/disk.sh" "$VM_GUEST/disk-linuxefi-extra.img" linuxefi "$VM_CMDLINE bootgate.extra=1"
+  "$VM_DIR/disk.sh" "$VM_GUEST/disk-linux.img" linux "$VM_CMDLINE"
+  "$VM_DIR/disk.sh" "$VM_GUEST/disk-grub-extra-cmd.img" linuxefi "$VM_CMDLINE" "$initrd" \
+    "$VM_GRUB_EXTRA_CMD"
+  "$VM_DIR/disk.sh" "$VM_GUEST/disk-initrd-extra-file.img" linuxefi "$VM_CMDLINE" \
+    "$VM_GUEST/initrd-extra.img"
+  "$VM_DIR/disk.sh" "$VM_GUEST/disk-quoted-arg.img" linuxefi "$VM_CMDLINE $VM_QUOTED_ARG"
+}
 
 # vm_build_guest [BOOTGATE_CLI]: fetch, initramfs and the disks the scenarios boot (each step is
 # cached under $VM_CACHE and redone only when its inputs change).
@@ -47,18 +69,18 @@ vm_build_guest() {
   cp -p "$VM_CACHE/versions" "$VM_GUEST/versions"
   cp "$(vm_vmlinuz)" "$VM_GUEST/vmlinuz"
   local key
-  key="$( { cat "$VM_GUEST/initrd.key" "$VM_DIR/disk.sh"; echo "$VM_CMDLINE"; } | sha256sum | cut -d' ' -f1)"
+  key="$( { cat "$VM_GUEST/initrd.key" "$VM_DIR/disk.sh"; declare -f vm_build_disks;
+            echo "$VM_CMDLINE|$VM_GRUB_EXTRA_CMD|$VM_QUOTED_ARG"; } | sha256sum | cut -d' ' -f1)"
   if [[ "$(cat "$VM_GUEST/disk.key" 2>/dev/null)" != "$key" ]]; then
-    "$VM_DIR/disk.sh" "$VM_GUEST/disk-linuxefi.img" linuxefi "$VM_CMDLINE"
-    "$VM_DIR/disk.sh" "$VM_GUEST/disk-linuxefi-extra.img" linuxefi "$VM_CMDLINE bootgate.extra=1"
-    "$VM_DIR/disk.sh" "$VM_GUEST/disk-linux.img" linux "$VM_CMDLINE"
+    vm_build_disks
     echo "$key" > "$VM_GUEST/disk.key"
   fi
 }
 
 # vm_scenario NAME: what that boot is. Sets VM_SB (on|off), VM_DISK (an image, or empty for a
 # kernel started by the firmware through QEMU's -kernel) and VM_APPEND (for -kernel).
-VM_SCENARIOS=(golden extra-arg sb-off direct-kernel no-stub)
+VM_SCENARIOS=(golden extra-arg sb-off direct-kernel no-stub
+              grub-extra-cmd initrd-extra-file quoted-arg)
 vm_scenario() {
   VM_APPEND=""
   case "$1" in
@@ -70,6 +92,11 @@ vm_scenario() {
     direct-kernel) VM_SB=off VM_DISK="" VM_APPEND="$VM_CMDLINE" ;;
     # grub's plain `linux` with Secure Boot off: no EFI stub, so the kernel gets no event log.
     no-stub) VM_SB=off VM_DISK="$VM_GUEST/disk-linux.img" ;;
+    # Golden with one difference each (Secure Boot on): one more grub.cfg command before
+    # `linuxefi`; one more file in the initramfs; one more kernel argument with a quoted space.
+    grub-extra-cmd) VM_SB=on VM_DISK="$VM_GUEST/disk-grub-extra-cmd.img" ;;
+    initrd-extra-file) VM_SB=on VM_DISK="$VM_GUEST/disk-initrd-extra-file.img" ;;
+    quoted-arg) VM_SB=on VM_DISK="$VM_GUEST/disk-quoted-arg.img" ;;
     *) vm_die "unknown scenario $1 (known: ${VM_SCENARIOS[*]})" ;;
   esac
 }

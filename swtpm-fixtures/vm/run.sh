@@ -2,6 +2,7 @@
 # Boots one scenario by hand against a bootgated this script starts (TLS, the TPM's EK CA
 # trusted), and leaves everything in OUT:
 #   run.sh SCENARIO OUT        SCENARIO: golden extra-arg sb-off direct-kernel no-stub
+#                              grub-extra-cmd initrd-extra-file quoted-arg
 # OUT/boot/console.log is the serial console, OUT/boot/files/ what the guest sent (PCRs, event
 # log, enroll and attest output, the evidence bundle). Env: VM_ACCEL=tcg|kvm, VM_TIMEOUT,
 # POLICY=FILE (pushed before the boot), BOOTGATE_CLI (default build/cli/bootgate).
