@@ -1,8 +1,13 @@
 #include "cli/boot_chain_view.h"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "verifier/bootstate/kernel_cmdline.h"
 #include "verifier/bytes/hex.h"
 
 namespace bootgate::cli {
@@ -41,6 +46,30 @@ std::string ImageLine(absl::string_view role, const bootstate::BootImage& image)
   return line + "\n";
 }
 
+// The command line as the kernel splits it: [{"name", "value" (only when the argument has
+// one), "text"}], or null without a command line in text.
+json ArgumentsJson(const std::optional<std::string>& command_line) {
+  if (!command_line.has_value()) return nullptr;
+  json out = json::array();
+  for (const bootstate::KernelArg& arg : bootstate::SplitKernelCmdline(*command_line)) {
+    json a = {{"name", arg.name}};
+    if (arg.value.has_value()) a["value"] = *arg.value;
+    a["text"] = arg.text;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+// "[root=UUID=3f7c] [ro] [x=\"a b\"]": each argument's canonical text, bracketed so that an
+// argument holding a space reads as one.
+std::string ArgumentsLine(absl::string_view command_line) {
+  const std::vector<bootstate::KernelArg> args = bootstate::SplitKernelCmdline(command_line);
+  if (args.empty()) return "none";
+  std::vector<std::string> shown;
+  for (const bootstate::KernelArg& arg : args) shown.push_back(absl::StrCat("[", arg.text, "]"));
+  return absl::StrJoin(shown, " ");
+}
+
 }  // namespace
 
 json BootChainJson(const bootstate::BootState& state) {
@@ -59,6 +88,7 @@ json BootChainJson(const bootstate::BootState& state) {
        kernel.command_line.has_value() ? json(*kernel.command_line) : json(nullptr)},
       {"command_line_event",
        kernel.command_line_event.has_value() ? json(*kernel.command_line_event) : json(nullptr)},
+      {"arguments", ArgumentsJson(kernel.command_line)},
       {"load_options",
        kernel.load_options.has_value() ? ImageJson(*kernel.load_options) : json(nullptr)}};
 }
@@ -86,6 +116,10 @@ std::string BootChainTable(const bootstate::BootState& state) {
                            "; a policy's cmdline.exact is checked against it)");
   }
   absl::StrAppend(&out, "command line ", cmdline, "\n");
+  if (kernel.command_line.has_value()) {
+    absl::StrAppend(&out, "arguments    ", ArgumentsLine(*kernel.command_line),
+                    "  (as the kernel splits the command line)\n");
+  }
   return out;
 }
 

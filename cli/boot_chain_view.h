@@ -13,6 +13,8 @@ namespace bootgate::cli {
 
 // {"secure_boot": true|false|null, "boot_loaders": [image...], "kernel": image|null,
 //  "kernel_reason", "command_line": string|null, "command_line_event": number|null,
+//  "arguments": [{"name", "value" (absent when the argument has none), "text"}]|null (the
+//  command line split as the kernel splits it: bootstate/kernel_cmdline.h),
 //  "load_options": image|null (the EFI stub's digest of the command line, when no loader
 //  logged it as text)}
 // where image = {"event_index", "path", "from_memory", "repeated_in": [...],
@@ -20,7 +22,8 @@ namespace bootgate::cli {
 nlohmann::ordered_json BootChainJson(const bootstate::BootState& state);
 
 // The same for a terminal: one line per image ("boot loader  event 12  shimx64.efi
-// sha256 …"), the kernel with how it was identified, the command line.
+// sha256 …"), the kernel with how it was identified, the command line and its arguments as
+// the kernel splits them ("[root=UUID=3f7c] [x=\"a b\"]").
 std::string BootChainTable(const bootstate::BootState& state);
 
 }  // namespace bootgate::cli
