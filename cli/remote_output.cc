@@ -300,6 +300,7 @@ std::string AttestationDiffText(const v1::AttestationDiff& d) {
                                       OrDash(e.has_event_index_b(), e.event_index_b())),
                       "    a: ", e.description_a().empty() ? "(absent)" : e.description_a(), "\n",
                       "    b: ", e.description_b().empty() ? "(absent)" : e.description_b(), "\n");
+      if (!e.detail().empty()) absl::StrAppend(&out, "    ", e.detail(), "\n");
     }
   }
   if (!d.findings_added().empty()) {
@@ -327,7 +328,17 @@ std::string DryRunText(const v1::DryRunResponse& r) {
                         TierText(c.candidate().tier()),
                         c.candidate().placement_eligible() ? "eligible" : "not eligible",
                         c.eligibility_changed() ? "  [ELIGIBILITY CHANGES]" : ""));
-    if (!c.candidate().findings().empty()) {
+    if (!c.findings_added().empty()) {
+      absl::StrAppend(&out, "findings only under the candidate:\n",
+                      FindingsTable(c.findings_added()));
+    }
+    if (!c.findings_removed().empty()) {
+      absl::StrAppend(&out, "findings only under the current policy:\n",
+                      FindingsTable(c.findings_removed()));
+    }
+    // Same findings, another waiver (or tier): the candidate's findings say which.
+    if (c.findings_added().empty() && c.findings_removed().empty() &&
+        !c.candidate().findings().empty()) {
       absl::StrAppend(&out, "candidate findings:\n", FindingsTable(c.candidate().findings()));
     }
   }

@@ -50,10 +50,13 @@ std::string PlacementText(const v1::PlacementStatus& status);
 std::string AttestationListTable(const v1::ListAttestationsResponse& list);
 // One attestation: the verdict, then what evidence it came from (sizes, AK, TPM clock).
 std::string AttestationRecordText(const v1::AttestationRecord& record);
-// A diff: both summaries, each layer changed or not with its event changes, findings
+// A diff: both summaries, each layer changed or not with its event changes (indices in a and
+// b, each side's description, and the kernel arguments added and removed when given), findings
 // added and removed.
 std::string AttestationDiffText(const v1::AttestationDiff& diff);
-// A dry run: one row per host whose verdict would change, current -> candidate.
+// A dry run: one row per host whose verdict would change, current -> candidate, then the
+// findings only under the candidate and only under the current policy (the candidate's
+// findings when those are the same and only a waiver changed).
 std::string DryRunText(const v1::DryRunResponse& response);
 
 }  // namespace bootgate::cli

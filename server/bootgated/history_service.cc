@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/bootgated/boot_diff.h"
 #include "server/bootgated/convert.h"
+#include "server/bootgated/findings_diff.h"
 #include "server/bootgated/request_log.h"
 #include "server/bootgated/serve.h"
 #include "verifier/bytes/status_macros.h"
@@ -89,8 +90,9 @@ absl::StatusOr<v1::AttestationDiff> DiffAttestations(ServiceContext& context,
   for (v1::LayerDiff& layer : DiffBootChains(a.evidence.event_log, b.evidence.event_log)) {
     *out.add_layers() = std::move(layer);
   }
-  for (v1::Finding& f : FindingsMissingFrom(vb, va)) *out.add_findings_added() = std::move(f);
-  for (v1::Finding& f : FindingsMissingFrom(va, vb)) *out.add_findings_removed() = std::move(f);
+  FindingsDiff findings = DiffFindings(va.findings(), vb.findings());
+  for (v1::Finding& f : findings.added) *out.add_findings_added() = std::move(f);
+  for (v1::Finding& f : findings.removed) *out.add_findings_removed() = std::move(f);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "server/bootgated/convert.h"
+#include "server/bootgated/findings_diff.h"
 #include "server/bootgated/policy_audit.h"
 #include "server/bootgated/request_log.h"
 #include "server/bootgated/serve.h"
@@ -32,17 +33,6 @@ v1::StoredPolicy ToStored(const ActivePolicy& p, bool active) {
   *out.mutable_stored_at() = ToTimestamp(p.stored_at);
   out.set_active(active);
   return out;
-}
-
-// The comparable content of a verdict: tier, eligibility, and each finding's identity.
-auto VerdictKey(const v1::Verdict& v) {
-  std::vector<std::tuple<std::string, std::string, int64_t, int64_t, std::string>> findings;
-  for (const v1::Finding& f : v.findings()) {
-    findings.emplace_back(f.code(), f.layer(), f.has_pcr() ? f.pcr() : -1,
-                          f.has_event_index() ? f.event_index() : -1,
-                          f.has_waived_by() ? f.waived_by() : "");
-  }
-  return std::make_tuple(static_cast<int>(v.tier()), v.placement_eligible(), findings);
 }
 
 }  // namespace
@@ -109,11 +99,20 @@ absl::StatusOr<v1::DryRunResponse> DryRun(ServiceContext& context, const v1::Pol
     would.set_host_id(host_id);
     would.set_group(appraised->group);
     for (const std::string& e : appraised->exceptions_used) would.add_exceptions_used(e);
-    if (VerdictKey(would) == VerdictKey(current)) continue;
+    // Findings by content (findings_diff.h): re-appraising the same evidence gives the same
+    // event indices, but the comparison is the one History.Diff uses.
+    if (would.tier() == current.tier() &&
+        would.placement_eligible() == current.placement_eligible() &&
+        SameFindings(current.findings(), would.findings())) {
+      continue;
+    }
+    FindingsDiff findings = DiffFindings(current.findings(), would.findings());
     v1::VerdictChange* change = out.add_changes();
     change->set_host_id(host_id);
     change->set_attestation_id(current.attestation_id());
     change->set_eligibility_changed(current.placement_eligible() != would.placement_eligible());
+    for (v1::Finding& f : findings.added) *change->add_findings_added() = std::move(f);
+    for (v1::Finding& f : findings.removed) *change->add_findings_removed() = std::move(f);
     *change->mutable_current() = std::move(current);
     *change->mutable_candidate() = std::move(would);
   }

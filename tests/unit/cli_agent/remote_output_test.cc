@@ -120,5 +120,60 @@ TEST_CASE("a placement change is one line: when, who, what, before -> after", "[
                                "(latest verdict expired)"));
 }
 
+TEST_CASE("a diff shows each changed event's text and the kernel arguments it changed",
+          "[cli_agent]") {
+  v1::AttestationDiff d;
+  v1::LayerDiff* kernel = d.add_layers();
+  kernel->set_layer("kernel");
+  kernel->set_changed(true);
+  v1::EventChange* added = kernel->add_events();
+  added->set_pcr(8);
+  added->set_event_type("EV_IPL");
+  added->set_event_index_b(31);
+  added->set_description_b("grub_cmd: echo hi (sha256 aa)");
+  v1::EventChange* cmdline = kernel->add_events();
+  cmdline->set_pcr(8);
+  cmdline->set_event_type("EV_IPL");
+  cmdline->set_event_index_a(33);
+  cmdline->set_event_index_b(34);
+  cmdline->set_description_a("kernel_cmdline: ro quiet (sha256 bb)");
+  cmdline->set_description_b("kernel_cmdline: ro \"bootgate.note=a b\" (sha256 cc)");
+  cmdline->set_detail("arguments added: bootgate.note=\"a b\"; arguments removed: quiet");
+  const std::string text = AttestationDiffText(d);
+  CHECK_THAT(text, Catch::Contains("kernel       CHANGED\n"
+                                   "  PCR 8  EV_IPL event - -> 31\n"
+                                   "    a: (absent)\n"
+                                   "    b: grub_cmd: echo hi (sha256 aa)\n"
+                                   "  PCR 8  EV_IPL event 33 -> 34\n"
+                                   "    a: kernel_cmdline: ro quiet (sha256 bb)\n"
+                                   "    b: kernel_cmdline: ro \"bootgate.note=a b\" (sha256 cc)\n"
+                                   "    arguments added: bootgate.note=\"a b\"; arguments "
+                                   "removed: quiet\n"));
+}
+
+TEST_CASE("a dry run shows the findings the candidate adds and removes", "[cli_agent]") {
+  v1::DryRunResponse r;
+  r.set_hosts_evaluated(1);
+  v1::VerdictChange* c = r.add_changes();
+  c->set_host_id("host-a");
+  c->set_attestation_id("att-1");
+  c->mutable_current()->set_tier(v1::TIER_CONTRAINDICATED);
+  c->mutable_candidate()->set_tier(v1::TIER_AFFIRMING);
+  c->mutable_candidate()->set_placement_eligible(true);
+  c->set_eligibility_changed(true);
+  v1::Finding* removed = c->add_findings_removed();
+  removed->set_code("image-not-allowed");
+  removed->set_layer("boot-loader");
+  removed->set_severity("contraindicated");
+  removed->set_message("grubx64.efi is not allowed");
+  const std::string text = DryRunText(r);
+  CHECK_THAT(text, Catch::Contains("host-a (attestation att-1): contraindicated, not eligible -> "
+                                   "affirming, eligible  [ELIGIBILITY CHANGES]\n"));
+  CHECK_THAT(text, Catch::Contains("findings only under the current policy:\nLAYER"));
+  CHECK_THAT(text, Catch::Contains("image-not-allowed"));
+  CHECK_THAT(text, !Catch::Contains("findings only under the candidate"));
+  CHECK_THAT(text, !Catch::Contains("candidate findings"));
+}
+
 }  // namespace
 }  // namespace bootgate::cli
