@@ -13,6 +13,7 @@
 #include "verifier/diff/align.h"
 #include "verifier/eventlog/decode.h"
 #include "verifier/eventlog/event_types.h"
+#include "verifier/eventlog/image_load_event.h"
 #include "verifier/eventlog/ipl.h"
 #include "verifier/eventlog/parse.h"
 
@@ -30,11 +31,28 @@ std::map<EventKey, Group> ByPcrAndType(const eventlog::EventLog& log) {
   return out;
 }
 
-// What the event measured: every bank's digest and the data, length-prefixed.
+bool IsImageLoad(uint32_t type) {
+  return type == eventlog::kEvEfiBootServicesApplication ||
+         type == eventlog::kEvEfiBootServicesDriver ||
+         type == eventlog::kEvEfiRuntimeServicesDriver;
+}
+
+// What the event measured: every bank's digest and the data, length-prefixed. An image load
+// event's data without ImageLocationInMemory: where firmware happened to place the image
+// differs from boot to boot (seen on the captured real boots: grub's kernel from memory) and
+// is neither measured nor part of the boot chain.
 std::string ContentKey(const eventlog::Event& e) {
   std::string key = absl::StrCat(e.digests.size(), ";");
   for (const eventlog::EventDigest& d : e.digests) {
     absl::StrAppend(&key, d.alg_id, ":", bytes::ToHex(d.digest), ";");
+  }
+  if (IsImageLoad(e.type)) {
+    if (auto image = eventlog::ParseImageLoadEvent(e.data); image.ok()) {
+      absl::StrAppend(&key, "image ", image->length, " ", image->link_time_address, " ",
+                      image->device_path_bytes.size(), ":");
+      key.append(image->device_path_bytes.begin(), image->device_path_bytes.end());
+      return key;
+    }
   }
   absl::StrAppend(&key, e.data.size(), ":");
   key.append(e.data.begin(), e.data.end());

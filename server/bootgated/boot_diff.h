@@ -1,9 +1,10 @@
 // What changed between the boot chains of two stored attestations. Within each (PCR, event
 // type) the events of both logs are aligned by content (verifier/diff/align.h; an event's
-// content is every bank's digest and its data), so one event inserted or removed is one
-// change and never shifts the events after it. In each gap between equal events, a removed
-// and an added event of the same kind are one change: same PCR and type, and for grub's PCR 8
-// strings the same kind of string (`grub_cmd:` with the same command word, `kernel_cmdline:`,
+// content is every bank's digest and its data, an image load's data without the address
+// firmware placed the image at), so one event inserted or removed is one change and never
+// shifts the events after it. In each gap between equal events, a removed and an added event
+// of the same kind are one change: same PCR and type, and for grub's PCR 8 strings the same
+// kind of string (`grub_cmd:` with the same command word, `kernel_cmdline:`,
 // `module_cmdline:`). Changes are grouped into the layers findings use.
 #ifndef BOOTGATE_SERVER_BOOTGATED_BOOT_DIFF_H_
 #define BOOTGATE_SERVER_BOOTGATED_BOOT_DIFF_H_

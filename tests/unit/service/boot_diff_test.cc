@@ -166,6 +166,32 @@ TEST_CASE("a changed kernel command line names the arguments as the kernel split
   CHECK(cmdline.detail() == "arguments added: bootgate.note=\"a b\"; arguments removed: quiet");
 }
 
+// UEFI_IMAGE_LOAD_EVENT with a zero-length device path at `location` (PFP 10.2.3).
+std::vector<uint8_t> ImageAt(uint64_t location) {
+  std::vector<uint8_t> out;
+  for (uint64_t v : {location, uint64_t{0x1000}, uint64_t{0}, uint64_t{0}}) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  return out;
+}
+
+TEST_CASE("where firmware placed an image in memory is not a change", "[history-diff]") {
+  auto log = [](uint64_t location, const std::string& image) {
+    BootLog b;
+    b.Firmware();
+    b.Separators();
+    b.MeasureOther(4, kEvEfiBootServicesApplication, Text(image, false), ImageAt(location));
+    const std::vector<uint8_t> bytes = b.Build();
+    return std::string(bytes.begin(), bytes.end());
+  };
+  CHECK(Changes(DiffBootChains(log(0x7e000000, "kernel"), log(0x7d000000, "kernel"))).empty());
+  const std::vector<v1::EventChange> changes =
+      Changes(DiffBootChains(log(0x7e000000, "kernel"), log(0x7e000000, "other kernel")));
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].pcr() == 4);
+  CHECK(changes[0].description_a().rfind("sha256 ", 0) == 0);
+}
+
 TEST_CASE("a log that does not parse counts as empty", "[history-diff]") {
   const std::vector<v1::EventChange> changes = Changes(DiffBootChains("not a log", BuildLog({})));
   CHECK_FALSE(changes.empty());
