@@ -16,6 +16,7 @@
 #include "google/protobuf/text_format.h"
 #include "verifier/appraisal/appraise_evidence.h"
 #include "verifier/bytes/hex.h"
+#include "verifier/crypto/hash.h"
 #include "verifier/pe/authenticode.h"
 #include "verifier/policy/load.h"
 #include "verifier/policy/validate.h"
@@ -59,8 +60,9 @@ std::string BaseName(const std::string& path) {
 // Adds `image` to the layer unless that digest is already there. Returns false if it was.
 bool AddToLayer(v1::HostGroup& group, const std::string& layer, const v1::Image& image) {
   google::protobuf::RepeatedPtrField<v1::Image>* allowed =
-      layer == "kernel" ? group.mutable_kernel()->mutable_allowed()
-                        : group.mutable_boot_loader()->mutable_allowed();
+      layer == "kernel"   ? group.mutable_kernel()->mutable_allowed()
+      : layer == "initrd" ? group.mutable_kernel()->mutable_initrd()->mutable_allowed()
+                          : group.mutable_boot_loader()->mutable_allowed();
   for (const v1::Image& existing : *allowed) {
     if (existing.sha256() == image.sha256()) return false;
   }
@@ -73,10 +75,12 @@ int RunAddImage(const AddImageFlags& f) {
   if (editing && (f.group.empty() || f.layer.empty())) {
     return BadInput(absl::InvalidArgumentError("--policy needs --group and --layer"));
   }
-  if (!f.layer.empty() && f.layer != "boot-loader" && f.layer != "kernel") {
+  if (!f.layer.empty() && f.layer != "boot-loader" && f.layer != "kernel" && f.layer != "initrd") {
     return BadInput(absl::InvalidArgumentError(
-        absl::StrCat("--layer ", f.layer, ": must be boot-loader or kernel")));
+        absl::StrCat("--layer ", f.layer, ": must be boot-loader, kernel or initrd")));
   }
+  // An initrd is not a PE image: grub and the EFI stub measure the digest of its contents.
+  const bool plain_digest = f.layer == "initrd";
   if (!f.name.empty() && f.files.size() > 1) {
     return BadInput(absl::InvalidArgumentError("--name names one image: give one FILE"));
   }
@@ -103,7 +107,8 @@ int RunAddImage(const AddImageFlags& f) {
     if (!bytes.ok()) return BadInput(bytes.status());
     std::string sha256;
     for (crypto::HashAlg alg : algs) {
-      absl::StatusOr<crypto::Digest> d = pe::AuthenticodeDigest(alg, *bytes);
+      absl::StatusOr<crypto::Digest> d =
+          plain_digest ? crypto::Hash(alg, *bytes) : pe::AuthenticodeDigest(alg, *bytes);
       if (!d.ok()) {
         return BadInput(absl::InvalidArgumentError(absl::StrCat(file, ": ", d.status().message())));
       }
@@ -228,12 +233,15 @@ void AddBaselineCommand(CLI::App& app, int& exit_code) {
   CLI::App* add_image = group->add_subcommand(
       "add-image",
       "Print the Authenticode digest of PE images (what firmware extends into PCR 4 for "
-      "EV_EFI_BOOT_SERVICES_APPLICATION); with --policy, add them to a group's boot-loader or "
-      "kernel baseline and write the policy back in its own format.");
-  add_image->add_option("FILE", add->files, "PE/COFF images (.efi, vmlinuz)")->required();
+      "EV_EFI_BOOT_SERVICES_APPLICATION), or with --layer initrd the digest of an initrd's "
+      "contents (what grub and the EFI stub measure into PCR 9); with --policy, add them to a "
+      "group's boot-loader, kernel or kernel.initrd baseline and write the policy back in its "
+      "own format.");
+  add_image->add_option("FILE", add->files, "PE/COFF images (.efi, vmlinuz) or initrd files")
+      ->required();
   add_image->add_option("--policy", add->policy_path, "policy file to add the digests to");
   add_image->add_option("--group", add->group, "host group in the policy");
-  add_image->add_option("--layer", add->layer, "boot-loader or kernel");
+  add_image->add_option("--layer", add->layer, "boot-loader, kernel or initrd");
   add_image->add_option("--name", add->name, "image name (default: the file name)");
   add_image->add_option("--source", add->source, "provenance, e.g. the package and version");
   add_image->add_flag("--all-banks", add->all_banks, "also print sha1 and sha384 digests");

@@ -174,7 +174,28 @@ v1::Policy LearnPolicy(const bootstate::BootState& s, const tpm::PcrSelection& q
                field);
     }
   }
+  // The initrd: each file of grub's initrd command (named by the command's path) and the one
+  // the EFI stub measured. A file grub did not measure is left out and fails closed.
+  for (const bootstate::GrubLoad& load : s.kernel.grub_initrd) {
+    if (!load.file.has_value()) continue;
+    bootstate::BootImage file = *load.file;
+    file.path = load.path;
+    AddImage(file, "initrd", o.host_id, k->mutable_initrd()->mutable_allowed());
+  }
+  if (s.kernel.stub_initrd.has_value()) {
+    AddImage(*s.kernel.stub_initrd, "initrd", o.host_id, k->mutable_initrd()->mutable_allowed());
+  }
   if (s.kernel.command_line.has_value()) k->mutable_cmdline()->set_exact(*s.kernel.command_line);
+  // grub's configuration: the exact commands it ran and the configuration files it read.
+  if (!s.boot_loader.grub_commands.empty()) {
+    v1::GrubRule* grub = g->mutable_boot_loader()->mutable_grub();
+    for (const bootstate::GrubCommand& command : s.boot_loader.grub_commands) {
+      grub->add_commands(command.text);
+    }
+    for (const bootstate::BootImage& file : s.boot_loader.grub_config_files) {
+      AddImage(file, "grub.cfg", o.host_id, grub->mutable_config_files());
+    }
+  }
   return p;
 }
 

@@ -30,7 +30,9 @@ struct LearnOptions {
 // measured sha256 entry and at least as many entries; the non-db authorities' certificates),
 // every boot loader and the kernel by sha256 Authenticode digest (or, for a multiboot boot,
 // the hypervisor, dom0 kernel and other modules by the sha256 of the files grub measured),
-// and the exact command line.
+// the initrd (the sha256 of each file grub loaded for it and of the one the EFI stub
+// measured), the exact command line, and grub's exact command sequence with the
+// configuration files it read (sha256 of each).
 // A layer the log shows nothing of (no sha256 bank, no kernel image) is left empty, which the
 // policy reports as an empty-baseline-layer finding: learn never allows what it did not see.
 v1::Policy LearnPolicy(const bootstate::BootState& state, const tpm::PcrSelection& quoted,

@@ -73,17 +73,30 @@ struct BootImage {
   std::vector<uint32_t> repeated_in{};
 };
 
+// A command grub ran (PCR 8 "grub_cmd: ...", verified), without its prefix.
+struct GrubCommand {
+  uint32_t event_index = 0;
+  std::string text;
+};
+
 struct BootLoaderLayer {
   // The boot applications before the kernel, in load order: shim, grub, or another
   // loader (boot_chain.h says how the kernel is told apart).
   std::vector<BootImage> loaders;
+  // Every command grub ran, in PCR 8 order (empty when no grub measured commands).
+  std::vector<GrubCommand> grub_commands;
+  // The configuration files grub read for its `source`/`configfile` commands (PCR 9: digest
+  // of the contents; the path is the command's argument), linked as multiboot.h links loads.
+  std::vector<BootImage> grub_config_files;
 };
 
-// A file grub loaded for a multiboot kernel: the hypervisor (`multiboot2`/`multiboot`) or
-// one of its modules (`module2`/`module`: for Xen the first is the dom0 kernel, then its
-// initrd). See multiboot.h for how a command is linked to the file grub measured for it.
+// A file grub loaded for a command: a multiboot kernel (`multiboot2`/`multiboot`: the
+// hypervisor) or one of its modules (`module2`/`module`: for Xen the first is the dom0
+// kernel, then its initrd), a Linux kernel (`linux`/`linuxefi`) or one initrd file
+// (`initrd`/`initrdefi`). See multiboot.h for how a command is linked to the file grub
+// measured for it.
 struct GrubLoad {
-  enum class Kind { kHypervisor, kModule, kLinux } kind = Kind::kHypervisor;
+  enum class Kind { kHypervisor, kModule, kLinux, kInitrd } kind = Kind::kHypervisor;
   uint32_t command_event = 0;  // the grub_cmd event (PCR 8, verified)
   std::string command;         // the command line of the load command (verified)
   std::string path;            // its path argument (from the verified command)
@@ -104,7 +117,6 @@ struct KernelLayer {
   // "LOADED_IMAGE::LoadOptions"): the command line the firmware or a loader passed, as a
   // digest only (of the UTF-16LE text with its NUL), e.g. for a kernel the firmware started.
   std::optional<BootImage> load_options;
-  std::vector<std::string> grub_commands;  // grub_cmd strings (verified), in order
   // Files grub read (PCR 9 EV_IPL): the digest is of the file contents, the path (event
   // data) is display only. A hypervisor (multiboot2) or a kernel grub started without
   // LoadImage is identified here rather than in `image`.
@@ -113,6 +125,13 @@ struct KernelLayer {
   // multiboot loads are: multiboot.h). The kernel's identity when no PCR 4 image measured it
   // (Debian's grub under shim with Secure Boot off starts the kernel without LoadImage).
   std::optional<GrubLoad> grub_linux;
+  // The initrd: one load per file of grub's last `initrd`/`initrdefi`/`initrd16` command after
+  // its last `linux` command (grub concatenates them), each with the PCR 9 file grub read.
+  std::vector<GrubLoad> grub_initrd;
+  // The initrd the kernel's EFI stub measured itself (PCR 9 EV_EVENT_TAG 0x8F3B22EC, "Linux
+  // initrd": digest of the initrd's contents), when it was handed one (QEMU -kernel/-initrd,
+  // a loader serving LINUX_EFI_INITRD_MEDIA_GUID).
+  std::optional<BootImage> stub_initrd;
   // When grub booted a multiboot kernel (a hypervisor such as Xen): the last `multiboot2`
   // (or `multiboot`) command first, then the module commands that followed it, in command
   // order. Empty when no verified multiboot command was measured.

@@ -35,6 +35,8 @@ constexpr absl::string_view kUefiDebugMode = "UEFI Debug Mode";
 constexpr absl::string_view kDmaProtectionDisabled = "DMA Protection Disabled";
 // Linux drivers/firmware/efi/libstub: EFISTUB_EVT_LOAD_OPTIONS, the tag of its load options.
 constexpr uint32_t kLinuxLoadOptionsTag = 0x8F3B22ED;
+// ... and EFISTUB_EVT_INITRD, the tag of the initrd it was handed (digest of its contents).
+constexpr uint32_t kLinuxInitrdTag = 0x8F3B22EC;
 
 // "event 12 (EV_EFI_VARIABLE_DRIVER_CONFIG, PCR 7)"
 std::string Where(const Event& event) {
@@ -408,8 +410,7 @@ class Extractor {
     KernelLayer& kernel = result_.state.kernel;
     grub_measured_ = true;
     if (ipl->kind == eventlog::IplString::Kind::kGrubCommand) {
-      kernel.grub_commands.push_back(ipl->text);
-      commands_.push_back({event.index, ipl->text});
+      result_.state.boot_loader.grub_commands.push_back({event.index, ipl->text});
     } else if (ipl->kind == eventlog::IplString::Kind::kKernelCmdline) {
       // grub's `linux` command replaces any earlier kernel: the last command line is booted.
       kernel.command_line = ipl->text;
@@ -426,21 +427,32 @@ class Extractor {
   }
 
   // The tag is display data (the digest covers the tagged object only): a relabelled event
-  // can only offer a digest that a policy's command line then fails to hash to.
+  // can only offer a digest that a policy's command line or initrd list then fails to match,
+  // and both tags are checked against lists no other measurement fills.
   void OnLinuxTag(const Event& event, const DecodedEvent& decoded) {
     const auto* tags = ContentAs<eventlog::TaggedEvents>(decoded);
     if (tags == nullptr || tags->events.size() != 1) return;
-    if (tags->events[0].id != kLinuxLoadOptionsTag) return;
-    BootImage options;
-    options.event_index = event.index;
-    options.digests = DigestsIn(event, proven_banks_[event.pcr]);
-    options.path = "LOADED_IMAGE::LoadOptions";
-    result_.state.kernel.load_options = std::move(options);
+    const uint32_t tag = tags->events[0].id;
+    if (tag != kLinuxLoadOptionsTag && tag != kLinuxInitrdTag) return;
+    BootImage measured;
+    measured.event_index = event.index;
+    measured.digests = DigestsIn(event, proven_banks_[event.pcr]);
+    if (tag == kLinuxLoadOptionsTag) {
+      measured.path = "LOADED_IMAGE::LoadOptions";
+      result_.state.kernel.load_options = std::move(measured);
+    } else {
+      measured.path = "initrd (measured by the kernel's EFI stub)";
+      result_.state.kernel.stub_initrd = std::move(measured);
+    }
   }
 
   void Finish() {
     IdentifyImages();
-    result_.state.kernel.multiboot = LinkMultibootLoads(commands_, result_.state.kernel.grub_files);
+    const std::vector<GrubCommand>& commands = result_.state.boot_loader.grub_commands;
+    result_.state.kernel.multiboot = LinkMultibootLoads(commands, result_.state.kernel.grub_files);
+    result_.state.boot_loader.grub_config_files =
+        LinkConfigFiles(commands, result_.state.kernel.grub_files);
+    LinkInitrd();
     const std::array<uint32_t, 2> chain_pcrs = {4, 7};
     for (uint32_t pcr = 0; pcr <= kLastFirmwarePcr; ++pcr) {
       if (!Covered(pcr) || !separators_[pcr].empty()) continue;
@@ -488,14 +500,32 @@ class Extractor {
 
   void IdentifyImages() {
     KernelLayer& kernel = result_.state.kernel;
-    BootChainSplit split = bootstate::SplitBootChain({.applications = std::move(applications_),
-                                                      .grub_commands = commands_,
-                                                      .grub_measured = grub_measured_,
-                                                      .grub_files = kernel.grub_files});
+    BootChainSplit split =
+        bootstate::SplitBootChain({.applications = std::move(applications_),
+                                   .grub_commands = result_.state.boot_loader.grub_commands,
+                                   .grub_measured = grub_measured_,
+                                   .grub_files = kernel.grub_files});
     result_.state.boot_loader.loaders = std::move(split.loaders);
     kernel.image = std::move(split.kernel);
     kernel.image_reason = std::move(split.kernel_reason);
     kernel.grub_linux = std::move(split.grub_linux);
+  }
+
+  // grub's initrd for the kernel of its last `linux` command: files after the kernel's file.
+  void LinkInitrd() {
+    KernelLayer& kernel = result_.state.kernel;
+    if (!kernel.grub_linux.has_value()) return;
+    size_t files_from = 0;
+    if (kernel.grub_linux->file.has_value()) {
+      for (size_t i = 0; i < kernel.grub_files.size(); ++i) {
+        if (kernel.grub_files[i].event_index == kernel.grub_linux->file->event_index) {
+          files_from = i + 1;
+        }
+      }
+    }
+    kernel.grub_initrd =
+        LinkInitrdLoads(result_.state.boot_loader.grub_commands, kernel.grub_linux->command_event,
+                        kernel.grub_files, files_from);
   }
 
   void FillPcrValues(uint32_t pcr, EventDigests& out) const {
@@ -517,8 +547,7 @@ class Extractor {
   std::set<std::string> measured_;  // Secure Boot variables already measured
   std::optional<uint32_t> exit_boot_services_;
   std::vector<BootImage> applications_;
-  std::vector<GrubCommand> commands_;  // verified grub_cmd events, in PCR 8 order
-  bool grub_measured_ = false;         // any verified grub string in PCR 8
+  bool grub_measured_ = false;  // any verified grub string in PCR 8
   BootStateResult result_;
 };
 

@@ -86,6 +86,10 @@
 // multiboot2 (no LoadImage), every application is a loader, KernelLayer::image is empty and
 // KernelLayer::multiboot links the last `multiboot2` command and its `module2` commands to the
 // files grub measured for them (multiboot.h says how far that link is trusted).
+// grub's commands (PCR 8) go to BootLoaderLayer::grub_commands, the configuration files it read
+// for `source`/`configfile` to grub_config_files; the files of its initrd command after the last
+// `linux` to KernelLayer::grub_initrd, and an initrd the kernel's EFI stub measured itself (PCR 9
+// EV_EVENT_TAG 0x8F3B22EC) to KernelLayer::stub_initrd, by digest only.
 #ifndef BOOTGATE_VERIFIER_BOOTSTATE_EXTRACT_H_
 #define BOOTGATE_VERIFIER_BOOTSTATE_EXTRACT_H_
 

@@ -1,6 +1,8 @@
-// Links grub's multiboot load commands (PCR 8) to the files grub measured for them (PCR 9),
-// so that a hypervisor booted with `multiboot2` and its dom0 kernel loaded with `module2`
-// can be pinned by digest even though no EFI LoadImage (PCR 4) measures them.
+// Links grub's load commands (PCR 8) to the files grub measured for them (PCR 9): a
+// hypervisor booted with `multiboot2` and its modules (`module2`), the initrd files of an
+// `initrd` command, the configuration files of `source`/`configfile`, so that each can be
+// pinned by digest even though no EFI LoadImage (PCR 4) measures them. (boot_chain.h links the
+// `linux` command the same way.)
 //
 // Why the link is trustworthy, and how far:
 //   - grub (2.02+ with its tpm module, Debian's signed grub) measures each command it runs
@@ -25,6 +27,7 @@
 #define BOOTGATE_VERIFIER_BOOTSTATE_MULTIBOOT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,11 +36,6 @@
 #include "verifier/bootstate/boot_state.h"
 
 namespace bootgate::bootstate {
-
-struct GrubCommand {
-  uint32_t event_index = 0;
-  std::string text;  // verified grub_cmd text, without the "grub_cmd: " prefix
-};
 
 // Returns the loads of the last multiboot boot: the last `multiboot2`/`multiboot` command and
 // the `module2`/`module` commands after it (grub discards earlier modules when a new
@@ -50,6 +48,25 @@ std::vector<GrubLoad> LinkMultibootLoads(const std::vector<GrubCommand>& command
 
 // "/boot/xen.gz" for "(hd0,gpt2)/boot/xen.gz"; other paths unchanged.
 absl::string_view WithoutGrubDevice(absl::string_view path);
+
+// The index of the first file of `files` from `from` on whose path label is `path` (a
+// leading grub device ignored on both), or nullopt.
+std::optional<size_t> NextFileFor(const std::vector<BootImage>& files, absl::string_view path,
+                                  size_t from);
+
+// The initrd of the last Linux boot: the files of grub's last `initrd`/`initrdefi`/`initrd16`
+// command after `linux_command_event` (grub's last `linux` command; an initrd command before
+// it belongs to an earlier kernel), one load per path argument (grub's `newc:NAME:` prefix
+// removed), each linked to the next file with its path after the kernel's file, in PCR 9
+// order (`files_from`).
+std::vector<GrubLoad> LinkInitrdLoads(const std::vector<GrubCommand>& commands,
+                                      uint32_t linux_command_event,
+                                      const std::vector<BootImage>& files, size_t files_from);
+
+// The configuration files grub read for its `source` and `configfile` commands, each the next
+// file in PCR 9 order whose path label is the command's argument.
+std::vector<BootImage> LinkConfigFiles(const std::vector<GrubCommand>& commands,
+                                       const std::vector<BootImage>& files);
 
 }  // namespace bootgate::bootstate
 

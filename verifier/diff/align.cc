@@ -83,8 +83,7 @@ std::vector<AlignStep> Align(const std::vector<std::string>& a, const std::vecto
   return out;
 }
 
-std::vector<AlignStep> Align(const std::vector<std::string>& a,
-                             const std::vector<std::string>& b) {
+std::vector<AlignStep> Align(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   return Align(a, b, [](size_t, size_t) { return false; });
 }
 

@@ -48,10 +48,14 @@ const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host
 //                pk-not-allowed, kek-not-allowed, db-cert-not-allowed, dbx-missing-revocation,
 //                dbx-too-small, authority-not-in-db, authority-not-allowed
 //   boot-loader: image-not-allowed, boot-loader-missing (the kernel started with no loader while
-//                the baseline lists loaders)
+//                the baseline lists loaders), grub-command-added, grub-command-removed,
+//                grub-command-changed (grub's commands against the learned sequence, aligned by
+//                content), grub-command-not-allowed (against command_patterns),
+//                grub-config-changed (info: a grub.cfg not learned, every command as learned)
 //   kernel:      kernel-not-measured, kernel-not-allowed, hypervisor-not-allowed,
 //                dom0-kernel-not-allowed, dom0-kernel-not-measured, module-not-allowed,
-//                multiboot-file-not-measured, cmdline-not-measured,
+//                multiboot-file-not-measured, initrd-not-allowed, initrd-not-measured (grub's
+//                initrd command with no PCR 9 file), cmdline-not-measured,
 //                cmdline-mismatch, cmdline-missing-arg, cmdline-forbidden-arg
 // Every rule of a layer is checked even when another rule of it fails (an empty kernel image
 // list still reports the command line's findings). Every hint names only fields, flags and

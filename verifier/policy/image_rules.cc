@@ -1,6 +1,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "verifier/policy/rules.h"
 
@@ -27,7 +28,20 @@ struct Role {
   std::string group = {};
   absl::string_view add_image_layer = {};
   absl::string_view placeholder = {};  // names the file when the log does not ("KERNEL_FILE")
+  bool list_allowed = false;  // the finding lists every allowed digest, not just their count
 };
+
+// "initrd.img sha256 3f2a…(64), initrd-old.img sha256 9c01…(64)", at most 8, then "and N more".
+std::string AllowedDigests(const Images& allowed) {
+  constexpr int kShown = 8;
+  std::vector<std::string> out;
+  for (int i = 0; i < allowed.size() && i < kShown; ++i) {
+    out.push_back(absl::StrCat(allowed[i].name(), " sha256 ", allowed[i].sha256()));
+  }
+  if (allowed.size() > kShown)
+    out.push_back(absl::StrCat("and ", allowed.size() - kShown, " more"));
+  return out.empty() ? "nothing" : absl::StrJoin(out, ", ");
+}
 
 const v1::Image* FindImage(const Images& allowed, const std::string& hex) {
   for (const v1::Image& image : allowed) {
@@ -56,7 +70,7 @@ bool IsFileName(absl::string_view name) {
 }
 
 std::string NewImageHint(const std::string& name, const Role& role) {
-  if (role.pcr != kPcr4) {
+  if (role.add_image_layer.empty()) {
     return absl::StrCat("if this is a new release of ", name, ", add the sha256 of its file (`",
                         "sha256sum ", IsFileName(name) ? name : "FILE", "`) to ",
                         absl::StripPrefix(role.baseline, "baseline "));
@@ -90,18 +104,21 @@ bool CheckImage(const bootstate::BootImage& image, const Images& allowed, const 
        .pcr = role.pcr,
        .event_index = image.event_index,
        .seen = absl::StrCat(name, " sha256 ", *hex),
-       .allowed = absl::StrCat(role.baseline, ": ", allowed.size(), " image(s)"),
+       .allowed = role.list_allowed
+                      ? absl::StrCat(role.baseline, ": ", AllowedDigests(allowed))
+                      : absl::StrCat(role.baseline, ": ", allowed.size(), " image(s)"),
        .message = absl::StrCat(Where(image.event_index, role.event_type, role.pcr), role.kind, " ",
                                name, " sha256 ", ShortHex(*hex), " is not in ", role.baseline),
        .hint = hint});
   return false;
 }
 
-// A multiboot load command whose file no PCR 9 measurement matches: nothing proves what it
+// A grub load command whose file no PCR 9 measurement matches: nothing proves what it
 // loaded.
-void AddLoadNotMeasured(const bootstate::GrubLoad& load, absl::string_view kind,
-                        const std::string& baseline, std::vector<Finding>& out) {
-  Add(out, {.code = "multiboot-file-not-measured",
+void AddLoadNotMeasured(absl::string_view code, const bootstate::GrubLoad& load,
+                        absl::string_view kind, const std::string& baseline,
+                        std::vector<Finding>& out) {
+  Add(out, {.code = code,
             .layer = Layer::kKernel,
             .pcr = kPcr9,
             .event_index = load.command_event,
@@ -150,7 +167,7 @@ void EvaluateMultiboot(const std::vector<bootstate::GrubLoad>& loads, const v1::
     const Images& allowed =
         i == 0 ? base.hypervisor() : (i == 1 ? base.dom0_kernel() : base.modules());
     if (!loads[i].file.has_value()) {
-      AddLoadNotMeasured(loads[i], role.kind, role.baseline, out);
+      AddLoadNotMeasured("multiboot-file-not-measured", loads[i], role.kind, role.baseline, out);
     } else {
       CheckImage(*loads[i].file, allowed, role, out);
     }
@@ -166,6 +183,39 @@ void EvaluateMultiboot(const std::vector<bootstate::GrubLoad>& loads, const v1::
                                       "the hypervisor was booted without a dom0 kernel module"),
               .hint = absl::StrCat("if this host boots no dom0 kernel, clear ",
                                    absl::StripPrefix(dom0.baseline, "baseline "))});
+  }
+}
+
+// The initrd grub loaded (each file of its initrd command) and the one the EFI stub measured:
+// each must be allowed. Nothing to check when the boot had no initrd.
+void EvaluateInitrd(const bootstate::KernelLayer& k, const v1::HostGroup& group,
+                    std::vector<Finding>& out) {
+  if (k.grub_initrd.empty() && !k.stub_initrd.has_value()) return;
+  const v1::InitrdRule& rule = group.kernel().initrd();
+  if (EmptyLayer(out, group, "kernel.initrd", rule.allowed().empty(), rule.unpinned())) return;
+  const Role role{.code = "initrd-not-allowed",
+                  .layer = Layer::kKernel,
+                  .baseline = absl::StrCat("baseline ", group.name(), ".kernel.initrd"),
+                  .kind = "initrd",
+                  .pcr = kPcr9,
+                  .event_type = kGrubFileEvent,
+                  .group = group.name(),
+                  .add_image_layer = "initrd",
+                  .placeholder = "INITRD_FILE",
+                  .list_allowed = true};
+  for (const bootstate::GrubLoad& load : k.grub_initrd) {
+    if (!load.file.has_value()) {
+      AddLoadNotMeasured("initrd-not-measured", load, "initrd", role.baseline, out);
+      continue;
+    }
+    bootstate::BootImage file = *load.file;
+    file.path = load.path;  // the path grub's (verified) command gave, not the file's label
+    CheckImage(file, rule.allowed(), role, out);
+  }
+  if (k.stub_initrd.has_value()) {
+    Role stub = role;
+    stub.event_type = "EV_EVENT_TAG Linux initrd";
+    CheckImage(*k.stub_initrd, rule.allowed(), stub, out);
   }
 }
 
@@ -203,6 +253,7 @@ void EvaluateBootLoader(const bootstate::BootLoaderLayer& bl, const v1::HostGrou
                     .placeholder = "LOADER_FILE"};
   for (const bootstate::BootImage& image : bl.loaders)
     CheckImage(image, base.allowed(), loader, out);
+  EvaluateGrub(bl, group, out);
 }
 
 // The kernel is either an EFI application (PCR 4, `allowed`), or, when grub started it
@@ -219,6 +270,7 @@ void EvaluateKernel(const bootstate::KernelLayer& k, const v1::HostGroup& group,
                  base.allowed().empty() && base.grub_linux_files().empty() &&
                      base.multiboot().hypervisor().empty(),
                  /*unpinned=*/false)) {
+    EvaluateInitrd(k, group, out);
     EvaluateCommandLine(k, group, out);
     return;
   }
@@ -258,6 +310,7 @@ void EvaluateKernel(const bootstate::KernelLayer& k, const v1::HostGroup& group,
          .hint = "the firmware must measure every boot application "
                  "(EV_EFI_BOOT_SERVICES_APPLICATION)"});
   }
+  EvaluateInitrd(k, group, out);
   EvaluateCommandLine(k, group, out);
 }
 

@@ -59,6 +59,9 @@ void EvaluateSecureBoot(const bootstate::SecureBootLayer& sb, const v1::HostGrou
                         std::vector<Finding>& out);
 void EvaluateBootLoader(const bootstate::BootLoaderLayer& bl, const v1::HostGroup& group,
                         std::vector<Finding>& out);
+// boot_loader.grub (grub_rules.cc; called by EvaluateBootLoader).
+void EvaluateGrub(const bootstate::BootLoaderLayer& bl, const v1::HostGroup& group,
+                  std::vector<Finding>& out);
 void EvaluateKernel(const bootstate::KernelLayer& k, const v1::HostGroup& group,
                     std::vector<Finding>& out);
 // The command line rules alone (called by EvaluateKernel).

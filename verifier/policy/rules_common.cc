@@ -77,6 +77,22 @@ std::string EmptyLayerHint(const std::string& g, absl::string_view layer) {
         "the sha256 of its file (`sha256sum FILE`) to ",
         g, ".kernel.multiboot.hypervisor");
   }
+  if (layer == "kernel.initrd") {
+    return absl::StrCat(
+        "add the initrd with `bootgate baseline add-image INITRD_FILE --policy POLICY --group ", g,
+        " --layer initrd` (or learn it from a golden host: `bootgate baseline learn BUNDLE "
+        "--group ",
+        g, "`), or, when each host builds its own initrd, set `unpinned: true` in ", g,
+        ".kernel.initrd (verdicts are then at most warning)");
+  }
+  if (layer == "boot_loader.grub") {
+    return absl::StrCat(
+        "learn grub's commands from a golden host (`bootgate baseline learn BUNDLE --group ", g,
+        "`), list patterns of allowed commands (`command_patterns: \"set timeout=*\"` in ", g,
+        ".boot_loader.grub), or set `unpinned: true` in ", g,
+        ".boot_loader.grub to accept any grub configuration (verdicts are then at most "
+        "warning)");
+  }
   return absl::StrCat("list the allowed values in ", g, ".", layer);
 }
 
@@ -95,6 +111,18 @@ std::string UnpinnedHint(const std::string& g, absl::string_view layer) {
                         ".boot_loader and add the boot loaders with `bootgate baseline add-image "
                         "LOADER_FILE --policy POLICY --group ",
                         g, " --layer boot-loader`");
+  }
+  if (layer == "kernel.initrd") {
+    return absl::StrCat("to check it, remove `unpinned: true` from ", g,
+                        ".kernel.initrd and add the initrd with `bootgate baseline add-image "
+                        "INITRD_FILE --policy POLICY --group ",
+                        g, " --layer initrd`");
+  }
+  if (layer == "boot_loader.grub") {
+    return absl::StrCat("to check it, remove `unpinned: true` from ", g,
+                        ".boot_loader.grub and learn grub's commands from a golden host "
+                        "(`bootgate baseline learn BUNDLE --group ",
+                        g, "`)");
   }
   return absl::StrCat("to check it, remove `unpinned: true` from ", g, ".", layer,
                       " and list the allowed values there");

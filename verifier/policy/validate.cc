@@ -94,6 +94,27 @@ void CheckImages(Checker& c, absl::string_view field,
   }
 }
 
+// Exactly one way to judge grub's configuration; no empty command or pattern (an empty
+// pattern would match nothing, an empty command never runs).
+void CheckGrubRule(Checker& c, const v1::GrubRule& grub) {
+  Checker::Scope s(c, "grub");
+  const int ways = (grub.commands().empty() ? 0 : 1) + (grub.command_patterns().empty() ? 0 : 1) +
+                   (grub.unpinned() ? 1 : 0);
+  if (ways > 1) {
+    c.Error("commands, command_patterns and unpinned are alternatives: choose one");
+  }
+  if (!grub.config_files().empty() && grub.commands().empty()) {
+    c.ErrorAt("config_files", -1, "checked with the learned commands only: set commands too");
+  }
+  for (int i = 0; i < grub.commands().size(); ++i) {
+    if (grub.commands(i).empty()) c.ErrorAt("commands", i, "empty");
+  }
+  for (int i = 0; i < grub.command_patterns().size(); ++i) {
+    if (grub.command_patterns(i).empty()) c.ErrorAt("command_patterns", i, "empty");
+  }
+  CheckImages(c, "config_files", grub.config_files());
+}
+
 // A `required_args` / `forbidden_args` entry is one kernel argument, read as the kernel reads
 // its command line (bootstate/kernel_cmdline.h): whitespace outside double quotes splits.
 void CheckArgRule(Checker& c, absl::string_view field, int index, const std::string& rule) {
@@ -188,11 +209,19 @@ void CheckGroup(Checker& c, const v1::HostGroup& g) {
   {
     Checker::Scope s(c, "boot_loader");
     CheckImages(c, "allowed", g.boot_loader().allowed());
+    CheckGrubRule(c, g.boot_loader().grub());
   }
   {
     Checker::Scope s(c, "kernel");
     CheckImages(c, "allowed", g.kernel().allowed());
     CheckImages(c, "grub_linux_files", g.kernel().grub_linux_files());
+    {
+      Checker::Scope i(c, "initrd");
+      CheckImages(c, "allowed", g.kernel().initrd().allowed());
+      if (g.kernel().initrd().unpinned() && !g.kernel().initrd().allowed().empty()) {
+        c.ErrorAt("unpinned", -1, "unpinned and allowed initrds together: choose one");
+      }
+    }
     {
       const v1::MultibootBaseline& mb = g.kernel().multiboot();
       Checker::Scope m(c, "multiboot");

@@ -104,13 +104,23 @@ TEST_CASE("a good host's log gives the whole boot chain and no finding", "[boots
   CHECK(Sha256Of(*s.kernel.image) == Sha256Hex(Text("kernel image", false)));
   CHECK(s.kernel.command_line == BootLog::kCmdline);
   CHECK(s.kernel.command_line_event == log.at().cmdline);
-  CHECK(s.kernel.grub_commands ==
-        std::vector<std::string>{"set root=hd0,gpt2", "linux " + BootLog::kCmdline,
-                                 "initrd /boot/initrd.img-6.1.0", "boot"});
+  std::vector<std::string> commands;
+  for (const bootstate::GrubCommand& c : s.boot_loader.grub_commands) commands.push_back(c.text);
+  CHECK(commands == std::vector<std::string>{"set root=hd0,gpt2", "linux " + BootLog::kCmdline,
+                                             "initrd /boot/initrd.img-6.1.0", "boot"});
+  CHECK(s.boot_loader.grub_commands[1].event_index == log.at().linux_cmd);
   REQUIRE(s.kernel.grub_files.size() == 2);
   CHECK(s.kernel.grub_files[0].event_index == log.at().kernel_file);
   CHECK(s.kernel.grub_files[0].path == "/boot/vmlinuz-6.1.0");
   CHECK(Sha256Of(s.kernel.grub_files[0]) == Sha256Hex(Text("kernel file", false)));
+  // The initrd command after the linux command, linked to the file grub read for it.
+  REQUIRE(s.kernel.grub_initrd.size() == 1);
+  CHECK(s.kernel.grub_initrd[0].kind == bootstate::GrubLoad::Kind::kInitrd);
+  CHECK(s.kernel.grub_initrd[0].path == "/boot/initrd.img-6.1.0");
+  REQUIRE(s.kernel.grub_initrd[0].file.has_value());
+  CHECK(s.kernel.grub_initrd[0].file->event_index == s.kernel.grub_files[1].event_index);
+  CHECK(Sha256Of(*s.kernel.grub_initrd[0].file) == Sha256Hex(Text("initrd file", false)));
+  CHECK_FALSE(s.kernel.stub_initrd.has_value());
 }
 
 TEST_CASE("quoting both banks offers both banks' digests", "[bootstate]") {
@@ -362,7 +372,8 @@ TEST_CASE("events on PCRs the quote does not cover prove nothing", "[bootstate]"
     CHECK(found[1].event_index == log.at().kernel_file);
     CHECK(result.findings.size() == 2);
     CHECK_FALSE(result.state.kernel.command_line.has_value());
-    CHECK(result.state.kernel.grub_commands.empty());
+    CHECK(result.state.boot_loader.grub_commands.empty());
+    CHECK(result.state.kernel.grub_initrd.empty());
     CHECK(result.state.kernel.grub_files.empty());
     // With no proven grub strings the last of three applications is the kernel.
     REQUIRE(result.state.kernel.image.has_value());

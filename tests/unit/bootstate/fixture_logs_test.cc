@@ -72,7 +72,13 @@ TEST_CASE("good-host fixture: full chain, normal shim authorities, no finding", 
   CHECK(s.kernel.command_line ==
         "/boot/vmlinuz-6.1.0-18-amd64 root=UUID=3f7c2a1e-8a9b-4c1d-9e2f-0a1b2c3d4e5f ro quiet");
   CHECK(s.kernel.command_line_event == 44u);
-  CHECK(s.kernel.grub_commands.size() == 12);
+  CHECK(s.boot_loader.grub_commands.size() == 12);
+  // The ESP's grub.cfg (`source`) and /boot/grub/grub.cfg (`configfile`), and the initrd.
+  CHECK(Indices(s.boot_loader.grub_config_files) == std::vector<uint32_t>{33, 37});
+  REQUIRE(s.kernel.grub_initrd.size() == 1);
+  CHECK(s.kernel.grub_initrd[0].path == "/boot/initrd.img-6.1.0-18-amd64");
+  REQUIRE(s.kernel.grub_initrd[0].file.has_value());
+  CHECK(s.kernel.grub_initrd[0].file->event_index == 46);
   CHECK(Indices(s.kernel.grub_files) == std::vector<uint32_t>{33, 37, 41, 46});
 }
 

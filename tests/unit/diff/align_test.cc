@@ -2,10 +2,9 @@
 // definition (a longest common subsequence kept, gaps paired by kind).
 #include "verifier/diff/align.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 namespace bootgate::diff {
 namespace {
@@ -42,8 +41,8 @@ bool SameVerb(const std::vector<std::string>& a, const std::vector<std::string>&
 
 TEST_CASE("one inserted element is one addition, every later element the same") {
   const std::vector<std::string> a = {"source x", "set timeout=0", "linux /v", "initrd /i", "boot"};
-  const std::vector<std::string> b = {"source x", "set timeout=0", "echo hi", "linux /v",
-                                      "initrd /i", "boot"};
+  const std::vector<std::string> b = {"source x", "set timeout=0", "echo hi",
+                                      "linux /v", "initrd /i",     "boot"};
   auto steps = Align(a, b, [&](size_t i, size_t j) { return SameVerb(a, b, i, j); });
   CHECK(Render(a, b, steps) == std::vector<std::string>{"=source x", "=set timeout=0", "+echo hi",
                                                         "=linux /v", "=initrd /i", "=boot"});

@@ -371,9 +371,17 @@ TEST_CASE("an empty baseline layer is contraindicated; an unpinned one is a warn
     v1::Policy q = GoodPolicy();
     if (layer == 0) q.mutable_groups(0)->clear_firmware();
     if (layer == 1) q.mutable_groups(0)->clear_secure_boot();
-    if (layer == 2) q.mutable_groups(0)->clear_kernel();
+    if (layer == 2) q.mutable_groups(0)->mutable_kernel()->clear_allowed();
     CHECK(Only(GoodState(), q).code == "empty-baseline-layer");
   }
+  // A whole kernel baseline cleared: the kernel images and the initrd are both empty.
+  v1::Policy q = GoodPolicy();
+  q.mutable_groups(0)->clear_kernel();
+  std::vector<std::string> messages;
+  for (const Finding& g : Evaluate(GoodState(), Context(), q)) messages.push_back(g.message);
+  REQUIRE(messages.size() == 2);
+  CHECK_THAT(messages[0], Catch::Contains("debian-12.kernel allows nothing"));
+  CHECK_THAT(messages[1], Catch::Contains("debian-12.kernel.initrd allows nothing"));
 }
 
 TEST_CASE("evidence: unsafe clock warns, missing banks and unquoted PCRs contraindicate",

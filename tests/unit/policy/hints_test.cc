@@ -68,7 +68,14 @@ const std::set<std::string> kAllCodes = {"no-policy-for-host",
                                          "cmdline-not-measured",
                                          "cmdline-mismatch",
                                          "cmdline-missing-arg",
-                                         "cmdline-forbidden-arg"};
+                                         "cmdline-forbidden-arg",
+                                         "initrd-not-allowed",
+                                         "initrd-not-measured",
+                                         "grub-command-added",
+                                         "grub-command-removed",
+                                         "grub-command-changed",
+                                         "grub-command-not-allowed",
+                                         "grub-config-changed"};
 
 // Outside tools a hint may quote as a command.
 const std::set<std::string> kOtherTools = {"sha256sum", "tpm2_pcrallocate", "tpm2_quote"};
@@ -214,6 +221,34 @@ std::vector<Finding> DriveEveryFinding() {
   s = good;
   s.boot_loader.loaders.clear();
   run(s, GoodPolicy());
+
+  // The initrd: another one, one grub did not measure, and the rule empty or unpinned.
+  s = good;
+  s.kernel.grub_initrd[0].file->digests[crypto::HashAlg::kSha256] = Bytes32('e');
+  s.kernel.grub_initrd.push_back(s.kernel.grub_initrd[0]);
+  s.kernel.grub_initrd[1].file.reset();
+  run(s, GoodPolicy());
+  // grub: a command added, one removed, one changed, a grub.cfg changed elsewhere.
+  s = good;
+  s.boot_loader.grub_commands.insert(s.boot_loader.grub_commands.begin(), {30, "insmod evil"});
+  s.boot_loader.grub_commands.erase(s.boot_loader.grub_commands.begin() + 2);
+  s.boot_loader.grub_commands.back().text = "boot --now";
+  run(s, GoodPolicy());
+  s = good;
+  s.boot_loader.grub_config_files[0].digests[crypto::HashAlg::kSha256] = Bytes32('e');
+  run(s, GoodPolicy());
+  for (bool unpinned : {false, true}) {
+    v1::Policy p = GoodPolicy();
+    p.mutable_groups(0)->mutable_kernel()->clear_initrd();
+    p.mutable_groups(0)->mutable_kernel()->mutable_initrd()->set_unpinned(unpinned);
+    p.mutable_groups(0)->mutable_boot_loader()->clear_grub();
+    p.mutable_groups(0)->mutable_boot_loader()->mutable_grub()->set_unpinned(unpinned);
+    run(good, p);
+  }
+  v1::Policy patterns = GoodPolicy();
+  patterns.mutable_groups(0)->mutable_boot_loader()->mutable_grub()->Clear();
+  patterns.mutable_groups(0)->mutable_boot_loader()->mutable_grub()->add_command_patterns("boot");
+  run(good, patterns);
 
   s = XenState();
   run(s, XenPolicy());  // the good Xen boot: no finding

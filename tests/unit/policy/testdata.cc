@@ -57,6 +57,21 @@ BootState GoodState() {
   s.kernel.image = Image(24, '7', "/boot/vmlinuz-6.1.0-18-amd64");
   s.kernel.command_line = kCmdline;
   s.kernel.command_line_event = 30;
+  // grub's configuration and the initrd (events 31-37; not interleaved with the above as a real
+  // log would be: the policy does not read the order of different PCRs).
+  s.boot_loader.grub_commands = {{31, "source (hd0,gpt2)/boot/grub/grub.cfg"},
+                                 {33, "set timeout=0"},
+                                 {34, std::string("linux ") + kCmdline},
+                                 {35, "initrd /boot/initrd.img-6.1.0-18-amd64"},
+                                 {37, "boot"}};
+  s.boot_loader.grub_config_files.push_back(Image(32, '4', "(hd0,gpt2)/boot/grub/grub.cfg"));
+  bootstate::GrubLoad initrd;
+  initrd.kind = bootstate::GrubLoad::Kind::kInitrd;
+  initrd.command_event = 35;
+  initrd.command = "initrd /boot/initrd.img-6.1.0-18-amd64";
+  initrd.path = "/boot/initrd.img-6.1.0-18-amd64";
+  initrd.file = Image(36, '3', "/boot/initrd.img-6.1.0-18-amd64");
+  s.kernel.grub_initrd.push_back(std::move(initrd));
   return s;
 }
 
@@ -88,9 +103,18 @@ groups {
   boot_loader {
     allowed { name: "shimx64.efi" sha256: ")pb", Hex64('5'), R"pb(" source: "shim-signed 1.39" }
     allowed { name: "grubx64.efi" sha256: ")pb", Hex64('6'), R"pb(" }
+    grub {
+      commands: "source (hd0,gpt2)/boot/grub/grub.cfg"
+      commands: "set timeout=0"
+      commands: "linux )pb", kCmdline, R"pb("
+      commands: "initrd /boot/initrd.img-6.1.0-18-amd64"
+      commands: "boot"
+      config_files { name: "grub.cfg" sha256: ")pb", Hex64('4'), R"pb(" }
+    }
   }
   kernel {
     allowed { name: "vmlinuz-6.1.0-18-amd64" sha256: ")pb", Hex64('7'), R"pb(" }
+    initrd { allowed { name: "initrd.img-6.1.0-18-amd64" sha256: ")pb", Hex64('3'), R"pb(" } }
     cmdline {
       exact: ")pb", kCmdline, R"pb("
       required_args: "ro"

@@ -22,7 +22,7 @@ inline constexpr char kCmdline[] = "/boot/vmlinuz-6.1.0-18-amd64 root=UUID=3f7c 
 
 // Firmware blob 'b', PCR0 '0', PK 'a', KEK 'c', db 'd' (and the db authority), shim vendor
 // authority 'e', dbx '1','2', shim '5' (event 20), grub '6' (event 22), kernel '7' (event 24),
-// cmdline event 30.
+// cmdline event 30; grub commands 31-37 with grub.cfg '4' (event 32) and initrd '3' (event 36).
 bootstate::BootState GoodState();
 
 // The textproto of a policy that allows exactly GoodState() for kHost in group kGroup,
