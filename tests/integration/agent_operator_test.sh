@@ -86,6 +86,8 @@ expect_grep "^a: $good_id  host host-good-1  affirming, eligible" "$out"
 expect_grep "^b: $bad_id  host host-bootloader-replaced  contraindicated, not eligible" "$out"
 expect_grep '^boot-loader +CHANGED$' "$out"
 expect_grep '^findings only in b:$' "$out"
+# The replaced grub is one changed event (its digest), matched by content, not position.
+expect_grep '^  PCR 4  EV_EFI_BOOT_SERVICES_APPLICATION event [0-9]+ -> [0-9]+$' "$out"
 expect_rc 0 "$out" "$cli" history diff "$bad_id" "$bad2_id" --json
 python3 -c '
 import json,sys
@@ -107,12 +109,16 @@ expect_rc 0 "$out" "$cli" policy dry-run "$work/candidate.textproto"
 expect_grep '^2 host\(s\) evaluated, 1 verdict\(s\) would change$' "$out"
 expect_grep "^host-bootloader-replaced \(attestation $bad2_id\): contraindicated, not eligible -> affirming, eligible  \[ELIGIBILITY CHANGES\]$" "$out"
 grep -q '^host-good-1 ' "$out" && fail "the good host's verdict should not change"
+expect_grep '^findings only under the current policy:$' "$out"
 expect_rc 0 "$out" "$cli" policy dry-run "$work/candidate.textproto" --json
 python3 -c '
 import json,sys
 r=json.load(open(sys.argv[1]))
 assert [c["host_id"] for c in r["changes"]]==["host-bootloader-replaced"], r
-assert r["changes"][0]["eligibility_changed"] is True' "$out"
+assert r["changes"][0]["eligibility_changed"] is True
+c=r["changes"][0]
+assert [f["code"] for f in c["findings_removed"]]==["image-not-allowed"], c
+assert not c.get("findings_added"), c' "$out"
 # Nothing was stored: the tampered host is still not eligible.
 expect_rc 1 "$out" "$cli" placement host-bootloader-replaced
 
