@@ -71,6 +71,9 @@ add kernel "$(basename "$DEBIAN_KERNEL")" "$kernel_v" "$DEBIAN_KERNEL"
 #     pin it per model with \`bootgate baseline learn\`.
 #   - dbx: min_dbx_entries 1 only says a dbx was measured; pin the revocations you require
 #     with dbx_must_contain (learn lists what a golden host has).
+#   - boot_loader.grub and kernel.initrd are unpinned (a warning each): grub.cfg and the
+#     initrd are made on each host (update-grub, update-initramfs), no package pins them.
+#     Pin them per fleet with \`bootgate baseline learn\` on a golden host.
 #   - kernel.cmdline: "ro" required; init=, rd.break, single, rd.shell, systemd.debug-shell
 #     forbidden (each opens a root shell or replaces init before the system is up).
 HEADER
