@@ -70,6 +70,50 @@ std::string ArgumentsLine(absl::string_view command_line) {
   return absl::StrJoin(shown, " ");
 }
 
+// grub's initrd files: [{"path" (from grub's command), "command_event", "file": image|null}].
+json InitrdJson(const bootstate::KernelLayer& kernel) {
+  json out = json::array();
+  for (const bootstate::GrubLoad& load : kernel.grub_initrd) {
+    out.push_back({{"path", load.path},
+                   {"command_event", load.command_event},
+                   {"file", load.file.has_value() ? ImageJson(*load.file) : json(nullptr)}});
+  }
+  return out;
+}
+
+json GrubCommandsJson(const bootstate::BootLoaderLayer& boot_loader) {
+  json out = json::array();
+  for (const bootstate::GrubCommand& command : boot_loader.grub_commands) {
+    out.push_back({{"event_index", command.event_index}, {"text", command.text}});
+  }
+  return out;
+}
+
+json ImagesJson(const std::vector<bootstate::BootImage>& images) {
+  json out = json::array();
+  for (const bootstate::BootImage& image : images) out.push_back(ImageJson(image));
+  return out;
+}
+
+// The initrd lines: each file of grub's initrd command, then the EFI stub's own measurement.
+std::string InitrdLines(const bootstate::KernelLayer& kernel) {
+  std::string out;
+  for (const bootstate::GrubLoad& load : kernel.grub_initrd) {
+    if (!load.file.has_value()) {
+      absl::StrAppend(&out, absl::StrFormat("%-12s %s  not measured (no PCR 9 file follows `%s`, "
+                                            "event %u)\n",
+                                            "initrd", load.path, load.command, load.command_event));
+      continue;
+    }
+    bootstate::BootImage file = *load.file;
+    file.path = load.path;
+    absl::StrAppend(&out, ImageLine("initrd", file));
+  }
+  if (kernel.stub_initrd.has_value())
+    absl::StrAppend(&out, ImageLine("initrd", *kernel.stub_initrd));
+  return out;
+}
+
 }  // namespace
 
 json BootChainJson(const bootstate::BootState& state) {
@@ -89,6 +133,11 @@ json BootChainJson(const bootstate::BootState& state) {
       {"command_line_event",
        kernel.command_line_event.has_value() ? json(*kernel.command_line_event) : json(nullptr)},
       {"arguments", ArgumentsJson(kernel.command_line)},
+      {"initrd", InitrdJson(kernel)},
+      {"stub_initrd",
+       kernel.stub_initrd.has_value() ? ImageJson(*kernel.stub_initrd) : json(nullptr)},
+      {"grub_commands", GrubCommandsJson(state.boot_loader)},
+      {"grub_config_files", ImagesJson(state.boot_loader.grub_config_files)},
       {"load_options",
        kernel.load_options.has_value() ? ImageJson(*kernel.load_options) : json(nullptr)}};
 }
@@ -101,6 +150,14 @@ std::string BootChainTable(const bootstate::BootState& state) {
                   sb.has_value() ? (*sb ? "enabled" : "disabled") : "not measured", "\n");
   for (const bootstate::BootImage& image : state.boot_loader.loaders) {
     absl::StrAppend(&out, ImageLine("boot loader", image));
+  }
+  if (!state.boot_loader.grub_commands.empty()) {
+    absl::StrAppend(&out, absl::StrFormat("%-12s %u commands in PCR 8, from event %u\n", "grub",
+                                          state.boot_loader.grub_commands.size(),
+                                          state.boot_loader.grub_commands.front().event_index));
+  }
+  for (const bootstate::BootImage& file : state.boot_loader.grub_config_files) {
+    absl::StrAppend(&out, ImageLine("grub config", file));
   }
   if (kernel.image.has_value()) absl::StrAppend(&out, ImageLine("kernel", *kernel.image));
   absl::StrAppend(&out, "             ",
@@ -115,6 +172,7 @@ std::string BootChainTable(const bootstate::BootState& state) {
                            sha256.empty() ? "(no sha256 bank)" : sha256,
                            "; a policy's cmdline.exact is checked against it)");
   }
+  absl::StrAppend(&out, InitrdLines(kernel));
   absl::StrAppend(&out, "command line ", cmdline, "\n");
   if (kernel.command_line.has_value()) {
     absl::StrAppend(&out, "arguments    ", ArgumentsLine(*kernel.command_line),

@@ -16,13 +16,17 @@ namespace bootgate::cli {
 //  "arguments": [{"name", "value" (absent when the argument has none), "text"}]|null (the
 //  command line split as the kernel splits it: bootstate/kernel_cmdline.h),
 //  "load_options": image|null (the EFI stub's digest of the command line, when no loader
-//  logged it as text)}
+//  logged it as text),
+//  "initrd": [{"path" (grub's initrd command), "command_event", "file": image|null}],
+//  "stub_initrd": image|null (the initrd the EFI stub measured itself),
+//  "grub_commands": [{"event_index", "text"}], "grub_config_files": [image...]}
 // where image = {"event_index", "path", "from_memory", "repeated_in": [...],
 //                "sha256": hex|null, "digests": {"sha1": hex, ...}}.
 nlohmann::ordered_json BootChainJson(const bootstate::BootState& state);
 
 // The same for a terminal: one line per image ("boot loader  event 12  shimx64.efi
-// sha256 …"), the kernel with how it was identified, the command line and its arguments as
+// sha256 …"), grub's command count and configuration files, the kernel with how it was
+// identified, the initrd files, the command line and its arguments as
 // the kernel splits them ("[root=UUID=3f7c] [x=\"a b\"]").
 std::string BootChainTable(const bootstate::BootState& state);
 
