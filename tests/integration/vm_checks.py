@@ -11,6 +11,17 @@
       an image as the kernel, with DIGEST (its Authenticode SHA-256).
   vm_checks.py applications SHOW_JSON
       prints the SHA-256 digest of each PCR 4 EV_EFI_BOOT_SERVICES_APPLICATION, one a line.
+  vm_checks.py onediff SCENARIO GOLDEN_SHOW_JSON SHOW_JSON
+      the scenario's grub events (PCR 8 and 9 EV_IPL: grub_cmd, kernel_cmdline, the files grub
+      read) differ from golden's exactly as the scenario says (ONE_DIFFERENCE): "+"/"-" an
+      event added/removed (PCR and text), "~" same text, other digest. Both logs from one
+      guest build (the initrd is the same file).
+  vm_checks.py finding ATTEST_OUT CHECK_JSON CODE SEVERITY LAYER [--message TEXT]...
+                       [--seen TEXT]...
+      the agent's verdict (ATTEST_OUT, `bootgate attest` text) has exactly one finding, CODE
+      with SEVERITY in LAYER, its message holding every --message TEXT; `policy check --json`
+      of the same bundle under the same policy (CHECK_JSON) has exactly that one finding too,
+      its `seen` holding every --seen TEXT.
 """
 import json
 import re
@@ -121,6 +132,129 @@ def applications(show_json):
                 print(event["digests"]["sha256"])
 
 
+# What each scenario changes in grub's PCR 8/9 events, compared with golden (lib.sh
+# vm_scenario; disk.sh writes grub.cfg, so any change to it changes the digest of the
+# grub.cfg grub read). The kernel_cmdline event is grub's: the path and the arguments without
+# BOOT_IMAGE=, an argument holding a space quoted as a whole; its grub_cmd shows it unquoted.
+_GRUB_CFG = "9 (hd0,gpt1)/EFI/debian/grub.cfg"
+_LINUX = "8 grub_cmd: linuxefi /vmlinuz ro console=ttyS0 panic=1"
+_CMDLINE = "8 kernel_cmdline: /vmlinuz ro console=ttyS0 panic=1"
+ONE_DIFFERENCE = {
+    "golden": [],
+    "sb-off": [],  # the same disk: grub runs and reads the same
+    "extra-arg": [f"~ {_GRUB_CFG}", f"- {_LINUX}", f"+ {_LINUX} bootgate.extra=1",
+                  f"- {_CMDLINE}", f"+ {_CMDLINE} bootgate.extra=1"],
+    "grub-extra-cmd": [f"~ {_GRUB_CFG}", "+ 8 grub_cmd: set bootgate_extra=1"],
+    "initrd-extra-file": ["~ 9 /initrd.img"],
+    "quoted-arg": [f"~ {_GRUB_CFG}", f"- {_LINUX}", f"+ {_LINUX} bootgate.note=a b",
+                   f"- {_CMDLINE}", f'+ {_CMDLINE} "bootgate.note=a b"'],
+}
+
+
+def grub_events(show_json):
+    """(pcr, text, sha256) of each PCR 8/9 EV_IPL event: its data as grub wrote it, without
+    the trailing NUL."""
+    with open(show_json) as f:
+        return [(e["pcr"],
+                 bytes.fromhex(e["data_hex"]).rstrip(b"\0").decode("utf-8", "backslashreplace"),
+                 e["digests"].get("sha256", ""))
+                for e in json.load(f)["events"]
+                if e["pcr"] in (8, 9) and e["type_name"] == "EV_IPL"]
+
+
+def onediff(scenario, golden_json, show_json):
+    import difflib
+    if scenario not in ONE_DIFFERENCE:
+        sys.exit(f"onediff: no expectation for scenario {scenario}")
+    golden, other = grub_events(golden_json), grub_events(show_json)
+    a = [(pcr, text) for pcr, text, _ in golden]
+    b = [(pcr, text) for pcr, text, _ in other]
+    got = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            for (pcr, text, da), (_, _, db) in zip(golden[i1:i2], other[j1:j2]):
+                if da != db:
+                    got.append(f"~ {pcr} {text}")
+            continue
+        got += [f"- {pcr} {text}" for pcr, text in a[i1:i2]]
+        got += [f"+ {pcr} {text}" for pcr, text in b[j1:j2]]
+    want = ONE_DIFFERENCE[scenario]
+    if sorted(got) != sorted(want):
+        sys.exit(f"{scenario}: grub's PCR 8/9 events differ from golden's in\n  "
+                 + "\n  ".join(got or ["nothing"]) + "\nwant\n  " + "\n  ".join(want or ["nothing"]))
+    print(f"{scenario}: grub's PCR 8/9 events differ from golden's as expected: "
+          + ("; ".join(got) if got else "not at all"))
+
+
+def verdict_rows(attest_out):
+    """The rows of the verdict table: (layer, pcr, event, severity, code, message)."""
+    rows, inside = [], False
+    with open(attest_out) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("LAYER "):
+                inside = True
+                continue
+            if inside:
+                if not line.strip():
+                    break
+                rows.append(tuple(line.split(None, 5)))
+    return rows
+
+
+def finding(attest_out, check_json, code, severity, layer, messages, seens):
+    errors = []
+    rows = verdict_rows(attest_out)
+    if len(rows) != 1:
+        errors.append(f"{attest_out}: {len(rows)} findings, want exactly one ({code}):\n    "
+                      + "\n    ".join("  ".join(r) for r in rows))
+    else:
+        row = rows[0]
+        got_layer, got_severity, got_code = row[0], row[3], row[4]
+        message = row[5] if len(row) > 5 else ""
+        if (got_code, got_severity, got_layer) != (code, severity, layer):
+            errors.append(f"{attest_out}: finding {got_code} {got_severity} in {got_layer}, "
+                          f"want {code} {severity} in {layer}")
+        for text in messages:
+            if text not in message:
+                errors.append(f"{attest_out}: the {got_code} message does not name {text!r}: {message}")
+    with open(check_json) as f:
+        found = json.load(f).get("findings", [])
+    if len(found) != 1:
+        errors.append(f"{check_json}: {len(found)} findings, want exactly one ({code}): "
+                      + json.dumps(found)[:2000])
+    else:
+        f0 = found[0]
+        if (f0.get("code"), f0.get("severity"), f0.get("layer")) != (code, severity, layer):
+            errors.append(f"{check_json}: finding {f0.get('code')} {f0.get('severity')} in "
+                          f"{f0.get('layer')}, want {code} {severity} in {layer}")
+        for text in seens:
+            if text not in f0.get("seen", ""):
+                errors.append(f"{check_json}: {f0.get('code')}'s seen does not hold {text!r}: "
+                              f"{f0.get('seen', '')!r}")
+    if errors:
+        sys.exit("\n".join(errors))
+    print(f"one finding, {code} ({severity}, {layer})"
+          + (f", naming {', '.join(messages)}" if messages else "")
+          + (f", seen holds {', '.join(seens)}" if seens else ""))
+
+
+def finding_args(argv):
+    fixed, messages, seens = [], [], []
+    it = iter(argv)
+    for arg in it:
+        if arg in ("--message", "--seen"):
+            value = next(it, None)
+            if value is None:
+                sys.exit(__doc__)
+            (messages if arg == "--message" else seens).append(value)
+        else:
+            fixed.append(arg)
+    if len(fixed) != 5:
+        sys.exit(__doc__)
+    return (*fixed, messages, seens)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["replay"] and len(sys.argv) == 5:
         replay(*sys.argv[2:])
@@ -128,5 +262,9 @@ if __name__ == "__main__":
         kernel(*sys.argv[2:])
     elif sys.argv[1:2] == ["applications"] and len(sys.argv) == 3:
         applications(sys.argv[2])
+    elif sys.argv[1:2] == ["onediff"] and len(sys.argv) == 5:
+        onediff(*sys.argv[2:])
+    elif sys.argv[1:2] == ["finding"]:
+        finding(*finding_args(sys.argv[2:]))
     else:
         sys.exit(__doc__)

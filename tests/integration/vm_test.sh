@@ -11,6 +11,12 @@
 #   - under the learned policy: one more kernel argument is contraindicated naming it; Secure
 #     Boot off is contraindicated naming Secure Boot; the kernel started by the firmware is
 #     identified as the kernel; grub's `linux` without the EFI stub answers "no event log";
+#   - issue 16, golden with one difference each (its grub events differ from golden's exactly
+#     so: vm_checks.py onediff), under the learned policy exactly one finding, in the agent's
+#     verdict and in `policy check --json` of its bundle: one more grub.cfg command is
+#     grub-command-added naming it; one more file in the initramfs is initrd-not-allowed
+#     (seen: the path grub loaded and the file's digest); one more kernel argument holding a
+#     quoted space is cmdline-mismatch naming it as one argument, `bootgate.note="a b"`;
 #   - run.sh killed (SIGTERM, SIGKILL) while its guest runs leaves no qemu, swtpm or bootgated;
 #   - every captured log: the quote verifies offline, bootgate's replay equals the guest
 #     kernel's PCRs in every bank and tpm2_eventlog's replay; the boot-chain sections of
@@ -120,6 +126,7 @@ if "$cli" baseline learn "$files" --out "$work/learned.textproto" > "$work/learn
   kernel_named golden "$work/golden/check.json"
   "$cli" policy push "$work/learned.textproto" --reason "vm test: learned from golden" > "$work/push.out" 2>&1 ||
     die "policy push learned: $(cat "$work/push.out")"
+  learned=1
   boot golden-learned golden
   enrolled golden-learned
   expect_rc "golden under its learned policy" 0 "$files/attest.rc"
@@ -137,6 +144,51 @@ evidence extra-arg
 expect_rc "extra-arg" 1 "$files/attest.rc"
 expect "extra-arg" "^host $VM_HOST_ID: contraindicated, NOT placement eligible$" "$files/attest.out"
 expect "extra-arg: a finding names the argument" 'contraindicated .*bootgate\.extra=1' "$files/attest.out"
+
+# one_difference TAG: boots scenario TAG (golden with one difference) under the learned policy:
+# its grub events differ from golden's as the scenario says, and it is contraindicated.
+# $check is `policy check --json` of its bundle under the learned policy.
+one_difference() {
+  local tag="$1"
+  boot "$tag" "$tag"
+  enrolled "$tag"
+  evidence "$tag"
+  python3 "$checks" onediff "$tag" "$work/golden/show.json" "$work/$tag/show.json" ||
+    fail "$tag: not golden with one difference"
+  expect_rc "$tag" 1 "$files/attest.rc"
+  expect "$tag" "^host $VM_HOST_ID: contraindicated, NOT placement eligible$" "$files/attest.out"
+  check="$work/$tag/check.json"
+  if [[ -n "${learned:-}" ]]; then
+    "$cli" policy check --json "$work/learned.textproto" "$files" > "$check" 2> "$work/$tag/check.err" || true
+  else
+    echo '{"findings": "no learned policy"}' > "$check"
+  fi
+}
+# finding TAG ARGS...: vm_checks.py finding on the agent's verdict and $check.
+finding() {
+  local tag="$1"; shift
+  python3 "$checks" finding "$files/attest.out" "$check" "$@" || fail "$tag: findings"
+}
+
+echo "=== one more grub command (grub.cfg: $VM_GRUB_EXTRA_CMD before linuxefi)"
+one_difference grub-extra-cmd
+finding grub-extra-cmd grub-command-added contraindicated boot-loader \
+  --message "$VM_GRUB_EXTRA_CMD" --seen "$VM_GRUB_EXTRA_CMD"
+
+echo "=== one more file in the initramfs (/etc/bootgate-extra)"
+one_difference initrd-extra-file
+initrd_extra_digest="$(vm_sha256 "$VM_GUEST/initrd-extra.img")"
+finding initrd-extra-file initrd-not-allowed contraindicated kernel \
+  --seen /initrd.img --seen "$initrd_extra_digest"
+
+echo "=== one more kernel argument holding a quoted space ($VM_QUOTED_ARG in grub.cfg)"
+one_difference quoted-arg
+# grub passes it quoted; the kernel keeps the quotes in /proc/cmdline.
+grep -qxF "BOOT_IMAGE=/vmlinuz $VM_CMDLINE $VM_QUOTED_ARG" "$files/cmdline.txt" ||
+  fail "quoted-arg: /proc/cmdline is $(cat "$files/cmdline.txt")"
+# One argument added, named as the kernel splits it, nothing removed.
+finding quoted-arg cmdline-mismatch contraindicated kernel --message 'bootgate.note="a b"'
+expect_not "quoted-arg: an argument removed" 'cmdline-mismatch .* removed ' "$files/attest.out"
 
 echo "=== Secure Boot off, same firmware and disk"
 boot sb-off sb-off
