@@ -11,6 +11,9 @@ bundle (tests/integration/learn_invariant_test.sh).
         each boot_loader.allowed digest          -> image-not-allowed naming that image
         each kernel.allowed / grub_linux_files   -> kernel-not-allowed naming that image
         each kernel.multiboot digest             -> hypervisor- / dom0-kernel- / module-not-allowed
+        each kernel.initrd digest                -> initrd-not-allowed naming that initrd
+        each boot_loader.grub command taken out  -> grub-command-added naming that command (the
+                                                    host ran it, the baseline lacks it)
         kernel.cmdline.exact + one argument      -> cmdline-mismatch naming the argument
                                                     (no measured command line: a cmdline-* finding)
         Secure Boot off, required set to true    -> secure-boot-disabled
@@ -27,6 +30,9 @@ import subprocess
 import sys
 
 ADDED_ARG = "bootgate.learn-invariant=1"
+# grub commands whose arguments the kernel layer judges (policy.proto, GrubRule).
+KERNEL_LAYER_VERBS = {"linux", "linuxefi", "linux16", "initrd", "initrdefi", "initrd16",
+                      "multiboot", "multiboot2", "module", "module2"}
 
 
 def run(cmd):
@@ -55,6 +61,8 @@ def image_mutations(group):
     for layer, field, codes in layers:
         for i, _ in enumerate(group.get(layer, {}).get(field, [])):
             yield f"{layer}.{field}[{i}]", (layer, field, i), codes
+    for i, _ in enumerate(group.get("kernel", {}).get("initrd", {}).get("allowed", [])):
+        yield f"kernel.initrd.allowed[{i}]", ("kernel", "initrd", "allowed", i), {"initrd-not-allowed"}
     multiboot = group.get("kernel", {}).get("multiboot", {})
     for field, code in (("hypervisor", "hypervisor-not-allowed"),
                         ("dom0_kernel", "dom0-kernel-not-allowed"), ("modules", "module-not-allowed")):
@@ -109,6 +117,15 @@ def learned(bootgate, bundle, work):
         # the finding names the image that booted: its name, path or digest
         names = [n for n in {image.get("name", "").lower(), seen[:12]} if n]
         mutations.append((f"{label} ({image.get('name')}) digest changed", doc2, want, names, "any"))
+
+    commands = group.get("boot_loader", {}).get("grub", {}).get("commands", [])
+    for i, command in enumerate(commands):
+        if command.split()[0] in KERNEL_LAYER_VERBS:
+            continue  # its arguments are the kernel layer's; only its verb is compared here
+        doc2 = copy.deepcopy(doc)
+        del doc2["groups"][0]["boot_loader"]["grub"]["commands"][i]
+        mutations.append((f"boot_loader.grub.commands[{i}] ({command}) taken out", doc2,
+                          {"grub-command-added"}, [command.lower()], "all"))
 
     doc2 = copy.deepcopy(doc)
     kernel = doc2["groups"][0].setdefault("kernel", {})

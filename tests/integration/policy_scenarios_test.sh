@@ -50,4 +50,27 @@ if problems:
 print(f"ok   {name}: {got['tier']}, {len(found)} finding(s)")
 PY
 done
+
+# Issue 16, Acceptance 1: the modified initrd passes, with a warning, once the group's initrd
+# is explicitly unpinned (initrds built on each host).
+python3 - "$src/policies/fixtures/good-host.textproto" > "$work/initrd-unpinned.textproto" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+text, n = re.subn(r"\n    initrd \{\n(?:      .*\n)*?    \}\n", "\n    initrd {\n      unpinned: true\n    }\n", text)
+assert n == 1, "no kernel.initrd block in good-host.textproto"
+print(text, end="")
+PY
+rc=0
+"$BOOTGATE_CLI" policy check "$work/initrd-unpinned.textproto" "$work/initrd-modified" --json \
+  > "$work/initrd-unpinned.json" || rc=$?
+python3 - "$work/initrd-unpinned.json" "$rc" <<'PY' || fail=1
+import json, sys
+got, rc = json.load(open(sys.argv[1])), int(sys.argv[2])
+codes = [(f["code"], f["severity"]) for f in got["findings"]]
+if rc != 0 or not got["placement_eligible"] or codes != [("layer-unpinned", "warning")]:
+    print(f"FAIL initrd-modified under an unpinned initrd: exit {rc}, eligible "
+          f"{got['placement_eligible']}, findings {codes} (want eligible, one layer-unpinned warning)")
+    sys.exit(1)
+print("ok   initrd-modified under kernel.initrd unpinned: eligible, one layer-unpinned warning")
+PY
 exit "$fail"

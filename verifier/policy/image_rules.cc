@@ -107,8 +107,11 @@ bool CheckImage(const bootstate::BootImage& image, const Images& allowed, const 
        .allowed = role.list_allowed
                       ? absl::StrCat(role.baseline, ": ", AllowedDigests(allowed))
                       : absl::StrCat(role.baseline, ": ", allowed.size(), " image(s)"),
+       // A file grub read (PCR 9) is named by its whole grub path, short and telling
+       // ("/boot/initrd.img-6.1.0-18-amd64"); a boot application by its file name.
        .message = absl::StrCat(Where(image.event_index, role.event_type, role.pcr), role.kind, " ",
-                               name, " sha256 ", ShortHex(*hex), " is not in ", role.baseline),
+                               role.pcr == kPcr9 && !image.path.empty() ? image.path : name,
+                               " sha256 ", ShortHex(*hex), " is not in ", role.baseline),
        .hint = hint});
   return false;
 }
