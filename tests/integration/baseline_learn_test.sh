@@ -65,3 +65,19 @@ grep -q 'hosts: "host-x"' "$work/nohost.textproto" || fail "--host not used"
 out=$("$BOOTGATE_CLI" policy check "$work/nohost.textproto" "$work/nohost" --host host-x) ||
   fail "--host policy does not pass its bundle: $out"
 echo "ok   meta.json without host id: named; --host works"
+
+# add-image --layer initrd: the initrd's plain SHA-256 (sha256sum is the peer), into
+# kernel.initrd; the modified-initrd host then passes (issue 16).
+"$BOOTGATE_CLI" baseline learn "$work/good-host" --out "$work/initrd.textproto" >/dev/null
+head -c 300000 /dev/urandom > "$work/initrd.img"
+want=$(sha256sum "$work/initrd.img" | cut -d' ' -f1)
+out=$("$BOOTGATE_CLI" baseline add-image --policy "$work/initrd.textproto" --group learned \
+  --layer initrd "$work/initrd.img" 2>&1) || fail "add-image --layer initrd: $out"
+grep -q "^sha256 $want " <<<"$out" || fail "add-image --layer initrd printed $out, sha256sum says $want"
+python3 - "$work/initrd.textproto" "$want" <<'PY' || fail "digest not in kernel.initrd.allowed"
+import re, sys
+text = open(sys.argv[1]).read()
+block = re.search(r"\n    initrd \{\n(.*?)\n    \}\n", text, re.S)
+sys.exit(0 if block and sys.argv[2] in block.group(1) else 1)
+PY
+echo "ok   add-image --layer initrd adds sha256sum's digest to kernel.initrd"
