@@ -236,8 +236,9 @@ for signal in TERM KILL; do
     > "$work/interrupt-$signal.log" 2>&1 &
   run_pid=$!
   for _ in $(seq 1 300); do pgrep -f "qemu-system.*$work/interrupt-$signal" > /dev/null && break; sleep 0.1; done
-  pgrep -f "qemu-system.*$work/interrupt-$signal" > /dev/null || fail "$signal: the guest did not start"
-  kill "-$signal" "$run_pid"
+  pgrep -f "qemu-system.*$work/interrupt-$signal" > /dev/null ||
+    fail "$signal: the guest did not start: $(tail -3 "$work/interrupt-$signal.log")"
+  kill "-$signal" "$run_pid" 2>/dev/null || true  # already gone when run.sh failed early
   wait "$run_pid" 2>/dev/null || true
   for _ in $(seq 1 50); do pgrep -f "$work/interrupt-$signal" > /dev/null || break; sleep 0.1; done
   left="$(pgrep -af "$work/interrupt-$signal" || true)"
