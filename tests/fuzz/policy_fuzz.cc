@@ -1,7 +1,9 @@
 // Policy loading on arbitrary bytes: the first byte picks the format (even: textproto, odd:
 // JSON), the rest is the policy text. A policy that loads is then evaluated against an empty
 // boot state for a host of its first group, exceptions applied and appraised, so validation
-// and evaluation must agree (no crash on anything validation lets through).
+// and evaluation must agree (no crash on anything validation lets through); and against a
+// grub boot with an initrd, so that the grub and initrd rules run on whatever validation lets
+// through.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -30,5 +32,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (a.placement_eligible && a.exceptions_used.empty()) __builtin_trap();
   if (!a.exceptions_used.empty() && a.tier == bootgate::appraisal::Tier::kAffirming)
     __builtin_trap();
+  // A grub boot with an initrd: the fuzzed grub commands, patterns and initrd lists run too.
+  bootgate::bootstate::BootState grub;
+  grub.boot_loader.grub_commands = {{10, "source (hd0,gpt1)/grub.cfg"},
+                                    {12, "set timeout=0"},
+                                    {13, "linux /vmlinuz ro"},
+                                    {15, "initrd /initrd.img"},
+                                    {17, "boot"}};
+  bootgate::bootstate::BootImage file{
+      .event_index = 11, .digests = {}, .path = "(hd0,gpt1)/grub.cfg"};
+  file.digests[bootgate::crypto::HashAlg::kSha256] = bootgate::crypto::Digest(32, 0xab);
+  grub.boot_loader.grub_config_files.push_back(file);
+  file.event_index = 16;
+  file.path = "/initrd.img";
+  grub.kernel.grub_initrd.push_back({.kind = bootgate::bootstate::GrubLoad::Kind::kInitrd,
+                                     .command_event = 15,
+                                     .command = "initrd /initrd.img",
+                                     .path = "/initrd.img",
+                                     .file = file});
+  bootgate::appraisal::AppraiseBootState(grub, {}, context, *policy);
   return 0;
 }

@@ -9,8 +9,8 @@
 // verb); the rest stay removed or added.
 //
 // Bounded: common prefix and suffix are matched in linear time; the rest is aligned by
-// dynamic programming only while it has at most kMaxAlignCells cells (a few hundred by a few
-// hundred elements), beyond which the whole middle is reported as one gap (still content
+// dynamic programming only while it has at most kMaxAlignCells cells (about a thousand by a
+// thousand elements, 4 MiB of table), beyond which the whole middle is reported as one gap (still content
 // ordered, still correct, just not minimal).
 #ifndef BOOTGATE_VERIFIER_DIFF_ALIGN_H_
 #define BOOTGATE_VERIFIER_DIFF_ALIGN_H_
@@ -32,7 +32,7 @@ struct AlignStep {
   std::optional<size_t> b;  // index in the new sequence (absent for kRemoved)
 };
 
-inline constexpr size_t kMaxAlignCells = size_t{1} << 22;
+inline constexpr size_t kMaxAlignCells = size_t{1} << 20;
 
 // Every element of `a` and `b` appears in exactly one step, in order of both sequences.
 std::vector<AlignStep> Align(const std::vector<std::string>& a, const std::vector<std::string>& b,
