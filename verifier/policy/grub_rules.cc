@@ -162,6 +162,12 @@ void CompareWithLearned(const bootstate::BootLoaderLayer& bl, const v1::HostGrou
     }
   }
   if (!steps.empty()) return;
+  // A changed `linux`/`initrd` line changes grub.cfg too: the kernel layer reports it.
+  bool ran_as_learned = static_cast<int>(bl.grub_commands.size()) == rule.commands_size();
+  for (size_t i = 0; ran_as_learned && i < bl.grub_commands.size(); ++i) {
+    ran_as_learned = bl.grub_commands[i].text == rule.commands(static_cast<int>(i));
+  }
+  if (!ran_as_learned) return;
   for (const ConfigChange& c : config) {
     Add(out,
         {.code = "grub-config-changed",

@@ -98,20 +98,20 @@ bool CheckImage(const bootstate::BootImage& image, const Images& allowed, const 
   if (FindImage(allowed, *hex) != nullptr) return true;
   const std::string name = DisplayName(image);
   const std::string hint = NewImageHint(name, role);
+  // A file grub read (PCR 9) is named by its whole grub path, short and telling
+  // ("/boot/initrd.img-6.1.0-18-amd64"); a boot application by its file name.
+  const std::string shown = role.pcr == kPcr9 && !image.path.empty() ? image.path : name;
   Add(out,
       {.code = role.code,
        .layer = role.layer,
        .pcr = role.pcr,
        .event_index = image.event_index,
-       .seen = absl::StrCat(name, " sha256 ", *hex),
+       .seen = absl::StrCat(shown, " sha256 ", *hex),
        .allowed = role.list_allowed
                       ? absl::StrCat(role.baseline, ": ", AllowedDigests(allowed))
                       : absl::StrCat(role.baseline, ": ", allowed.size(), " image(s)"),
-       // A file grub read (PCR 9) is named by its whole grub path, short and telling
-       // ("/boot/initrd.img-6.1.0-18-amd64"); a boot application by its file name.
        .message = absl::StrCat(Where(image.event_index, role.event_type, role.pcr), role.kind, " ",
-                               role.pcr == kPcr9 && !image.path.empty() ? image.path : name,
-                               " sha256 ", ShortHex(*hex), " is not in ", role.baseline),
+                               shown, " sha256 ", ShortHex(*hex), " is not in ", role.baseline),
        .hint = hint});
   return false;
 }

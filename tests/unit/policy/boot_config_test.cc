@@ -63,7 +63,7 @@ TEST_CASE("an initrd that differs is initrd-not-allowed, naming path and both di
   CHECK(f.severity == Severity::kContraindicated);
   CHECK(f.pcr == 9u);
   CHECK(f.event_index == 36u);
-  CHECK(f.seen == absl::StrCat("initrd.img-6.1.0-18-amd64 sha256 ", Hex64('e')));
+  CHECK(f.seen == absl::StrCat("/boot/initrd.img-6.1.0-18-amd64 sha256 ", Hex64('e')));
   CHECK_THAT(f.allowed, Catch::Contains(absl::StrCat("sha256 ", Hex64('3'))));
   CHECK_THAT(f.message, Catch::Contains("initrd.img-6.1.0-18-amd64"));
   CHECK_THAT(f.hint, Catch::Contains("--layer initrd"));
@@ -73,7 +73,7 @@ TEST_CASE("the initrd grub's command names is judged, not the file's label", "[p
   bootstate::BootState s = GoodState();
   s.kernel.grub_initrd[0].file->path = "/boot/label-is-display-only";
   s.kernel.grub_initrd[0].file->digests[crypto::HashAlg::kSha256] = Bytes32('e');
-  CHECK_THAT(Only(s, GoodPolicy()).seen, Catch::StartsWith("initrd.img-6.1.0-18-amd64 "));
+  CHECK_THAT(Only(s, GoodPolicy()).seen, Catch::StartsWith("/boot/initrd.img-6.1.0-18-amd64 "));
 }
 
 TEST_CASE("an unpinned initrd passes with a warning; no rule at all fails closed",
@@ -160,6 +160,17 @@ TEST_CASE("a changed kernel command line is the kernel layer's finding only", "[
     CHECK(f.layer == Layer::kKernel);
     CHECK(f.code.rfind("cmdline-", 0) == 0);
   }
+}
+
+TEST_CASE("a grub.cfg changed in its linux line is the kernel layer's finding only",
+          "[policy][grub]") {
+  bootstate::BootState s = GoodState();
+  const std::string cmdline = std::string(testing::kCmdline) + " bootgate.note=1";
+  s.kernel.command_line = cmdline;
+  s.boot_loader.grub_commands[2].text = "linux " + cmdline;
+  s.boot_loader.grub_config_files[0].digests[crypto::HashAlg::kSha256] = Bytes32('e');
+  const Finding f = Only(s, GoodPolicy());
+  CHECK(f.code == "cmdline-mismatch");
 }
 
 TEST_CASE("a grub.cfg changed where grub did not run it is an info finding", "[policy][grub]") {
