@@ -17,28 +17,16 @@ using appraisal::Finding;
 using appraisal::Layer;
 using appraisal::Severity;
 using testing::Bytes32;
+using testing::Codes;
 using testing::Context;
 using testing::GoodPolicy;
 using testing::GoodPolicyText;
 using testing::GoodState;
 using testing::Hex64;
+using testing::Only;
 
 std::vector<Finding> Judge(const bootstate::BootState& s, const v1::Policy& p) {
   return Evaluate(s, Context(), p);
-}
-
-std::string Codes(const std::vector<Finding>& findings) {
-  std::string out;
-  for (const Finding& f : findings) absl::StrAppend(&out, out.empty() ? "" : ",", f.code);
-  return out;
-}
-
-Finding Only(const bootstate::BootState& s, const v1::Policy& p) {
-  const std::vector<Finding> f = Judge(s, p);
-  INFO(Codes(f));
-  REQUIRE(f.size() == 1);
-  INFO(f[0].message);
-  return f[0];
 }
 
 // GoodState with `command` run by grub right after the command at `after` (by position).

@@ -14,16 +14,11 @@ namespace bootgate::policy {
 namespace {
 
 using appraisal::Finding;
+using testing::Codes;
 using testing::Context;
 using testing::GoodPolicy;
 using testing::GoodState;
 using testing::kCmdline;
-
-std::string Codes(const std::vector<Finding>& findings) {
-  std::string out;
-  for (const Finding& f : findings) absl::StrAppend(&out, out.empty() ? "" : ",", f.code);
-  return out;
-}
 
 // GoodPolicy() whose cmdline rule is only `required_args: required` / `forbidden_args:
 // forbidden` (no exact), and GoodState() with `extra` after its command line.

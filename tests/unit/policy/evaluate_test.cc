@@ -17,27 +17,13 @@ using appraisal::Finding;
 using appraisal::Layer;
 using appraisal::Severity;
 using testing::Bytes32;
+using testing::Codes;
 using testing::Context;
 using testing::GoodPolicy;
 using testing::GoodPolicyText;
 using testing::GoodState;
 using testing::Hex64;
-
-std::string Codes(const std::vector<Finding>& findings) {
-  std::string out;
-  for (const Finding& f : findings) absl::StrAppend(&out, out.empty() ? "" : ",", f.code);
-  return out;
-}
-
-// Evaluates and requires exactly one finding, which it returns.
-Finding Only(const bootstate::BootState& state, const v1::Policy& policy,
-             const EvaluationContext& context = Context()) {
-  const std::vector<Finding> f = Evaluate(state, context, policy);
-  INFO(Codes(f));
-  REQUIRE(f.size() == 1);
-  INFO(f[0].message);
-  return f[0];
-}
+using testing::Only;
 
 TEST_CASE("the good boot against its baseline has no findings, including normal authorities",
           "[policy]") {

@@ -17,6 +17,7 @@ namespace {
 
 using appraisal::Finding;
 using crypto::HashAlg;
+using testing::Codes;
 
 tpm::PcrSelection Quoted(const std::string& spec) {
   absl::StatusOr<tpm::PcrSelection> s = tpm::ParsePcrSelectionSpec(spec);
@@ -62,12 +63,6 @@ std::vector<Finding> Judge(const bootstate::BootState& s, const v1::Policy& p,
   c.clock_safe = true;
   c.quoted_pcrs = std::move(quoted);
   return Evaluate(s, c, p);
-}
-
-std::string Codes(const std::vector<Finding>& findings) {
-  std::string out;
-  for (const Finding& f : findings) absl::StrAppend(&out, out.empty() ? "" : ",", f.code);
-  return out;
 }
 
 TEST_CASE("the agent's default quote is PCRs 0-9 and 14 in every allocated bank",

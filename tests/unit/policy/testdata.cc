@@ -144,4 +144,21 @@ v1::Policy GoodPolicy(const std::string& extra) {
   return *p;
 }
 
+std::string Codes(const std::vector<appraisal::Finding>& findings) {
+  std::string out;
+  for (const appraisal::Finding& f : findings) {
+    absl::StrAppend(&out, out.empty() ? "" : ",", f.code);
+  }
+  return out;
+}
+
+appraisal::Finding Only(const bootstate::BootState& state, const v1::Policy& policy,
+                        const EvaluationContext& context) {
+  const std::vector<appraisal::Finding> f = Evaluate(state, context, policy);
+  INFO(Codes(f));
+  REQUIRE(f.size() == 1);
+  INFO(f[0].message);
+  return f[0];
+}
+
 }  // namespace bootgate::policy::testing

@@ -4,6 +4,7 @@
 #define BOOTGATE_TESTS_UNIT_POLICY_TESTDATA_H_
 
 #include <string>
+#include <vector>
 
 #include "bootgate/v1/policy.pb.h"
 #include "verifier/bootstate/boot_state.h"
@@ -33,6 +34,13 @@ v1::Policy GoodPolicy(const std::string& extra = "");  // loaded and validated (
 // What GoodState() is evaluated with: host `host`, a safe clock, sha256 PCRs 0-9 quoted,
 // 2026-01-01.
 EvaluationContext Context(const std::string& host = kHost);
+
+// "code-a,code-b": the codes of `findings`, for failure messages.
+std::string Codes(const std::vector<appraisal::Finding>& findings);
+
+// Evaluates and requires exactly one finding, which it returns.
+appraisal::Finding Only(const bootstate::BootState& state, const v1::Policy& policy,
+                        const EvaluationContext& context = Context());
 
 }  // namespace bootgate::policy::testing
 
