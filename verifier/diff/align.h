@@ -10,8 +10,8 @@
 //
 // Bounded: common prefix and suffix are matched in linear time; the rest is aligned by
 // dynamic programming only while it has at most kMaxAlignCells cells (about a thousand by a
-// thousand elements, 4 MiB of table), beyond which the whole middle is reported as one gap (still content
-// ordered, still correct, just not minimal).
+// thousand elements, 4 MiB of table), beyond which the whole middle is reported as one gap (still
+// content ordered, still correct, just not minimal).
 #ifndef BOOTGATE_VERIFIER_DIFF_ALIGN_H_
 #define BOOTGATE_VERIFIER_DIFF_ALIGN_H_
 
