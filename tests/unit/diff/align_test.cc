@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+
 namespace bootgate::diff {
 namespace {
 
@@ -17,16 +19,16 @@ std::vector<std::string> Render(const std::vector<std::string>& a,
   for (const AlignStep& s : steps) {
     switch (s.kind) {
       case StepKind::kSame:
-        out.push_back("=" + a[*s.a]);
+        out.push_back(absl::StrCat("=", a[*s.a]));
         break;
       case StepKind::kAdded:
-        out.push_back("+" + b[*s.b]);
+        out.push_back(absl::StrCat("+", b[*s.b]));
         break;
       case StepKind::kRemoved:
-        out.push_back("-" + a[*s.a]);
+        out.push_back(absl::StrCat("-", a[*s.a]));
         break;
       case StepKind::kChanged:
-        out.push_back("~" + a[*s.a] + ">" + b[*s.b]);
+        out.push_back(absl::StrCat("~", a[*s.a], ">", b[*s.b]));
         break;
     }
   }
@@ -81,8 +83,8 @@ TEST_CASE("empty sides") {
 TEST_CASE("sequences beyond the cell bound are still aligned element by element, in order") {
   std::vector<std::string> a, b;
   for (int i = 0; i < 3000; ++i) {
-    a.push_back("a" + std::to_string(i));
-    b.push_back("b" + std::to_string(i));
+    a.push_back(absl::StrCat("a", i));
+    b.push_back(absl::StrCat("b", i));
   }
   a.push_back("end");
   b.push_back("end");

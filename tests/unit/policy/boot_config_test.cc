@@ -138,9 +138,9 @@ TEST_CASE("removed and changed grub commands", "[policy][grub]") {
 
 TEST_CASE("a changed kernel command line is the kernel layer's finding only", "[policy][grub]") {
   bootstate::BootState s = GoodState();
-  const std::string cmdline = std::string(testing::kCmdline) + " init=/bin/sh";
+  const std::string cmdline = absl::StrCat(testing::kCmdline, " init=/bin/sh");
   s.kernel.command_line = cmdline;
-  s.boot_loader.grub_commands[2].text = "linux " + cmdline;
+  s.boot_loader.grub_commands[2].text = absl::StrCat("linux ", cmdline);
   s.kernel.grub_initrd[0].command = "initrd /boot/other";  // the initrd command's path
   s.boot_loader.grub_commands[3].text = "initrd /boot/other";
   for (const Finding& f : Judge(s, GoodPolicy())) {
@@ -153,9 +153,9 @@ TEST_CASE("a changed kernel command line is the kernel layer's finding only", "[
 TEST_CASE("a grub.cfg changed in its linux line is the kernel layer's finding only",
           "[policy][grub]") {
   bootstate::BootState s = GoodState();
-  const std::string cmdline = std::string(testing::kCmdline) + " bootgate.note=1";
+  const std::string cmdline = absl::StrCat(testing::kCmdline, " bootgate.note=1");
   s.kernel.command_line = cmdline;
-  s.boot_loader.grub_commands[2].text = "linux " + cmdline;
+  s.boot_loader.grub_commands[2].text = absl::StrCat("linux ", cmdline);
   s.boot_loader.grub_config_files[0].digests[crypto::HashAlg::kSha256] = Bytes32('e');
   const Finding f = Only(s, GoodPolicy());
   CHECK(f.code == "cmdline-mismatch");
