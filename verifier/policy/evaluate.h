@@ -46,7 +46,10 @@ const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host
 //   secure-boot: secure-boot-not-measured, secure-boot-disabled, secure-boot-setup-mode,
 //                secure-boot-not-required (warning: `required: false` and Secure Boot is off),
 //                pk-not-allowed, kek-not-allowed, db-cert-not-allowed, dbx-missing-revocation,
-//                dbx-too-small, authority-not-in-db, authority-not-allowed
+//                dbx-too-small, authority-not-in-db (a certificate the measured db holds but
+//                the baseline's db does not, or a db authority without a certificate),
+//                authority-not-in-measured-db (one the measured db does not hold: the log
+//                contradicts itself), authority-not-allowed
 //   boot-loader: image-not-allowed, boot-loader-missing (the kernel started with no loader while
 //                the baseline lists loaders), grub-command-added, grub-command-removed,
 //                grub-command-changed (grub's commands against the learned sequence, aligned by

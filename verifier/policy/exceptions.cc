@@ -6,17 +6,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "verifier/policy/dates.h"
+#include "verifier/policy/never_waivable.h"
 
 namespace bootgate::policy {
 namespace {
 
 using appraisal::Finding;
-
-// A forged log or a bad signature is not a baseline question: no exception answers it.
-bool Waivable(const Finding& f) {
-  if (f.code == "no-policy-for-host") return false;
-  return f.layer != appraisal::Layer::kEvidence || f.code == "clock-not-safe";
-}
 
 bool Matches(const v1::Exception& e, const Finding& f, const std::string& host_id,
              const std::string& group_name) {
@@ -44,7 +39,7 @@ std::vector<std::string> ApplyExceptions(std::vector<appraisal::Finding>& findin
                                          const std::string& group_name, absl::Time now) {
   std::vector<std::string> used;
   for (Finding& f : findings) {
-    if (f.waived_by.has_value() || !Waivable(f)) continue;
+    if (f.waived_by.has_value() || IsNeverWaivable(f)) continue;
     std::string notes;
     for (const v1::Exception& e : policy.exceptions()) {
       if (!Matches(e, f, host_id, group_name)) continue;

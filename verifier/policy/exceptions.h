@@ -17,9 +17,8 @@ namespace bootgate::policy {
 // wins. A finding that only an expired exception matches stays unwaived and its message says
 // so: "... (exception X expired on 2026-03-31)". One that only a not-yet-valid exception matches
 // says "(exception X starts on ...)".
-// Never waived, whatever an exception says: evidence-layer findings other than
-// "clock-not-safe" (a forged log or a bad signature is not a baseline question) and
-// "no-policy-for-host".
+// Never waived, whatever an exception says: the findings of never_waivable.h (evidence that is
+// not trustworthy is not a baseline question), even when validation was bypassed.
 // Returns the names of the exceptions used, in policy order, without duplicates.
 std::vector<std::string> ApplyExceptions(std::vector<appraisal::Finding>& findings,
                                          const v1::Policy& policy, const std::string& host_id,

@@ -211,7 +211,9 @@ void CheckAuthorities(const bootstate::SecureBootLayer& sb, const v1::SecureBoot
       const bool in_measured = measured_db.contains(cert.sha256);
       const bool in_baseline = baseline_db.empty() || baseline_db.contains(cert.sha256);
       if (in_measured && in_baseline) continue;
-      Add(out, {.code = "authority-not-in-db",
+      // Outside the measured db, the log contradicts itself: never waivable
+      // (never_waivable.h); outside the baseline only, a boot that differs.
+      Add(out, {.code = in_measured ? "authority-not-in-db" : "authority-not-in-measured-db",
                 .layer = Layer::kSecureBoot,
                 .pcr = kPcr7,
                 .event_index = a.event_index,

@@ -1,6 +1,7 @@
 #include "verifier/policy/validate.h"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -14,6 +15,7 @@
 #include "verifier/bootstate/kernel_cmdline.h"
 #include "verifier/crypto/hash.h"
 #include "verifier/policy/dates.h"
+#include "verifier/policy/never_waivable.h"
 #include "verifier/policy/pcr_spec.h"
 
 namespace bootgate::policy {
@@ -258,6 +260,19 @@ void CheckException(Checker& c, const v1::Exception& e, const std::set<std::stri
   missing("reason", e.reason());
   missing("compensating_control", e.compensating_control());
   missing("finding_code", e.finding_code());
+  const std::optional<uint32_t> pcr = e.has_pcr() ? std::optional<uint32_t>(e.pcr()) : std::nullopt;
+  if (const NeverWaivable* never = ForbiddenException(e.finding_code(), pcr)) {
+    const bool scoped = !never->pcrs.empty();
+    const std::string pcrs = NeverWaivablePcrs(*never);
+    c.ErrorAt("finding_code", -1,
+              absl::StrCat(who, " waives \"", e.finding_code(), "\"",
+                           scoped ? absl::StrCat(" on ", pcrs) : "",
+                           ", which is never waivable: ", never->reason,
+                           scoped ? absl::StrCat(" (only a pcr selector outside ", pcrs,
+                                                 " may waive it elsewhere)")
+                                  : "",
+                           "; see \"Never waivable\" in policies/README.md"));
+  }
   switch (e.target_case()) {
     case v1::Exception::kHost:
       if (!host_group.contains(e.host())) {

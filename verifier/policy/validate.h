@@ -34,8 +34,9 @@ struct ValidationError {
 // argument as the kernel splits a command line (bootstate/kernel_cmdline.h: `name=a b` is two,
 // `name="a b"` one); exceptions have name (unique), owner, reason, compensating_control,
 // finding_code, a host or group target that exists for groups, a parseable expires after
-// created. Empty baseline layers are NOT load errors: they are findings at evaluation, so
-// that `policy check` shows them next to the evidence.
+// created, and a finding_code that never_waivable.h does not list (for a PCR-scoped entry: a
+// `pcr` selector outside its PCRs). Empty baseline layers are NOT load errors: they are findings at
+// evaluation, so that `policy check` shows them next to the evidence.
 std::vector<ValidationError> ValidatePolicy(const v1::Policy& policy);
 
 }  // namespace bootgate::policy

@@ -292,12 +292,13 @@ TEST_CASE("a dbx without a required revocation names the missing hash; a short d
   CHECK(f.seen == "1 dbx entries");
 }
 
-TEST_CASE("an image verified by a certificate outside the measured db is authority-not-in-db",
-          "[policy]") {
+TEST_CASE(
+    "an image verified by a certificate outside the measured db is authority-not-in-measured-db",
+    "[policy]") {
   bootstate::BootState s = GoodState();
   s.secure_boot.authorities[0].certificate->sha256 = Hex64('f');
   Finding f = Only(s, GoodPolicy());
-  CHECK(f.code == "authority-not-in-db");
+  CHECK(f.code == "authority-not-in-measured-db");
   CHECK(f.event_index == 19u);
   CHECK(f.pcr == 7u);
   CHECK_THAT(f.message, Catch::Contains("which is not in the measured db"));
