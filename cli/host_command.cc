@@ -102,6 +102,18 @@ int RunReenroll(const HostFlags& f) {
       HostText);
 }
 
+int RunAckRollback(const HostFlags& f) {
+  v1::HostActionRequest request;
+  request.set_host_id(f.host_id);
+  request.set_reason(f.reason);
+  return CallHosts<v1::Host>(
+      f, "Hosts.AcknowledgeRollback",
+      [&](v1::Hosts::Stub& stub, grpc::ClientContext& context, v1::Host& host) {
+        return stub.AcknowledgeRollback(&context, request, &host);
+      },
+      HostText);
+}
+
 // A subcommand of `group` with --json and the server options; `run` gets its flags.
 CLI::App* AddHostSubcommand(CLI::App& group, const std::string& name,
                             const std::string& description, int (*run)(const HostFlags&),
@@ -167,6 +179,15 @@ void AddHostCommand(CLI::App& app, int& exit_code) {
   reenroll_cmd->add_option("HOST", reenroll->host_id, "host id")->required();
   reenroll_cmd->add_option("--reason", reenroll->reason, "why (stored in the audit log)")
       ->required();
+
+  auto ack = std::make_shared<HostFlags>();
+  CLI::App* ack_cmd = AddHostSubcommand(
+      *group, "ack-rollback",
+      "acknowledge the TPM rollback caught on HOST, after looking into it: its attestations are "
+      "judged on their own again and the next quote is the new rollback baseline (admin)",
+      RunAckRollback, ack, exit_code);
+  ack_cmd->add_option("HOST", ack->host_id, "host id")->required();
+  ack_cmd->add_option("--reason", ack->reason, "why (stored in the audit log)")->required();
 }
 
 }  // namespace bootgate::cli

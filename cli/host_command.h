@@ -1,5 +1,5 @@
-// `bootgate host add|show|list|revoke|reenroll`: the host registry and the AK lifecycle
-// (Hosts.Register / Get / List / Revoke / AllowReenroll).
+// `bootgate host add|show|list|revoke|reenroll|ack-rollback`: the host registry and the AK
+// lifecycle (Hosts.Register / Get / List / Revoke / AllowReenroll / AcknowledgeRollback).
 #ifndef BOOTGATE_CLI_HOST_COMMAND_H_
 #define BOOTGATE_CLI_HOST_COMMAND_H_
 
@@ -13,6 +13,7 @@ namespace bootgate::cli {
 //   host list                                               every host, one row each
 //   host revoke HOST --reason TEXT                          revoke the host's AK
 //   host reenroll HOST --reason TEXT                        let the next enrollment rebind it
+//   host ack-rollback HOST --reason TEXT                    acknowledge a caught TPM rollback
 // all with --json. Exit code: 0 done, 2 error (the server's status code name and message on
 // stderr).
 void AddHostCommand(CLI::App& app, int& exit_code);

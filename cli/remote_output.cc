@@ -57,7 +57,8 @@ std::string OrNone(const std::string& s) { return s.empty() ? "-" : s; }
 
 std::string HostStatus(const v1::Host& h) {
   return absl::StrCat(h.revoked() ? "REVOKED" : "active",
-                      h.reenroll_allowed() ? ", re-enrollment allowed" : "");
+                      h.reenroll_allowed() ? ", re-enrollment allowed" : "",
+                      h.open_rollback().empty() ? "" : ", TPM ROLLBACK");
 }
 
 // The first 16 hex digits: enough to tell keys apart in a table.
@@ -160,6 +161,10 @@ std::string HostText(const v1::Host& h) {
     absl::StrAppend(&out, "status changed ", FormatTime(h.status_changed_at()), " by ",
                     OrNone(h.status_changed_by()),
                     h.status_reason().empty() ? "" : absl::StrCat(": ", h.status_reason()), "\n");
+  }
+  if (!h.open_rollback().empty()) {
+    absl::StrAppend(&out, "TPM rollback (unacknowledged: `bootgate host ack-rollback`) ",
+                    h.open_rollback(), "\n");
   }
   return out;
 }

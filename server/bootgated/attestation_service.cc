@@ -2,9 +2,11 @@
 
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/hosts_service.h"
 #include "server/bootgated/request_log.h"
@@ -71,27 +73,64 @@ bool HasEvidenceRejection(const appraisal::Appraisal& a) {
   return false;
 }
 
-// A TPM's resetCount only grows (until TPM2_Clear) and restartCount only grows within one
-// reset: a quote whose counters are lower than an earlier quote by the same AK was made
-// before it (a replayed or rolled-back TPM state).
-std::optional<appraisal::Finding> CounterRollback(const server::store::ClockInfo& last,
+// A TPM's resetCount only grows (until TPM2_Clear), restartCount only grows within one reset,
+// and the clock only grows within one reset/restart while the TPM reports it safe (after an
+// unclean shutdown it legitimately goes back, with safe = 0). A quote below the highest
+// counters this AK ever had accepted was made by a TPM whose state went back: a replayed
+// quote or a restored (rolled-back) TPM.
+std::optional<appraisal::Finding> CounterRollback(const server::store::ClockInfo& high,
                                                   const tpm::ClockInfo& now) {
-  const bool reset_down = now.reset_count < last.reset_count;
-  const bool restart_down =
-      now.reset_count == last.reset_count && now.restart_count < last.restart_count;
-  if (!reset_down && !restart_down) return std::nullopt;
+  const bool reset_down = now.reset_count < high.reset_count;
+  const bool same_reset = now.reset_count == high.reset_count;
+  const bool restart_down = same_reset && now.restart_count < high.restart_count;
+  const bool clock_down = same_reset && now.restart_count == high.restart_count && now.safe &&
+                          now.clock_ms < high.clock;
+  if (!reset_down && !restart_down && !clock_down) return std::nullopt;
   appraisal::Finding f;
-  f.code = reset_down ? "reset-count-decreased" : "restart-count-decreased";
+  f.code = reset_down     ? "reset-count-decreased"
+           : restart_down ? "restart-count-decreased"
+                          : "tpm-clock-decreased";
   f.layer = appraisal::Layer::kEvidence;
   f.severity = appraisal::Severity::kContraindicated;
-  f.seen = absl::StrCat("resetCount ", now.reset_count, ", restartCount ", now.restart_count);
-  f.allowed = absl::StrCat("at least resetCount ", last.reset_count, ", restartCount ",
-                           last.restart_count, " (the previous attestation with this AK)");
-  f.message = absl::StrCat("the quote's TPM ", reset_down ? "resetCount" : "restartCount",
-                           " went down since this AK's previous attestation (", f.seen, " < ",
-                           f.allowed, "): the quote is older than one already seen");
-  f.hint = "if the TPM was cleared, register the host's new AK with `bootgate host add`";
+  f.seen = absl::StrCat("resetCount ", now.reset_count, ", restartCount ", now.restart_count,
+                        ", clock ", now.clock_ms, " ms");
+  f.allowed = absl::StrCat("at least resetCount ", high.reset_count, ", restartCount ",
+                           high.restart_count, ", clock ", high.clock, " ms");
+  f.message = absl::StrCat("TPM rollback: the quote's ",
+                           reset_down     ? "resetCount"
+                           : restart_down ? "restartCount"
+                                          : "clock (reported safe)",
+                           " went below the highest this AK ever had accepted (quote: ", f.seen,
+                           "; accepted: ", f.allowed,
+                           "): the TPM's state was restored or the quote replayed");
+  f.hint =
+      "the host stays contraindicated until an admin acknowledges the rollback (`bootgate host "
+      "ack-rollback HOST --reason ...`) or allows a re-enrollment (`bootgate host reenroll`)";
   return f;
+}
+
+// The finding every attestation of a host carries while a rollback caught earlier is open.
+appraisal::Finding OpenRollbackFinding(const server::store::TpmRollback& r) {
+  appraisal::Finding f;
+  f.code = "tpm-rollback-unacknowledged";
+  f.layer = appraisal::Layer::kEvidence;
+  f.severity = appraisal::Severity::kContraindicated;
+  f.seen = absl::StrCat(r.code, " caught at ",
+                        absl::FormatTime(absl::RFC3339_sec, r.detected_at, absl::UTCTimeZone()),
+                        ": ", r.seen);
+  f.allowed = "no unacknowledged TPM rollback";
+  f.message = absl::StrCat("TPM rollback caught earlier and not yet acknowledged (", f.seen,
+                           "; expected ", r.allowed, ")");
+  f.hint =
+      "an admin acknowledges the rollback (`bootgate host ack-rollback HOST --reason ...`) or "
+      "allows a re-enrollment (`bootgate host reenroll`) after investigating the host";
+  return f;
+}
+
+void Contraindicate(appraisal::Appraisal& result, appraisal::Finding f) {
+  result.findings.insert(result.findings.begin(), std::move(f));
+  result.tier = appraisal::Tier::kContraindicated;
+  result.placement_eligible = false;
 }
 
 // The verdict of attributable evidence that does not parse: contraindicated, with one
@@ -211,20 +250,34 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
   }
 
   // The quote's clock info is trustworthy only once its signature verified: an evidence
-  // rejection keeps none, so a forged quote cannot move this AK's rollback baseline.
+  // rejection keeps none, so a forged quote cannot move this AK's rollback baseline (the store
+  // raises it with every recorded quote that has one, and never lowers it).
   std::optional<tpm::ClockInfo> clock;
+  std::optional<appraisal::Finding> rollback;
   if (!HasEvidenceRejection(result)) {
     ASSIGN_OR_RETURN(tpm::Quote quote, tpm::DecodeQuote(Bytes(request.quote())));
     clock = quote.clock_info;
-    auto last = context.store->LastClockInfo(request.host_id(), ak_fingerprint);
-    if (!last.ok()) return last.status();
-    if (*last) {
-      if (auto rollback = CounterRollback(**last, quote.clock_info)) {
-        result.findings.insert(result.findings.begin(), *std::move(rollback));
-        result.tier = appraisal::Tier::kContraindicated;
-        result.placement_eligible = false;
-      }
+    ASSIGN_OR_RETURN(std::optional<server::store::ClockInfo> high,
+                     context.store->HighestClockInfo(ak_fingerprint));
+    if (high) rollback = CounterRollback(*high, quote.clock_info);
+  }
+  // A rollback stays caught: the host is contraindicated until an admin acknowledges it or
+  // re-enrolls the host, whatever its later quotes say.
+  ASSIGN_OR_RETURN(std::vector<server::store::TpmRollback> open,
+                   context.store->OpenRollbacks(request.host_id()));
+  if (!open.empty()) Contraindicate(result, OpenRollbackFinding(open.front()));
+  if (rollback) {
+    if (open.empty()) {
+      server::store::TpmRollback caught;
+      caught.host_id = request.host_id();
+      caught.ak_name = ak_fingerprint;
+      caught.detected_at = now;
+      caught.code = rollback->code;
+      caught.seen = rollback->seen;
+      caught.allowed = rollback->allowed;
+      RETURN_IF_ERROR(context.store->RecordRollback(caught).status());
     }
+    Contraindicate(result, *std::move(rollback));
   }
   VerdictRecord record = RecordOf(request, *host, token->token_id, nonce);
   if (clock) {

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/bootgated/audit_trail.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/serve.h"
@@ -63,6 +64,13 @@ absl::Status RecordRevocationVerdict(ServiceContext& context, const server::stor
       .status();
 }
 
+// One caught rollback, as Host.open_rollback and the audit log show it.
+std::string RollbackText(const server::store::TpmRollback& r) {
+  return absl::StrCat(r.code, " at ",
+                      absl::FormatTime(absl::RFC3339_sec, r.detected_at, absl::UTCTimeZone()),
+                      " (AK ", r.ak_name.substr(0, 16), "): ", r.seen, "; expected ", r.allowed);
+}
+
 }  // namespace
 
 absl::Status CheckHostId(const std::string& id) {
@@ -107,6 +115,9 @@ absl::StatusOr<v1::Host> HostView(ServiceContext& context, const server::store::
   }
   out.set_status_reason(h.status_reason);
   out.set_reenroll_allowed(h.reenroll_allowed);
+  ASSIGN_OR_RETURN(std::vector<server::store::TpmRollback> open,
+                   context.store->OpenRollbacks(h.host_id));
+  if (!open.empty()) out.set_open_rollback(RollbackText(open.front()));
   auto latest = context.store->LatestAttestation(h.host_id);
   if (latest.ok()) {
     out.set_last_attestation_id(latest->token_id);
@@ -175,6 +186,22 @@ absl::StatusOr<v1::Host> AllowReenroll(ServiceContext& context, const v1::HostAc
   return GetHost(context, r.host_id());
 }
 
+absl::StatusOr<v1::Host> AcknowledgeRollback(ServiceContext& context,
+                                             const v1::HostActionRequest& r, const Caller& caller,
+                                             absl::Time now) {
+  RETURN_IF_ERROR(RequireReason(r));
+  RETURN_IF_ERROR(LoadHost(context, r.host_id()).status());
+  ASSIGN_OR_RETURN(std::vector<server::store::TpmRollback> cleared,
+                   context.store->ClearRollbacks(r.host_id(), caller.identity, r.reason(), now));
+  std::string details;
+  for (const server::store::TpmRollback& rollback : cleared) {
+    absl::StrAppend(&details, details.empty() ? "" : "; ", RollbackText(rollback));
+  }
+  RecordAudit(context, caller,
+              {"host.rollback-acknowledged", r.host_id(), kAuditOk, r.reason(), details}, now);
+  return GetHost(context, r.host_id());
+}
+
 grpc::ServerUnaryReactor* HostsService::Register(grpc::CallbackServerContext* call,
                                                  const v1::RegisterHostRequest* request,
                                                  v1::Host* response) {
@@ -226,6 +253,16 @@ grpc::ServerUnaryReactor* HostsService::AllowReenroll(grpc::CallbackServerContex
   return ServeUnary(context_, call, kAllow, request->host_id(), request, response,
                     [](const Call& c, const v1::HostActionRequest& r) {
                       return service::AllowReenroll(c.context, r, c.caller, absl::Now());
+                    });
+}
+
+grpc::ServerUnaryReactor* HostsService::AcknowledgeRollback(grpc::CallbackServerContext* call,
+                                                            const v1::HostActionRequest* request,
+                                                            v1::Host* response) {
+  static constexpr MethodSpec kAck{"Hosts.AcknowledgeRollback", Permission::kAdminister, true};
+  return ServeUnary(context_, call, kAck, request->host_id(), request, response,
+                    [](const Call& c, const v1::HostActionRequest& r) {
+                      return service::AcknowledgeRollback(c.context, r, c.caller, absl::Now());
                     });
 }
 

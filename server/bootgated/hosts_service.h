@@ -34,6 +34,11 @@ absl::StatusOr<v1::Host> RevokeHost(ServiceContext& context, const v1::HostActio
                                     const Caller& caller, absl::Time now);
 absl::StatusOr<v1::Host> AllowReenroll(ServiceContext& context, const v1::HostActionRequest& r,
                                        const Caller& caller, absl::Time now);
+// Closes the host's open TPM rollbacks (audited: host.rollback-acknowledged). NOT_FOUND for an
+// unknown host, FAILED_PRECONDITION when none is open, INVALID_ARGUMENT without a reason.
+absl::StatusOr<v1::Host> AcknowledgeRollback(ServiceContext& context,
+                                             const v1::HostActionRequest& r, const Caller& caller,
+                                             absl::Time now);
 
 class HostsService final : public v1::Hosts::CallbackService {
  public:
@@ -52,6 +57,9 @@ class HostsService final : public v1::Hosts::CallbackService {
   grpc::ServerUnaryReactor* AllowReenroll(grpc::CallbackServerContext* call,
                                           const v1::HostActionRequest* request,
                                           v1::Host* response) override;
+  grpc::ServerUnaryReactor* AcknowledgeRollback(grpc::CallbackServerContext* call,
+                                                const v1::HostActionRequest* request,
+                                                v1::Host* response) override;
 
  private:
   ServiceContext* context_;

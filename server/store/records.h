@@ -71,12 +71,28 @@ struct AttestationEvidence {
   std::string event_log;
 };
 
-// TPMS_CLOCK_INFO fields of a quote: resetCount / restartCount going down for the same AK
-// since its last attestation is a finding.
+// TPMS_CLOCK_INFO fields of a quote. The store keeps the highest ever accepted per AK
+// (Store::HighestClockInfo): resetCount / restartCount (or, within one of them, a safe clock)
+// below it is a rollback.
 struct ClockInfo {
   uint64_t clock = 0;
   uint32_t reset_count = 0;
   uint32_t restart_count = 0;
+};
+
+// A TPM rollback bootgated caught: open (cleared_at epoch) until an admin acknowledges it or an
+// admin-allowed re-enrollment binds the host again.
+struct TpmRollback {
+  int64_t id = 0;  // assigned by RecordRollback
+  std::string host_id;
+  std::string ak_name;  // the AK whose quote went back
+  absl::Time detected_at = absl::UnixEpoch();
+  std::string code;     // the finding: reset-count-decreased, restart-count-decreased, ...
+  std::string seen;     // the quote's counters
+  std::string allowed;  // the baseline they went below
+  absl::Time cleared_at = absl::UnixEpoch();
+  std::string cleared_by;
+  std::string cleared_reason;
 };
 
 // One stored attestation: an attributable request (known host, valid token) with its verdict.
@@ -95,7 +111,7 @@ struct Attestation {
   absl::Time expires_at = absl::UnixEpoch();
   std::string verdict_jwt;
   std::string findings_json;
-  std::string ak_name;  // the AK that signed the quote (LastClockInfo is per host and AK)
+  std::string ak_name;  // the AK that signed the quote; non-empty raises its HighestClockInfo
   AttestationEvidence evidence;
   ClockInfo clock_info;
 };

@@ -1,5 +1,6 @@
 #include "server/store/sql_store.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <string_view>
@@ -44,6 +45,24 @@ constexpr char kInsertAttestation[] =
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     // A reused token inserts nothing (and returns no id) instead of aborting the whole batch.
     " ON CONFLICT (token_id) DO NOTHING RETURNING id";
+
+// Raises an AK's highest accepted counters, never lowers them: (resetCount, restartCount,
+// clock) compared in that order.
+constexpr char kRaiseCounters[] =
+    "INSERT INTO tpm_counters (ak_name, host_id, reset_count, restart_count, tpm_clock,"
+    " updated_at_us) VALUES ($1, $2, $3, $4, $5, $6)"
+    " ON CONFLICT (ak_name) DO UPDATE SET host_id = excluded.host_id,"
+    " reset_count = excluded.reset_count, restart_count = excluded.restart_count,"
+    " tpm_clock = excluded.tpm_clock, updated_at_us = excluded.updated_at_us"
+    " WHERE excluded.reset_count > tpm_counters.reset_count"
+    " OR (excluded.reset_count = tpm_counters.reset_count"
+    " AND (excluded.restart_count > tpm_counters.restart_count"
+    " OR (excluded.restart_count = tpm_counters.restart_count"
+    " AND excluded.tpm_clock > tpm_counters.tpm_clock)))";
+
+constexpr char kRollbackColumns[] =
+    "id, host_id, ak_name, detected_at_us, code, seen, allowed, cleared_at_us, cleared_by,"
+    " cleared_reason";
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
@@ -205,6 +224,7 @@ absl::Status CheckTpmFree(SqlConnection& conn, const Host& host) {
 struct Binding {
   bool host_exists = false;
   std::string status_reason;
+  std::string allowed_by;  // who allowed the re-enrollment this binding uses up, if one
 };
 absl::StatusOr<Binding> JudgeBinding(SqlConnection& conn, const Host& host, bool lock) {
   if (host.ek_fingerprint.empty()) {
@@ -218,9 +238,48 @@ absl::StatusOr<Binding> JudgeBinding(SqlConnection& conn, const Host& host, bool
       conn.Query(absl::StrCat("SELECT ", kBindingColumns, " FROM hosts WHERE host_id = $1",
                               lock ? std::string(conn.dialect().lock_rows) : ""),
                  key));
-  if (current.empty()) return Binding{false, "enrolled"};
+  if (current.empty()) return Binding{false, "enrolled", ""};
   ASSIGN_OR_RETURN(std::string reason, RebindReason(host, current.front()));
-  return Binding{true, std::move(reason)};
+  return Binding{true, std::move(reason),
+                 current.front().Int(2) != 0 ? current.front().Str(3) : std::string()};
+}
+
+TpmRollback RollbackFromRow(const SqlRow& row) {
+  TpmRollback r;
+  r.id = row.Int(0);
+  r.host_id = row.Str(1);
+  r.ak_name = row.Str(2);
+  r.detected_at = absl::FromUnixMicros(row.Int(3));
+  r.code = row.Str(4);
+  r.seen = row.Str(5);
+  r.allowed = row.Str(6);
+  r.cleared_at = absl::FromUnixMicros(row.Int(7));
+  r.cleared_by = row.Str(8);
+  r.cleared_reason = row.Str(9);
+  return r;
+}
+
+// Closes the open rollbacks of host_id and forgets its AKs' counters, inside a write transaction.
+absl::StatusOr<std::vector<TpmRollback>> ClearRollbacksIn(SqlConnection& conn,
+                                                          const std::string& host_id,
+                                                          const std::string& by,
+                                                          const std::string& reason,
+                                                          absl::Time at) {
+  const SqlParam params[] = {host_id, Micros(at), by, reason};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                   conn.Query(absl::StrCat("UPDATE tpm_rollbacks SET cleared_at_us = $2,"
+                                           " cleared_by = $3, cleared_reason = $4"
+                                           " WHERE host_id = $1 AND cleared_at_us = 0 RETURNING ",
+                                           kRollbackColumns),
+                              params));
+  const SqlParam key[] = {host_id};
+  RETURN_IF_ERROR(conn.Query("DELETE FROM tpm_counters WHERE host_id = $1", key).status());
+  std::vector<TpmRollback> cleared;
+  cleared.reserve(rows.size());
+  for (const SqlRow& row : rows) cleared.push_back(RollbackFromRow(row));
+  std::sort(cleared.begin(), cleared.end(),
+            [](const TpmRollback& a, const TpmRollback& b) { return a.id < b.id; });
+  return cleared;
 }
 
 // The body of BindEnrolledHost, inside its write transaction.
@@ -235,6 +294,12 @@ absl::Status BindInTransaction(SqlConnection& conn, const Host& host) {
   bound.status_changed_at = host.registered_at;
   bound.status_changed_by = host.registered_by;
   bound.status_reason = binding.status_reason;
+  if (!binding.allowed_by.empty()) {
+    RETURN_IF_ERROR(ClearRollbacksIn(conn, host.host_id, host.registered_by,
+                                     absl::StrCat("re-enrollment allowed by ", binding.allowed_by),
+                                     host.registered_at)
+                        .status());
+  }
   // A concurrent first enrollment of the same host, or of another host with the same TPM,
   // makes this AlreadyExists (PostgreSQL; the unique keys of hosts).
   return conn.Query(InsertHostSql(/*replace=*/binding.host_exists), HostParams(bound)).status();
@@ -478,6 +543,16 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
     absl::StatusOr<std::vector<SqlRow>> rows = conn.Query(kInsertAttestation, params);
     if (rows.ok() && rows->size() == 1) {
       results.push_back(rows->front().Int(0));
+      if (!a->ak_name.empty()) {
+        const SqlParam counters[] = {Bytes{a->ak_name},
+                                     a->host_id,
+                                     static_cast<int64_t>(a->clock_info.reset_count),
+                                     static_cast<int64_t>(a->clock_info.restart_count),
+                                     static_cast<int64_t>(a->clock_info.clock),
+                                     Micros(a->received_at)};
+        batch_error = conn.Query(kRaiseCounters, counters).status();
+        if (!batch_error.ok()) break;
+      }
       batch_error = conn.Exec("RELEASE SAVEPOINT record");
     } else if (rows.ok() || IsRecordError(rows.status())) {
       results.push_back(rows.ok()
@@ -785,12 +860,11 @@ absl::StatusOr<AuditPage> SqlStore::ListAudit(const AuditFilter& filter) {
   return page;
 }
 
-absl::StatusOr<std::optional<ClockInfo>> SqlStore::LastClockInfo(const std::string& host_id,
-                                                                 const std::string& ak_name) {
-  const SqlParam params[] = {host_id, Bytes{ak_name}};
+absl::StatusOr<std::optional<ClockInfo>> SqlStore::HighestClockInfo(const std::string& ak_name) {
+  const SqlParam params[] = {Bytes{ak_name}};
   ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
-                   Query("SELECT tpm_clock, reset_count, restart_count FROM attestations"
-                         " WHERE host_id = $1 AND ak_name = $2 ORDER BY id DESC LIMIT 1",
+                   Query("SELECT tpm_clock, reset_count, restart_count FROM tpm_counters"
+                         " WHERE ak_name = $1",
                          params));
   if (rows.empty()) return std::optional<ClockInfo>();
   ClockInfo info;
@@ -798,6 +872,48 @@ absl::StatusOr<std::optional<ClockInfo>> SqlStore::LastClockInfo(const std::stri
   info.reset_count = static_cast<uint32_t>(rows[0].Int(1));
   info.restart_count = static_cast<uint32_t>(rows[0].Int(2));
   return std::optional<ClockInfo>(info);
+}
+
+absl::StatusOr<int64_t> SqlStore::RecordRollback(const TpmRollback& r) {
+  if (r.host_id.empty()) return absl::InvalidArgumentError("rollback has no host_id");
+  if (r.code.empty()) return absl::InvalidArgumentError("rollback has no code");
+  const SqlParam params[] = {r.host_id, Bytes{r.ak_name}, Micros(r.detected_at),
+                             r.code,    r.seen,           r.allowed};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                   Query("INSERT INTO tpm_rollbacks (host_id, ak_name, detected_at_us, code, seen,"
+                         " allowed) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                         params));
+  if (rows.size() != 1) return absl::InternalError("rollback insert returned no id");
+  return rows.front().Int(0);
+}
+
+absl::StatusOr<std::vector<TpmRollback>> SqlStore::OpenRollbacks(const std::string& host_id) {
+  const SqlParam params[] = {host_id};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                   Query(absl::StrCat("SELECT ", kRollbackColumns,
+                                      " FROM tpm_rollbacks WHERE host_id = $1 AND"
+                                      " cleared_at_us = 0 ORDER BY id"),
+                         params));
+  std::vector<TpmRollback> open;
+  open.reserve(rows.size());
+  for (const SqlRow& row : rows) open.push_back(RollbackFromRow(row));
+  return open;
+}
+
+absl::StatusOr<std::vector<TpmRollback>> SqlStore::ClearRollbacks(const std::string& host_id,
+                                                                  const std::string& by,
+                                                                  const std::string& reason,
+                                                                  absl::Time at) {
+  std::vector<TpmRollback> cleared;
+  RETURN_IF_ERROR(InWriteTransaction([&](SqlConnection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(cleared, ClearRollbacksIn(conn, host_id, by, reason, at));
+    if (cleared.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("host \"", host_id, "\" has no unacknowledged TPM rollback"));
+    }
+    return absl::OkStatus();
+  }));
+  return cleared;
 }
 
 absl::StatusOr<DurabilitySettings> SqlStore::Durability() {

@@ -43,8 +43,13 @@ class SqlStore final : public Store {
                                           std::optional<int64_t> version) override;
   absl::StatusOr<int64_t> AppendAudit(const AuditRecord& record) override;
   absl::StatusOr<AuditPage> ListAudit(const AuditFilter& filter) override;
-  absl::StatusOr<std::optional<ClockInfo>> LastClockInfo(const std::string& host_id,
-                                                         const std::string& ak_name) override;
+  absl::StatusOr<std::optional<ClockInfo>> HighestClockInfo(const std::string& ak_name) override;
+  absl::StatusOr<int64_t> RecordRollback(const TpmRollback& rollback) override;
+  absl::StatusOr<std::vector<TpmRollback>> OpenRollbacks(const std::string& host_id) override;
+  absl::StatusOr<std::vector<TpmRollback>> ClearRollbacks(const std::string& host_id,
+                                                          const std::string& by,
+                                                          const std::string& reason,
+                                                          absl::Time at) override;
   absl::StatusOr<DurabilitySettings> Durability() override;
   absl::Status CheckIntegrity() override;
   int64_t SchemaVersion() const override { return schema_version_; }

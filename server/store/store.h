@@ -57,8 +57,9 @@ class Store {
   // admin, not through an EK; ..."). On success the host is active, the re-enrollment
   // allowance is used up (reenroll_allowed false, its fields cleared), status_changed_at/by are
   // registered_at/by and status_reason says which of the three cases it was (and who allowed a
-  // re-enrollment); its attestations stay. InvalidArgument for an empty host_id, group or
-  // ek_fingerprint.
+  // re-enrollment); its attestations stay. Using an admin's allowance also closes the host's
+  // open rollbacks (ClearRollbacks, by "re-enrollment allowed by <who>"). InvalidArgument for an
+  // empty host_id, group or ek_fingerprint.
   virtual absl::Status BindEnrolledHost(const Host& host) = 0;
   // The judgment BindEnrolledHost(host) would make now, without binding or locking anything:
   // OK or its FailedPrecondition / InvalidArgument. A pre-check (Enrollment.Start refuses early);
@@ -107,9 +108,23 @@ class Store {
   // InvalidArgument for a malformed page token or a negative page size.
   virtual absl::StatusOr<AuditPage> ListAudit(const AuditFilter& filter) = 0;
 
-  // The clock info of the host's most recent attestation signed by ak_name, nullopt if none.
-  virtual absl::StatusOr<std::optional<ClockInfo>> LastClockInfo(const std::string& host_id,
-                                                                 const std::string& ak_name) = 0;
+  // The highest clock info ever accepted from ak_name, nullopt if none: (resetCount,
+  // restartCount, clock) compared in that order. RecordAttestation of a record with a non-empty
+  // ak_name raises it in the same transaction (never lowers it); retention never touches it.
+  virtual absl::StatusOr<std::optional<ClockInfo>> HighestClockInfo(const std::string& ak_name) = 0;
+  // Stores a caught rollback (open) and returns its id. InvalidArgument for an empty host_id
+  // or code.
+  virtual absl::StatusOr<int64_t> RecordRollback(const TpmRollback& rollback) = 0;
+  // The host's open rollbacks, oldest first (empty when none).
+  virtual absl::StatusOr<std::vector<TpmRollback>> OpenRollbacks(const std::string& host_id) = 0;
+  // Closes every open rollback of host_id with by/reason/at and forgets the highest clock info
+  // of the host's AKs (the next accepted quote is the new baseline), in one transaction.
+  // Returns the rollbacks it closed; FailedPrecondition when none was open. BindEnrolledHost
+  // does the same when it uses an admin's re-enrollment allowance.
+  virtual absl::StatusOr<std::vector<TpmRollback>> ClearRollbacks(const std::string& host_id,
+                                                                  const std::string& by,
+                                                                  const std::string& reason,
+                                                                  absl::Time at) = 0;
 
   // The effective durability settings, read back from the database.
   virtual absl::StatusOr<DurabilitySettings> Durability() = 0;

@@ -260,7 +260,7 @@ class Extractor {
                           "(event %u); configuration belongs before it, its content is ignored",
                           name, separators_[7].front()),
           "Secure Boot configuration changed after the firmware handed over to the boot "
-          "loader: find what wrote it (a boot loader or OS tool) before waiving"));
+          "loader: find what wrote it (a boot loader or OS tool); this finding is never waivable"));
       return;
     }
     if (!decoded.trusted() || var == nullptr) return;

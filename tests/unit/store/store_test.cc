@@ -560,34 +560,123 @@ TEST_CASE("concurrent policy pushes from two replicas get distinct versions", "[
   CHECK(versions == std::set<int64_t>{1, 2, 3, 4, 5, 6, 7, 8});
 }
 
-TEST_CASE("LastClockInfo is the latest clock of the host under the same AK", "[store]") {
+TEST_CASE("HighestClockInfo is the highest counters an AK ever had accepted", "[store]") {
   TestDatabase db;
   auto store = db.Open();
   REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
-  auto none = store->LastClockInfo("h1", "ak-1");
+  auto none = store->HighestClockInfo("ak-1");
   REQUIRE(none.ok());
   CHECK_FALSE(none->has_value());
 
   auto record = [&](const std::string& ak, uint32_t reset, uint32_t restart, uint64_t clock) {
-    Attestation a = MakeAttestation("h1", absl::StrCat(ak, reset, restart, clock));
+    Attestation a = MakeAttestation("h1", absl::StrCat(ak, "-", reset, "-", restart, "-", clock));
     a.ak_name = ak;
     a.clock_info = {clock, reset, restart};
     REQUIRE(store->RecordAttestation(a).ok());
   };
+  auto highest = [&](const std::string& ak) {
+    auto h = store->HighestClockInfo(ak);
+    REQUIRE(h.ok());
+    REQUIRE(h->has_value());
+    return **h;
+  };
   record("ak-1", 5, 1, 1000);
   record("ak-1", 5, 2, 2000);
   record("ak-2", 0, 0, 10);
-  auto last1 = store->LastClockInfo("h1", "ak-1");
-  REQUIRE(last1.ok());
-  REQUIRE(last1->has_value());
-  CHECK((*last1)->reset_count == 5);
-  CHECK((*last1)->restart_count == 2);
-  CHECK((*last1)->clock == 2000);
-  auto last2 = store->LastClockInfo("h1", "ak-2");
-  REQUIRE(last2.ok());
-  REQUIRE(last2->has_value());
-  CHECK((*last2)->clock == 10);
-  CHECK_FALSE(store->LastClockInfo("h2", "ak-1")->has_value());
+  CHECK(highest("ak-1").reset_count == 5);
+  CHECK(highest("ak-1").restart_count == 2);
+  CHECK(highest("ak-1").clock == 2000);
+  CHECK(highest("ak-2").clock == 10);
+
+  // A rolled-back quote is stored, but never lowers the baseline: the next one is compared with
+  // the highest, not with the latest row.
+  record("ak-1", 4, 9, 9000);
+  record("ak-1", 5, 1, 5000);
+  record("ak-1", 5, 2, 1500);
+  CHECK(highest("ak-1").reset_count == 5);
+  CHECK(highest("ak-1").restart_count == 2);
+  CHECK(highest("ak-1").clock == 2000);
+  // Higher in the first field that differs raises it.
+  record("ak-1", 5, 2, 2500);
+  CHECK(highest("ak-1").clock == 2500);
+  record("ak-1", 6, 0, 100);
+  CHECK(highest("ak-1").reset_count == 6);
+  CHECK(highest("ak-1").restart_count == 0);
+  CHECK(highest("ak-1").clock == 100);
+  // An attestation without an AK (an evidence rejection) leaves every baseline alone.
+  Attestation rejected = MakeAttestation("h1", "rejected");
+  rejected.ak_name.clear();
+  rejected.clock_info = {1, 99, 99};
+  REQUIRE(store->RecordAttestation(rejected).ok());
+  CHECK(highest("ak-1").reset_count == 6);
+  CHECK_FALSE(store->HighestClockInfo("")->has_value());
+}
+
+TEST_CASE("a TPM rollback stays open until cleared, and clearing forgets the baseline", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  REQUIRE(store->RegisterHost(MakeHost("h2"), false).ok());
+  Attestation a = MakeAttestation("h1", "t1");
+  a.ak_name = "ak-1";
+  a.clock_info = {1000, 7, 3};
+  REQUIRE(store->RecordAttestation(a).ok());
+
+  CHECK(store->OpenRollbacks("h1")->empty());
+  CHECK(absl::IsFailedPrecondition(store->ClearRollbacks("h1", "admin", "x", kT0).status()));
+  CHECK(absl::IsInvalidArgument(store->RecordRollback(TpmRollback{}).status()));
+
+  TpmRollback r;
+  r.host_id = "h1";
+  r.ak_name = "ak-1";
+  r.detected_at = kT0;
+  r.code = "reset-count-decreased";
+  r.seen = "resetCount 6";
+  r.allowed = "at least resetCount 7";
+  auto id1 = store->RecordRollback(r);
+  REQUIRE(id1.ok());
+  r.detected_at = kT0 + absl::Seconds(5);
+  r.code = "restart-count-decreased";
+  auto id2 = store->RecordRollback(r);
+  REQUIRE(id2.ok());
+  CHECK(*id2 > *id1);
+
+  // Recording more attestations, of this host or others, leaves them open.
+  Attestation later = MakeAttestation("h1", "t2");
+  later.ak_name = "ak-1";
+  later.clock_info = {2000, 8, 0};
+  REQUIRE(store->RecordAttestation(later).ok());
+  auto open = store->OpenRollbacks("h1");
+  REQUIRE(open.ok());
+  REQUIRE(open->size() == 2);
+  CHECK(open->at(0).id == *id1);
+  CHECK(open->at(0).host_id == "h1");
+  CHECK(open->at(0).ak_name == "ak-1");
+  CHECK(open->at(0).detected_at == kT0);
+  CHECK(open->at(0).code == "reset-count-decreased");
+  CHECK(open->at(0).seen == "resetCount 6");
+  CHECK(open->at(0).allowed == "at least resetCount 7");
+  CHECK(open->at(1).code == "restart-count-decreased");
+  CHECK(store->OpenRollbacks("h2")->empty());
+  CHECK(store->HighestClockInfo("ak-1")->value().reset_count == 8);
+
+  auto cleared = store->ClearRollbacks("h1", "admin", "swtpm state restored on purpose",
+                                       kT0 + absl::Minutes(1));
+  REQUIRE(cleared.ok());
+  REQUIRE(cleared->size() == 2);
+  CHECK(cleared->at(0).id == *id1);
+  CHECK(cleared->at(0).cleared_by == "admin");
+  CHECK(cleared->at(0).cleared_reason == "swtpm state restored on purpose");
+  CHECK(cleared->at(0).cleared_at == kT0 + absl::Minutes(1));
+  CHECK(store->OpenRollbacks("h1")->empty());
+  // The rolled-back TPM's next quote is the new baseline.
+  CHECK_FALSE(store->HighestClockInfo("ak-1")->has_value());
+  Attestation after = MakeAttestation("h1", "t3");
+  after.ak_name = "ak-1";
+  after.clock_info = {10, 6, 1};
+  REQUIRE(store->RecordAttestation(after).ok());
+  CHECK(store->HighestClockInfo("ak-1")->value().reset_count == 6);
+  CHECK(absl::IsFailedPrecondition(store->ClearRollbacks("h1", "admin", "x", kT0).status()));
 }
 
 TEST_CASE("OpenStore refuses unsupported URLs", "[store]") {
@@ -1211,4 +1300,35 @@ TEST_CASE("a schema-1 database migrates keeping its hosts, now active and not EK
 }
 
 }  // namespace
+TEST_CASE("an admin-allowed re-enrollment closes the host's open rollbacks", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  Host h = MakeEnrolledHost("h1", "ek-1");
+  REQUIRE(store->BindEnrolledHost(h).ok());
+  Attestation a = MakeAttestation("h1", "t1");
+  a.ak_name = h.ak_name;
+  a.clock_info = {1000, 7, 3};
+  REQUIRE(store->RecordAttestation(a).ok());
+  TpmRollback r;
+  r.host_id = "h1";
+  r.ak_name = h.ak_name;
+  r.detected_at = kT0;
+  r.code = "reset-count-decreased";
+  REQUIRE(store->RecordRollback(r).ok());
+
+  // Rotating the AK on the same TPM (no admin) leaves the rollback open.
+  Host rotated = h;
+  rotated.ak_name = "ak-rotated";
+  REQUIRE(store->BindEnrolledHost(rotated).ok());
+  CHECK(store->OpenRollbacks("h1")->size() == 1);
+
+  REQUIRE(store->AllowReenroll("h1", "admin", "TPM state restored, investigated", kT0).ok());
+  Host again = h;
+  again.registered_by = "agent:h1";
+  again.registered_at = kT0 + absl::Hours(1);
+  REQUIRE(store->BindEnrolledHost(again).ok());
+  CHECK(store->OpenRollbacks("h1")->empty());
+  CHECK_FALSE(store->HighestClockInfo(h.ak_name)->has_value());
+}
+
 }  // namespace bootgate::server::store
