@@ -3,6 +3,7 @@
 #include <iostream>
 #include <optional>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "bootgate/v1/enrollment.grpc.pb.h"
 #include "cli/exit_codes.h"
@@ -41,6 +42,13 @@ std::span<const uint8_t> AsBytes(const std::string& s) {
 
 // One progress line on stderr (stdout is for the host, so --json stays parseable).
 void Progress(absl::string_view line) { std::cerr << line << "\n" << std::flush; }
+
+// The server's refusal of an AK that was revoked ("… is never bound again: enroll a new AK"):
+// the agent then makes a new AK.
+bool IsRevokedAk(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+         absl::StrContains(status.error_message(), "never bound again");
+}
 
 // A refused enrollment is a verdict on this host (exit 1); anything else is an error (exit 2).
 int EnrollRpcError(absl::string_view what, const grpc::Status& status,
@@ -91,6 +99,16 @@ class Enrollment {
       grpc::ClientContext context;
       SetDeadline(context, f_.server);
       grpc::Status status = stub_->Start(&context, start, &started);
+      // A revoked AK is never bound again: evict it, make a new one, and try once more (not on
+      // the AK-certificate path: the certificate names the old AK).
+      if (IsRevokedAk(status) && !ak_certificate) {
+        Progress(absl::StrFormat("Enrollment.Start: %s", status.error_message()));
+        if (absl::Status s = ReplaceAk(); !s.ok()) return ReportError(s.message());
+        start.set_ak_public(AsString(ak_->public_area));
+        grpc::ClientContext retry;
+        SetDeadline(retry, f_.server);
+        status = stub_->Start(&retry, start, &started);
+      }
       if (!status.ok()) return EnrollRpcError("Enrollment.Start", status, f_.server);
     }
     if (started.has_host()) {
@@ -179,6 +197,14 @@ class Enrollment {
     return absl::OkStatus();
   }
 
+  // Evicts the (revoked) AK at --ak-handle and creates a new one there.
+  absl::Status ReplaceAk() {
+    if (absl::Status s = EvictPersistentKey(tpm_->esys(), *ak_, ak_handle_); !s.ok()) return s;
+    ak_.reset();
+    Progress(absl::StrFormat("AK 0x%08x evicted (revoked)", ak_handle_));
+    return LoadAk();
+  }
+
   int PrintHost(const v1::Host& host) {
     Progress(absl::StrFormat("enrolled %s", host.host_id()));
     std::cout << (f_.json ? ProtoJson(host) : HostText(host)) << std::flush;
@@ -222,7 +248,8 @@ void AddEnrollCommand(CLI::App& app, int& exit_code) {
       "enroll",
       "enroll this host's AK with bootgated: EK certificate (NV 0x01c00002) + TPM2 credential "
       "activation proves the AK lives in this TPM; creates and persists an AK at --ak-handle "
-      "when there is none (exit 0 enrolled, 1 refused by the server, 2 error)");
+      "when there is none, or a new one when the server says the AK was revoked (exit 0 "
+      "enrolled, 1 refused by the server, 2 error)");
   cmd->add_option("HOST_ID", flags->host_id, "the host id this machine will attest as")->required();
   cmd->add_option("--group", flags->group, "group (informational; the policy decides)");
   cmd->add_option("--tcti", flags->tcti,

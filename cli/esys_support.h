@@ -47,6 +47,8 @@ class EsysHandle {
   EsysHandle& operator=(const EsysHandle&) = delete;
 
   ESYS_TR get() const { return handle_; }
+  // Gives the handle up without flushing or closing it (ESAPI already forgot it).
+  void Forget() { handle_ = ESYS_TR_NONE; }
   // Flushes or closes now.
   void Reset();
 

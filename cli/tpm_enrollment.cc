@@ -309,6 +309,18 @@ absl::StatusOr<TpmKey> CreatePersistentAk(ESYS_CONTEXT* esys, const TpmKey& ek, 
   return MakeKey(esys, EsysHandle(esys, persistent, EsysHandle::Release::kClose), *out_public);
 }
 
+absl::Status EvictPersistentKey(ESYS_CONTEXT* esys, TpmKey& key, uint32_t handle) {
+  ESYS_TR gone = ESYS_TR_NONE;
+  const TSS2_RC rc = Esys_EvictControl(esys, ESYS_TR_RH_OWNER, key.handle.get(), ESYS_TR_PASSWORD,
+                                       ESYS_TR_NONE, ESYS_TR_NONE, handle, &gone);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TssError(absl::StrFormat("TPM2_EvictControl (evict 0x%08x)", handle), rc);
+  }
+  // ESAPI closes the evicted object's ESYS_TR itself.
+  key.handle.Forget();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<uint8_t>> ActivateCredential(ESYS_CONTEXT* esys, const TpmKey& ak,
                                                         const TpmKey& ek,
                                                         const CredentialChallenge& challenge) {

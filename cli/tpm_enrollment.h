@@ -77,6 +77,10 @@ absl::StatusOr<std::optional<TpmKey>> ReadPersistentKey(ESYS_CONTEXT* esys, uint
 // persistent object.
 absl::StatusOr<TpmKey> CreatePersistentAk(ESYS_CONTEXT* esys, const TpmKey& ek, uint32_t handle);
 
+// Removes the persistent `key` from `handle` (TPM2_EvictControl, empty owner auth); `key` is
+// then empty. Internal for TPM errors.
+absl::Status EvictPersistentKey(ESYS_CONTEXT* esys, TpmKey& key, uint32_t handle);
+
 // TPM2_ActivateCredential: the AK (password session, empty auth) is the key the credential
 // names, the EK (policy session, PolicySecret(endorsement)) decrypts it. Returns the secret.
 // Internal with the TPM's response code when the credential was not made for this AK and EK.

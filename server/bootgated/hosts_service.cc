@@ -147,6 +147,10 @@ absl::StatusOr<v1::Host> RegisterHost(ServiceContext& context, const v1::Registe
   host.registered_at = now;
   host.registered_by = caller.identity;
   host.trust_path = server::store::kTrustPathAdminRegistered;
+  // A revoked AK is never bound again, not even on an admin's word.
+  ASSIGN_OR_RETURN(std::optional<server::store::RevokedAk> revoked,
+                   context.store->RevokedAkInfo(host.ak_name));
+  if (revoked) return absl::FailedPreconditionError(server::store::RevokedAkMessage(*revoked));
   RETURN_IF_ERROR(context.store->RegisterHost(host, /*replace=*/true));
   RecordAudit(context, caller,
               {"host.register", host.host_id, kAuditOk, r.reason(),

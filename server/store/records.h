@@ -80,6 +80,15 @@ struct ClockInfo {
   uint32_t restart_count = 0;
 };
 
+// An AK that was revoked (RevokeHost), by its fingerprint: never bound again to any host.
+struct RevokedAk {
+  std::string ak_name;
+  std::string host_id;  // the host it was revoked with
+  absl::Time revoked_at = absl::UnixEpoch();
+  std::string revoked_by;
+  std::string reason;
+};
+
 // A TPM rollback bootgated caught: open (cleared_at epoch) until an admin acknowledges it or an
 // admin-allowed re-enrollment binds the host again.
 struct TpmRollback {

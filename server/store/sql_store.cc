@@ -218,6 +218,32 @@ absl::Status CheckTpmFree(SqlConnection& conn, const Host& host) {
                    "\": one TPM speaks for one host; revoke \"", rows.front().Str(0), "\" first"));
 }
 
+// The revocation of ak_name, nullopt when it was never revoked.
+absl::StatusOr<std::optional<RevokedAk>> FindRevokedAk(SqlConnection& conn,
+                                                       const std::string& ak_name) {
+  const SqlParam key[] = {Bytes{ak_name}};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                   conn.Query("SELECT ak_name, host_id, revoked_at_us, revoked_by, reason"
+                              " FROM revoked_aks WHERE ak_name = $1",
+                              key));
+  if (rows.empty()) return std::optional<RevokedAk>();
+  RevokedAk r;
+  r.ak_name = rows[0].Str(0);
+  r.host_id = rows[0].Str(1);
+  r.revoked_at = absl::FromUnixMicros(rows[0].Int(2));
+  r.revoked_by = rows[0].Str(3);
+  r.reason = rows[0].Str(4);
+  return std::optional<RevokedAk>(std::move(r));
+}
+
+// FailedPrecondition when host.ak_name was revoked, with any host: a revoked AK is never bound
+// again (the agent makes a new one on this message: keep "never bound again" in it).
+absl::Status CheckAkNotRevoked(SqlConnection& conn, const Host& host) {
+  ASSIGN_OR_RETURN(std::optional<RevokedAk> revoked, FindRevokedAk(conn, host.ak_name));
+  if (!revoked) return absl::OkStatus();
+  return absl::FailedPreconditionError(RevokedAkMessage(*revoked));
+}
+
 // How binding `host` would go: whether the host exists, and the new status_reason; or
 // FailedPrecondition naming the conflict. With `lock` (inside the write transaction) the host's
 // row stays locked until the transaction ends.
@@ -238,8 +264,13 @@ absl::StatusOr<Binding> JudgeBinding(SqlConnection& conn, const Host& host, bool
       conn.Query(absl::StrCat("SELECT ", kBindingColumns, " FROM hosts WHERE host_id = $1",
                               lock ? std::string(conn.dialect().lock_rows) : ""),
                  key));
-  if (current.empty()) return Binding{false, "enrolled", ""};
+  if (current.empty()) {
+    RETURN_IF_ERROR(CheckAkNotRevoked(conn, host));
+    return Binding{false, "enrolled", ""};
+  }
   ASSIGN_OR_RETURN(std::string reason, RebindReason(host, current.front()));
+  // After the host's own judgement: a new AK helps only when the host may bind at all.
+  RETURN_IF_ERROR(CheckAkNotRevoked(conn, host));
   return Binding{true, std::move(reason),
                  current.front().Int(2) != 0 ? current.front().Str(3) : std::string()};
 }
@@ -793,17 +824,31 @@ absl::Status SqlStore::BindEnrolledHost(const Host& host) {
 
 absl::Status SqlStore::RevokeHost(const std::string& host_id, const std::string& by,
                                   const std::string& reason, absl::Time at) {
-  // A revocation also withdraws a re-enrollment an admin had allowed.
+  // A revocation also withdraws a re-enrollment an admin had allowed, and the AK stays revoked
+  // whatever happens to the host later.
   const SqlParam params[] = {host_id, std::string(kHostRevoked), Micros(at), by, reason,
                              false,   std::string(kHostActive)};
-  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
-                   Query("UPDATE hosts SET status = $2, status_changed_at_us = $3,"
-                         " status_changed_by = $4, status_reason = $5, reenroll_allowed = $6,"
-                         " reenroll_allowed_at_us = 0, reenroll_allowed_by = '',"
-                         " reenroll_allowed_reason = '' WHERE host_id = $1 AND status = $7"
-                         " RETURNING host_id",
-                         params));
-  if (!rows.empty()) return absl::OkStatus();
+  bool revoked = false;
+  RETURN_IF_ERROR(InWriteTransaction([&](SqlConnection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        std::vector<SqlRow> rows,
+        conn.Query("UPDATE hosts SET status = $2, status_changed_at_us = $3,"
+                   " status_changed_by = $4, status_reason = $5, reenroll_allowed = $6,"
+                   " reenroll_allowed_at_us = 0, reenroll_allowed_by = '',"
+                   " reenroll_allowed_reason = '' WHERE host_id = $1 AND status = $7"
+                   " RETURNING ak_name",
+                   params));
+    if (rows.empty()) return absl::OkStatus();
+    revoked = true;
+    const SqlParam ak[] = {Bytes{rows.front().Str(0)}, host_id, Micros(at), by, reason};
+    return conn
+        .Query(
+            "INSERT INTO revoked_aks (ak_name, host_id, revoked_at_us, revoked_by, reason)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ak_name) DO NOTHING",
+            ak)
+        .status();
+  }));
+  if (revoked) return absl::OkStatus();
   ASSIGN_OR_RETURN(Host current, GetHost(host_id));  // NotFound for an unknown host
   return absl::FailedPreconditionError(
       absl::StrCat("host \"", host_id, "\" is already revoked (by ", current.status_changed_by,
@@ -858,6 +903,11 @@ absl::StatusOr<AuditPage> SqlStore::ListAudit(const AuditFilter& filter) {
   for (const SqlRow& row : rows) page.records.push_back(AuditFromRow(row));
   if (more) page.next_page_token = absl::StrCat(page.records.back().id);
   return page;
+}
+
+absl::StatusOr<std::optional<RevokedAk>> SqlStore::RevokedAkInfo(const std::string& ak_name) {
+  ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
+  return FindRevokedAk(*conn, ak_name);
 }
 
 absl::StatusOr<std::optional<ClockInfo>> SqlStore::HighestClockInfo(const std::string& ak_name) {
@@ -937,3 +987,14 @@ absl::Status SqlStore::CheckIntegrity() {
 }
 
 }  // namespace bootgate::server::store::internal
+
+namespace bootgate::server::store {
+
+std::string RevokedAkMessage(const RevokedAk& revoked) {
+  return absl::StrCat("AK sha256 ", revoked.ak_name.substr(0, internal::kFingerprintPrefix),
+                      "… was revoked (host \"", revoked.host_id, "\", by ", revoked.revoked_by,
+                      " at ", internal::TimeText(revoked.revoked_at), ": ", revoked.reason,
+                      ") and is never bound again: enroll a new AK");
+}
+
+}  // namespace bootgate::server::store

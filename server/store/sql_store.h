@@ -43,6 +43,7 @@ class SqlStore final : public Store {
                                           std::optional<int64_t> version) override;
   absl::StatusOr<int64_t> AppendAudit(const AuditRecord& record) override;
   absl::StatusOr<AuditPage> ListAudit(const AuditFilter& filter) override;
+  absl::StatusOr<std::optional<RevokedAk>> RevokedAkInfo(const std::string& ak_name) override;
   absl::StatusOr<std::optional<ClockInfo>> HighestClockInfo(const std::string& ak_name) override;
   absl::StatusOr<int64_t> RecordRollback(const TpmRollback& rollback) override;
   absl::StatusOr<std::vector<TpmRollback>> OpenRollbacks(const std::string& host_id) override;

@@ -66,7 +66,8 @@ class Store {
   // BindEnrolledHost decides.
   virtual absl::Status CheckBinding(const Host& host) = 0;
   // Marks the host revoked (its AK is no longer trusted) with by/reason/at as its status change,
-  // and withdraws a re-enrollment an admin had allowed. NotFound for an unknown host;
+  // withdraws a re-enrollment an admin had allowed, and adds its AK to the revoked AKs for good
+  // (RevokedAkInfo), in one transaction. NotFound for an unknown host;
   // FailedPrecondition if it is already revoked.
   virtual absl::Status RevokeHost(const std::string& host_id, const std::string& by,
                                   const std::string& reason, absl::Time at) = 0;
@@ -75,6 +76,12 @@ class Store {
   // it, why) is unchanged until that enrollment. NotFound for an unknown host.
   virtual absl::Status AllowReenroll(const std::string& host_id, const std::string& by,
                                      const std::string& reason, absl::Time at) = 0;
+
+  // The revocation of ak_name (a fingerprint, Host.ak_name), nullopt when it was never revoked.
+  // A revoked AK is never bound again: BindEnrolledHost and CheckBinding refuse it for any
+  // host with FailedPrecondition "AK sha256 ab12… was revoked (host \"X\", by Y at T: reason)
+  // and is never bound again: enroll a new AK".
+  virtual absl::StatusOr<std::optional<RevokedAk>> RevokedAkInfo(const std::string& ak_name) = 0;
 
   // Stores one attestation atomically and returns its id. Returns only after the record is
   // committed (durably, per DurabilitySettings); concurrent calls share one transaction (group
@@ -137,6 +144,11 @@ class Store {
   // Group-commit counters since open.
   virtual WriteStats write_stats() const = 0;
 };
+
+// The refusal of a revoked AK, for any host: "AK sha256 ab12… was revoked (host \"X\", by Y at
+// T: reason) and is never bound again: enroll a new AK" (the agent makes a new AK on "never
+// bound again").
+std::string RevokedAkMessage(const RevokedAk& revoked);
 
 struct StoreOptions {
   int pool_size = 8;   // connections; for SQLite, readers share them with the one writer

@@ -902,7 +902,7 @@ TEST_CASE("one TPM speaks for one host until that host is revoked", "[store]") {
   CHECK(absl::IsNotFound(store->GetHost("h2").status()));
   // Revoking h1 frees its TPM for another host id.
   REQUIRE(store->RevokeHost("h1", "admin", "the TPM moves to h2", kT0).ok());
-  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h2", kEkA)).ok());
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h2", kEkA, "ak-h2")).ok());
   CHECK(store->GetHost("h2")->ek_fingerprint == kEkA);
   // h1 cannot take its old TPM back even with an admin's allowance: it is h2's now.
   REQUIRE(store->AllowReenroll("h1", "admin", "back to the old board", kT0).ok());
@@ -1329,6 +1329,49 @@ TEST_CASE("an admin-allowed re-enrollment closes the host's open rollbacks", "[s
   REQUIRE(store->BindEnrolledHost(again).ok());
   CHECK(store->OpenRollbacks("h1")->empty());
   CHECK_FALSE(store->HighestClockInfo(h.ak_name)->has_value());
+}
+
+TEST_CASE("a revoked AK is never bound again, to any host", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkA, "ak-old")).ok());
+  CHECK_FALSE(store->RevokedAkInfo("ak-old")->has_value());
+  const absl::Time revoked_at = kT0 + absl::Minutes(5);
+  REQUIRE(store->RevokeHost("h1", "admin", "key leaked", revoked_at).ok());
+  auto revoked = store->RevokedAkInfo("ak-old");
+  REQUIRE(revoked.ok());
+  REQUIRE(revoked->has_value());
+  CHECK((*revoked)->host_id == "h1");
+  CHECK((*revoked)->revoked_by == "admin");
+  CHECK((*revoked)->reason == "key leaked");
+  CHECK((*revoked)->revoked_at == revoked_at);
+
+  REQUIRE(store->AllowReenroll("h1", "admin", "rebuilt", kT0 + absl::Hours(1)).ok());
+  // The same host, the same TPM: refused for the AK, and the allowance is not used up.
+  for (const Host& h :
+       {MakeEnrolledHost("h1", kEkA, "ak-old"), MakeEnrolledHost("h2", kEkB, "ak-old")}) {
+    INFO(h.host_id);
+    const absl::Status check = store->CheckBinding(h);
+    CHECK(absl::IsFailedPrecondition(check));
+    const absl::Status bind = store->BindEnrolledHost(h);
+    CHECK(absl::IsFailedPrecondition(bind));
+    CHECK_THAT(std::string(bind.message()),
+               Catch::StartsWith("AK sha256 ak-old… was revoked (host \"h1\", by admin at "));
+    CHECK_THAT(std::string(bind.message()),
+               Catch::EndsWith(": key leaked) and is never bound again: enroll a new AK"));
+  }
+  CHECK(store->GetHost("h1")->reenroll_allowed);
+  CHECK(absl::IsNotFound(store->GetHost("h2").status()));
+  // A new AK binds; the old one stays revoked after that.
+  REQUIRE(store->BindEnrolledHost(MakeEnrolledHost("h1", kEkA, "ak-new")).ok());
+  CHECK(store->GetHost("h1")->ak_name == "ak-new");
+  CHECK(store->GetHost("h1")->status == kHostActive);
+  CHECK(store->RevokedAkInfo("ak-old")->has_value());
+  CHECK_FALSE(store->RevokedAkInfo("ak-new")->has_value());
+  // Revoking again keeps the first record of each AK.
+  REQUIRE(store->RevokeHost("h1", "admin2", "again", kT0 + absl::Hours(2)).ok());
+  CHECK(store->RevokedAkInfo("ak-old")->value().reason == "key leaked");
+  CHECK(store->RevokedAkInfo("ak-new")->value().revoked_by == "admin2");
 }
 
 }  // namespace bootgate::server::store
