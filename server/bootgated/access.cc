@@ -152,8 +152,11 @@ absl::StatusOr<Caller> Authorize(ServiceContext& context, const grpc::CallbackSe
   if (why.empty()) return caller;
   Caller who = caller.ok() ? *caller : Caller{"unidentified", std::nullopt, false};
   context.metrics->RefusedCall(method, "permission-denied");
-  LogEvent("denied", absl::StrCat("method=", method, " caller=\"", who.identity, "\" role=",
-                                  who.role_name(), " host=\"", host_id, "\" msg=\"", why, "\""));
+  LogEvent("denied", {{"method", method},
+                      {"caller", who.identity},
+                      {"role", who.role_name()},
+                      {"host", host_id},
+                      {"msg", why}});
   RecordAudit(context, who, {std::string(method), std::string(host_id), kAuditDenied, why, ""},
               absl::Now());
   return absl::PermissionDeniedError(why);

@@ -1,6 +1,5 @@
 #include "server/bootgated/audit_trail.h"
 
-#include "absl/strings/str_cat.h"
 #include "server/bootgated/access.h"
 #include "server/bootgated/request_log.h"
 
@@ -20,11 +19,14 @@ void RecordAudit(ServiceContext& context, const Caller& caller, const AuditEntry
   auto stored = context.store->AppendAudit(record);
   if (stored.ok()) return;
   context.metrics->AuditWriteFailed();
-  LogEvent("audit-write-failed",
-           absl::StrCat("error=\"", stored.status().message(), "\" actor=\"", record.actor,
-                        "\" role=", record.role, " action=", record.action, " host=\"",
-                        record.host_id, "\" outcome=", record.outcome, " reason=\"", record.reason,
-                        "\" details=\"", record.details, "\""));
+  LogEvent("audit-write-failed", {{"error", stored.status().message()},
+                                  {"actor", record.actor},
+                                  {"role", record.role},
+                                  {"action", record.action},
+                                  {"host", record.host_id},
+                                  {"outcome", record.outcome},
+                                  {"reason", record.reason},
+                                  {"details", record.details}});
 }
 
 }  // namespace bootgate::service

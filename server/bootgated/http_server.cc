@@ -1,9 +1,11 @@
 #include "server/bootgated/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/bootgated/server.h"
 #include "server/jwks.h"
 
 namespace bootgate::service {
@@ -33,13 +35,18 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
   out->server_->Get("/metrics", [context](const httplib::Request&, httplib::Response& res) {
     res.set_content(context->metrics->Serialize(), "text/plain; version=0.0.4");
   });
+  // cpp-httplib's default sets SO_REUSEPORT, which lets a second server share the port.
+  out->server_->set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   if (port == 0) {
     out->port_ = out->server_->bind_to_any_port(host);
   } else {
     out->port_ = out->server_->bind_to_port(host, port) ? port : -1;
   }
   if (out->port_ <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot bind the HTTP server to ", address));
+    return absl::UnavailableError(ListenError("http_address", address));
   }
   httplib::Server* server = out->server_.get();
   out->thread_ = std::thread([server] { server->listen_after_bind(); });

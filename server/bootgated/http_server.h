@@ -18,7 +18,8 @@ namespace bootgate::service {
 class HttpServer {
  public:
   // Binds `address` ("127.0.0.1:7480"; port 0 picks a free one) and serves on its own thread.
-  // Unavailable when it cannot bind.
+  // Unavailable when it cannot bind, saying why (ListenError: a port another server holds is
+  // named). The socket has SO_REUSEADDR only, never SO_REUSEPORT: one server per port.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const std::string& address,
                                                            ServiceContext* context);
   ~HttpServer();  // stops and joins

@@ -11,6 +11,7 @@
 
 #include "CLI/CLI.hpp"
 #include "server/bootgated/config.h"
+#include "server/bootgated/request_log.h"
 #include "server/bootgated/server.h"
 #include "server/store/store.h"
 
@@ -52,6 +53,8 @@ int Run(int argc, char** argv) {
   app.add_flag("--check-store", check_store,
                "print the store's durability settings, check its integrity, and exit");
   CLI11_PARSE(app, argc, argv);
+  // From here on, gRPC's and protobuf's own messages are escaped logfmt lines like ours.
+  bootgate::service::RouteLibraryLogs();
 
   bootgate::v1::ServerConfig config;
   if (!config_path.empty()) {

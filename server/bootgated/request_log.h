@@ -1,6 +1,10 @@
-// One structured log line per request (logfmt on stderr), and the matching request counter:
+// bootgated's log: logfmt lines on stderr (server/bootgated/logfmt.h), every one written here and
+// every value escaped, so that no caller-chosen byte can end a line or forge a field. One line per
+// request, and the matching request counter:
 //   ts=2025-06-01T12:00:00.123Z method=Attest host=web-1 code=OK latency_ms=3.1 tier=affirming
-// Refused requests carry msg="..." with the status message.
+// Refused requests carry msg="..." with the status message. Other records are events
+// (LogEvent): ts=... event=denied method=Placement.Get caller="a b" ...; gRPC core's and
+// protobuf's own messages become event=grpc / event=protobuf lines (RouteLibraryLogs).
 #ifndef BOOTGATE_SERVER_BOOTGATED_REQUEST_LOG_H_
 #define BOOTGATE_SERVER_BOOTGATED_REQUEST_LOG_H_
 
@@ -10,7 +14,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "grpcpp/support/status.h"
+#include "server/bootgated/logfmt.h"
 #include "server/bootgated/metrics.h"
 
 namespace bootgate::service {
@@ -39,8 +45,14 @@ class RequestLog {
   absl::Time start_;
 };
 
-// Writes one log line (not tied to a request): "ts=... event=<event> <fields>".
-void LogEvent(absl::string_view event, absl::string_view fields);
+// Writes one log line (not tied to a request): "ts=... event=<event> <key>=<value>...", every
+// value escaped by LogfmtValue.
+void LogEvent(absl::string_view event, absl::Span<const LogField> fields = {});
+
+// Sends gRPC core's log messages (gpr_set_log_function) and protobuf's (SetLogHandler) through
+// LogEvent as event=grpc / event=protobuf with severity, at (file:line) and msg. Process-wide;
+// runs once however often it is called. Bootgated::Start calls it.
+void RouteLibraryLogs();
 
 }  // namespace bootgate::service
 

@@ -1,6 +1,9 @@
 #include "server/bootgated/server.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -8,10 +11,12 @@
 #include <iterator>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/impl/server_builder_option.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "server/bootgated/attestation_service.h"
@@ -63,9 +68,70 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const v1::S
   return grpc::SslServerCredentials(options);
 }
 
+// Decides whether one ServerBuilder serves reflection. Linking grpc++_reflection registers its
+// plugin for every ServerBuilder of the process (a static initializer), so the plugin is taken
+// out of this builder's list, and put back only when configured.
+class ReflectionOption : public grpc::ServerBuilderOption {
+ public:
+  explicit ReflectionOption(bool on) : on_(on) {}
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    auto plugin = std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>();
+    const std::string name = plugin->name();
+    std::erase_if(*plugins, [&](const auto& p) { return p->name() == name; });
+    if (on_) plugins->push_back(std::move(plugin));
+  }
+
+ private:
+  bool on_;
+};
+
 }  // namespace
 
+std::string ListenError(const std::string& what, const std::string& address) {
+  const size_t colon = address.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::StrCat("cannot listen on ", what, " \"", address, "\"");
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::string why = "the address cannot be bound";
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  const int resolved =
+      getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
+  if (resolved != 0) {
+    why = absl::StrCat("cannot resolve \"", host, "\": ", gai_strerror(resolved));
+  } else {
+    // Bound as gRPC binds (SO_REUSEADDR, no SO_REUSEPORT): EADDRINUSE means a listener holds it.
+    for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+      const int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+      if (fd < 0) continue;
+      const int yes = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      const int rc = bind(fd, a->ai_addr, a->ai_addrlen);
+      const int err = errno;
+      close(fd);
+      if (rc == 0) continue;
+      why = err == EADDRINUSE
+                ? absl::StrCat("port ", port, " is already in use (another bootgated?)")
+                : absl::StrCat("bind: ", strerror(err));
+      break;
+    }
+    freeaddrinfo(found);
+  }
+  return absl::StrCat("cannot listen on ", what, " ", address, " (port ", port, "): ", why);
+}
+
 absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConfig& raw) {
+  RouteLibraryLogs();
   std::unique_ptr<Bootgated> out(new Bootgated);
   out->context_ = std::make_unique<ServiceContext>();
   ServiceContext& ctx = *out->context_;
@@ -104,10 +170,14 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   ctx.workers = std::make_unique<WorkerPool>(
       std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency())));
 
+  // Health stays open to every caller (load balancers); reflection only when configured.
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  builder.SetOption(std::make_unique<ReflectionOption>(config.reflection()));
   ASSIGN_OR_RETURN(auto credentials, Credentials(config));
+  // One instance per port: without SO_REUSEPORT a second bootgated on a taken port fails to
+  // bind instead of silently sharing the traffic.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen_address(), credentials, &out->grpc_port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits().max_request_bytes()));
   out->services_.push_back(std::make_unique<AttestationService>(&ctx));
@@ -121,17 +191,18 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   for (auto& s : out->services_) builder.RegisterService(s.get());
   out->server_ = builder.BuildAndStart();
   if (!out->server_ || out->grpc_port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen_address()));
+    return absl::UnavailableError(ListenError("listen_address", config.listen_address()));
   }
   if (config.http_address() != "off") {
     ASSIGN_OR_RETURN(out->http_, HttpServer::Start(config.http_address(), &ctx));
   }
-  LogEvent(
-      "started",
-      absl::StrCat(
-          "grpc_port=", out->grpc_port_, " http_port=", out->http_port(),
-          " store=", ctx.store->Durability().ok() ? ctx.store->Durability()->backend : "?",
-          " policy=", ctx.policies->Current() ? ctx.policies->Current()->policy.name() : "none"));
+  auto durability = ctx.store->Durability();
+  auto policy = ctx.policies->Current();
+  LogEvent("started", {{"grpc_port", absl::StrCat(out->grpc_port_)},
+                       {"http_port", absl::StrCat(out->http_port())},
+                       {"store", durability.ok() ? durability->backend : "?"},
+                       {"policy", policy ? policy->policy.name() : "none"},
+                       {"reflection", config.reflection() ? "on" : "off"}});
   return out;
 }
 

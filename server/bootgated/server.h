@@ -1,9 +1,10 @@
-// Bootgated: one running server (gRPC services, health, reflection, HTTP), built from a
-// ServerConfig. main.cc runs one; tests and the load benchmark embed one.
+// Bootgated: one running server (gRPC services, health, reflection when configured, HTTP),
+// built from a ServerConfig. main.cc runs one; tests and the load benchmark embed one.
 #ifndef BOOTGATE_SERVER_BOOTGATED_SERVER_H_
 #define BOOTGATE_SERVER_BOOTGATED_SERVER_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "bootgate/v1/config.pb.h"
@@ -14,11 +15,18 @@ namespace bootgate::service {
 
 class HttpServer;
 
+// Why `address` (the setting named `what`, "listen_address" or "http_address") cannot be listened
+// on, for the error of a failed start: "cannot listen on listen_address 127.0.0.1:7443 (port
+// 7443): port 7443 is already in use (another bootgated?)". Probes with a bind of its own.
+std::string ListenError(const std::string& what, const std::string& address);
+
 class Bootgated {
  public:
   // Fills defaults, refuses non-loopback addresses without TLS (FailedPrecondition), creates the
   // data dir (0700), opens and migrates the store, loads or creates the token and signing keys,
-  // loads policy_file, and starts serving. Errors name the file or setting at fault.
+  // loads policy_file, and starts serving. Errors name the file or setting at fault. A port
+  // another process listens on (another bootgated) is Unavailable naming the port: neither
+  // port is opened with SO_REUSEPORT, so two servers never share one.
   static absl::StatusOr<std::unique_ptr<Bootgated>> Start(const v1::ServerConfig& config);
   ~Bootgated();  // Shutdown()
 
