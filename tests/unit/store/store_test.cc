@@ -3,6 +3,7 @@
 #include "server/store/store.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <latch>
@@ -1372,6 +1373,75 @@ TEST_CASE("a revoked AK is never bound again, to any host", "[store]") {
   REQUIRE(store->RevokeHost("h1", "admin2", "again", kT0 + absl::Hours(2)).ok());
   CHECK(store->RevokedAkInfo("ak-old")->value().reason == "key leaked");
   CHECK(store->RevokedAkInfo("ak-new")->value().revoked_by == "admin2");
+}
+
+TEST_CASE("a schema-2 database migrates keeping its AKs' highest counters and revoked AKs",
+          "[store]") {
+  TestDatabase db;
+  {
+    std::vector<internal::Migration> up_to_2;
+    for (const internal::Migration& m : internal::EmbeddedMigrations()) {
+      if (m.dialect == db.dialect() && m.version <= 2) up_to_2.push_back(m);
+    }
+    REQUIRE(up_to_2.size() == 2);
+    auto raw = db.Raw();
+    REQUIRE(internal::Migrate(*raw, up_to_2).ok());
+    for (const char* id : {"old-1", "old-2"}) {
+      const internal::SqlParam params[] = {std::string(id),
+                                           std::string("rack-1"),
+                                           internal::Bytes{"pem"},
+                                           internal::Bytes{absl::StrCat("ak-", id)},
+                                           absl::ToUnixMicros(kT0),
+                                           std::string("admin@lab"),
+                                           std::string(kTrustPathAdminRegistered)};
+      REQUIRE(raw->Query("INSERT INTO hosts (host_id, host_group, ak_public, ak_name,"
+                         " registered_at_us, registered_by, trust_path)"
+                         " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                         params)
+                  .ok());
+    }
+    const internal::SqlParam revoke[] = {std::string("old-2"), absl::ToUnixMicros(kT0)};
+    REQUIRE(raw->Query("UPDATE hosts SET status = 'revoked', status_changed_at_us = $2,"
+                       " status_changed_by = 'admin', status_reason = 'retired'"
+                       " WHERE host_id = $1",
+                       revoke)
+                .ok());
+    // old-1's AK: the highest is (5, 2, 900), neither the latest row nor the highest clock.
+    int n = 0;
+    for (auto [reset, restart, clock] : std::vector<std::array<int64_t, 3>>{
+             {5, 1, 5000}, {5, 2, 900}, {4, 9, 9000}, {5, 2, 100}}) {
+      const internal::SqlParam row[] = {std::string("old-1"),
+                                        absl::ToUnixMicros(kT0),
+                                        internal::Bytes{absl::StrCat("token-", n++)},
+                                        internal::Bytes{"ak-old-1"},
+                                        clock,
+                                        reset,
+                                        restart};
+      REQUIRE(raw->Query("INSERT INTO attestations (host_id, host_group, received_at_us,"
+                         " token_id, tier, placement_eligible, policy_name, policy_version,"
+                         " expires_at_us, verdict_jwt, findings_json, ak_name, tpm_clock,"
+                         " reset_count, restart_count, quote_msg, quote_sig, quote_pcrs,"
+                         " event_log) VALUES ($1, 'rack-1', $2, $3, 'affirming', TRUE, 'p', 1,"
+                         " $2, '', '[]', $4, $5, $6, $7, $3, $3, $3, $3)",
+                         row)
+                  .ok());
+    }
+  }
+  auto store = db.Open();
+  auto highest = store->HighestClockInfo("ak-old-1");
+  REQUIRE(highest.ok());
+  REQUIRE(highest->has_value());
+  CHECK((*highest)->reset_count == 5);
+  CHECK((*highest)->restart_count == 2);
+  CHECK((*highest)->clock == 900);
+  CHECK_FALSE(store->HighestClockInfo("ak-old-2")->has_value());
+  auto revoked = store->RevokedAkInfo("ak-old-2");
+  REQUIRE(revoked.ok());
+  REQUIRE(revoked->has_value());
+  CHECK((*revoked)->host_id == "old-2");
+  CHECK((*revoked)->reason == "retired");
+  CHECK_FALSE(store->RevokedAkInfo("ak-old-1")->has_value());
+  CHECK(store->CheckIntegrity().ok());
 }
 
 }  // namespace bootgate::server::store
