@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/text_format.h"
+#include "verifier/bootstate/multiboot.h"
 #include "verifier/bytes/hex.h"
 
 namespace bootgate::cli {
@@ -178,9 +179,8 @@ v1::Policy LearnPolicy(const bootstate::BootState& s, const tpm::PcrSelection& q
   // the EFI stub measured. A file grub did not measure is left out and fails closed.
   for (const bootstate::GrubLoad& load : s.kernel.grub_initrd) {
     if (!load.file.has_value()) continue;
-    bootstate::BootImage file = *load.file;
-    file.path = load.path;
-    AddImage(file, "initrd", o.host_id, k->mutable_initrd()->mutable_allowed());
+    AddImage(bootstate::FileAsCommanded(load), "initrd", o.host_id,
+             k->mutable_initrd()->mutable_allowed());
   }
   if (s.kernel.stub_initrd.has_value()) {
     AddImage(*s.kernel.stub_initrd, "initrd", o.host_id, k->mutable_initrd()->mutable_allowed());

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "verifier/bootstate/kernel_cmdline.h"
+#include "verifier/bootstate/multiboot.h"
 #include "verifier/bytes/hex.h"
 
 namespace bootgate::cli {
@@ -105,9 +106,7 @@ std::string InitrdLines(const bootstate::KernelLayer& kernel) {
                                             "initrd", load.path, load.command, load.command_event));
       continue;
     }
-    bootstate::BootImage file = *load.file;
-    file.path = load.path;
-    absl::StrAppend(&out, ImageLine("initrd", file));
+    absl::StrAppend(&out, ImageLine("initrd", bootstate::FileAsCommanded(load)));
   }
   if (kernel.stub_initrd.has_value())
     absl::StrAppend(&out, ImageLine("initrd", *kernel.stub_initrd));

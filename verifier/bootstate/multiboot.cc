@@ -120,6 +120,12 @@ std::vector<GrubLoad> LinkInitrdLoads(const std::vector<GrubCommand>& commands,
   return loads;
 }
 
+BootImage FileAsCommanded(const GrubLoad& load) {
+  BootImage file = *load.file;
+  file.path = load.path;
+  return file;
+}
+
 std::vector<BootImage> LinkConfigFiles(const std::vector<GrubCommand>& commands,
                                        const std::vector<BootImage>& files) {
   std::vector<BootImage> out;

@@ -63,6 +63,10 @@ std::vector<GrubLoad> LinkInitrdLoads(const std::vector<GrubCommand>& commands,
                                       uint32_t linux_command_event,
                                       const std::vector<BootImage>& files, size_t files_from);
 
+// The file grub read for `load` (which must have one), named by the path of grub's verified
+// command rather than by the file event's label, which no digest covers.
+BootImage FileAsCommanded(const GrubLoad& load);
+
 // The configuration files grub read for its `source` and `configfile` commands, each the next
 // file in PCR 9 order whose path label is the command's argument.
 std::vector<BootImage> LinkConfigFiles(const std::vector<GrubCommand>& commands,

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "verifier/bootstate/multiboot.h"
 #include "verifier/policy/rules.h"
 
 namespace bootgate::policy::internal {
@@ -211,9 +212,7 @@ void EvaluateInitrd(const bootstate::KernelLayer& k, const v1::HostGroup& group,
       AddLoadNotMeasured("initrd-not-measured", load, "initrd", role.baseline, out);
       continue;
     }
-    bootstate::BootImage file = *load.file;
-    file.path = load.path;  // the path grub's (verified) command gave, not the file's label
-    CheckImage(file, rule.allowed(), role, out);
+    CheckImage(bootstate::FileAsCommanded(load), rule.allowed(), role, out);
   }
   if (k.stub_initrd.has_value()) {
     Role stub = role;
