@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/store/evidence_log.h"
 #include "verifier/bytes/status_macros.h"
 
 namespace bootgate::server::store::internal {
@@ -16,6 +17,23 @@ constexpr std::string_view kCreateVersionTable =
     "CREATE TABLE IF NOT EXISTS schema_version ("
     " version BIGINT PRIMARY KEY NOT NULL,"
     " applied_at_us BIGINT NOT NULL)";
+
+// Steps a migration needs beyond SQL, run after its script in the same transaction, by file name
+// (the same in both dialects).
+struct DataStep {
+  std::string_view migration;
+  absl::Status (*run)(SqlConnection&);
+};
+constexpr DataStep kDataSteps[] = {
+    {"0005_evidence_logs.sql", &MoveEventLogsToEvidenceLogs},
+};
+
+absl::Status RunDataSteps(SqlConnection& conn, const Migration& m) {
+  for (const DataStep& step : kDataSteps) {
+    if (step.migration == m.name) RETURN_IF_ERROR(step.run(conn));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<int64_t> CurrentVersion(SqlConnection& conn) {
   ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
@@ -38,6 +56,7 @@ absl::StatusOr<int64_t> MigrateLocked(SqlConnection& conn,
   for (const Migration* m : known) {
     if (m->version <= current) continue;
     absl::Status applied = conn.Exec(m->sql);
+    if (applied.ok()) applied = RunDataSteps(conn, *m);
     if (!applied.ok()) {
       return absl::Status(applied.code(),
                           absl::StrCat("schema migration ", std::string(m->dialect), "/",

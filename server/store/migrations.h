@@ -1,5 +1,7 @@
 // Versioned schema migrations, embedded from server/store/migrations/<dialect>/NNNN_name.sql at
 // build time. Each dialect has the same versions (the same schema, spelled for that database).
+// A migration that moves data SQL cannot compute (0005: SHA-256, zlib) has a data step in C++,
+// run after its script in the same transaction (migrations.cc).
 // The schema_version table lists the versions applied.
 #ifndef BOOTGATE_SERVER_STORE_MIGRATIONS_H_
 #define BOOTGATE_SERVER_STORE_MIGRATIONS_H_

@@ -19,6 +19,8 @@ constexpr Dialect kPostgresDialect = {
     // Two replicas starting together must not both create the tables.
     .migration_lock = "SELECT pg_advisory_xact_lock(7268736731)",
     .lock_rows = " FOR UPDATE",
+    .log_share_lock = "SELECT pg_advisory_xact_lock_shared(7268736732)",
+    .log_sweep_lock = "SELECT pg_advisory_xact_lock(7268736732)",
 };
 
 // Type OIDs (pg_type.h) of the result columns the store reads.

@@ -198,6 +198,22 @@ struct DurabilitySettings {
   bool durable = false;  // every committed transaction survives a crash / power loss
 };
 
+// Which attestations Store::ApplyRetention keeps, per host. An attestation is deleted only when
+// it is beyond the host's newest keep_last AND received more than keep_for before `now`, and it is
+// none of the host's latest attestation, latest affirming one, latest contraindicated one.
+// 0 (either field) keeps every attestation: nothing is deleted.
+struct RetentionPolicy {
+  int64_t keep_last = 100;
+  absl::Duration keep_for = absl::Hours(24 * 30);
+};
+
+// What one Store::ApplyRetention deleted.
+struct RetentionResult {
+  int64_t hosts = 0;         // hosts that lost attestations
+  int64_t attestations = 0;  // attestations deleted
+  int64_t event_logs = 0;    // stored event logs deleted (no attestation referenced them any more)
+};
+
 // Group-commit counters of the attestation write path.
 struct WriteStats {
   int64_t batches = 0;  // transactions committed by the batcher

@@ -52,6 +52,12 @@ struct Dialect {
   // Appended to a SELECT inside a write transaction to lock the rows it reads until COMMIT
   // (empty: begin_write already locks the whole database).
   std::string_view lock_rows;
+  // Stored event logs shared by attestations (evidence_log.h): a transaction that stores
+  // attestations takes log_share_lock first (shared: writers do not wait for each other), the
+  // one that deletes unreferenced logs takes log_sweep_lock (exclusive), so that a log a writer
+  // found stored stays until that writer commits. Empty: begin_write serialises them already.
+  std::string_view log_share_lock;
+  std::string_view log_sweep_lock;
 };
 
 class SqlConnection {

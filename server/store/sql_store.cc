@@ -31,17 +31,23 @@ constexpr size_t kSecretSha256Size = 32;
 // How many characters of an EK fingerprint an error message shows.
 constexpr size_t kFingerprintPrefix = 12;
 
-// Attestation columns without the evidence blobs, then the evidence (AttestationFromRow).
+// Attestation columns without the evidence blobs (AttestationFromRow), then the evidence
+// (kEvidenceColumns, read FROM kAttestationsWithEvidence: the log joined from evidence_logs).
 constexpr char kAttestationColumns[] =
     "id, host_id, host_group, received_at_us, token_id, tier, placement_eligible, policy_name,"
     " policy_version, expires_at_us, verdict_jwt, findings_json, ak_name, tpm_clock, reset_count,"
     " restart_count";
-constexpr char kEvidenceColumns[] = ", quote_msg, quote_sig, quote_pcrs, event_log";
+constexpr size_t kQuoteColumn = 16;  // the first evidence column
+constexpr size_t kLogColumn = 19;    // the first of kLogColumns
+const std::string kEvidenceColumns =
+    absl::StrCat(", quote_msg, quote_sig, quote_pcrs, ", kLogColumns);
+const std::string kAttestationsWithEvidence = absl::StrCat(" FROM attestations", kLogJoin);
 
 constexpr char kInsertAttestation[] =
     "INSERT INTO attestations (host_id, host_group, received_at_us, token_id, tier,"
     " placement_eligible, policy_name, policy_version, expires_at_us, verdict_jwt, findings_json,"
-    " ak_name, tpm_clock, reset_count, restart_count, quote_msg, quote_sig, quote_pcrs, event_log)"
+    " ak_name, tpm_clock, reset_count, restart_count, quote_msg, quote_sig, quote_pcrs,"
+    " event_log_digest)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     // A reused token inserts nothing (and returns no id) instead of aborting the whole batch.
     " ON CONFLICT (token_id) DO NOTHING RETURNING id";
@@ -63,6 +69,23 @@ constexpr char kRaiseCounters[] =
 constexpr char kRollbackColumns[] =
     "id, host_id, ak_name, detected_at_us, code, seen, allowed, cleared_at_us, cleared_by,"
     " cleared_reason";
+
+// Tiers as records spell them (proto/tier_names.h): retention keeps each host's latest of these.
+constexpr char kTierAffirming[] = "affirming";
+constexpr char kTierContraindicated[] = "contraindicated";
+
+// The attestations of host $1 retention lets go, at most $6 of them (the oldest): beyond its
+// newest $2, received before $3 (microseconds), and neither its latest of tier $4 nor of tier
+// $5. ApplyRetention runs it only with $2 >= 1, so the host's latest attestation always stays.
+constexpr char kPruneHost[] =
+    "DELETE FROM attestations WHERE id IN (SELECT id FROM (SELECT id, tier, received_at_us,"
+    " ROW_NUMBER() OVER (ORDER BY id DESC) AS newest,"
+    " ROW_NUMBER() OVER (PARTITION BY tier ORDER BY id DESC) AS newest_of_tier"
+    " FROM attestations WHERE host_id = $1) ranked"
+    " WHERE newest > $2 AND received_at_us < $3"
+    " AND NOT (newest_of_tier = 1 AND tier IN ($4, $5)) ORDER BY id LIMIT $6) RETURNING id";
+// Most attestations one retention transaction deletes: the write lock is held briefly.
+constexpr int64_t kPruneBatch = 5000;
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
@@ -449,12 +472,6 @@ Attestation AttestationFromRow(const SqlRow& row) {
   a.clock_info.clock = static_cast<uint64_t>(row.Int(13));
   a.clock_info.reset_count = static_cast<uint32_t>(row.Int(14));
   a.clock_info.restart_count = static_cast<uint32_t>(row.Int(15));
-  if (row.size() > 16) {
-    a.evidence.quote_msg = row.Str(16);
-    a.evidence.quote_sig = row.Str(17);
-    a.evidence.quote_pcrs = row.Str(18);
-    a.evidence.event_log = row.Str(19);
-  }
   return a;
 }
 
@@ -484,9 +501,10 @@ absl::Status ValidateAttestation(const Attestation& a) {
 SqlStore::SqlStore(ConnectionPool::Factory factory, const StoreOptions& options,
                    int64_t schema_version)
     : pool_(std::move(factory), std::max(options.pool_size, 1)),
-      batcher_([this](std::span<const Attestation* const> r) { return CommitBatch(r); },
+      batcher_([this](std::span<const PendingAttestation* const> r) { return CommitBatch(r); },
                options.max_batch),
-      schema_version_(schema_version) {}
+      schema_version_(schema_version),
+      max_event_log_bytes_(options.max_event_log_bytes) {}
 
 absl::StatusOr<std::vector<SqlRow>> SqlStore::Query(std::string_view sql,
                                                     std::span<const SqlParam> params) {
@@ -538,66 +556,103 @@ absl::StatusOr<std::vector<Host>> SqlStore::ListHosts() {
   return hosts;
 }
 
+absl::StatusOr<EncodedLog> SqlStore::EncodeLog(const std::string& log) {
+  EncodedLog encoded;
+  ASSIGN_OR_RETURN(encoded.digest, LogDigest(log));
+  encoded.raw_size = static_cast<int64_t>(log.size());
+  // The usual case (a fleet repeats its boot chains): stored already, nothing to compress. A
+  // log deleted before the batch commits is compressed there (PutLog).
+  const SqlParam key[] = {Bytes{encoded.digest}};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> stored,
+                   Query("SELECT 1 FROM evidence_logs WHERE digest = $1", key));
+  if (stored.empty()) {
+    ASSIGN_OR_RETURN(encoded.compressed, CompressLog(log));
+  }
+  return encoded;
+}
+
 absl::StatusOr<int64_t> SqlStore::RecordAttestation(const Attestation& record) {
   RETURN_IF_ERROR(ValidateAttestation(record));
-  return batcher_.Submit(record);
+  const std::string& log = record.evidence.event_log;
+  if (static_cast<int64_t>(log.size()) > max_event_log_bytes_) {
+    return absl::InvalidArgumentError(absl::StrCat("event log of ", log.size(),
+                                                   " bytes is above max_event_log_bytes (",
+                                                   max_event_log_bytes_, ")"));
+  }
+  PendingAttestation pending{&record, std::nullopt};
+  if (!log.empty()) {
+    ASSIGN_OR_RETURN(pending.log, EncodeLog(log));
+  }
+  return batcher_.Submit(pending);
+}
+
+absl::StatusOr<std::optional<int64_t>> SqlStore::InsertAttestation(
+    SqlConnection& conn, const PendingAttestation& pending) {
+  const Attestation* a = pending.record;
+  if (pending.log.has_value()) RETURN_IF_ERROR(PutLog(conn, *pending.log, a->evidence.event_log));
+  const SqlParam params[] = {
+      a->host_id,
+      a->group,
+      Micros(a->received_at),
+      Bytes{a->token_id},
+      a->tier,
+      a->placement_eligible,
+      a->policy_name,
+      a->policy_version,
+      Micros(a->expires_at),
+      a->verdict_jwt,
+      a->findings_json,
+      Bytes{a->ak_name},
+      static_cast<int64_t>(a->clock_info.clock),
+      static_cast<int64_t>(a->clock_info.reset_count),
+      static_cast<int64_t>(a->clock_info.restart_count),
+      Bytes{a->evidence.quote_msg},
+      Bytes{a->evidence.quote_sig},
+      Bytes{a->evidence.quote_pcrs},
+      pending.log.has_value() ? SqlParam(Bytes{pending.log->digest}) : SqlParam()};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows, conn.Query(kInsertAttestation, params));
+  if (rows.size() != 1) return std::optional<int64_t>();  // a reused token: nothing inserted
+  if (!a->ak_name.empty()) {
+    const SqlParam counters[] = {Bytes{a->ak_name},
+                                 a->host_id,
+                                 static_cast<int64_t>(a->clock_info.reset_count),
+                                 static_cast<int64_t>(a->clock_info.restart_count),
+                                 static_cast<int64_t>(a->clock_info.clock),
+                                 Micros(a->received_at)};
+    RETURN_IF_ERROR(conn.Query(kRaiseCounters, counters).status());
+  }
+  return std::optional<int64_t>(rows.front().Int(0));
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
-    SqlConnection& conn, std::span<const Attestation* const> records) {
+    SqlConnection& conn, std::span<const PendingAttestation* const> records) {
   RETURN_IF_ERROR(conn.Exec(conn.dialect().begin_write));
+  absl::Status batch_error;
+  if (!conn.dialect().log_share_lock.empty()) {
+    batch_error = conn.Exec(conn.dialect().log_share_lock);
+  }
   std::vector<absl::StatusOr<int64_t>> results;
   results.reserve(records.size());
-  absl::Status batch_error;
-  for (const Attestation* a : records) {
-    const SqlParam params[] = {a->host_id,
-                               a->group,
-                               Micros(a->received_at),
-                               Bytes{a->token_id},
-                               a->tier,
-                               a->placement_eligible,
-                               a->policy_name,
-                               a->policy_version,
-                               Micros(a->expires_at),
-                               a->verdict_jwt,
-                               a->findings_json,
-                               Bytes{a->ak_name},
-                               static_cast<int64_t>(a->clock_info.clock),
-                               static_cast<int64_t>(a->clock_info.reset_count),
-                               static_cast<int64_t>(a->clock_info.restart_count),
-                               Bytes{a->evidence.quote_msg},
-                               Bytes{a->evidence.quote_sig},
-                               Bytes{a->evidence.quote_pcrs},
-                               Bytes{a->evidence.event_log}};
+  for (const PendingAttestation* pending : records) {
+    if (!batch_error.ok()) break;
     batch_error = conn.Exec("SAVEPOINT record");
     if (!batch_error.ok()) break;
-    absl::StatusOr<std::vector<SqlRow>> rows = conn.Query(kInsertAttestation, params);
-    if (rows.ok() && rows->size() == 1) {
-      results.push_back(rows->front().Int(0));
-      if (!a->ak_name.empty()) {
-        const SqlParam counters[] = {Bytes{a->ak_name},
-                                     a->host_id,
-                                     static_cast<int64_t>(a->clock_info.reset_count),
-                                     static_cast<int64_t>(a->clock_info.restart_count),
-                                     static_cast<int64_t>(a->clock_info.clock),
-                                     Micros(a->received_at)};
-        batch_error = conn.Query(kRaiseCounters, counters).status();
-        if (!batch_error.ok()) break;
-      }
+    const Attestation& a = *pending->record;
+    absl::StatusOr<std::optional<int64_t>> id = InsertAttestation(conn, *pending);
+    if (id.ok() && id->has_value()) {
+      results.push_back(**id);
       batch_error = conn.Exec("RELEASE SAVEPOINT record");
-    } else if (rows.ok() || IsRecordError(rows.status())) {
-      results.push_back(rows.ok()
-                            ? absl::AlreadyExistsError(absl::StrCat(
-                                  "challenge token of host ", a->host_id, " was already used"))
-                        : absl::IsFailedPrecondition(rows.status())
+    } else if (id.ok() || IsRecordError(id.status())) {
+      results.push_back(id.ok() ? absl::AlreadyExistsError(absl::StrCat(
+                                      "challenge token of host ", a.host_id, " was already used"))
+                        : absl::IsFailedPrecondition(id.status())
                             ? absl::FailedPreconditionError(
-                                  absl::StrCat("host ", a->host_id, " is not registered"))
-                            : rows.status());
+                                  absl::StrCat("host ", a.host_id, " is not registered"))
+                            : id.status());
       batch_error = conn.Exec("ROLLBACK TO SAVEPOINT record; RELEASE SAVEPOINT record");
     } else {
-      batch_error = rows.status();
+      batch_error = id.status();
     }
-    if (!batch_error.ok()) break;
   }
   if (batch_error.ok()) batch_error = conn.Exec("COMMIT");
   if (!batch_error.ok()) {
@@ -608,7 +663,7 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
 }
 
 std::vector<absl::StatusOr<int64_t>> SqlStore::CommitBatch(
-    std::span<const Attestation* const> records) {
+    std::span<const PendingAttestation* const> records) {
   absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> results = [&]() {
     absl::StatusOr<ConnectionPool::Lease> conn = pool_.Acquire();
     if (!conn.ok()) return absl::StatusOr<std::vector<absl::StatusOr<int64_t>>>(conn.status());
@@ -629,46 +684,74 @@ std::vector<absl::StatusOr<int64_t>> SqlStore::CommitBatch(
   return std::vector<absl::StatusOr<int64_t>>(records.size(), results.status());
 }
 
+absl::StatusOr<std::vector<Attestation>> SqlStore::AttestationsFromRows(
+    const std::vector<SqlRow>& rows, bool with_evidence) {
+  std::vector<Attestation> out;
+  out.reserve(rows.size());
+  LogDecoder logs(max_event_log_bytes_);
+  for (const SqlRow& row : rows) {
+    Attestation a = AttestationFromRow(row);
+    if (with_evidence) {
+      a.evidence.quote_msg = row.Str(kQuoteColumn);
+      a.evidence.quote_sig = row.Str(kQuoteColumn + 1);
+      a.evidence.quote_pcrs = row.Str(kQuoteColumn + 2);
+      absl::StatusOr<std::string> log = logs.Log(row, kLogColumn);
+      if (!log.ok()) {
+        return absl::Status(log.status().code(),
+                            absl::StrCat("attestation ", a.id, " of host ", a.host_id, ": ",
+                                         log.status().message()));
+      }
+      a.evidence.event_log = *std::move(log);
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 absl::StatusOr<Attestation> SqlStore::LatestAttestation(const std::string& host_id) {
   const SqlParam params[] = {host_id};
-  ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
-                   Query(absl::StrCat("SELECT ", kAttestationColumns, kEvidenceColumns,
-                                      " FROM attestations WHERE host_id = $1"
-                                      " ORDER BY id DESC LIMIT 1"),
-                         params));
+  ASSIGN_OR_RETURN(
+      std::vector<SqlRow> rows,
+      Query(absl::StrCat("SELECT ", kAttestationColumns, kEvidenceColumns,
+                         kAttestationsWithEvidence, " WHERE host_id = $1 ORDER BY id DESC LIMIT 1"),
+            params));
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat("host ", host_id, " has no attestation"));
   }
-  return AttestationFromRow(rows[0]);
+  ASSIGN_OR_RETURN(std::vector<Attestation> found, AttestationsFromRows(rows, true));
+  return std::move(found.front());
 }
 
 absl::StatusOr<Attestation> SqlStore::GetAttestation(int64_t id) {
   const SqlParam params[] = {id};
   ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
                    Query(absl::StrCat("SELECT ", kAttestationColumns, kEvidenceColumns,
-                                      " FROM attestations WHERE id = $1"),
+                                      kAttestationsWithEvidence, " WHERE id = $1"),
                          params));
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("no attestation with id ", id));
-  return AttestationFromRow(rows[0]);
+  ASSIGN_OR_RETURN(std::vector<Attestation> found, AttestationsFromRows(rows, true));
+  return std::move(found.front());
 }
 
 absl::StatusOr<Attestation> SqlStore::GetAttestationByToken(const std::string& token_id) {
   const SqlParam params[] = {Bytes{token_id}};
   ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
                    Query(absl::StrCat("SELECT ", kAttestationColumns, kEvidenceColumns,
-                                      " FROM attestations WHERE token_id = $1"),
+                                      kAttestationsWithEvidence, " WHERE token_id = $1"),
                          params));
   if (rows.empty()) return absl::NotFoundError("no attestation with that id");
-  return AttestationFromRow(rows[0]);
+  ASSIGN_OR_RETURN(std::vector<Attestation> found, AttestationsFromRows(rows, true));
+  return std::move(found.front());
 }
 
 absl::StatusOr<AttestationPage> SqlStore::ListAttestations(const AttestationFilter& filter) {
   ASSIGN_OR_RETURN(Paging paging, ParsePaging(filter.page_size, filter.page_token,
                                               AttestationFilter::kDefaultPageSize,
                                               AttestationFilter::kMaxPageSize));
-  FilteredSelect select(absl::StrCat("SELECT ", kAttestationColumns,
-                                     filter.include_evidence ? kEvidenceColumns : "",
-                                     " FROM attestations"));
+  FilteredSelect select(filter.include_evidence
+                            ? absl::StrCat("SELECT ", kAttestationColumns, kEvidenceColumns,
+                                           kAttestationsWithEvidence)
+                            : absl::StrCat("SELECT ", kAttestationColumns, " FROM attestations"));
   if (!filter.host_id.empty()) select.Where("host_id =", filter.host_id);
   if (!filter.group.empty()) select.Where("host_group =", filter.group);
   if (!filter.tier.empty()) select.Where("tier =", filter.tier);
@@ -681,8 +764,7 @@ absl::StatusOr<AttestationPage> SqlStore::ListAttestations(const AttestationFilt
   ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(select.sql(), select.params()));
   AttestationPage page;
   const bool more = TrimToPage(rows, paging);
-  page.attestations.reserve(rows.size());
-  for (const SqlRow& row : rows) page.attestations.push_back(AttestationFromRow(row));
+  ASSIGN_OR_RETURN(page.attestations, AttestationsFromRows(rows, filter.include_evidence));
   if (more) page.next_page_token = absl::StrCat(page.attestations.back().id);
   return page;
 }
@@ -964,6 +1046,49 @@ absl::StatusOr<std::vector<TpmRollback>> SqlStore::ClearRollbacks(const std::str
     return absl::OkStatus();
   }));
   return cleared;
+}
+
+absl::StatusOr<int64_t> SqlStore::PruneHost(const std::string& host_id,
+                                            const RetentionPolicy& policy, absl::Time now) {
+  const SqlParam params[] = {host_id,
+                             policy.keep_last,
+                             Micros(now - policy.keep_for),
+                             std::string(kTierAffirming),
+                             std::string(kTierContraindicated),
+                             kPruneBatch};
+  int64_t deleted = 0;
+  for (;;) {
+    int64_t n = 0;
+    RETURN_IF_ERROR(InWriteTransaction([&](SqlConnection& conn) -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<SqlRow> rows, conn.Query(kPruneHost, params));
+      n = static_cast<int64_t>(rows.size());
+      return absl::OkStatus();
+    }));
+    deleted += n;
+    if (n < kPruneBatch) return deleted;
+  }
+}
+
+absl::StatusOr<RetentionResult> SqlStore::ApplyRetention(const RetentionPolicy& policy,
+                                                         absl::Time now) {
+  RetentionResult result;
+  if (policy.keep_last > 0 && policy.keep_for > absl::ZeroDuration()) {
+    ASSIGN_OR_RETURN(std::vector<SqlRow> hosts,
+                     Query("SELECT DISTINCT host_id FROM attestations ORDER BY host_id", {}));
+    for (const SqlRow& host : hosts) {
+      ASSIGN_OR_RETURN(int64_t deleted, PruneHost(host.Str(0), policy, now));
+      result.hosts += deleted > 0 ? 1 : 0;
+      result.attestations += deleted;
+    }
+  }
+  RETURN_IF_ERROR(InWriteTransaction([&](SqlConnection& conn) -> absl::Status {
+    if (!conn.dialect().log_sweep_lock.empty()) {
+      RETURN_IF_ERROR(conn.Exec(conn.dialect().log_sweep_lock));
+    }
+    ASSIGN_OR_RETURN(result.event_logs, DeleteUnreferencedLogs(conn));
+    return absl::OkStatus();
+  }));
+  return result;
 }
 
 absl::StatusOr<DurabilitySettings> SqlStore::Durability() {

@@ -6,15 +6,24 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "server/store/connection_pool.h"
+#include "server/store/evidence_log.h"
 #include "server/store/store.h"
 #include "server/store/write_batcher.h"
 
 namespace bootgate::server::store::internal {
+
+// An attestation on its way to the group commit, its event log hashed (and compressed, unless it
+// is stored already) in the caller's thread rather than inside the batch's transaction.
+struct PendingAttestation {
+  const Attestation* record = nullptr;
+  std::optional<EncodedLog> log;  // nullopt: the attestation has no event log
+};
 
 class SqlStore final : public Store {
  public:
@@ -51,6 +60,8 @@ class SqlStore final : public Store {
                                                           const std::string& by,
                                                           const std::string& reason,
                                                           absl::Time at) override;
+  absl::StatusOr<RetentionResult> ApplyRetention(const RetentionPolicy& policy,
+                                                 absl::Time now) override;
   absl::StatusOr<DurabilitySettings> Durability() override;
   absl::Status CheckIntegrity() override;
   int64_t SchemaVersion() const override { return schema_version_; }
@@ -64,14 +75,28 @@ class SqlStore final : public Store {
   absl::Status InWriteTransaction(absl::FunctionRef<absl::Status(SqlConnection&)> body);
   // The group-commit body: all records in one transaction, each under a savepoint so that one
   // record's failure (reused token, unknown host) does not fail the others.
-  std::vector<absl::StatusOr<int64_t>> CommitBatch(std::span<const Attestation* const> records);
+  std::vector<absl::StatusOr<int64_t>> CommitBatch(
+      std::span<const PendingAttestation* const> records);
   // Returns the per-record results, or an error for the whole transaction (rolled back).
   absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> TryCommitBatch(
-      SqlConnection& conn, std::span<const Attestation* const> records);
+      SqlConnection& conn, std::span<const PendingAttestation* const> records);
+  // Stores one record of a batch (its log, the row, its AK's counters) inside the transaction.
+  // Returns the new id; nullopt when the token was used before (nothing stored).
+  absl::StatusOr<std::optional<int64_t>> InsertAttestation(SqlConnection& conn,
+                                                           const PendingAttestation& pending);
+  // The log of `log` ready for the batch: hashed, and compressed unless it is stored already.
+  absl::StatusOr<EncodedLog> EncodeLog(const std::string& log);
+  // Rows of an attestation query with evidence (kLogColumns last), each log decoded once.
+  absl::StatusOr<std::vector<Attestation>> AttestationsFromRows(const std::vector<SqlRow>& rows,
+                                                                bool with_evidence);
+  // Deletes the attestations of host_id `policy` lets go (ApplyRetention); returns how many.
+  absl::StatusOr<int64_t> PruneHost(const std::string& host_id, const RetentionPolicy& policy,
+                                    absl::Time now);
 
   ConnectionPool pool_;
-  WriteBatcher batcher_;
+  WriteBatcher<PendingAttestation> batcher_;
   const int64_t schema_version_;
+  const int64_t max_event_log_bytes_;
 };
 
 }  // namespace bootgate::server::store::internal

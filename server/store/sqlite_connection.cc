@@ -19,6 +19,8 @@ constexpr Dialect kSqliteDialect = {
     .begin_write = "BEGIN IMMEDIATE",
     .migration_lock = "",
     .lock_rows = "",
+    .log_share_lock = "",
+    .log_sweep_lock = "",
 };
 
 struct StmtDeleter {

@@ -85,10 +85,15 @@ class Store {
 
   // Stores one attestation atomically and returns its id. Returns only after the record is
   // committed (durably, per DurabilitySettings); concurrent calls share one transaction (group
-  // commit). AlreadyExists when record.token_id was used before, by any replica: each token is
+  // commit). The event log is stored once per distinct log (by SHA-256, zlib-compressed), shared
+  // by every attestation that carries the same bytes; reads return exactly those bytes.
+  // AlreadyExists when record.token_id was used before, by any replica: each token is
   // accepted once. FailedPrecondition when the host is not registered. InvalidArgument for an
-  // empty host_id or token_id. Other failures: Unavailable / Internal, and nothing is stored.
+  // empty host_id or token_id, or an event log above StoreOptions::max_event_log_bytes. Other
+  // failures: Unavailable / Internal, and nothing is stored.
   virtual absl::StatusOr<int64_t> RecordAttestation(const Attestation& record) = 0;
+  // Reads "with evidence" return DataLoss when a stored event log does not decode to the bytes
+  // its SHA-256 names (or is larger than StoreOptions::max_event_log_bytes).
   // The host's most recent attestation, with evidence. NotFound when it has none.
   virtual absl::StatusOr<Attestation> LatestAttestation(const std::string& host_id) = 0;
   // One attestation with evidence. NotFound for an unknown id.
@@ -133,6 +138,13 @@ class Store {
                                                                   const std::string& reason,
                                                                   absl::Time at) = 0;
 
+  // Deletes, for every host, the attestations `policy` does not keep as of `now` (RetentionPolicy
+  // says which), then every stored event log no attestation references any more. Never touches
+  // hosts, TPM counters, rollbacks, revoked AKs, policies or the audit log. One short transaction
+  // per host, so attestations are recorded meanwhile; safe to run on several replicas at once.
+  virtual absl::StatusOr<RetentionResult> ApplyRetention(const RetentionPolicy& policy,
+                                                         absl::Time now) = 0;
+
   // The effective durability settings, read back from the database.
   virtual absl::StatusOr<DurabilitySettings> Durability() = 0;
   // Checks the database's consistency (SQLite: PRAGMA integrity_check and foreign_key_check;
@@ -153,6 +165,9 @@ std::string RevokedAkMessage(const RevokedAk& revoked);
 struct StoreOptions {
   int pool_size = 8;   // connections; for SQLite, readers share them with the one writer
   int max_batch = 64;  // most attestations one group-commit transaction carries
+  // The largest event log stored, and the bound of every decompression of a stored one
+  // (bootgated: limits.max_event_log_bytes).
+  int64_t max_event_log_bytes = 16 * 1024 * 1024;
 };
 
 // Opens (creating if needed) the store at `url` and migrates its schema to the newest version.

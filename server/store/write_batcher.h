@@ -6,6 +6,7 @@
 #ifndef BOOTGATE_SERVER_STORE_WRITE_BATCHER_H_
 #define BOOTGATE_SERVER_STORE_WRITE_BATCHER_H_
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -15,29 +16,35 @@
 #include <span>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "server/store/records.h"
 
 namespace bootgate::server::store::internal {
 
+// Record: what one writer hands over (SqlStore: an attestation with its encoded event log).
+template <typename Record>
 class WriteBatcher {
  public:
   // Commits a batch in one transaction and returns one result per record, in order: the new id,
   // or the record's own error. It must not return before the commit is durable.
   using CommitFn =
-      std::function<std::vector<absl::StatusOr<int64_t>>(std::span<const Attestation* const>)>;
+      std::function<std::vector<absl::StatusOr<int64_t>>(std::span<const Record* const>)>;
 
   WriteBatcher(CommitFn commit, int max_batch)
       : commit_(std::move(commit)), max_batch_(max_batch) {}
 
   // Blocks until `record` is committed (or failed); returns CommitFn's result for it.
-  absl::StatusOr<int64_t> Submit(const Attestation& record);
+  absl::StatusOr<int64_t> Submit(const Record& record);
 
-  WriteStats stats() const;
+  WriteStats stats() const {
+    std::lock_guard lock(mu_);
+    return stats_;
+  }
 
  private:
   struct Pending {
-    const Attestation* record;
+    const Record* record;
     std::optional<absl::StatusOr<int64_t>> result;
   };
 
@@ -49,6 +56,44 @@ class WriteBatcher {
   bool committing_ = false;
   WriteStats stats_;
 };
+
+template <typename Record>
+absl::StatusOr<int64_t> WriteBatcher<Record>::Submit(const Record& record) {
+  Pending mine{&record, std::nullopt};
+  std::unique_lock lock(mu_);
+  queue_.push_back(&mine);
+  while (!mine.result.has_value()) {
+    if (committing_) {
+      cv_.wait(lock);
+      continue;
+    }
+    // Lead one batch: the oldest waiting records, which may or may not include ours (if more
+    // than max_batch are queued ahead of it, the loop leads or waits for the next batch).
+    committing_ = true;
+    const size_t n = std::min(queue_.size(), static_cast<size_t>(std::max(max_batch_, 1)));
+    std::vector<Pending*> batch(queue_.begin(), queue_.begin() + n);
+    queue_.erase(queue_.begin(), queue_.begin() + n);
+    std::vector<const Record*> records;
+    records.reserve(n);
+    for (const Pending* p : batch) records.push_back(p->record);
+
+    lock.unlock();
+    std::vector<absl::StatusOr<int64_t>> results = commit_(records);
+    lock.lock();
+
+    for (size_t i = 0; i < n; ++i) {
+      batch[i]->result = i < results.size()
+                             ? std::move(results[i])
+                             : absl::StatusOr<int64_t>(absl::InternalError(
+                                   "group commit returned fewer results than records"));
+    }
+    ++stats_.batches;
+    stats_.records += static_cast<int64_t>(n);
+    committing_ = false;
+    cv_.notify_all();
+  }
+  return *std::move(mine.result);
+}
 
 }  // namespace bootgate::server::store::internal
 
