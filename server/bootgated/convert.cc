@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "verifier/bytes/hex.h"
+#include "verifier/bytes/status_macros.h"
 
 namespace bootgate::service {
 
@@ -76,6 +77,23 @@ std::string DetailsToJson(const VerdictDetails& details) {
   return doc.dump();
 }
 
+namespace {
+
+// The string member `key` of `j` ("" when absent). json::value() would throw type_error for a
+// member of another type, and an exception out of a handler ends the process: a wrong type is
+// InvalidArgument like any other JSON that is not ours.
+absl::StatusOr<std::string> StringMember(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end()) return std::string();
+  if (!it->is_string()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("stored verdict details: \"", key, "\" is not a string"));
+  }
+  return it->get<std::string>();
+}
+
+}  // namespace
+
 absl::StatusOr<VerdictDetails> DetailsFromJson(const std::string& text) {
   json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object() || !doc.contains("findings") || !doc["findings"].is_array()) {
@@ -85,13 +103,13 @@ absl::StatusOr<VerdictDetails> DetailsFromJson(const std::string& text) {
   for (const json& j : doc["findings"]) {
     if (!j.is_object()) return absl::InvalidArgumentError("stored finding is not an object");
     v1::Finding f;
-    f.set_code(j.value("code", ""));
-    f.set_layer(j.value("layer", ""));
-    f.set_severity(j.value("severity", ""));
-    f.set_seen(j.value("seen", ""));
-    f.set_allowed(j.value("allowed", ""));
-    f.set_message(j.value("message", ""));
-    f.set_hint(j.value("hint", ""));
+    ASSIGN_OR_RETURN(*f.mutable_code(), StringMember(j, "code"));
+    ASSIGN_OR_RETURN(*f.mutable_layer(), StringMember(j, "layer"));
+    ASSIGN_OR_RETURN(*f.mutable_severity(), StringMember(j, "severity"));
+    ASSIGN_OR_RETURN(*f.mutable_seen(), StringMember(j, "seen"));
+    ASSIGN_OR_RETURN(*f.mutable_allowed(), StringMember(j, "allowed"));
+    ASSIGN_OR_RETURN(*f.mutable_message(), StringMember(j, "message"));
+    ASSIGN_OR_RETURN(*f.mutable_hint(), StringMember(j, "hint"));
     if (j.contains("pcr") && j["pcr"].is_number_unsigned()) f.set_pcr(j["pcr"].get<uint32_t>());
     if (j.contains("event_index") && j["event_index"].is_number_unsigned()) {
       f.set_event_index(j["event_index"].get<uint32_t>());
@@ -99,13 +117,14 @@ absl::StatusOr<VerdictDetails> DetailsFromJson(const std::string& text) {
     if (j.contains("waived_by") && j["waived_by"].is_string()) f.set_waived_by(j["waived_by"]);
     d.findings.push_back(std::move(f));
   }
-  d.policy_version = doc.value("policy_version", "");
+  ASSIGN_OR_RETURN(d.policy_version, StringMember(doc, "policy_version"));
   if (doc.contains("exceptions_used") && doc["exceptions_used"].is_array()) {
     for (const json& e : doc["exceptions_used"]) {
       if (e.is_string()) d.exceptions_used.push_back(e.get<std::string>());
     }
   }
-  auto nonce = bytes::FromHex(doc.value("qualifying_data", ""));
+  ASSIGN_OR_RETURN(const std::string qualifying_data, StringMember(doc, "qualifying_data"));
+  auto nonce = bytes::FromHex(qualifying_data);
   if (nonce.ok()) d.qualifying_data = *std::move(nonce);
   return d;
 }
