@@ -11,6 +11,7 @@
 #include "server/bootgated/hosts_service.h"
 #include "server/bootgated/request_log.h"
 #include "server/bootgated/serve.h"
+#include "server/bootgated/tpm_rollback.h"
 #include "server/bootgated/verdict_recorder.h"
 #include "verifier/appraisal/appraise_evidence.h"
 #include "verifier/bytes/hex.h"
@@ -71,42 +72,6 @@ bool HasEvidenceRejection(const appraisal::Appraisal& a) {
     if (f.layer == appraisal::Layer::kEvidence) return true;
   }
   return false;
-}
-
-// A TPM's resetCount only grows (until TPM2_Clear), restartCount only grows within one reset,
-// and the clock only grows within one reset/restart while the TPM reports it safe (after an
-// unclean shutdown it legitimately goes back, with safe = 0). A quote below the highest
-// counters this AK ever had accepted was made by a TPM whose state went back: a replayed
-// quote or a restored (rolled-back) TPM.
-std::optional<appraisal::Finding> CounterRollback(const server::store::ClockInfo& high,
-                                                  const tpm::ClockInfo& now) {
-  const bool reset_down = now.reset_count < high.reset_count;
-  const bool same_reset = now.reset_count == high.reset_count;
-  const bool restart_down = same_reset && now.restart_count < high.restart_count;
-  const bool clock_down = same_reset && now.restart_count == high.restart_count && now.safe &&
-                          now.clock_ms < high.clock;
-  if (!reset_down && !restart_down && !clock_down) return std::nullopt;
-  appraisal::Finding f;
-  f.code = reset_down     ? "reset-count-decreased"
-           : restart_down ? "restart-count-decreased"
-                          : "tpm-clock-decreased";
-  f.layer = appraisal::Layer::kEvidence;
-  f.severity = appraisal::Severity::kContraindicated;
-  f.seen = absl::StrCat("resetCount ", now.reset_count, ", restartCount ", now.restart_count,
-                        ", clock ", now.clock_ms, " ms");
-  f.allowed = absl::StrCat("at least resetCount ", high.reset_count, ", restartCount ",
-                           high.restart_count, ", clock ", high.clock, " ms");
-  f.message = absl::StrCat("TPM rollback: the quote's ",
-                           reset_down     ? "resetCount"
-                           : restart_down ? "restartCount"
-                                          : "clock (reported safe)",
-                           " went below the highest this AK ever had accepted (quote: ", f.seen,
-                           "; accepted: ", f.allowed,
-                           "): the TPM's state was restored or the quote replayed");
-  f.hint =
-      "the host stays contraindicated until an admin acknowledges the rollback (`bootgate host "
-      "ack-rollback HOST --reason ...`) or allows a re-enrollment (`bootgate host reenroll`)";
-  return f;
 }
 
 // The finding every attestation of a host carries while a rollback caught earlier is open.
@@ -287,6 +252,17 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
   return RecordVerdict(context, record, result, active, now);
 }
 
+AttestationService::AttestationService(ServiceContext* context) : context_(context) {
+  AddMethod(new grpc::internal::RpcServiceMethod("/bootgate.v1.Attestation/Challenge",
+                                                 grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+  MarkMethodCallback(
+      0, new grpc::internal::CallbackUnaryHandler<v1::ChallengeRequest, v1::ChallengeResponse>(
+             [this](grpc::CallbackServerContext* call, const v1::ChallengeRequest* request,
+                    v1::ChallengeResponse* response) {
+               return Challenge(call, request, response);
+             }));
+}
+
 grpc::ServerUnaryReactor* AttestationService::Challenge(grpc::CallbackServerContext* call,
                                                         const v1::ChallengeRequest* request,
                                                         v1::ChallengeResponse* response) {
@@ -297,25 +273,20 @@ grpc::ServerUnaryReactor* AttestationService::Challenge(grpc::CallbackServerCont
                     });
 }
 
-grpc::ServerUnaryReactor* AttestationService::Attest(grpc::CallbackServerContext* call,
-                                                     const v1::AttestRequest* request,
-                                                     v1::Verdict* response) {
-  static constexpr MethodSpec kAttest{"Attest", Permission::kAttest, true};
-  return ServeUnary(
-      context_, call, kAttest, request->host_id(), request, response,
-      [](const Call& c, const v1::AttestRequest& r) -> absl::StatusOr<v1::Verdict> {
-        // Deadlines are honoured before the work starts: a caller that already gave up must
-        // not consume its token.
-        if (c.rpc.deadline() <= std::chrono::system_clock::now()) {
-          return absl::DeadlineExceededError("the call's deadline passed before it was served");
-        }
-        auto verdict = service::Attest(c.context, r, absl::Now());
-        if (verdict.ok()) {
-          c.log.set_tier(v1::TierName(verdict->tier()));
-          c.context.metrics->ObserveAttestLatency(absl::ToDoubleSeconds(c.log.elapsed()));
-        }
-        return verdict;
-      });
+const MethodSpec kAttestMethod{"Attest", Permission::kAttest, true};
+
+absl::StatusOr<v1::Verdict> ServeAttest(const Call& c, const v1::AttestRequest& r) {
+  // Deadlines are honoured before the work starts: a caller that already gave up must not
+  // consume its token.
+  if (c.rpc.deadline() <= std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError("the call's deadline passed before it was served");
+  }
+  auto verdict = service::Attest(c.context, r, absl::Now());
+  if (verdict.ok()) {
+    c.log.set_tier(v1::TierName(verdict->tier()));
+    c.context.metrics->ObserveAttestLatency(absl::ToDoubleSeconds(c.log.elapsed()));
+  }
+  return verdict;
 }
 
 }  // namespace bootgate::service
