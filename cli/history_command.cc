@@ -2,7 +2,9 @@
 
 #include <iostream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "bootgate/v1/history.grpc.pb.h"
 #include "cli/exit_codes.h"
@@ -119,8 +121,11 @@ absl::StatusOr<absl::Time> ParseTimeArg(absl::string_view text, absl::Time now) 
   std::string err;
   if (absl::ParseTime(absl::RFC3339_full, s, &t, &err)) return t;
   if (absl::ParseTime("%Y-%m-%d", s, absl::UTCTimeZone(), &t, &err)) return t;
+  // "24h" or "24h ago": a duration back from now.
+  absl::string_view duration = absl::StripSuffix(absl::StripAsciiWhitespace(text), " ago");
   absl::Duration d;
-  if (absl::ParseDuration(s, &d) && d >= absl::ZeroDuration()) return now - d;
+  if (absl::ParseDuration(absl::StripAsciiWhitespace(duration), &d) && d >= absl::ZeroDuration())
+    return now - d;
   return absl::InvalidArgumentError(absl::StrCat(
       "\"", text,
       "\" is not a time: use RFC 3339 (2024-05-01T12:00:00Z), a date or a duration ago (24h)"));
@@ -132,7 +137,9 @@ void AddHistoryCommand(CLI::App& app, int& exit_code) {
       app.add_subcommand("history", "stored attestations: list (default), show, diff");
   group->add_option("--host", f->host_id, "only this host");
   group->add_option("--group", f->group, "only hosts of this policy group");
-  group->add_option("--since", f->since, "issued at or after (RFC 3339, date, or 24h ago)");
+  group->add_option(
+      "--since", f->since,
+      "issued at or after (RFC 3339, a date, or a duration back from now: 24h, 90m ago)");
   group->add_option("--until", f->until, "issued before");
   group->add_option("--tier", f->tiers, "only these tiers (affirming, warning, contraindicated)");
   group->add_option("--limit", f->limit, "at most N rows (server default 100)");

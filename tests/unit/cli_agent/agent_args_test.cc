@@ -62,6 +62,11 @@ TEST_CASE("time arguments are RFC 3339, a date, or a duration ago", "[cli_agent]
   CHECK(*ParseTimeArg("2024-05-01", now) == absl::FromUnixSeconds(1714521600));
   CHECK(*ParseTimeArg("90m", now) == now - absl::Minutes(90));
   CHECK(*ParseTimeArg("24h", now) == now - absl::Hours(24));
+  // As the --help text spells it.
+  CHECK(*ParseTimeArg("24h ago", now) == now - absl::Hours(24));
+  CHECK(*ParseTimeArg("1h30m ago", now) == now - absl::Minutes(90));
+  CHECK_FALSE(ParseTimeArg("ago", now).ok());
+  CHECK_FALSE(ParseTimeArg("24h from now", now).ok());
   for (const char* bad : {"", "yesterday", "-1h", "2024-13-01", "12:00"}) {
     INFO(bad);
     CHECK(ParseTimeArg(bad, now).status().code() == absl::StatusCode::kInvalidArgument);
