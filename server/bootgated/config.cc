@@ -61,6 +61,10 @@ v1::ServerConfig WithDefaults(v1::ServerConfig c) {
   if (c.tokens().key_file().empty()) c.mutable_tokens()->set_key_file(c.data_dir() + "/token.key");
   if (!c.tokens().has_ttl()) c.mutable_tokens()->mutable_ttl()->set_seconds(300);
   if (c.signing().keys_dir().empty()) c.mutable_signing()->set_keys_dir(c.data_dir() + "/signing");
+  v1::RetentionConfig* r = c.mutable_retention();
+  if (!r->has_keep_last()) r->set_keep_last(100);
+  if (!r->has_keep_for()) r->mutable_keep_for()->set_seconds(30 * 24 * 3600);
+  if (!r->has_interval()) r->mutable_interval()->set_seconds(3600);
   v1::Limits* l = c.mutable_limits();
   if (l->max_event_log_bytes() == 0) l->set_max_event_log_bytes(16 * kMiB);
   if (l->max_quote_bytes() == 0) l->set_max_quote_bytes(4096);

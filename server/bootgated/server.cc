@@ -145,6 +145,7 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   server::store::StoreOptions store_options;
   if (config.store().has_postgres())
     store_options.pool_size = config.store().postgres().pool_size();
+  store_options.max_event_log_bytes = config.limits().max_event_log_bytes();
   ASSIGN_OR_RETURN(ctx.store, server::store::OpenStore(StoreUrl(config), store_options));
 
   ASSIGN_OR_RETURN(std::vector<uint8_t> secret, LoadOrCreateTokenKey(config.tokens().key_file()));
@@ -163,6 +164,9 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   ASSIGN_OR_RETURN(auto file_policy, LoadPolicyFile(config.policy_file()));
   ctx.policies = std::make_unique<PolicyHolder>(ctx.store.get(), std::move(file_policy));
   ctx.metrics = std::make_unique<Metrics>();
+  ctx.retention = std::make_unique<RetentionRunner>(ctx.store.get(),
+                                                    RetentionPolicyFrom(config.retention()),
+                                                    ToDuration(config.retention().interval()));
   ctx.placement = std::make_unique<PlacementHub>(ctx.store.get(), ctx.policies.get());
   // Workers block on the store's group commit: enough of them that a batch can fill up.
   ASSIGN_OR_RETURN(EnrollmentTrust trust, LoadEnrollmentTrust(config.enrollment()));

@@ -11,6 +11,7 @@
 #include "server/bootgated/metrics.h"
 #include "server/bootgated/placement_hub.h"
 #include "server/bootgated/policy_holder.h"
+#include "server/bootgated/retention_runner.h"
 #include "server/bootgated/worker_pool.h"
 #include "server/signing_keys.h"
 #include "server/store/store.h"
@@ -27,6 +28,7 @@ struct ServiceContext {
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<PlacementHub> placement;
   std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<RetentionRunner> retention;  // declared after store: stopped before it closes
   std::unique_ptr<EnrollmentTrust> enrollment;
 };
 
