@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "verifier/bytes/hex.h"
 #include "verifier/bytes/status_macros.h"
+#include "verifier/cache/bounded_cache.h"
 #include "verifier/crypto/hash.h"
 #include "verifier/crypto/openssl_ptr.h"
 
@@ -49,22 +50,35 @@ std::string CommonName(X509_NAME* name) {
   return out;
 }
 
-}  // namespace
-
-std::optional<X509Summary> SummarizeX509(bytes::ByteSpan der) {
-  if (der.empty() || der.size() > static_cast<size_t>(INT32_MAX)) return std::nullopt;
+// Parses `der` with OpenSSL: most of the cost is OpenSSL 3 decoding the public key, which
+// these facts do not even use.
+std::optional<X509Summary> ParseX509Summary(bytes::ByteSpan der, std::string fingerprint) {
   const unsigned char* p = der.data();
   crypto::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (cert == nullptr) return std::nullopt;
   // Bytes after the certificate would be unaccounted for: refuse rather than hide them.
   if (p != der.data() + der.size()) return std::nullopt;
   X509Summary summary;
-  auto fingerprint = crypto::Hash(crypto::HashAlg::kSha256, der);
-  if (fingerprint.ok()) summary.sha256_fingerprint = bytes::ToHex(*fingerprint);
+  summary.sha256_fingerprint = std::move(fingerprint);
   summary.subject = NameToString(X509_get_subject_name(cert.get()));
   summary.issuer = NameToString(X509_get_issuer_name(cert.get()));
   summary.common_name = CommonName(X509_get_subject_name(cert.get()));
   return summary;
+}
+
+}  // namespace
+
+std::optional<X509Summary> SummarizeX509(bytes::ByteSpan der) {
+  if (der.empty() || der.size() > static_cast<size_t>(INT32_MAX)) return std::nullopt;
+  auto fingerprint = crypto::Hash(crypto::HashAlg::kSha256, der);
+  if (!fingerprint.ok()) return std::nullopt;
+  // A fleet's PK, KEK and db hold the same few certificates: each is parsed once per process
+  // (keyed by the digest of all its bytes, so a key is its content). 4096 entries of a few
+  // hundred bytes each.
+  static cache::BoundedCache<std::string, std::optional<X509Summary>>* const cache =
+      new cache::BoundedCache<std::string, std::optional<X509Summary>>(4096);
+  std::string hex = bytes::ToHex(*fingerprint);
+  return cache->GetOrCompute(hex, [&] { return ParseX509Summary(der, hex); });
 }
 
 std::string SignatureTypeName(const Guid& type) {
