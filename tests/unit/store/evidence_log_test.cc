@@ -150,7 +150,7 @@ void InsertSchema4(internal::SqlConnection& raw, const Attestation& a) {
       " placement_eligible, policy_name, policy_version, expires_at_us, verdict_jwt,"
       " findings_json, ak_name, tpm_clock, reset_count, restart_count, quote_msg, quote_sig,"
       " quote_pcrs, event_log) VALUES ($1, 'rack-1', $2, $3, $4, TRUE, 'good-host', 1, $2, $5,"
-      " '[]', $6, 1000, 1, 1, $7, $8, $9, $9)",
+      " '[]', $6, 1000, 1, 1, $7, $8, '', $9)",
       row);
   INFO(inserted.status().ToString());
   REQUIRE(inserted.ok());
@@ -343,6 +343,7 @@ TEST_CASE("a schema-4 database migrates with its event logs stored once and read
     REQUIRE(a.ok());
     CHECK(a->evidence.event_log == logs[i]);
     CHECK(a->evidence.quote_msg == ReadData("appraisal/good-host/quote.msg"));
+    CHECK(a->evidence.quote_pcrs.empty());
   }
   CHECK(store->CheckIntegrity().ok());
   // New attestations share the migrated logs.
