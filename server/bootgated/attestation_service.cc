@@ -256,11 +256,10 @@ AttestationService::AttestationService(ServiceContext* context) : context_(conte
   AddMethod(new grpc::internal::RpcServiceMethod("/bootgate.v1.Attestation/Challenge",
                                                  grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
   MarkMethodCallback(
-      0, new grpc::internal::CallbackUnaryHandler<v1::ChallengeRequest, v1::ChallengeResponse>(
-             [this](grpc::CallbackServerContext* call, const v1::ChallengeRequest* request,
-                    v1::ChallengeResponse* response) {
-               return Challenge(call, request, response);
-             }));
+      0,
+      new grpc::internal::CallbackUnaryHandler<v1::ChallengeRequest, v1::ChallengeResponse>(
+          [this](grpc::CallbackServerContext* call, const v1::ChallengeRequest* request,
+                 v1::ChallengeResponse* response) { return Challenge(call, request, response); }));
 }
 
 grpc::ServerUnaryReactor* AttestationService::Challenge(grpc::CallbackServerContext* call,

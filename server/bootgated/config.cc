@@ -72,6 +72,16 @@ v1::ServerConfig WithDefaults(v1::ServerConfig c) {
   if (l->max_pcrs_bytes() == 0) l->set_max_pcrs_bytes(64 * 1024);
   if (l->max_request_bytes() == 0) l->set_max_request_bytes(20 * kMiB);
   if (!l->has_default_deadline()) l->mutable_default_deadline()->set_seconds(30);
+  if (l->transport_memory_bytes() == 0) l->set_transport_memory_bytes(128 * kMiB);
+  if (l->max_threads() == 0) l->set_max_threads(64);
+  if (l->max_streams_per_connection() == 0) l->set_max_streams_per_connection(16);
+  if (l->inflight_request_bytes() == 0) l->set_inflight_request_bytes(64 * kMiB);
+  if (!l->has_queue_wait()) l->mutable_queue_wait()->set_seconds(10);
+  if (!l->has_receive_deadline()) l->mutable_receive_deadline()->set_seconds(30);
+  if (!l->has_keepalive_time()) l->mutable_keepalive_time()->set_seconds(120);
+  if (!l->has_keepalive_timeout()) l->mutable_keepalive_timeout()->set_seconds(20);
+  if (!l->has_max_connection_idle()) l->mutable_max_connection_idle()->set_seconds(300);
+  if (!l->has_handshake_timeout()) l->mutable_handshake_timeout()->set_seconds(10);
   return c;
 }
 

@@ -43,28 +43,38 @@ bool IsRefusal(const absl::Status& status);
 void RecordRefusal(const Call& call, const MethodSpec& method, const std::string& host_id,
                    const absl::Status& status);
 
+// What ServeUnary does on a worker, for a request already in hand: measured and logged, the
+// access gate, the body, refusals audited; `finish` gets the status (on OK, *response is set).
+template <typename Request, typename Response, typename Fn, typename Finish>
+void RunServed(ServiceContext* context, grpc::CallbackServerContext* rpc, const MethodSpec& method,
+               const std::string& host_id, const Request& request, Response* response, Fn& body,
+               Finish finish) {
+  RequestLog log(context->metrics.get(), method.name);
+  log.set_host(host_id);
+  absl::StatusOr<Caller> caller =
+      Authorize(*context, *rpc, method.name, method.permission, host_id);
+  if (!caller.ok()) {
+    finish(log.Done(ToGrpcStatus(caller.status())));
+    return;
+  }
+  const Call call{*context, *caller, log, *rpc};
+  absl::StatusOr<Response> result = body(call, request);
+  if (result.ok()) {
+    *response = *std::move(result);
+  } else if (method.audit_refusals && IsRefusal(result.status())) {
+    RecordRefusal(call, method, host_id, result.status());
+  }
+  finish(log.Done(ToGrpcStatus(result.status())));
+}
+
 template <typename Request, typename Response, typename Fn>
 grpc::ServerUnaryReactor* ServeUnary(ServiceContext* context, grpc::CallbackServerContext* rpc,
                                      const MethodSpec& method, std::string host_id,
                                      const Request* request, Response* response, Fn body) {
   auto* reactor = rpc->DefaultReactor();
-  context->workers->Submit([=, &method, host_id = std::move(host_id)] {
-    RequestLog log(context->metrics.get(), method.name);
-    log.set_host(host_id);
-    absl::StatusOr<Caller> caller =
-        Authorize(*context, *rpc, method.name, method.permission, host_id);
-    if (!caller.ok()) {
-      reactor->Finish(log.Done(ToGrpcStatus(caller.status())));
-      return;
-    }
-    const Call call{*context, *caller, log, *rpc};
-    absl::StatusOr<Response> result = body(call, *request);
-    if (result.ok()) {
-      *response = *std::move(result);
-    } else if (method.audit_refusals && IsRefusal(result.status())) {
-      RecordRefusal(call, method, host_id, result.status());
-    }
-    reactor->Finish(log.Done(ToGrpcStatus(result.status())));
+  context->workers->Submit([=, &method, host_id = std::move(host_id)]() mutable {
+    RunServed(context, rpc, method, host_id, *request, response, body,
+              [reactor](const grpc::Status& status) { reactor->Finish(status); });
   });
   return reactor;
 }

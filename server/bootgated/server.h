@@ -13,6 +13,7 @@
 
 namespace bootgate::service {
 
+class AttestReceiver;
 class HttpServer;
 
 // Why `address` (the setting named `what`, "listen_address" or "http_address") cannot be listened
@@ -42,6 +43,7 @@ class Bootgated {
  private:
   Bootgated() = default;
   std::unique_ptr<ServiceContext> context_;
+  std::unique_ptr<AttestReceiver> attest_receiver_;  // destroyed after server_
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;
