@@ -102,16 +102,16 @@ absl::StatusOr<v1::Host> Bind(ServiceContext& context, const server::store::Host
 absl::StatusOr<v1::StartEnrollmentResponse> EnrollWithAkCertificate(
     ServiceContext& context, const v1::StartEnrollmentRequest& r, const CheckedAk& ak,
     const Caller& caller, absl::Time now) {
-  if (!context.enrollment->ak_cas) {
+  const std::shared_ptr<const EnrollmentTrust> trust = context.enrollment->Get();
+  if (!trust->ak_cas) {
     return absl::FailedPreconditionError(
         "this bootgated trusts no AK certificate CA (enrollment.ak_ca_files): enroll with the EK "
         "certificate instead");
   }
   RETURN_IF_ERROR(CheckSize(r.ak_certificate(), kMaxCertificateBytes, "ak_certificate"));
-  ASSIGN_OR_RETURN(
-      enroll::VerifiedCertificate cert,
-      enroll::VerifyCertificateChain(Bytes(r.ak_certificate()), *context.enrollment->ak_cas, now,
-                                     "AK certificate"));
+  ASSIGN_OR_RETURN(enroll::VerifiedCertificate cert,
+                   enroll::VerifyCertificateChain(Bytes(r.ak_certificate()), *trust->ak_cas, now,
+                                                  "AK certificate"));
   if (cert.common_name != r.host_id()) {
     return absl::PermissionDeniedError(
         absl::StrCat("the AK certificate is for \"", cert.common_name,
@@ -159,15 +159,15 @@ absl::StatusOr<v1::StartEnrollmentResponse> StartEnrollment(ServiceContext& cont
         "ek_certificate is required: bootgated binds AKs only to TPMs whose EK certificate chains "
         "to a trusted manufacturer CA (or send an ak_certificate from a trusted vTPM CA)");
   }
-  if (!context.enrollment->ek_cas) {
+  const std::shared_ptr<const EnrollmentTrust> trust = context.enrollment->Get();
+  if (!trust->ek_cas) {
     return absl::FailedPreconditionError(
         "this bootgated trusts no EK CA: configure enrollment.ek_ca_files");
   }
   RETURN_IF_ERROR(CheckSize(r.ek_certificate(), kMaxCertificateBytes, "ek_certificate"));
-  ASSIGN_OR_RETURN(
-      enroll::VerifiedCertificate ek_cert,
-      enroll::VerifyCertificateChain(Bytes(r.ek_certificate()), *context.enrollment->ek_cas, now,
-                                     "EK certificate"));
+  ASSIGN_OR_RETURN(enroll::VerifiedCertificate ek_cert,
+                   enroll::VerifyCertificateChain(Bytes(r.ek_certificate()), *trust->ek_cas, now,
+                                                  "EK certificate"));
   ASSIGN_OR_RETURN(TPMT_PUBLIC ek, EkPublicArea(r, ek_cert.key.get()));
   ASSIGN_OR_RETURN(std::string ek_fingerprint, enroll::KeyFingerprint(ek_cert.key.get()));
   // Refuse now what Finish would refuse (another TPM's host, a revoked host, a TPM that already
@@ -191,7 +191,7 @@ absl::StatusOr<v1::StartEnrollmentResponse> StartEnrollment(ServiceContext& cont
   pending.secret_sha256.assign(secret_digest.begin(), secret_digest.end());
   pending.trust_path = server::store::kTrustPathEnrolled;
   pending.created_at = now;
-  pending.expires_at = now + context.enrollment->pending_ttl;
+  pending.expires_at = now + trust->pending_ttl;
   pending.requested_by = caller.identity;
   RETURN_IF_ERROR(context.store->PutPendingEnrollment(pending));
 

@@ -1,11 +1,13 @@
-// What enrollment trusts, loaded once at start from ServerConfig.enrollment: the TPM
-// manufacturers' EK CA bundles and the CAs that issue vTPM AK certificates.
+// What enrollment trusts, loaded at start from ServerConfig.enrollment (and again on SIGHUP):
+// the TPM manufacturers' EK CA bundles and the CAs that issue vTPM AK certificates.
 #ifndef BOOTGATE_SERVER_BOOTGATED_ENROLLMENT_TRUST_H_
 #define BOOTGATE_SERVER_BOOTGATED_ENROLLMENT_TRUST_H_
 
+#include <memory>
 #include <optional>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "bootgate/v1/config.pb.h"
 #include "verifier/enroll/certificate_chain.h"
@@ -21,6 +23,26 @@ struct EnrollmentTrust {
 // Reads every configured bundle. NotFound / InvalidArgument naming the file that cannot be read
 // or holds no certificate: a server must not start with a trust anchor it cannot use.
 absl::StatusOr<EnrollmentTrust> LoadEnrollmentTrust(const v1::EnrollmentConfig& config);
+
+// The trust in use, replaced whole on reload: a call keeps the one it got for its whole run.
+class EnrollmentTrustHolder {
+ public:
+  explicit EnrollmentTrustHolder(EnrollmentTrust trust)
+      : trust_(std::make_shared<const EnrollmentTrust>(std::move(trust))) {}
+  std::shared_ptr<const EnrollmentTrust> Get() const {
+    absl::MutexLock lock(&mu_);
+    return trust_;
+  }
+  void Set(EnrollmentTrust trust) {
+    auto next = std::make_shared<const EnrollmentTrust>(std::move(trust));
+    absl::MutexLock lock(&mu_);
+    trust_ = std::move(next);
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const EnrollmentTrust> trust_ ABSL_GUARDED_BY(mu_);
+};
 
 }  // namespace bootgate::service
 

@@ -2,17 +2,44 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "verifier/bytes/status_macros.h"
+#include "verifier/policy/load.h"
 
 namespace bootgate::service {
 
+absl::StatusOr<std::shared_ptr<const ActivePolicy>> LoadPolicyFile(const std::string& path) {
+  if (path.empty()) return nullptr;
+  ASSIGN_OR_RETURN(policy::PolicyFormat format, policy::PolicyFormatFromPath(path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read policy_file ", path));
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSIGN_OR_RETURN(v1::Policy loaded, policy::LoadPolicy(text, format, path));
+  auto active = std::make_shared<ActivePolicy>();
+  active->policy = std::move(loaded);
+  active->stored_at = absl::Now();
+  return active;
+}
+
 PolicyHolder::PolicyHolder(server::store::Store* store,
                            std::shared_ptr<const ActivePolicy> file_policy, absl::Duration refresh)
-    : store_(store),
-      file_policy_(std::move(file_policy)),
-      refresh_(refresh),
-      current_(file_policy_) {}
+    : store_(store), refresh_(refresh), file_policy_(file_policy), current_(file_policy) {}
+
+void PolicyHolder::SetFilePolicy(std::shared_ptr<const ActivePolicy> file_policy) {
+  absl::MutexLock lock(&mu_);
+  // The file's policy is in use only while no pushed version is (store_version 0).
+  if (!current_ || current_->store_version == 0) current_ = file_policy;
+  file_policy_ = std::move(file_policy);
+}
+
+std::shared_ptr<const ActivePolicy> PolicyHolder::FilePolicy() const {
+  absl::MutexLock lock(&mu_);
+  return file_policy_;
+}
 
 absl::StatusOr<std::shared_ptr<const ActivePolicy>> PolicyHolder::LoadStored(
     std::optional<int64_t> version) {
@@ -56,7 +83,7 @@ absl::StatusOr<std::shared_ptr<const ActivePolicy>> PolicyHolder::FindVersion(
   } else if (!absl::IsNotFound(latest.status())) {
     return latest.status();
   }
-  if (file_policy_ && file_policy_->policy.version() == version) return file_policy_;
+  if (auto file = FilePolicy(); file && file->policy.version() == version) return file;
   return absl::NotFoundError(absl::StrCat("no stored policy has version \"", version, "\""));
 }
 

@@ -1,6 +1,8 @@
 // The active policy of one replica: the latest version pushed to the store (PolicyService.Put,
-// by any replica), or else the config's policy_file, or none. Cached, and re-read from the
-// store at most once per refresh interval so that replicas converge without coordination.
+// by any replica), or else the config's policy_file, or none. A pushed policy always wins over
+// the file, whichever is newer: once a policy was pushed, policy_file (even reloaded on SIGHUP)
+// is only the fallback of a store that holds none. Cached, and re-read from the store at most
+// once per refresh interval so that replicas converge without coordination.
 #ifndef BOOTGATE_SERVER_BOOTGATED_POLICY_HOLDER_H_
 #define BOOTGATE_SERVER_BOOTGATED_POLICY_HOLDER_H_
 
@@ -27,6 +29,10 @@ struct ActivePolicy {
   absl::Time stored_at = absl::UnixEpoch();
 };
 
+// Reads `path` (JSON or textproto by its extension) as the policy_file policy; null when `path`
+// is empty. Errors name the file (NotFound, InvalidArgument with the parser's location).
+absl::StatusOr<std::shared_ptr<const ActivePolicy>> LoadPolicyFile(const std::string& path);
+
 class PolicyHolder {
  public:
   // `file_policy` may be null (no policy_file configured).
@@ -43,6 +49,11 @@ class PolicyHolder {
       const v1::Policy& policy, const std::string& expected_active_version,
       const std::string& pushed_by);
 
+  // Replaces the policy_file policy (SIGHUP; null: no policy_file). Active at once when no
+  // policy was pushed; otherwise kept for the day the store holds none.
+  void SetFilePolicy(std::shared_ptr<const ActivePolicy> file_policy);
+  std::shared_ptr<const ActivePolicy> FilePolicy() const;
+
   // A stored version by its policy version string (newest first); NotFound when none.
   absl::StatusOr<std::shared_ptr<const ActivePolicy>> FindVersion(const std::string& version);
 
@@ -50,9 +61,9 @@ class PolicyHolder {
   absl::StatusOr<std::shared_ptr<const ActivePolicy>> LoadStored(std::optional<int64_t> version);
 
   server::store::Store* store_;
-  const std::shared_ptr<const ActivePolicy> file_policy_;
   const absl::Duration refresh_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const ActivePolicy> file_policy_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const ActivePolicy> current_ ABSL_GUARDED_BY(mu_);
   absl::Time last_refresh_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Mutex push_mu_;  // serialises this replica's pushes (the store orders replicas)

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -19,7 +20,6 @@
 #include "grpcpp/impl/server_builder_option.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
-#include "server/bootgated/attest_receiver.h"
 #include "server/bootgated/attestation_service.h"
 #include "server/bootgated/audit_service.h"
 #include "server/bootgated/config.h"
@@ -27,48 +27,22 @@
 #include "server/bootgated/history_service.h"
 #include "server/bootgated/hosts_service.h"
 #include "server/bootgated/http_server.h"
+#include "server/bootgated/in_flight_calls.h"
 #include "server/bootgated/keys_service.h"
 #include "server/bootgated/placement_service.h"
 #include "server/bootgated/policy_service.h"
+#include "server/bootgated/reload.h"
 #include "server/bootgated/request_log.h"
+#include "server/bootgated/tls_credentials.h"
 #include "server/bootgated/token_key_file.h"
-#include "server/bootgated/transport_limits.h"
 #include "verifier/bytes/status_macros.h"
 #include "verifier/policy/load.h"
 
 namespace bootgate::service {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", what, " ", path));
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-absl::StatusOr<std::shared_ptr<const ActivePolicy>> LoadPolicyFile(const std::string& path) {
-  if (path.empty()) return nullptr;
-  ASSIGN_OR_RETURN(policy::PolicyFormat format, policy::PolicyFormatFromPath(path));
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path, "policy_file"));
-  ASSIGN_OR_RETURN(v1::Policy loaded, policy::LoadPolicy(text, format, path));
-  auto active = std::make_shared<ActivePolicy>();
-  active->policy = std::move(loaded);
-  active->stored_at = absl::Now();
-  return active;
-}
-
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const v1::ServerConfig& c) {
-  if (c.tls().cert_file().empty()) return grpc::InsecureServerCredentials();
-  grpc::SslServerCredentialsOptions options;
-  ASSIGN_OR_RETURN(std::string cert, ReadFile(c.tls().cert_file(), "tls.cert_file"));
-  ASSIGN_OR_RETURN(std::string key, ReadFile(c.tls().key_file(), "tls.key_file"));
-  options.pem_key_cert_pairs.push_back({key, cert});
-  if (!c.tls().client_ca_file().empty()) {
-    ASSIGN_OR_RETURN(options.pem_root_certs,
-                     ReadFile(c.tls().client_ca_file(), "tls.client_ca_file"));
-    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-  }
-  return grpc::SslServerCredentials(options);
-}
+// How long a stop waits for running calls before it cancels them.
+constexpr absl::Duration kDrainTime = absl::Seconds(5);
 
 // Decides whether one ServerBuilder serves reflection. Linking grpc++_reflection registers its
 // plugin for every ServerBuilder of the process (a static initializer), so the plugin is taken
@@ -172,7 +146,7 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   ctx.placement = std::make_unique<PlacementHub>(ctx.store.get(), ctx.policies.get());
   // Workers block on the store's group commit: enough of them that a batch can fill up.
   ASSIGN_OR_RETURN(EnrollmentTrust trust, LoadEnrollmentTrust(config.enrollment()));
-  ctx.enrollment = std::make_unique<EnrollmentTrust>(std::move(trust));
+  ctx.enrollment = std::make_unique<EnrollmentTrustHolder>(std::move(trust));
   ctx.workers = std::make_unique<WorkerPool>(
       std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency())));
 
@@ -180,15 +154,18 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.SetOption(std::make_unique<ReflectionOption>(config.reflection()));
-  ASSIGN_OR_RETURN(auto credentials, Credentials(config));
+  // TLS whose certificate, key and client CAs SIGHUP can replace (tls_credentials.h).
+  ASSIGN_OR_RETURN(out->tls_, ServerTls::Create(config.tls(), config.data_dir()));
+  const std::shared_ptr<grpc::ServerCredentials> credentials = out->tls_->credentials();
+  out->calls_ = std::make_unique<InFlightCalls>();
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(out->calls_->InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   // One instance per port: without SO_REUSEPORT a second bootgated on a taken port fails to
   // bind instead of silently sharing the traffic.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen_address(), credentials, &out->grpc_port_);
-  // Bounds on connections and on Attest's large requests before they are whole (issue 13).
-  ApplyTransportLimits(config.limits(), builder);
-  out->attest_receiver_ = std::make_unique<AttestReceiver>(&ctx);
-  builder.RegisterCallbackGenericService(out->attest_receiver_.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits().max_request_bytes()));
   out->services_.push_back(std::make_unique<AttestationService>(&ctx));
   out->services_.push_back(std::make_unique<HostsService>(&ctx));
   out->services_.push_back(std::make_unique<PlacementService>(&ctx));
@@ -205,6 +182,7 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   if (config.http_address() != "off") {
     ASSIGN_OR_RETURN(out->http_, HttpServer::Start(config.http_address(), &ctx));
   }
+  out->reloader_ = std::make_unique<Reloader>(&ctx, out->tls_.get());
   auto durability = ctx.store->Durability();
   auto policy = ctx.policies->Current();
   LogEvent("started", {{"grpc_port", absl::StrCat(out->grpc_port_)},
@@ -219,13 +197,27 @@ int Bootgated::http_port() const { return http_ ? http_->port() : 0; }
 
 void Bootgated::Wait() { server_->Wait(); }
 
-void Bootgated::Shutdown() {
+absl::Status Bootgated::Reload(const v1::ServerConfig& config) {
+  return reloader_->Reload(config).status();
+}
+
+void Bootgated::Shutdown(absl::string_view why) {
   if (shut_down_) return;
   shut_down_ = true;
+  const int64_t in_flight = calls_->count();
+  const absl::Time deadline = absl::Now() + kDrainTime;
   context_->placement->Shutdown();
-  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // gRPC stops accepting at once, waits for running calls until the deadline, then cancels
+  // them; meanwhile the calls still running are counted down here.
+  std::thread stop([&] { server_->Shutdown(absl::ToChronoTime(deadline)); });
+  const int64_t cancelled = calls_->WaitUntilIdle(deadline);
+  stop.join();
   http_.reset();
   context_->workers.reset();  // finishes queued work before the store goes
+  LogEvent("stopped", {{"why", why},
+                       {"in_flight", absl::StrCat(in_flight)},
+                       {"drained", absl::StrCat(std::max<int64_t>(in_flight - cancelled, 0))},
+                       {"cancelled", absl::StrCat(cancelled)}});
 }
 
 Bootgated::~Bootgated() {

@@ -7,14 +7,17 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "bootgate/v1/config.pb.h"
 #include "grpcpp/server.h"
 #include "server/bootgated/service_context.h"
 
 namespace bootgate::service {
 
-class AttestReceiver;
 class HttpServer;
+class InFlightCalls;
+class Reloader;
+class ServerTls;
 
 // Why `address` (the setting named `what`, "listen_address" or "http_address") cannot be listened
 // on, for the error of a failed start: "cannot listen on listen_address 127.0.0.1:7443 (port
@@ -37,13 +40,20 @@ class Bootgated {
 
   // Blocks until Shutdown() is called from another thread.
   void Wait();
-  // Ends watches (UNAVAILABLE), stops accepting calls, waits for running ones (up to 5 s).
-  void Shutdown();
+  // Reads what `config` names again and puts in use what can change while calls run (see
+  // reload.h): event=reloaded, or event=reload_failed and the error, nothing changed.
+  absl::Status Reload(const v1::ServerConfig& config);
+  // Ends watches (UNAVAILABLE), stops accepting calls, waits for running ones (up to 5 s, then
+  // cancels them), and logs event=stopped with `why` and how many calls were drained and
+  // cancelled.
+  void Shutdown(absl::string_view why = "shutdown");
 
  private:
   Bootgated() = default;
   std::unique_ptr<ServiceContext> context_;
-  std::unique_ptr<AttestReceiver> attest_receiver_;  // destroyed after server_
+  std::unique_ptr<ServerTls> tls_;
+  std::unique_ptr<Reloader> reloader_;
+  std::unique_ptr<InFlightCalls> calls_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;

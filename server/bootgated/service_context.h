@@ -29,7 +29,7 @@ struct ServiceContext {
   std::unique_ptr<PlacementHub> placement;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<RetentionRunner> retention;  // declared after store: stopped before it closes
-  std::unique_ptr<EnrollmentTrust> enrollment;
+  std::unique_ptr<EnrollmentTrustHolder> enrollment;  // replaced on SIGHUP
 };
 
 }  // namespace bootgate::service
