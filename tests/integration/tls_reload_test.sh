@@ -2,9 +2,10 @@
 # Mutual TLS refusals, SIGHUP and SIGTERM (issue 13 items 8 and 10) against a real bootgated on
 # 127.0.0.1; no TPM needed.
 #  (a) a client certificate that is expired, from an unknown CA, signed by a key that is not the
-#      CA's, for serverAuth only, or none at all: each attempt gives exactly one
-#      event=tls_refused line with its reason, and the client's error is printed (documented in
-#      docs/operations.md); a valid certificate is accepted.
+#      CA's, for serverAuth only, issued by a non-CA, from an intermediate not sent, or none at
+#      all: each attempt gives exactly one event=tls_refused line with its reason, and the
+#      client's error is printed (documented in docs/operations.md); valid certificates (straight
+#      from the CA, or from an intermediate sent along) are accepted.
 #  (b) SIGHUP with a client CA bundle that adds a new CA, while a loop of calls and a Placement
 #      watch run on the old CA's certificate: the new CA's client is refused before and accepted
 #      after, no call of the loop fails, the watch stays open, the pid stays. Also on SIGHUP: an
@@ -44,6 +45,14 @@ issue ca2 admin2 "/OU=admin/CN=admin-two"
 issue stranger unknown "/OU=admin/CN=from-a-stranger"
 issue forger forged "/OU=admin/CN=forged-by-ca1-name"
 issue ca1 serveronly "/OU=admin/CN=server-auth-only" "extendedKeyUsage=serverAuth"
+# An intermediate CA under CA 1 (its clients send it with their certificate), and a certificate
+# "issued" by a client certificate, which is no CA.
+issue ca1 inter "/O=bootgate test/CN=client intermediate" \
+  $'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign'
+issue inter viainter "/OU=admin/CN=via-intermediate"
+cat "$pki/viainter.pem" "$pki/inter.pem" > "$pki/viainter-chain.pem"
+issue admin1 byleaf "/OU=admin/CN=issued-by-a-leaf"
+cat "$pki/byleaf.pem" "$pki/admin1.pem" > "$pki/byleaf-chain.pem"
 # Expired yesterday: openssl x509 cannot backdate, so python's cryptography signs it.
 /usr/bin/python3 - "$pki" <<'PY'
 import datetime, sys
@@ -113,6 +122,10 @@ refused "unknown CA" unknown_ca as unknown audit --limit 1
 refused "signed by another key under the CA's name" bad_signature as forged audit --limit 1
 refused "extendedKeyUsage serverAuth only" wrong_purpose as serveronly audit --limit 1
 refused "no certificate" no_certificate "$cli" audit --limit 1 --ca "$pki/ca1.pem"
+refused "issued by a client certificate (sent along)" invalid_ca \
+  "$cli" audit --limit 1 --ca "$pki/ca1.pem" --cert "$pki/byleaf-chain.pem" --key "$pki/byleaf.key"
+refused "an intermediate's client that does not send the intermediate" unknown_ca \
+  as viainter audit --limit 1
 grep 'event=tls_refused' "$log" | grep -q 'subject="CN=expired-admin,OU=admin"' \
   || fail "the expired certificate's line does not name its subject"
 if grep 'event=grpc' "$log" | grep -qi 'handshake'; then
@@ -121,6 +134,9 @@ if grep 'event=grpc' "$log" | grep -qi 'handshake'; then
 fi
 expect_rc 0 "$out" as admin1 audit --limit 1
 echo "ok   a valid certificate is accepted"
+expect_rc 0 "$out" "$cli" audit --limit 1 --ca "$pki/ca1.pem" --cert "$pki/viainter-chain.pem" \
+  --key "$pki/viainter.key"
+echo "ok   a certificate from an intermediate CA, sent with the intermediate, is accepted"
 
 echo "(b) SIGHUP"
 refused "CA 2 before the reload" unknown_ca as admin2 audit --limit 1
