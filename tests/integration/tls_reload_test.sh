@@ -10,8 +10,9 @@
 #      watch run on the old CA's certificate: the new CA's client is refused before and accepted
 #      after, no call of the loop fails, the watch stays open, the pid stays. Also on SIGHUP: an
 #      invalid bundle is refused (event=reload_failed, the running CAs kept), a new server
-#      certificate is served, policy_file is reloaded while no policy was pushed and a pushed
-#      policy wins over it after, a setting that needs a restart is reported as such.
+#      certificate is served, the enrollment CA bundle is reloaded (an invalid one refused),
+#      policy_file is reloaded while no policy was pushed and a pushed policy wins over it after,
+#      a setting that needs a restart is reported as such.
 #  (c) SIGTERM: event=stopped with the watch drained, exit 0.
 set -euo pipefail
 work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-tls-reload.XXXXXX")"
@@ -85,9 +86,11 @@ cp "$pki/server.key" "$work/server.key"
 sed 's/^version: "fixtures-1"$/version: "file-1"/' \
   "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto" > "$work/policy.textproto"
 grep -q '^version: "file-1"$' "$work/policy.textproto" || fail "could not set the policy version"
+cp "$pki/stranger.pem" "$work/ek-cas.pem"  # any CA will do as the EK CA bundle here
 cat > "$work/config.textproto" <<CONF
 tls { cert_file: "$work/server.pem" key_file: "$work/server.key" client_ca_file: "$work/client-cas.pem" }
 policy_file: "$work/policy.textproto"
+enrollment { ek_ca_files: "$work/ek-cas.pem" }
 CONF
 start_bootgated --config "$work/config.textproto"
 pid="$agent_daemon_pid"
@@ -221,17 +224,28 @@ done
 expect_rc 0 "$out" as admin1 audit --limit 1
 echo "ok   the renewed certificate is served ($old_serial -> $new_serial)"
 
+echo "     the enrollment CA bundle: an invalid one refused, then one more CA"
+echo "not a certificate" > "$work/ek-cas.pem"
+kill -HUP "$pid"
+wait_reload 4
+expect_grep 'event=reload_failed error="[^"]*/ek-cas.pem: no PEM certificate' "$log"
+cat "$pki/stranger.pem" "$pki/ca2.pem" > "$work/ek-cas.pem"
+kill -HUP "$pid"
+wait_reload 5
+expect_grep 'event=reloaded changed=enrollment needs_restart=none' "$log"
+echo "ok   enrollment CAs reloaded; an invalid bundle changed nothing"
+
 echo "     policy_file, then a pushed policy"
 sed -i 's/^version: "file-1"$/version: "file-2"/' "$work/policy.textproto"
 kill -HUP "$pid"
-wait_reload 4
+wait_reload 6
 expect_grep 'event=reloaded changed=policy_file needs_restart=none policy_in_use=policy_file policy_version=file-2' "$log"
 sed 's/^version: "file-2"$/version: "pushed-1"/' "$work/policy.textproto" > "$work/pushed.textproto"
 expect_rc 0 "$out" as admin1 policy push "$work/pushed.textproto" --reason "tls reload test"
 sed -i 's/^version: "file-2"$/version: "file-3"/' "$work/policy.textproto"
 echo 'reflection: true' >> "$work/config.textproto"
 kill -HUP "$pid"
-wait_reload 5
+wait_reload 7
 expect_grep 'event=reloaded changed=policy_file needs_restart=reflection policy_in_use=pushed policy_version=pushed-1' "$log"
 echo "ok   policy_file reloaded; a pushed policy wins over it; reflection needs a restart"
 
