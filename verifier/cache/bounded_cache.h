@@ -22,9 +22,10 @@ class BoundedCache {
   BoundedCache(const BoundedCache&) = delete;
   BoundedCache& operator=(const BoundedCache&) = delete;
 
-  // The value for `key`, computing it with `compute()` (outside the lock) on a miss.
-  template <typename Compute>
-  Value GetOrCompute(const Key& key, Compute&& compute) {
+  // The value for `key`, computing it with `compute()` (outside the lock) on a miss. `key` may
+  // be of any type the map looks up without a copy (absl::string_view for std::string keys).
+  template <typename Lookup, typename Compute>
+  Value GetOrCompute(const Lookup& key, Compute&& compute) {
     {
       absl::MutexLock lock(&mutex_);
       if (auto it = values_.find(key); it != values_.end()) {
@@ -37,8 +38,8 @@ class BoundedCache {
     ++misses_;
     if (values_.contains(key)) return value;  // another thread computed it meanwhile
     if (values_.size() >= capacity_) EvictOlderHalf();
-    values_.emplace(key, value);
-    order_.push_back(key);
+    order_.emplace_back(key);
+    values_.emplace(order_.back(), value);
     return value;
   }
 

@@ -22,8 +22,11 @@ std::string Guid::ToString() const {
   std::string out;
   out.reserve(36);
   for (int i = 0; i < 16; ++i) {
+    static constexpr char kHex[] = "0123456789abcdef";
     if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    absl::StrAppendFormat(&out, "%02x", bytes[kTextToWire[i]]);
+    const uint8_t b = bytes[kTextToWire[i]];
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
   }
   return out;
 }

@@ -70,15 +70,21 @@ std::optional<X509Summary> ParseX509Summary(bytes::ByteSpan der, std::string fin
 
 std::optional<X509Summary> SummarizeX509(bytes::ByteSpan der) {
   if (der.empty() || der.size() > static_cast<size_t>(INT32_MAX)) return std::nullopt;
-  auto fingerprint = crypto::Hash(crypto::HashAlg::kSha256, der);
-  if (!fingerprint.ok()) return std::nullopt;
-  // A fleet's PK, KEK and db hold the same few certificates: each is parsed once per process
-  // (keyed by the digest of all its bytes, so a key is its content). 4096 entries of a few
-  // hundred bytes each.
+  // A fleet's PK, KEK and db hold the same few certificates: each is parsed once per process,
+  // keyed by all its bytes (so a key is its content; hashing the key for the map is cheap,
+  // unlike the SHA-256 fingerprint, computed once on a miss). Bounded: 1024 certificates of
+  // at most 16 KiB (larger ones, which no real key store holds, are parsed every time).
+  constexpr size_t kMaxCachedDer = 16 * 1024;
+  auto parse = [der]() -> std::optional<X509Summary> {
+    auto fingerprint = crypto::Hash(crypto::HashAlg::kSha256, der);
+    if (!fingerprint.ok()) return std::nullopt;
+    return ParseX509Summary(der, bytes::ToHex(*fingerprint));
+  };
+  if (der.size() > kMaxCachedDer) return parse();
   static cache::BoundedCache<std::string, std::optional<X509Summary>>* const cache =
-      new cache::BoundedCache<std::string, std::optional<X509Summary>>(4096);
-  std::string hex = bytes::ToHex(*fingerprint);
-  return cache->GetOrCompute(hex, [&] { return ParseX509Summary(der, hex); });
+      new cache::BoundedCache<std::string, std::optional<X509Summary>>(1024);
+  return cache->GetOrCompute(
+      absl::string_view(reinterpret_cast<const char*>(der.data()), der.size()), parse);
 }
 
 std::string SignatureTypeName(const Guid& type) {
