@@ -3,15 +3,22 @@
 namespace bootgate::server::store::internal {
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
-  {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
-    if (!idle_.empty()) {
-      std::unique_ptr<SqlConnection> conn = std::move(idle_.back());
+  for (;;) {
+    std::unique_ptr<SqlConnection> idle;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
+      if (idle_.empty()) {
+        ++open_;  // reserve the slot; connect outside the lock (it may take a network round trip)
+        break;
+      }
+      idle = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(this, std::move(conn));
     }
-    ++open_;  // reserve the slot; connect outside the lock (it may take a network round trip)
+    // After a database restart every idle connection is dead: drop each here (it frees its
+    // slot) rather than fail the caller's statement on it.
+    if (!idle->Broken()) return Lease(this, std::move(idle));
+    Return(nullptr);
   }
   absl::StatusOr<std::unique_ptr<SqlConnection>> conn = factory_();
   if (!conn.ok()) {

@@ -1,6 +1,7 @@
 #include "server/store/postgres_connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <string_view>
 #include <vector>
@@ -126,6 +127,16 @@ class PostgresConnection final : public SqlConnection {
       return ResultError(conn_.get(), res.get(), "exec");
     }
     return absl::OkStatus();
+  }
+
+  bool Broken() override {
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) return true;
+    // A server that ends an idle session (restart, failover, idle timeout) sends a FATAL
+    // message and closes the socket; libpq notices only when the next statement reads. An idle
+    // connection has nothing to read: anything there (that message, EOF, rarely a notice)
+    // makes it not worth keeping. poll() without waiting: no round trip.
+    pollfd p{.fd = PQsocket(conn_.get()), .events = POLLIN | POLLRDHUP, .revents = 0};
+    return p.fd < 0 || poll(&p, 1, 0) != 0;
   }
 
   absl::StatusOr<DurabilitySettings> ReadDurability() override {

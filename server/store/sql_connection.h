@@ -74,6 +74,10 @@ class SqlConnection {
   virtual absl::StatusOr<DurabilitySettings> ReadDurability() = 0;
   // DataLoss naming the inconsistency, if any.
   virtual absl::Status CheckIntegrity() = 0;
+  // True when the connection is known to be unusable without a round trip: the server closed
+  // it while it sat idle in the pool (a database restart, a failover, an idle timeout). The
+  // pool drops such a connection instead of lending it, so that no call pays for it.
+  virtual bool Broken() { return false; }
 };
 
 }  // namespace bootgate::server::store::internal
