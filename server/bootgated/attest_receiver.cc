@@ -140,7 +140,7 @@ class AttestReceiver::AttestCall final : public grpc::ServerGenericBidiReactor {
                         "the request does not parse as an AttestRequest"));
       return;
     }
-    auto body = [](const Call& c, const v1::AttestRequest& r) { return ServeAttest(c, r); };
+    auto body = [](const Call& c, v1::AttestRequest& r) { return ServeAttest(c, r); };
     RunServed(owner_->context_, rpc_, kAttestMethod, request.host_id(), request, &verdict_, body,
               [this](const grpc::Status& status) { Done(status); });
   }

@@ -56,14 +56,16 @@ absl::Status CheckRequest(const v1::AttestRequest& r, const v1::Limits& limits) 
   return absl::OkStatus();
 }
 
-VerdictRecord RecordOf(const v1::AttestRequest& request, const server::store::Host& host,
+// Moves the event log out of `request`: call it once the appraisal is done with the log.
+VerdictRecord RecordOf(v1::AttestRequest& request, const server::store::Host& host,
                        const std::string& token_id, const crypto::Digest& nonce) {
   VerdictRecord record;
   record.host_id = request.host_id();
   record.host_group = host.group;
   record.attestation_id = token_id;
   record.nonce = nonce;
-  record.evidence = {request.quote(), request.signature(), request.pcrs(), request.event_log()};
+  record.evidence = {request.quote(), request.signature(), request.pcrs(),
+                     std::move(*request.mutable_event_log())};
   return record;
 }
 
@@ -149,7 +151,7 @@ absl::StatusOr<v1::ChallengeResponse> Challenge(ServiceContext& context,
   return response;
 }
 
-absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequest& request,
+absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, v1::AttestRequest& request,
                                    absl::Time now) {
   if (absl::Status checked = CheckRequest(request, context.config.limits()); !checked.ok()) {
     context.metrics->Unattributed(absl::IsResourceExhausted(checked) ? "too-large"
@@ -198,7 +200,7 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
     const std::string message =
         absl::StrCat("evidence does not parse: ", appraised.status().message());
     VerdictRecord record = RecordOf(request, *host, token->token_id, nonce);
-    RETURN_IF_ERROR(RecordVerdict(context, record,
+    RETURN_IF_ERROR(RecordVerdict(context, std::move(record),
                                   MalformedEvidence(active, host->group, message, now), active, now)
                         .status());
     return absl::InvalidArgumentError(message);
@@ -249,7 +251,7 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequ
     record.ak_fingerprint = ak_fingerprint;
     record.clock = clock;
   }
-  return RecordVerdict(context, record, result, active, now);
+  return RecordVerdict(context, std::move(record), result, active, now);
 }
 
 AttestationService::AttestationService(ServiceContext* context) : context_(context) {
@@ -274,7 +276,7 @@ grpc::ServerUnaryReactor* AttestationService::Challenge(grpc::CallbackServerCont
 
 const MethodSpec kAttestMethod{"Attest", Permission::kAttest, true};
 
-absl::StatusOr<v1::Verdict> ServeAttest(const Call& c, const v1::AttestRequest& r) {
+absl::StatusOr<v1::Verdict> ServeAttest(const Call& c, v1::AttestRequest& r) {
   // Deadlines are honoured before the work starts: a caller that already gave up must not
   // consume its token.
   if (c.rpc.deadline() <= std::chrono::system_clock::now()) {

@@ -12,8 +12,9 @@ namespace bootgate::service {
 // The whole Attest pipeline without gRPC: the verdict, or the status attestation.proto lists
 // (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, NOT_FOUND, UNAUTHENTICATED, PERMISSION_DENIED,
 // FAILED_PRECONDITION, ALREADY_EXISTS; UNAVAILABLE/INTERNAL when the store fails). On any error
-// nothing is stored. Blocks until the record is durable.
-absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, const v1::AttestRequest& request,
+// nothing is stored. Blocks until the record is durable. The event log is moved out of
+// `request` into the stored record once appraised (a log of up to 16 MiB is not copied).
+absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, v1::AttestRequest& request,
                                    absl::Time now);
 
 absl::StatusOr<v1::ChallengeResponse> Challenge(ServiceContext& context,
@@ -25,7 +26,7 @@ struct MethodSpec;
 
 // Attest as served (serve.h's RunServed): refuses a call whose deadline already passed (its
 // token is not consumed), then Attest, with the tier logged and the latency observed.
-absl::StatusOr<v1::Verdict> ServeAttest(const Call& call, const v1::AttestRequest& request);
+absl::StatusOr<v1::Verdict> ServeAttest(const Call& call, v1::AttestRequest& request);
 extern const MethodSpec kAttestMethod;
 
 // Attestation.Challenge only, registered as the generated CallbackService registers it: Attest

@@ -45,9 +45,10 @@ void RecordRefusal(const Call& call, const MethodSpec& method, const std::string
 
 // What ServeUnary does on a worker, for a request already in hand: measured and logged, the
 // access gate, the body, refusals audited; `finish` gets the status (on OK, *response is set).
+// `request` is the body's to change (Attest moves its event log out; others get it const).
 template <typename Request, typename Response, typename Fn, typename Finish>
 void RunServed(ServiceContext* context, grpc::CallbackServerContext* rpc, const MethodSpec& method,
-               const std::string& host_id, const Request& request, Response* response, Fn& body,
+               const std::string& host_id, Request& request, Response* response, Fn& body,
                Finish finish) {
   RequestLog log(context->metrics.get(), method.name);
   log.set_host(host_id);

@@ -20,6 +20,7 @@
 #include "grpcpp/impl/server_builder_option.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/bootgated/attest_receiver.h"
 #include "server/bootgated/attestation_service.h"
 #include "server/bootgated/audit_service.h"
 #include "server/bootgated/config.h"
@@ -29,12 +30,14 @@
 #include "server/bootgated/http_server.h"
 #include "server/bootgated/in_flight_calls.h"
 #include "server/bootgated/keys_service.h"
+#include "server/bootgated/memory_release.h"
 #include "server/bootgated/placement_service.h"
 #include "server/bootgated/policy_service.h"
 #include "server/bootgated/reload.h"
 #include "server/bootgated/request_log.h"
 #include "server/bootgated/tls_credentials.h"
 #include "server/bootgated/token_key_file.h"
+#include "server/bootgated/transport_limits.h"
 #include "verifier/bytes/status_macros.h"
 #include "verifier/policy/load.h"
 
@@ -165,7 +168,11 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   // bind instead of silently sharing the traffic.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen_address(), credentials, &out->grpc_port_);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits().max_request_bytes()));
+  // Bounds on connections and on Attest's large requests before they are whole (issue 13).
+  ApplyTransportLimits(config.limits(), builder);
+  ReleaseLargeAllocations();
+  out->attest_receiver_ = std::make_unique<AttestReceiver>(&ctx);
+  builder.RegisterCallbackGenericService(out->attest_receiver_.get());
   out->services_.push_back(std::make_unique<AttestationService>(&ctx));
   out->services_.push_back(std::make_unique<HostsService>(&ctx));
   out->services_.push_back(std::make_unique<PlacementService>(&ctx));

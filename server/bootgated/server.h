@@ -14,6 +14,7 @@
 
 namespace bootgate::service {
 
+class AttestReceiver;
 class HttpServer;
 class InFlightCalls;
 class Reloader;
@@ -54,6 +55,7 @@ class Bootgated {
   std::unique_ptr<ServerTls> tls_;
   std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<InFlightCalls> calls_;
+  std::unique_ptr<AttestReceiver> attest_receiver_;  // destroyed after server_
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;

@@ -12,7 +12,7 @@
 
 namespace bootgate::service {
 
-absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, const VerdictRecord& in,
+absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, VerdictRecord in,
                                           const appraisal::Appraisal& result,
                                           const std::shared_ptr<const ActivePolicy>& active,
                                           absl::Time now) {
@@ -33,7 +33,7 @@ absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, const Verdict
   record.policy_version = active ? active->store_version : 0;
   record.expires_at = result.expires;
   record.findings_json = DetailsToJson(details);
-  record.evidence = in.evidence;
+  record.evidence = std::move(in.evidence);
   if (in.clock) {
     record.ak_name = in.ak_fingerprint;
     record.clock_info = {in.clock->clock_ms, in.clock->reset_count, in.clock->restart_count};

@@ -33,7 +33,8 @@ struct VerdictRecord {
 
 // ALREADY_EXISTS when the id was recorded before (by any replica); NOT_FOUND when the host
 // is no longer registered; UNAVAILABLE / INTERNAL when the store fails (nothing stored).
-absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, const VerdictRecord& record,
+// `record`'s evidence is moved into the store's record, not copied.
+absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, VerdictRecord record,
                                           const appraisal::Appraisal& result,
                                           const std::shared_ptr<const ActivePolicy>& active,
                                           absl::Time now);

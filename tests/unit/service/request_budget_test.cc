@@ -1,0 +1,68 @@
+#include "server/bootgated/request_budget.h"
+
+#include <catch2/catch.hpp>
+
+namespace bootgate::service {
+namespace {
+
+constexpr uint64_t kMiB = 1024 * 1024;
+
+TEST_CASE("the in-flight budget starts reads while a whole request fits", "[request_budget]") {
+  RequestBudget budget(64 * kMiB, 20 * kMiB);
+  CHECK(budget.max_reads() == 3);
+  CHECK(budget.TryStartRead("a", "c1"));
+  CHECK(budget.TryStartRead("b", "c2"));
+  CHECK(budget.TryStartRead("c", "c3"));
+  CHECK_FALSE(budget.TryStartRead("d", "c4"));
+  CHECK(budget.in_use() == 60 * kMiB);
+}
+
+TEST_CASE("a received request holds its own size until released", "[request_budget]") {
+  RequestBudget budget(64 * kMiB, 20 * kMiB);
+  REQUIRE(budget.TryStartRead("a", "c1"));
+  budget.EndRead("a", "c1", 16 * kMiB);
+  CHECK(budget.in_use() == 16 * kMiB);
+  REQUIRE(budget.TryStartRead("b", "c2"));
+  REQUIRE(budget.TryStartRead("c", "c3"));
+  CHECK_FALSE(budget.TryStartRead("d", "c4"));  // 16 + 40 + 20 > 64
+  budget.Release(16 * kMiB);
+  CHECK(budget.TryStartRead("d", "c4"));
+  CHECK(budget.in_use() == 60 * kMiB);
+}
+
+TEST_CASE("a failed read gives everything back", "[request_budget]") {
+  RequestBudget budget(64 * kMiB, 20 * kMiB);
+  REQUIRE(budget.TryStartRead("a", "c1"));
+  budget.EndRead("a", "c1", 0);
+  CHECK(budget.in_use() == 0);
+  budget.Release(5);  // more than held: stays at zero
+  CHECK(budget.in_use() == 0);
+}
+
+TEST_CASE("one read per connection", "[request_budget]") {
+  RequestBudget budget(64 * kMiB, 20 * kMiB);
+  REQUIRE(budget.TryStartRead("a", "c1"));
+  CHECK_FALSE(budget.TryStartRead("b", "c1"));
+  budget.EndRead("a", "c1", 0);
+  CHECK(budget.TryStartRead("b", "c1"));
+}
+
+TEST_CASE("one caller never holds every read", "[request_budget]") {
+  RequestBudget budget(64 * kMiB, 20 * kMiB);
+  CHECK(budget.max_reads_per_caller() == 2);
+  CHECK(budget.TryStartRead("hostile", "c1"));
+  CHECK(budget.TryStartRead("hostile", "c2"));
+  CHECK_FALSE(budget.TryStartRead("hostile", "c3"));
+  CHECK(budget.TryStartRead("agent", "c4"));
+}
+
+TEST_CASE("a budget of one read lets one caller have it", "[request_budget]") {
+  RequestBudget budget(20 * kMiB, 20 * kMiB);
+  CHECK(budget.max_reads() == 1);
+  CHECK(budget.max_reads_per_caller() == 1);
+  CHECK(budget.TryStartRead("a", "c1"));
+  CHECK_FALSE(budget.TryStartRead("b", "c2"));
+}
+
+}  // namespace
+}  // namespace bootgate::service
