@@ -87,11 +87,12 @@ absl::StatusOr<std::string> DecodeLog(std::string_view digest, std::string_view 
 absl::StatusOr<std::string> LogDecoder::Log(const SqlRow& row, size_t first) {
   if (row.IsNull(first)) return std::string();
   const std::string& digest = row.Str(first);
-  if (auto it = decoded_.find(digest); it != decoded_.end()) return it->second;
+  if (!last_digest_.empty() && digest == last_digest_) return last_log_;
   if (row.IsNull(first + 1)) return DataLoss(digest, "referenced but not stored");
-  ASSIGN_OR_RETURN(std::string log, DecodeLog(digest, row.Str(first + 1), row.Int(first + 2),
-                                              row.Str(first + 3), max_size_));
-  return decoded_.emplace(digest, std::move(log)).first->second;
+  ASSIGN_OR_RETURN(last_log_, DecodeLog(digest, row.Str(first + 1), row.Int(first + 2),
+                                        row.Str(first + 3), max_size_));
+  last_digest_ = digest;
+  return last_log_;
 }
 
 absl::Status PutLog(SqlConnection& conn, const EncodedLog& log, std::string_view raw) {

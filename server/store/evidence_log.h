@@ -6,7 +6,6 @@
 #define BOOTGATE_SERVER_STORE_EVIDENCE_LOG_H_
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,8 +41,9 @@ absl::StatusOr<std::string> CompressLog(std::string_view log);
 absl::StatusOr<std::string> DecodeLog(std::string_view digest, std::string_view codec,
                                       int64_t raw_size, std::string_view data, int64_t max_size);
 
-// Decodes the logs of one query's rows, each distinct log once (a page of one host's history
-// usually holds one boot chain many times).
+// Decodes the logs of one query's rows; a row with the previous row's log reuses it (a page of
+// one host's history usually holds one boot chain many times in a row), so decoding holds at
+// most one log beyond what the rows return.
 class LogDecoder {
  public:
   explicit LogDecoder(int64_t max_size) : max_size_(max_size) {}
@@ -54,7 +54,8 @@ class LogDecoder {
 
  private:
   const int64_t max_size_;
-  std::map<std::string, std::string, std::less<>> decoded_;
+  std::string last_digest_;
+  std::string last_log_;
 };
 
 // The columns LogDecoder::Log reads, for a SELECT over kLogJoin.

@@ -589,7 +589,6 @@ absl::StatusOr<int64_t> SqlStore::RecordAttestation(const Attestation& record) {
 absl::StatusOr<std::optional<int64_t>> SqlStore::InsertAttestation(
     SqlConnection& conn, const PendingAttestation& pending) {
   const Attestation* a = pending.record;
-  if (pending.log.has_value()) RETURN_IF_ERROR(PutLog(conn, *pending.log, a->evidence.event_log));
   const SqlParam params[] = {
       a->host_id,
       a->group,
@@ -612,7 +611,36 @@ absl::StatusOr<std::optional<int64_t>> SqlStore::InsertAttestation(
       pending.log.has_value() ? SqlParam(Bytes{pending.log->digest}) : SqlParam()};
   ASSIGN_OR_RETURN(std::vector<SqlRow> rows, conn.Query(kInsertAttestation, params));
   if (rows.size() != 1) return std::optional<int64_t>();  // a reused token: nothing inserted
-  if (!a->ak_name.empty()) {
+  return std::optional<int64_t>(rows.front().Int(0));
+}
+
+absl::Status SqlStore::PutBatchLogs(SqlConnection& conn,
+                                    std::span<const PendingAttestation* const> records) {
+  std::vector<const PendingAttestation*> with_log;
+  for (const PendingAttestation* p : records) {
+    if (p->log.has_value()) with_log.push_back(p);
+  }
+  std::sort(with_log.begin(), with_log.end(),
+            [](const auto* x, const auto* y) { return x->log->digest < y->log->digest; });
+  for (size_t i = 0; i < with_log.size(); ++i) {
+    if (i > 0 && with_log[i]->log->digest == with_log[i - 1]->log->digest) continue;
+    RETURN_IF_ERROR(PutLog(conn, *with_log[i]->log, with_log[i]->record->evidence.event_log));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqlStore::RaiseBatchCounters(SqlConnection& conn,
+                                          std::span<const PendingAttestation* const> records,
+                                          const std::vector<absl::StatusOr<int64_t>>& results) {
+  std::vector<const Attestation*> stored;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (results[i].ok() && !records[i]->record->ak_name.empty()) {
+      stored.push_back(records[i]->record);
+    }
+  }
+  std::stable_sort(stored.begin(), stored.end(),
+                   [](const auto* x, const auto* y) { return x->ak_name < y->ak_name; });
+  for (const Attestation* a : stored) {
     const SqlParam counters[] = {Bytes{a->ak_name},
                                  a->host_id,
                                  static_cast<int64_t>(a->clock_info.reset_count),
@@ -621,7 +649,7 @@ absl::StatusOr<std::optional<int64_t>> SqlStore::InsertAttestation(
                                  Micros(a->received_at)};
     RETURN_IF_ERROR(conn.Query(kRaiseCounters, counters).status());
   }
-  return std::optional<int64_t>(rows.front().Int(0));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
@@ -631,6 +659,10 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
   if (!conn.dialect().log_share_lock.empty()) {
     batch_error = conn.Exec(conn.dialect().log_share_lock);
   }
+  // Rows locked in one order by every batch, never in a cycle between replicas: the logs first
+  // (by digest), then the records' rows, then the AKs' counters (by AK). A record that fails
+  // leaves its log stored, unreferenced until the next retention pass.
+  if (batch_error.ok()) batch_error = PutBatchLogs(conn, records);
   std::vector<absl::StatusOr<int64_t>> results;
   results.reserve(records.size());
   for (const PendingAttestation* pending : records) {
@@ -654,6 +686,7 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
       batch_error = id.status();
     }
   }
+  if (batch_error.ok()) batch_error = RaiseBatchCounters(conn, records, results);
   if (batch_error.ok()) batch_error = conn.Exec("COMMIT");
   if (!batch_error.ok()) {
     (void)conn.Exec("ROLLBACK");  // best effort: the batch's own error is the one to report

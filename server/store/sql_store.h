@@ -80,10 +80,17 @@ class SqlStore final : public Store {
   // Returns the per-record results, or an error for the whole transaction (rolled back).
   absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> TryCommitBatch(
       SqlConnection& conn, std::span<const PendingAttestation* const> records);
-  // Stores one record of a batch (its log, the row, its AK's counters) inside the transaction.
-  // Returns the new id; nullopt when the token was used before (nothing stored).
+  // Stores the batch's logs not stored yet, in digest order (TryCommitBatch's lock order).
+  absl::Status PutBatchLogs(SqlConnection& conn,
+                            std::span<const PendingAttestation* const> records);
+  // Inserts one record's row (its log stored already). Returns the new id; nullopt when the
+  // token was used before (nothing stored).
   absl::StatusOr<std::optional<int64_t>> InsertAttestation(SqlConnection& conn,
                                                            const PendingAttestation& pending);
+  // Raises the counters of the AKs of the records stored (results[i] ok), in AK order.
+  absl::Status RaiseBatchCounters(SqlConnection& conn,
+                                  std::span<const PendingAttestation* const> records,
+                                  const std::vector<absl::StatusOr<int64_t>>& results);
   // The log of `log` ready for the batch: hashed, and compressed unless it is stored already.
   absl::StatusOr<EncodedLog> EncodeLog(const std::string& log);
   // Rows of an attestation query with evidence (kLogColumns last), each log decoded once.
