@@ -212,7 +212,7 @@ class Connection:
     def open_stream(self, stream_id):
         block = b"".join([
             hpack_literal(":method", "POST"), hpack_literal(":scheme", self.scheme),
-            hpack_literal(":path", "/bootgate.v1.Attestation/Attest"),
+            hpack_literal(":path", self.args.path),
             hpack_literal(":authority", self.authority),
             hpack_literal("content-type", "application/grpc"), hpack_literal("te", "trailers")])
         self.frame(HEADERS, END_HEADERS, stream_id, block)
@@ -378,6 +378,7 @@ def main():
     p.add_argument("--slow-connections", type=int, default=4)
     p.add_argument("--slow-interval", type=float, default=1.0)
     p.add_argument("--announce", type=int, default=1 << 30)
+    p.add_argument("--path", default="/bootgate.v1.Attestation/Attest")
     p.add_argument("--pid", type=int)
     p.add_argument("--wait", type=float, default=120.0)
     p.add_argument("--out", required=True)

@@ -6,7 +6,8 @@
 # stream is refused: the fast ones with RESOURCE_EXHAUSTED after at most max_request_bytes (or,
 # never read, when limits.queue_wait ran out), the slow ones by limits.receive_deadline;
 # bootgated's RSS, sampled every 50 ms, stays under 256 MiB throughout; a
-# well-behaved agent's `bootgate attest` during the flood gets its verdict. Prints the measured
+# well-behaved agent's `bootgate attest` during the flood gets its verdict. 1 GiB announced to
+# Challenge (a method gRPC reads whole) is reset by the ResourceQuota. Prints the measured
 # figures (bytes each stream got to send, when it was refused, RSS peak, the agent's time).
 set -euo pipefail
 work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-flood.XXXXXX")"
@@ -120,6 +121,23 @@ PY
 grep -o 'msg="the request is larger than limits.max_request_bytes ([0-9]* bytes): [0-9]* bytes' \
   "$work/bootgated.log" | awk '{print $(NF-1)}' | sort -n | tail -1 |
   sed 's/^/largest connection byte count at a too-large refusal: /'
+
+echo "1 GiB announced to another method (Challenge, registered with gRPC and read whole by it):"
+echo "gRPC's ResourceQuota (limits.transport_memory_bytes) resets the streams"
+python3 "$BOOTGATE_SOURCE_DIR/tests/integration/h2_flood.py" --addr "$BOOTGATE_SERVER" \
+  --tls-ca "$pki/ca.pem" --tls-cert "$pki/hostile.pem" --tls-key "$pki/hostile.key" \
+  --fast-connections 2 --streams-per-connection 2 --slow-connections 0 \
+  --path /bootgate.v1.Attestation/Challenge --pid "$pid" --wait 60 --out "$work/challenge.json"
+python3 - "$work/challenge.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for s in r["streams"]:
+    print(f"  stream {s['connection']}/{s['stream']}: {s['how']} (RST code {s['rst_code']}, "
+          f"grpc-status {s['grpc_status']}) after {s['ended_after_s']} s, {s['sent']} bytes sent")
+print(f"  bootgated RSS peak: {r['rss_peak_kib'] // 1024} MiB")
+bad = [s for s in r["streams"] if s["how"] == "open" or s["sent"] >= 1 << 30]
+sys.exit(1 if bad or r["rss_peak_kib"] >= 256 * 1024 else 0)
+PY
 
 echo "after the flood: the agent attests again"
 expect_rc 0 "$out" as agent "${agent[@]}"
