@@ -56,6 +56,7 @@ absl::StatusOr<std::string> CompressLog(std::string_view log) {
                 reinterpret_cast<const Bytef*>(log.data()), log.size(), Z_DEFAULT_COMPRESSION);
   if (rc != Z_OK) return absl::InternalError(absl::StrCat("zlib compress2 failed: ", rc));
   out.resize(size);
+  out.shrink_to_fit();  // the batch holds it until its commit: the compressed size, not the bound
   return out;
 }
 
