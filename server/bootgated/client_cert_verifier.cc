@@ -14,24 +14,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "server/bootgated/request_log.h"
+#include "verifier/bytes/reader.h"
+#include "verifier/crypto/hash.h"
+#include "verifier/crypto/openssl_ptr.h"
 
 namespace bootgate::service {
 namespace {
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-struct X509StackFree {
-  void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
-};
-struct StoreCtxFree {
-  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
-};
+using crypto::BioPtr;
+using crypto::X509Ptr;
 
 BioPtr MemBio(absl::string_view text) {
   return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
@@ -57,13 +48,6 @@ std::optional<std::vector<X509Ptr>> ReadCertificates(absl::string_view pem) {
     return std::nullopt;
   }
   return out;
-}
-
-std::string Sha256Hex(const unsigned char* data, size_t size) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(data, size, digest, &length, EVP_sha256(), nullptr) != 1) return "";
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::string NameText(const X509_NAME* name) {
@@ -170,7 +154,7 @@ absl::StatusOr<std::shared_ptr<const ClientCaBundle>> ClientCaBundle::FromPem(
     }
   }
   out->size_ = static_cast<int>(certs->size());
-  out->sha256_ = Sha256Hex(reinterpret_cast<const unsigned char*>(pem.data()), pem.size());
+  out->sha256_ = crypto::Sha256Hex(bytes::AsBytes(pem));
   return std::shared_ptr<const ClientCaBundle>(std::move(out));
 }
 
@@ -209,8 +193,8 @@ ClientCertificateCheck VerifyClientCertificate(const ClientCaBundle* cas,
     check.detail = "the client's certificate chain does not parse";
     return check;
   }
-  std::unique_ptr<STACK_OF(X509), X509StackFree> untrusted(sk_X509_new_null());
-  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+  crypto::X509StackPtr untrusted(sk_X509_new_null());
+  crypto::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!untrusted || !ctx) {
     check.reason = "invalid";
     check.detail = "out of memory";

@@ -15,6 +15,7 @@
 #include "server/bootgated/policy_holder.h"
 #include "server/bootgated/request_log.h"
 #include "verifier/bytes/status_macros.h"
+#include "verifier/crypto/openssl_ptr.h"
 
 namespace bootgate::service {
 namespace {
@@ -62,7 +63,7 @@ std::vector<std::string> NeedsRestart(const v1::ServerConfig& running,
 // rewritten in place changes it. An unreadable file is part of the fingerprint as such (the
 // load that follows then says which).
 std::string EnrollmentFingerprint(const v1::EnrollmentConfig& config) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  crypto::EvpMdCtxPtr md(EVP_MD_CTX_new());
   if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1) return "";
   auto add = [&](absl::string_view bytes) {
     const std::string length = absl::StrCat(bytes.size(), ":");

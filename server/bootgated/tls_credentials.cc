@@ -19,7 +19,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "verifier/bytes/reader.h"
 #include "verifier/bytes/status_macros.h"
+#include "verifier/crypto/hash.h"
+#include "verifier/crypto/openssl_ptr.h"
 
 namespace bootgate::service {
 namespace {
@@ -38,34 +41,15 @@ absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* set
   return text;
 }
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-
-std::string Sha256Hex(absl::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) return "";
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
-}
-
 // The leaf of `chain_pem` when the chain parses and `key_pem` is the leaf's key.
 absl::Status CheckIdentity(const v1::TlsConfig& config, absl::string_view chain_pem,
                            absl::string_view key_pem, TlsFiles& out) {
-  std::unique_ptr<BIO, BioFree> chain_bio(
-      BIO_new_mem_buf(chain_pem.data(), static_cast<int>(chain_pem.size())));
-  std::unique_ptr<X509, X509Free> leaf(
-      chain_bio ? PEM_read_bio_X509(chain_bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  std::unique_ptr<BIO, BioFree> key_bio(
-      BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
-  std::unique_ptr<EVP_PKEY, PkeyFree> key(
-      key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  crypto::BioPtr chain_bio(BIO_new_mem_buf(chain_pem.data(), static_cast<int>(chain_pem.size())));
+  crypto::X509Ptr leaf(chain_bio ? PEM_read_bio_X509(chain_bio.get(), nullptr, nullptr, nullptr)
+                                 : nullptr);
+  crypto::BioPtr key_bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
+  crypto::EvpPkeyPtr key(key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr)
+                                 : nullptr);
   ERR_clear_error();
   if (!leaf) {
     return absl::InvalidArgumentError(
@@ -81,7 +65,7 @@ absl::Status CheckIdentity(const v1::TlsConfig& config, absl::string_view chain_
                                                    " is not the key of the certificate in ",
                                                    config.cert_file()));
   }
-  std::unique_ptr<BIO, BioFree> name(BIO_new(BIO_s_mem()));
+  crypto::BioPtr name(BIO_new(BIO_s_mem()));
   if (name &&
       X509_NAME_print_ex(name.get(), X509_get_subject_name(leaf.get()), 0, XN_FLAG_RFC2253) >= 0) {
     char* data = nullptr;
@@ -107,7 +91,7 @@ absl::StatusOr<TlsFiles> ReadTlsFiles(const v1::TlsConfig& config) {
   RETURN_IF_ERROR(CheckIdentity(config, chain, key, files));
   // The key first: gRPC reads the one file as both, and PEM readers skip the other blocks.
   files.identity_pem = absl::StrCat(key, key.empty() || key.back() == '\n' ? "" : "\n", chain);
-  files.identity_sha256 = Sha256Hex(files.identity_pem);
+  files.identity_sha256 = crypto::Sha256Hex(bytes::AsBytes(files.identity_pem));
   if (!config.client_ca_file().empty()) {
     ASSIGN_OR_RETURN(std::string cas, ReadPemFile(config.client_ca_file(), "tls.client_ca_file"));
     ASSIGN_OR_RETURN(
@@ -148,7 +132,7 @@ absl::Status ServerTls::WriteIdentity(const std::string& pem) {
     unlink(temp.c_str());
     return absl::InternalError(absl::StrCat("cannot write ", identity_path_, ": ", strerror(why)));
   }
-  identity_sha256_ = Sha256Hex(pem);
+  identity_sha256_ = crypto::Sha256Hex(bytes::AsBytes(pem));
   return absl::OkStatus();
 }
 

@@ -4,15 +4,7 @@
 #include "verifier/crypto/hash.h"
 
 namespace bootgate::bootstate {
-namespace {
-
-std::string Sha256Hex(const std::vector<uint8_t>& data) {
-  absl::StatusOr<crypto::Digest> digest = crypto::Hash(crypto::HashAlg::kSha256, data);
-  // SHA-256 is always available; an OpenSSL failure leaves an empty (never matching) value.
-  return digest.ok() ? bytes::ToHex(*digest) : std::string();
-}
-
-}  // namespace
+using crypto::Sha256Hex;
 
 SignatureEntry ToSignatureEntry(const eventlog::Guid& list_type,
                                 const eventlog::SignatureEntry& entry, bool has_owner) {

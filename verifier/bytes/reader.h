@@ -22,6 +22,11 @@ namespace bootgate::bytes {
 
 using ByteSpan = std::span<const uint8_t>;
 
+// The bytes of a string (protobuf `bytes` fields, file contents), without a copy.
+inline ByteSpan AsBytes(absl::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
 class Reader {
  public:
   // `base_offset` is added to offsets in error messages, so a sub-reader over part of a

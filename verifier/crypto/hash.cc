@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "verifier/bytes/hex.h"
 #include "verifier/crypto/openssl_ptr.h"
 
 namespace bootgate::crypto {
@@ -97,6 +98,11 @@ size_t DigestSize(HashAlg alg) { return Info(alg).size; }
 
 absl::StatusOr<Digest> Hash(HashAlg alg, std::span<const uint8_t> data) {
   return HashParts(alg, data, {});
+}
+
+std::string Sha256Hex(std::span<const uint8_t> data) {
+  absl::StatusOr<Digest> digest = Hash(HashAlg::kSha256, data);
+  return digest.ok() ? bytes::ToHex(*digest) : std::string();
 }
 
 absl::Status Extend(HashAlg alg, Digest& pcr, std::span<const uint8_t> digest) {

@@ -42,6 +42,10 @@ const evp_md_st* EvpMd(HashAlg alg);
 // Returns H(data). Unimplemented if this OpenSSL has no such digest (SM3 on some builds).
 absl::StatusOr<Digest> Hash(HashAlg alg, std::span<const uint8_t> data);
 
+// SHA-256 of `data` in lowercase hex (a fingerprint); "" only if OpenSSL fails, which matches
+// no fingerprint.
+std::string Sha256Hex(std::span<const uint8_t> data);
+
 // Replaces `pcr` with H(pcr || digest), the TPM2_PCR_Extend operation. `pcr` must already
 // have the algorithm's digest size (InvalidArgument otherwise).
 absl::Status Extend(HashAlg alg, Digest& pcr, std::span<const uint8_t> digest);
