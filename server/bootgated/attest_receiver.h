@@ -10,8 +10,9 @@
 //    with RESOURCE_EXHAUSTED;
 //  - once reading, the request must arrive within limits.receive_deadline (DEADLINE_EXCEEDED),
 //    and the bytes its connection delivers are counted as they arrive (connection_bytes.h,
-//    every 2 ms): past max_request_bytes plus the windows of the connection's other streams
-//    the call is refused with RESOURCE_EXHAUSTED, without waiting for the rest;
+//    every 2 ms from the first poll): past max_request_bytes plus the windows of the
+//    connection's other streams the call is refused with RESOURCE_EXHAUSTED, without waiting
+//    for the rest;
 //  - a received request holds its own size in the budget until its verdict is sent, and is
 //    served by serve.h's RunServed like every other method (access gate, logs, audits).
 // Every other method name that reaches the generic service is UNIMPLEMENTED, as it was.
