@@ -231,6 +231,13 @@ absl::StatusOr<TokenInfo> TokenService::Verify(absl::string_view token, absl::st
                                absl::FormatTime(absl::RFC3339_sec, expires, absl::UTCTimeZone()),
                                "; request a new challenge"));
   }
+  if (expires - now > ttl_ + kClockSkewAllowance) {
+    return Reject(TokenRejection::kExpired,
+                  absl::StrCat("issued after this server's time (it expires at ",
+                               absl::FormatTime(absl::RFC3339_sec, expires, absl::UTCTimeZone()),
+                               ", more than the token lifetime ahead: did the clock go back?); "
+                               "request a new challenge"));
+  }
 
   ASSIGN_OR_RETURN(const crypto::Digest id, crypto::Hash(crypto::HashAlg::kSha256, bytes));
   return TokenInfo{bytes::ToHex(id), std::string(token_host), expires, *key_id};

@@ -57,8 +57,14 @@ enum class TokenRejection {
   kUnknownKey,  // Unauthenticated: key id of no configured key
   kBadMac,      // Unauthenticated: not made by this service, or altered
   kWrongHost,   // PermissionDenied: issued to another host
-  kExpired,     // FailedPrecondition: now >= expiry
+  kExpired,     // FailedPrecondition: now >= expiry, or issued in the future of `now`
 };
+
+// How far a token's or a verdict's issue time may lie ahead of the clock that judges it
+// (replicas' clocks differ a little) before it counts as made in that clock's future: after
+// the clock went back, such a thing would otherwise stay fresh for as long as the clock went
+// back, on top of its TTL.
+inline constexpr absl::Duration kClockSkewAllowance = absl::Seconds(30);
 
 // "malformed", "unknown-key", "bad-mac", "wrong-host", "expired".
 absl::string_view TokenRejectionName(TokenRejection rejection);
@@ -84,7 +90,9 @@ class TokenService {
 
   // Checks, in this order, so that nothing unauthenticated is interpreted: encoding, length
   // and version (kMalformed), key id (kUnknownKey), the MAC in constant time (kBadMac), the
-  // host (kWrongHost), the expiry (kExpired). See TokenRejection for the status codes.
+  // host (kWrongHost), the expiry (kExpired; also a token that expires more than ttl +
+  // kClockSkewAllowance after `now`: issued after `now`, so the clock went back, or by a
+  // replica with a longer TTL). See TokenRejection for the status codes.
   absl::StatusOr<TokenInfo> Verify(absl::string_view token, absl::string_view host_id,
                                    absl::Time now) const;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "server/bootgated/convert.h"
+#include "server/token.h"
 
 namespace bootgate::service {
 
@@ -18,7 +19,10 @@ v1::PlacementStatus StatusFromVerdict(const std::string& host_id, const v1::Verd
   *status.mutable_age() = ToDurationProto(now - FromTimestamp(verdict->issued_at()));
   if (!verdict->placement_eligible()) {
     status.set_reason(v1::PLACEMENT_REASON_CONTRAINDICATED);
-  } else if (now >= FromTimestamp(verdict->expires_at())) {
+  } else if (now >= FromTimestamp(verdict->expires_at()) ||
+             FromTimestamp(verdict->issued_at()) - now > server::kClockSkewAllowance) {
+    // Issued in this clock's future: the clock went back, and the verdict's age cannot be
+    // told. Counting it fresh would stretch its TTL by however far the clock went back.
     status.set_reason(v1::PLACEMENT_REASON_EXPIRED);
   } else {
     status.set_eligible(true);

@@ -114,6 +114,20 @@ TEST_CASE("a token expires exactly at its expiry", "[server][token]") {
         TokenRejection::kExpired);
 }
 
+TEST_CASE("a clock that went back does not lengthen a token's life", "[server][token]") {
+  const TokenService service = Service(Key(1, 0xA5));
+  absl::StatusOr<IssuedToken> issued = service.Issue("host-1", kNow);
+  REQUIRE(issued.ok());
+  // Replicas' clocks differ a little: a token from a clock up to kClockSkewAllowance ahead.
+  CHECK(service.Verify(issued->token, "host-1", kNow - kClockSkewAllowance).ok());
+  // Issued an hour in this clock's future: without the check it would stay valid for an hour
+  // and its TTL.
+  absl::StatusOr<TokenInfo> back = service.Verify(issued->token, "host-1", kNow - absl::Hours(1));
+  CHECK(RejectionOf(back) == TokenRejection::kExpired);
+  CHECK(back.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(back.status().message(), "did the clock go back?"));
+}
+
 TEST_CASE("a token made with another key is refused as bad-mac", "[server][token]") {
   const TokenService ours = Service(Key(1, 0xA5));
   const TokenService theirs = Service(Key(1, 0x5A));  // same id, different secret
