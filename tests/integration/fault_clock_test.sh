@@ -28,6 +28,8 @@ done
 [[ -n "$faketime_lib" ]] || { echo "FAIL libfaketime is missing (apt-get install faketime)"; exit 1; }
 server_tpm_boot a
 trap cleanup EXIT
+trap 'exit 130' INT  # a signal (ctest's timeout) runs cleanup too
+trap 'exit 143' TERM
 
 # setclock OFFSET SECONDS: bootgated's wall clock = the real one + OFFSET ("+0", "+61m", "-1h"),
 # SECONDS the same in seconds. absl::Now() interpolates between clock_gettime samples taken

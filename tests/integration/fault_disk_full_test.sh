@@ -29,8 +29,10 @@ cleanup() {
   [[ -z "$mounted" ]] || umount "$data" 2>/dev/null || umount -l "$data" 2>/dev/null || true
   [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$work"
 }
-trap cleanup EXIT
 server_tpm_boot a
+trap cleanup EXIT  # after swtpm_start, whose own EXIT trap it replaces (cleanup stops the swtpm)
+trap 'exit 130' INT  # a signal (ctest's timeout) runs cleanup too
+trap 'exit 143' TERM
 
 mode="${BOOTGATE_DISK_FULL_MODE:-tmpfs}"
 if [[ "$mode" == tmpfs ]]; then

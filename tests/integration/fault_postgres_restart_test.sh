@@ -26,6 +26,8 @@ cleanup() {
 postgres_start
 server_tpm_boot a
 trap cleanup EXIT
+trap 'exit 130' INT  # a signal (ctest's timeout) runs cleanup too
+trap 'exit 143' TERM
 pg_bin="$(_pg_bindir)"
 pg_ctl_as_owner() { _pg_as_owner "$pg_bin/pg_ctl" -D "$POSTGRES_DIR/data" "$@"; }
 
