@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "server/bootgated/config.h"
+
 namespace bootgate::service {
 namespace {
 
@@ -62,6 +64,26 @@ TEST_CASE("a budget of one read lets one caller have it", "[request_budget]") {
   CHECK(budget.max_reads_per_caller() == 1);
   CHECK(budget.TryStartRead("a", "c1"));
   CHECK_FALSE(budget.TryStartRead("b", "c2"));
+}
+
+TEST_CASE("the memory bounds' defaults are the ones docs/performance.md gives",
+          "[request_budget]") {
+  const v1::Limits l = WithDefaults(v1::ServerConfig()).limits();
+  CHECK(l.max_request_bytes() == 20 * kMiB);
+  CHECK(l.transport_memory_bytes() == 128 * kMiB);
+  CHECK(l.max_threads() == 64);
+  CHECK(l.max_streams_per_connection() == 16);
+  CHECK(l.inflight_request_bytes() == 64 * kMiB);
+  CHECK(ToDuration(l.queue_wait()) == absl::Seconds(10));
+  CHECK(ToDuration(l.receive_deadline()) == absl::Seconds(30));
+  CHECK(ToDuration(l.keepalive_time()) == absl::Minutes(2));
+  CHECK(ToDuration(l.keepalive_timeout()) == absl::Seconds(20));
+  CHECK(ToDuration(l.max_connection_idle()) == absl::Minutes(5));
+  CHECK(ToDuration(l.handshake_timeout()) == absl::Seconds(10));
+  // 3 requests read at once, 2 of them at most by one caller.
+  const RequestBudget budget(l.inflight_request_bytes(), l.max_request_bytes());
+  CHECK(budget.max_reads() == 3);
+  CHECK(budget.max_reads_per_caller() == 2);
 }
 
 }  // namespace
