@@ -1,10 +1,14 @@
 #include "cli/attest_command.h"
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -34,7 +38,39 @@ struct AttestFlags {
   std::string eventlog = kDefaultEventLog;
   std::string pcrs;  // empty: DefaultPcrSelection of the TPM's allocated banks
   std::string watch;
+  std::string tpm_timeout = "60s";
+  absl::Duration tpm_deadline = absl::Seconds(60);  // tpm_timeout parsed
   bool json = false;
+};
+
+// A TPM that stops answering without closing its connection (hung firmware, a stopped swtpm)
+// would hold tpm2-tss's synchronous Esys calls for ever (they retry TRY_AGAIN themselves, and
+// the swtpm TCTI has no receive timeout). While a TpmWatchdog lives, the TPM has `limit` to
+// finish; past it the agent says so and exits 2, since the blocked call cannot be cancelled.
+class TpmWatchdog {
+ public:
+  TpmWatchdog(absl::Duration limit, std::string what)
+      : thread_([this, limit, what = std::move(what)] {
+          std::unique_lock lock(mu_);
+          if (cv_.wait_for(lock, absl::ToChronoSeconds(limit), [this] { return done_; })) return;
+          std::cerr << "bootgate: no answer from the TPM within " << absl::FormatDuration(limit)
+                    << " while " << what << " (--tpm-timeout)" << std::endl;
+          std::_Exit(kExitBadInput);
+        }) {}
+  ~TpmWatchdog() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;  // last: started once the members it uses exist
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -89,6 +125,7 @@ int AttestOnce(const AttestFlags& f, const TPML_PCR_SELECTION& selection, uint32
 
   absl::StatusOr<TpmQuote> quote;
   {
+    TpmWatchdog watchdog(f.tpm_deadline, "quoting");
     absl::StatusOr<std::unique_ptr<TpmAgent>> tpm = TpmAgent::Open(ResolveTcti(f.tcti));
     if (!tpm.ok()) return ReportError(tpm.status().message());
     quote = (*tpm)->Quote(ak_handle, *qualifying, selection);
@@ -116,6 +153,7 @@ int AttestOnce(const AttestFlags& f, const TPML_PCR_SELECTION& selection, uint32
 // what `bootgate baseline learn` requires, and every PCR a real boot chain extends.
 absl::StatusOr<TPML_PCR_SELECTION> Selection(const AttestFlags& f) {
   if (!f.pcrs.empty()) return ParsePcrSelection(f.pcrs);
+  TpmWatchdog watchdog(f.tpm_deadline, "reading its PCR banks");
   absl::StatusOr<std::unique_ptr<TpmAgent>> tpm = TpmAgent::Open(ResolveTcti(f.tcti));
   if (!tpm.ok()) return tpm.status();
   absl::StatusOr<TPML_PCR_SELECTION> allocated = (*tpm)->AllocatedPcrs();
@@ -123,7 +161,11 @@ absl::StatusOr<TPML_PCR_SELECTION> Selection(const AttestFlags& f) {
   return DefaultPcrSelection(*allocated);
 }
 
-int RunAttest(const AttestFlags& f) {
+int RunAttest(AttestFlags& f) {
+  if (!absl::ParseDuration(f.tpm_timeout, &f.tpm_deadline) || f.tpm_deadline < absl::Seconds(1)) {
+    return ReportError(absl::StrCat("--tpm-timeout \"", f.tpm_timeout,
+                                    "\": expected a duration of at least 1s (30s, 2m)"));
+  }
   absl::StatusOr<TPML_PCR_SELECTION> selection = Selection(f);
   if (!selection.ok()) return ReportError(selection.status().message());
   absl::StatusOr<uint32_t> ak_handle = ParsePersistentHandle(f.ak_handle);
@@ -178,6 +220,9 @@ void AddAttestCommand(CLI::App& app, int& exit_code) {
                                " in every bank the TPM has allocated, the PCRs a boot chain "
                                "extends and that `bootgate baseline learn` requires"));
   cmd->add_option("--watch", flags->watch, "re-attest every INTERVAL (30s, 5m) until interrupted");
+  cmd->add_option("--tpm-timeout", flags->tpm_timeout,
+                  "give up (exit 2) when the TPM has not answered a command within this long")
+      ->capture_default_str();
   cmd->add_flag("--json", flags->json,
                 "print the verdict as JSON (one line per attestation with --watch)");
   cmd->callback([flags, &exit_code] { exit_code = RunAttest(*flags); });

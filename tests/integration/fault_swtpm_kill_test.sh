@@ -7,9 +7,10 @@
 # back (swtpm restarted on the same state: the persisted AK survives; its PCRs were lost with
 # the process, so the host boots again) and the next `bootgate attest` succeeds, its verdict
 # saying the TPM's clock is not safe (the unclean stop) but eligible.
-# Not tested here: a TPM that stops answering without closing the connection (SIGSTOP): the
-# agent then waits for ever (tpm2-tss's synchronous Esys calls block; measured: still waiting
-# after 100 s).
+# A second round stops the swtpm (SIGSTOP) when the quote reaches it: no answer and no EOF.
+# tpm2-tss's synchronous calls would wait for ever (before --tpm-timeout the agent was still
+# waiting after 100 s); with --tpm-timeout 3s it says so and exits 2 within seconds, nothing
+# stored, and attests again once the TPM runs.
 set -euo pipefail
 work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-swtpmkill.XXXXXX")"
 # shellcheck source=tests/integration/agent_lib.sh
@@ -149,4 +150,27 @@ expect_grep '^host host-good-1: (affirming|warning), placement eligible$' "$out"
 expect_grep 'clock-not-safe' "$out"
 echo "ok: the next attempt succeeds"
 
-echo "PASS: swtpm killed mid-quote (agent exit 2 after ${took}s)"
+echo "round 2: swtpm stopped (SIGSTOP) when the quote command reaches it: no answer, no EOF"
+ids_before="$(history_ids)"
+start_proxy stop
+start_s=$SECONDS
+rc=0
+timeout 60 "$cli" attest --host host-good-1 --tcti "$proxy_tcti" --tpm-timeout 3s \
+  --eventlog "$work/reboot/eventlog.bin" > "$out" 2>&1 || rc=$?
+stopped_took=$((SECONDS - start_s))
+kill -CONT "$swtpm_pid" 2>/dev/null || true
+stop_proxy
+cat "$out"
+echo "agent exit $rc after ${stopped_took}s"
+grep -qx "quote seen" "$work/proxy.log" || fail "the proxy never saw TPM2_Quote"
+[[ "$rc" == 2 ]] || fail "agent exit $rc, want 2 (124: it waited for ever)"
+(( stopped_took <= 15 )) || fail "the agent took ${stopped_took}s with --tpm-timeout 3s"
+[[ "$(wc -l < "$out")" -eq 1 ]] || fail "more than one line of error"
+expect_grep '^bootgate: no answer from the TPM within 3s while quoting \(--tpm-timeout\)$' "$out"
+[[ "$(history_ids)" == "$ids_before" ]] || fail "the history changed"
+echo "ok: a TPM that never answers: clear error, exit 2, nothing stored"
+expect_rc 0 "$out" "$cli" attest --host host-good-1 --tcti "$tcti" --eventlog "$work/reboot/eventlog.bin"
+expect_grep '^host host-good-1: (affirming|warning), placement eligible$' "$out"
+echo "ok: and the next attempt, the TPM running again, succeeds"
+
+echo "PASS: swtpm killed mid-quote (agent exit 2 after ${took}s), stopped mid-quote (exit 2 after ${stopped_took}s)"
