@@ -26,6 +26,17 @@ def existing_section(doc):
     return text[start:end + len(END)] + "\n"
 
 
+def existing_section_and_rest(doc):
+    """The service section of `doc` and everything after it (trailing newline), or None."""
+    if not doc or not os.path.exists(doc):
+        return None
+    text = open(doc).read()
+    start = text.find(BEGIN)
+    if start < 0 or text.find(END) < start:
+        return None
+    return text[start:].rstrip("\n") + "\n"
+
+
 def _metrics(path):
     """{(name, frozenset(labels)): value} of a Prometheus text exposition."""
     out = {}

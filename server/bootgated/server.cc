@@ -143,9 +143,9 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   ASSIGN_OR_RETURN(auto file_policy, LoadPolicyFile(config.policy_file()));
   ctx.policies = std::make_unique<PolicyHolder>(ctx.store.get(), std::move(file_policy));
   ctx.metrics = std::make_unique<Metrics>();
-  ctx.retention = std::make_unique<RetentionRunner>(ctx.store.get(),
-                                                    RetentionPolicyFrom(config.retention()),
-                                                    ToDuration(config.retention().interval()));
+  ctx.retention =
+      std::make_unique<RetentionRunner>(ctx.store.get(), RetentionPolicyFrom(config.retention()),
+                                        ToDuration(config.retention().interval()));
   ctx.placement = std::make_unique<PlacementHub>(ctx.store.get(), ctx.policies.get());
   // Workers block on the store's group commit: enough of them that a batch can fill up.
   ASSIGN_OR_RETURN(EnrollmentTrust trust, LoadEnrollmentTrust(config.enrollment()));

@@ -16,15 +16,7 @@ ak=0x81010002
 # A client/server PKI: one CA; the server's certificate for 127.0.0.1; one client certificate
 # per caller, subject OU = role, CN = identity (an agent's CN is its host id).
 pki="$work/pki"
-mkdir -p "$pki"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -subj "/O=bootgate test/CN=bootgate test CA" -keyout "$pki/ca.key" -out "$pki/ca.pem" 2> /dev/null
-issue() {  # NAME SUBJECT [EXTENSIONS]
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "$2" \
-    -keyout "$pki/$1.key" -out "$pki/$1.csr" 2> /dev/null
-  openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial \
-    -days 2 -out "$pki/$1.pem" ${3:+-extfile <(printf '%s\n' "$3")} 2> /dev/null
-}
+test_ca ca "/O=bootgate test/CN=bootgate test CA"
 issue server "/CN=bootgated" "subjectAltName=IP:127.0.0.1"
 issue agent-a "/OU=agent/CN=host-a"
 issue agent-b "/OU=agent/CN=host-b"

@@ -21,6 +21,23 @@ trap 'exit 143' TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# A throwaway PKI for mutual TLS in "$pki" (set it first), EC P-256, valid 2 days:
+#   test_ca NAME SUBJECT                      a self-signed CA: $pki/NAME.pem, $pki/NAME.key
+#   issue_from CA NAME SUBJECT [EXTENSIONS]   a certificate CA signs: $pki/NAME.pem, .key
+#   issue NAME SUBJECT [EXTENSIONS]           one the CA named "ca" signs
+test_ca() {
+  mkdir -p "$pki"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "$2" \
+    -keyout "$pki/$1.key" -out "$pki/$1.pem" 2> /dev/null
+}
+issue_from() {
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "$3" \
+    -keyout "$pki/$2.key" -out "$pki/$2.csr" 2> /dev/null
+  openssl x509 -req -in "$pki/$2.csr" -CA "$pki/$1.pem" -CAkey "$pki/$1.key" -CAcreateserial \
+    -days 2 -out "$pki/$2.pem" ${4:+-extfile <(printf '%s\n' "$4")} 2> /dev/null
+}
+issue() { issue_from ca "$@"; }
+
 # Starts bootgated on free loopback ports with a fresh SQLite store; exports BOOTGATE_SERVER.
 start_bootgated() {
   [[ -x "$BOOTGATED" ]] || fail "bootgated not built at $BOOTGATED"

@@ -23,36 +23,25 @@ out="$work/out"
 log="$work/bootgated.log"
 
 pki="$work/pki"
-mkdir -p "$pki"
-ca() {  # NAME SUBJECT
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "$2" \
-    -keyout "$pki/$1.key" -out "$pki/$1.pem" 2> /dev/null
-}
-issue() {  # CA NAME SUBJECT [EXTENSIONS]
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "$3" \
-    -keyout "$pki/$2.key" -out "$pki/$2.csr" 2> /dev/null
-  openssl x509 -req -in "$pki/$2.csr" -CA "$pki/$1.pem" -CAkey "$pki/$1.key" -CAcreateserial \
-    -days 2 -out "$pki/$2.pem" ${4:+-extfile <(printf '%s\n' "$4")} 2> /dev/null
-}
-ca ca1 "/O=bootgate test/CN=client CA 1"
-ca ca2 "/O=bootgate test/CN=client CA 2"
-ca stranger "/O=bootgate test/CN=someone else's CA"
+test_ca ca1 "/O=bootgate test/CN=client CA 1"
+test_ca ca2 "/O=bootgate test/CN=client CA 2"
+test_ca stranger "/O=bootgate test/CN=someone else's CA"
 # Same subject as client CA 1, another key: what it signs claims CA 1 as issuer.
-ca forger "/O=bootgate test/CN=client CA 1"
-issue ca1 server "/CN=bootgated" "subjectAltName=IP:127.0.0.1"
-issue ca1 server2 "/CN=bootgated renewed" "subjectAltName=IP:127.0.0.1"
-issue ca1 admin1 "/OU=admin/CN=admin-one"
-issue ca2 admin2 "/OU=admin/CN=admin-two"
-issue stranger unknown "/OU=admin/CN=from-a-stranger"
-issue forger forged "/OU=admin/CN=forged-by-ca1-name"
-issue ca1 serveronly "/OU=admin/CN=server-auth-only" "extendedKeyUsage=serverAuth"
+test_ca forger "/O=bootgate test/CN=client CA 1"
+issue_from ca1 server "/CN=bootgated" "subjectAltName=IP:127.0.0.1"
+issue_from ca1 server2 "/CN=bootgated renewed" "subjectAltName=IP:127.0.0.1"
+issue_from ca1 admin1 "/OU=admin/CN=admin-one"
+issue_from ca2 admin2 "/OU=admin/CN=admin-two"
+issue_from stranger unknown "/OU=admin/CN=from-a-stranger"
+issue_from forger forged "/OU=admin/CN=forged-by-ca1-name"
+issue_from ca1 serveronly "/OU=admin/CN=server-auth-only" "extendedKeyUsage=serverAuth"
 # An intermediate CA under CA 1 (its clients send it with their certificate), and a certificate
 # "issued" by a client certificate, which is no CA.
-issue ca1 inter "/O=bootgate test/CN=client intermediate" \
+issue_from ca1 inter "/O=bootgate test/CN=client intermediate" \
   $'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign'
-issue inter viainter "/OU=admin/CN=via-intermediate"
+issue_from inter viainter "/OU=admin/CN=via-intermediate"
 cat "$pki/viainter.pem" "$pki/inter.pem" > "$pki/viainter-chain.pem"
-issue admin1 byleaf "/OU=admin/CN=issued-by-a-leaf"
+issue_from admin1 byleaf "/OU=admin/CN=issued-by-a-leaf"
 cat "$pki/byleaf.pem" "$pki/admin1.pem" > "$pki/byleaf-chain.pem"
 # Expired yesterday: openssl x509 cannot backdate, so python's cryptography signs it.
 /usr/bin/python3 - "$pki" <<'PY'
