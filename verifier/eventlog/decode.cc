@@ -60,14 +60,14 @@ absl::StatusOr<Decoded> DecodeSeparator(bytes::ByteSpan data, uint32_t pcr) {
   if (!sep.is_normal && !sep.is_error && !sep.is_wbcl) {
     absl::StrAppend(&summary, " (not a valid separator value)");
   }
-  return Decoded{sep, summary};
+  return Decoded{sep, std::move(summary)};
 }
 
 absl::StatusOr<Decoded> DecodeText(bytes::ByteSpan data) {
   auto text = ReadText(data);
   if (!text.has_value()) return absl::InvalidArgumentError("data is not text");
   std::string summary = text->text.empty() ? "(empty text)" : text->text;
-  return Decoded{*std::move(text), summary};
+  return Decoded{*std::move(text), std::move(summary)};
 }
 
 absl::StatusOr<Decoded> DecodeCrtmVersion(bytes::ByteSpan data) {
@@ -75,7 +75,7 @@ absl::StatusOr<Decoded> DecodeCrtmVersion(bytes::ByteSpan data) {
     // Some firmware (Windows machines, Hyper-V) logs an empty version, or only its NUL.
     std::string summary =
         absl::StrCat("CRTM version ", text->text.empty() ? "(empty)" : text->text);
-    return Decoded{*std::move(text), summary};
+    return Decoded{*std::move(text), std::move(summary)};
   }
   // Some firmware logs a binary version (e.g. a GUID): keep it as raw bytes.
   return Decoded{RawData{}, absl::StrCat("CRTM version ", RawSummary(data))};
@@ -100,7 +100,7 @@ absl::StatusOr<Decoded> DecodeBlob(bytes::ByteSpan data, bool with_description) 
   ASSIGN_OR_RETURN(blob.length, reader.U64Le("BlobLength"));
   if (!reader.empty()) return reader.Error("bytes follow the firmware blob");
   std::string summary = BlobSummary(blob);
-  return Decoded{blob, summary};
+  return Decoded{blob, std::move(summary)};
 }
 
 absl::StatusOr<Decoded> DecodePostCode(bytes::ByteSpan data) {
@@ -160,7 +160,7 @@ std::string VariableSummary(const UefiVariable& var, uint32_t type) {
 absl::StatusOr<Decoded> DecodeVariable(bytes::ByteSpan data, uint32_t type) {
   ASSIGN_OR_RETURN(UefiVariable var, ParseUefiVariable(data, type));
   std::string summary = VariableSummary(var, type);
-  return Decoded{std::move(var), summary};
+  return Decoded{std::move(var), std::move(summary)};
 }
 
 absl::StatusOr<Decoded> DecodeImage(bytes::ByteSpan data) {
@@ -175,7 +175,7 @@ absl::StatusOr<Decoded> DecodeImage(bytes::ByteSpan data) {
   if (!image.device_path.error.empty()) {
     absl::StrAppend(&summary, " [device path: ", image.device_path.error, "]");
   }
-  return Decoded{std::move(image), summary};
+  return Decoded{std::move(image), std::move(summary)};
 }
 
 absl::StatusOr<Decoded> DecodeGpt(bytes::ByteSpan data) {
@@ -184,14 +184,14 @@ absl::StatusOr<Decoded> DecodeGpt(bytes::ByteSpan data) {
   for (const GptPartition& part : gpt.partitions) names.push_back(part.name);
   std::string summary = absl::StrFormat("GPT disk %s: %u partitions (%s)", gpt.disk_guid.ToString(),
                                         gpt.partitions.size(), absl::StrJoin(names, ", "));
-  return Decoded{std::move(gpt), summary};
+  return Decoded{std::move(gpt), std::move(summary)};
 }
 
 absl::StatusOr<Decoded> DecodeIpl(bytes::ByteSpan data) {
   auto ipl = ParseIplString(data);
   if (!ipl.has_value()) return absl::InvalidArgumentError("EV_IPL data is not text");
   std::string summary = ipl->prefix + ipl->text;
-  return Decoded{*std::move(ipl), summary};
+  return Decoded{*std::move(ipl), std::move(summary)};
 }
 
 absl::StatusOr<Decoded> DecodeEventTag(bytes::ByteSpan data) {
@@ -211,7 +211,7 @@ absl::StatusOr<Decoded> DecodeEventTag(bytes::ByteSpan data) {
     tags.events.push_back(std::move(tag));
   }
   std::string summary = parts.empty() ? "no tagged events" : absl::StrJoin(parts, "; ");
-  return Decoded{std::move(tags), summary};
+  return Decoded{std::move(tags), std::move(summary)};
 }
 
 absl::StatusOr<Decoded> DecodeNoAction(bytes::ByteSpan data) {
@@ -226,7 +226,7 @@ absl::StatusOr<Decoded> DecodeNoAction(bytes::ByteSpan data) {
     no_action.startup_locality = rest[0];
     absl::StrAppend(&summary, " ", rest[0]);
   }
-  return Decoded{std::move(no_action), summary};
+  return Decoded{std::move(no_action), std::move(summary)};
 }
 
 absl::StatusOr<Decoded> DecodeHandoffTables(bytes::ByteSpan data, bool with_description) {
@@ -256,7 +256,7 @@ absl::StatusOr<Decoded> DecodeHandoffTables(bytes::ByteSpan data, bool with_desc
       absl::StrCat(tables.description.has_value() ? *tables.description + ": " : "", count,
                    count == 1 ? " table" : " tables", parts.empty() ? "" : " (",
                    absl::StrJoin(parts, ", "), parts.empty() ? "" : ")");
-  return Decoded{std::move(tables), summary};
+  return Decoded{std::move(tables), std::move(summary)};
 }
 
 // Returns nullopt for a type without a decoder.
