@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
+#include "bootgate_version.h"
 #include "cli/command_tree.h"
 #include "cli/exit_codes.h"
 
@@ -10,6 +11,7 @@ int main(int argc, char** argv) {
   // to bootgate's own one-line error. A user who wants the library's log sets TSS2_LOG.
   setenv("TSS2_LOG", "all+none", /*overwrite=*/0);
   CLI::App app{"bootgate: measured-boot attestation verifier"};
+  app.set_version_flag("--version", "bootgate " BOOTGATE_VERSION " (" BOOTGATE_GIT_REVISION ")");
   int exit_code = bootgate::cli::kExitOk;
   bootgate::cli::AddAllCommands(app, exit_code);
   try {

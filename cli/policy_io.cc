@@ -20,8 +20,9 @@ constexpr uint64_t kMaxPolicySize = 4 * 1024 * 1024;
 }  // namespace
 
 absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
-  ASSIGN_OR_RETURN(policy::PolicyFormat format, policy::PolicyFormatFromPath(path));
+  // A file that is not there says so before anything is said of its name.
   ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileLimited(path, kMaxPolicySize));
+  ASSIGN_OR_RETURN(policy::PolicyFormat format, policy::PolicyFormatFromPath(path));
   const std::string text(bytes.begin(), bytes.end());
   return policy::LoadPolicy(text, format, path);
 }

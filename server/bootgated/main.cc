@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "bootgate_version.h"
 #include "server/bootgated/config.h"
 #include "server/bootgated/reload.h"
 #include "server/bootgated/request_log.h"
@@ -46,6 +47,7 @@ int CheckStore(const bootgate::v1::ServerConfig& raw) {
 
 int Run(int argc, char** argv) {
   CLI::App app{"bootgated: measured-boot attestation service"};
+  app.set_version_flag("--version", "bootgated " BOOTGATE_VERSION " (" BOOTGATE_GIT_REVISION ")");
   std::string config_path, listen, http, data_dir, policy, postgres;
   app.add_option("--config", config_path, "ServerConfig as JSON or textproto");
   app.add_option("--listen", listen, "gRPC address (default 127.0.0.1:7443; port 0: any free)");
@@ -56,7 +58,12 @@ int Run(int argc, char** argv) {
   bool check_store = false;
   app.add_flag("--check-store", check_store,
                "print the store's durability settings, check its integrity, and exit");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; a usage error exits 2, as bootgate's do.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   // From here on, gRPC's and protobuf's own messages are escaped logfmt lines like ours.
   bootgate::service::RouteLibraryLogs();
 

@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -14,9 +16,13 @@ namespace bootgate::service {
 
 absl::StatusOr<std::shared_ptr<const ActivePolicy>> LoadPolicyFile(const std::string& path) {
   if (path.empty()) return nullptr;
-  ASSIGN_OR_RETURN(policy::PolicyFormat format, policy::PolicyFormatFromPath(path));
+  // A file that is not there says so before anything is said of its name.
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read policy_file ", path));
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read policy_file ", path, ": ", std::strerror(errno)));
+  }
+  ASSIGN_OR_RETURN(policy::PolicyFormat format, policy::PolicyFormatFromPath(path));
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSIGN_OR_RETURN(v1::Policy loaded, policy::LoadPolicy(text, format, path));
   auto active = std::make_shared<ActivePolicy>();

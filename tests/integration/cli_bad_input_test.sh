@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Bad input never crashes the CLI: each case gives a one-line error on stderr and exit code 2,
-# within 1 s (issue 3, acceptance 7).
+# within 1 s (issue 3, acceptance 7). A missing policy file says so (not that its name has no
+# known extension), in bootgate and in bootgated; a usage error of bootgated exits 2 as
+# bootgate's do; `--version` of both names the version and the git revision (issue 15).
 set -euo pipefail
 cli="${BOOTGATE_CLI:?}"
 work="$(mktemp -d)"
@@ -41,6 +43,31 @@ for f in empty random sparse huge_event; do
 done
 check "eventlog show missing file" "$cli" eventlog show "$work/does-not-exist"
 check "quote verify missing bundle" "$cli" quote verify "$work/does-not-exist"
+check "policy validate missing file" "$cli" policy validate "$work/does-not-exist"
+grep -q "no such file" "$work/err" || { echo "FAIL: missing policy: $(cat "$work/err")"; failures=$((failures + 1)); }
+bootgated="${BOOTGATE_BINARY_DIR:?}/server/bootgated/bootgated"
+rc=0
+"$bootgated" --no-such-flag > /dev/null 2> "$work/err" || rc=$?
+if [[ $rc -eq 2 ]] && grep -q -- "--no-such-flag" "$work/err"; then
+  echo "ok   bootgated unknown flag: exit 2: $(head -1 "$work/err")"
+else
+  echo "FAIL: bootgated unknown flag: exit $rc: $(cat "$work/err")"; failures=$((failures + 1))
+fi
+"$bootgated" --policy "$work/does-not-exist" --data-dir "$work/data" --listen 127.0.0.1:0 \
+  --http off > /dev/null 2> "$work/err" && { echo "FAIL: bootgated started without its policy"; failures=$((failures + 1)); }
+if grep -q "cannot read policy_file $work/does-not-exist: No such file or directory" "$work/err"; then
+  echo "ok   bootgated missing policy file: $(cat "$work/err")"
+else
+  echo "FAIL: bootgated missing policy file: $(cat "$work/err")"; failures=$((failures + 1))
+fi
+for binary in "$cli" "$bootgated"; do
+  version="$("$binary" --version)" || { echo "FAIL: $binary --version exits non-zero"; failures=$((failures + 1)); }
+  if [[ "$version" =~ ^bootgated?\ [0-9]+\.[0-9]+\.[0-9]+\ \(([0-9a-f]{12}(-dirty)?|unknown)\)$ ]]; then
+    echo "ok   $version"
+  else
+    echo "FAIL: $binary --version printed \"$version\""; failures=$((failures + 1))
+  fi
+done
 
-echo "cli_bad_input: $((4 * 3 + 2 - failures)) passed, $failures failed"
+echo "cli_bad_input: $((4 * 3 + 2 + 5 - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]
