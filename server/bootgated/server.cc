@@ -186,6 +186,15 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   if (!out->server_ || out->grpc_port_ == 0) {
     return absl::UnavailableError(ListenError("listen_address", config.listen_address()));
   }
+  // Health answers for the whole server ("") and for each service by its full name, as load
+  // balancers and grpc_health_probe ask (`-service bootgate.v1.Attestation`).
+  for (const char* name :
+       {v1::Attestation::service_full_name(), v1::Audit::service_full_name(),
+        v1::Enrollment::service_full_name(), v1::History::service_full_name(),
+        v1::Hosts::service_full_name(), v1::Keys::service_full_name(),
+        v1::Placement::service_full_name(), v1::PolicyService::service_full_name()}) {
+    out->server_->GetHealthCheckService()->SetServingStatus(name, true);
+  }
   if (config.http_address() != "off") {
     ASSIGN_OR_RETURN(out->http_, HttpServer::Start(config.http_address(), &ctx));
   }

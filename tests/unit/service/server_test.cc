@@ -150,5 +150,29 @@ TEST_CASE("reflection is off unless configured; health is always on", "[server]"
   }
 }
 
+// HealthCheckRequest{service: name} (field 1, a string).
+std::string HealthRequest(const std::string& name) {
+  return absl::StrCat(std::string(1, '\x0a'), std::string(1, static_cast<char>(name.size())), name);
+}
+
+TEST_CASE("health answers for each service by its full name", "[server]") {
+  TempDir dir;
+  auto server = Bootgated::Start(Config(dir.path));
+  REQUIRE(server.ok());
+  for (const std::string name :
+       {"bootgate.v1.Attestation", "bootgate.v1.Audit", "bootgate.v1.Enrollment",
+        "bootgate.v1.History", "bootgate.v1.Hosts", "bootgate.v1.Keys", "bootgate.v1.Placement",
+        "bootgate.v1.PolicyService"}) {
+    INFO(name);
+    const Reply health = Call((*server)->grpc_port(), kHealthCheck, HealthRequest(name));
+    CHECK(health.status.ok());
+    CHECK(health.message == kServing);
+  }
+  // A name no service has is NOT_FOUND, as the gRPC health protocol says.
+  const Reply unknown =
+      Call((*server)->grpc_port(), kHealthCheck, HealthRequest("bootgate.v1.NoSuchService"));
+  CHECK(unknown.status.error_code() == grpc::StatusCode::NOT_FOUND);
+}
+
 }  // namespace
 }  // namespace bootgate::service
