@@ -35,6 +35,21 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
   out->server_->Get("/metrics", [context](const httplib::Request&, httplib::Response& res) {
     res.set_content(context->metrics->Serialize(), "text/plain; version=0.0.4");
   });
+  // Liveness: the process answers. Readiness: and its store answers a query (a load balancer
+  // or Kubernetes probe sends work only then).
+  out->server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  out->server_->Get("/readyz", [context](const httplib::Request&, httplib::Response& res) {
+    const auto store = context->store->Durability();
+    if (store.ok()) {
+      res.set_content("ready\n", "text/plain");
+      return;
+    }
+    res.status = 503;
+    res.set_content(absl::StrCat("not ready: store: ", store.status().message(), "\n"),
+                    "text/plain");
+  });
   // cpp-httplib's default sets SO_REUSEPORT, which lets a second server share the port.
   out->server_->set_socket_options([](socket_t sock) {
     const int yes = 1;

@@ -1,10 +1,15 @@
 // A real bootgated in-process on 127.0.0.1: one server per port (a second one on a taken port
-// fails naming it, and the first keeps serving), gRPC health open to everyone, and server
-// reflection only when the config turns it on. Calls go through a generic stub with hand-encoded
+// fails naming it, and the first keeps serving), gRPC health open to everyone (for the server and
+// each service by name), server reflection only when the config turns it on, and the HTTP port's
+// /healthz and /readyz. Calls go through a generic stub with hand-encoded
 // messages, so the test needs no reflection or health client library.
 #include "server/bootgated/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -172,6 +177,39 @@ TEST_CASE("health answers for each service by its full name", "[server]") {
   const Reply unknown =
       Call((*server)->grpc_port(), kHealthCheck, HealthRequest("bootgate.v1.NoSuchService"));
   CHECK(unknown.status.error_code() == grpc::StatusCode::NOT_FOUND);
+}
+
+// The whole response to a plain HTTP/1.0 GET of `path` on 127.0.0.1:port ("" when it fails).
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\n\r\n");
+    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      ssize_t n;
+      while ((n = read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, n);
+    }
+  }
+  close(fd);
+  return response;
+}
+
+TEST_CASE("the HTTP port answers /healthz and /readyz", "[server]") {
+  TempDir dir;
+  v1::ServerConfig config = Config(dir.path);
+  config.set_http_address("127.0.0.1:0");
+  auto server = Bootgated::Start(config);
+  REQUIRE(server.ok());
+  for (const char* path : {"/healthz", "/readyz"}) {
+    INFO(path);
+    CHECK_THAT(HttpGet((*server)->http_port(), path), Catch::StartsWith("HTTP/1.1 200"));
+  }
 }
 
 }  // namespace
