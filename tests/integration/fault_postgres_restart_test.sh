@@ -65,6 +65,8 @@ check "the load attests before the restart" "(( \$(oks) >= 5 ))"
 stop_ms=$(date +%s%3N)
 pg_ctl_as_owner -m fast -w -t 30 stop >/dev/null
 down_ms=$(date +%s%3N)
+readyz() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$s1_http/readyz" || true; }
+readyz_down="$(readyz)"
 sleep 3
 pg_ctl_as_owner -l "$POSTGRES_DIR/server.log" -w -t 60 -o "-c listen_addresses=127.0.0.1 \
   -c port=$POSTGRES_PORT -c unix_socket_directories=$POSTGRES_DIR -c max_connections=300 \
@@ -84,6 +86,9 @@ echo "calls: $(wc -l < "$work/calls") in all, $(wc -l < "$work/during") while do
 sed 's/^/  down: /' "$work/during" | cut -c1-160 | sort -k4 | uniq -f3 -c | head -5
 grep -v ' ok ' "$work/after" | sed 's/^/  after: /' | cut -c1-200 | head -5 || true
 check "bootgated survives the restart" "kill -0 $s1_pid"
+check "/readyz is 503 while PostgreSQL is down (got $readyz_down)" "[[ $readyz_down == 503 ]]"
+readyz_up="$(readyz)"
+check "/readyz is 200 once it is back (got $readyz_up)" "[[ $readyz_up == 200 ]]"
 check "calls while PostgreSQL is down fail" "(( \$(wc -l < '$work/during') > 0 )) && ! grep -q ' ok ' '$work/during'"
 check "every call while PostgreSQL is down fails with UNAVAILABLE" \
   "! grep -v ' UNAVAILABLE: ' '$work/during'"
