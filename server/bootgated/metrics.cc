@@ -1,5 +1,13 @@
 #include "server/bootgated/metrics.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "absl/time/clock.h"
+#include "bootgate_version.h"
+#include "prometheus/gauge.h"
 #include "prometheus/text_serializer.h"
 
 namespace bootgate::service {
@@ -47,7 +55,30 @@ Metrics::Metrics()
       audit_write_failures_(prometheus::BuildCounter()
                                 .Name("bootgate_audit_write_failures_total")
                                 .Help("Audit records that could not be stored (logged instead)")
-                                .Register(*registry_)) {}
+                                .Register(*registry_)),
+      resident_memory_(prometheus::BuildGauge()
+                           .Name("process_resident_memory_bytes")
+                           .Help("Resident memory size in bytes")
+                           .Register(*registry_)
+                           .Add({})),
+      cpu_seconds_(prometheus::BuildGauge()
+                       .Name("process_cpu_seconds_total")
+                       .Help("User and system CPU time spent in seconds")
+                       .Register(*registry_)
+                       .Add({})) {
+  prometheus::BuildGauge()
+      .Name("bootgate_build_info")
+      .Help("The running build (always 1): project version and git revision")
+      .Register(*registry_)
+      .Add({{"version", BOOTGATE_VERSION}, {"revision", BOOTGATE_GIT_REVISION}})
+      .Set(1);
+  prometheus::BuildGauge()
+      .Name("process_start_time_seconds")
+      .Help("Start time of the process since the Unix epoch in seconds")
+      .Register(*registry_)
+      .Add({})
+      .Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
+}
 
 void Metrics::AttestationStored(absl::string_view tier) {
   attestations_.Add({{"tier", std::string(tier)}}).Increment();
@@ -81,6 +112,18 @@ void Metrics::RefusedCall(absl::string_view method, absl::string_view reason) {
 void Metrics::AuditWriteFailed() { audit_write_failures_.Add({}).Increment(); }
 
 std::string Metrics::Serialize() const {
+  // The process figures as of this scrape (the names Prometheus client libraries use).
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) == 0) {
+    cpu_seconds_.Set(static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6);
+  }
+  std::ifstream statm("/proc/self/statm");  // total and resident size, in pages
+  long total_pages = 0, resident_pages = 0;
+  if (statm >> total_pages >> resident_pages) {
+    resident_memory_.Set(static_cast<double>(resident_pages) *
+                         static_cast<double>(sysconf(_SC_PAGESIZE)));
+  }
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
+#include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 
@@ -48,6 +49,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& refused_calls_;
   prometheus::Family<prometheus::Counter>& audit_write_failures_;
+  // Set from the process itself at each scrape (Serialize).
+  prometheus::Gauge& resident_memory_;
+  prometheus::Gauge& cpu_seconds_;
 };
 
 }  // namespace bootgate::service

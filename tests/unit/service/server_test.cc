@@ -200,7 +200,8 @@ std::string HttpGet(int port, const std::string& path) {
   return response;
 }
 
-TEST_CASE("the HTTP port answers /healthz and /readyz", "[server]") {
+TEST_CASE("the HTTP port answers /healthz, /readyz, and /metrics with build and process figures",
+          "[server]") {
   TempDir dir;
   v1::ServerConfig config = Config(dir.path);
   config.set_http_address("127.0.0.1:0");
@@ -210,6 +211,13 @@ TEST_CASE("the HTTP port answers /healthz and /readyz", "[server]") {
     INFO(path);
     CHECK_THAT(HttpGet((*server)->http_port(), path), Catch::StartsWith("HTTP/1.1 200"));
   }
+  // /metrics: what build runs, and the process's own figures.
+  const std::string metrics = HttpGet((*server)->http_port(), "/metrics");
+  CHECK_THAT(metrics, Catch::Contains("bootgate_build_info{") && Catch::Contains("version=\"") &&
+                          Catch::Contains("revision=\""));
+  CHECK_THAT(metrics, Catch::Contains("process_resident_memory_bytes ") &&
+                          Catch::Contains("process_cpu_seconds_total ") &&
+                          Catch::Contains("process_start_time_seconds "));
 }
 
 }  // namespace
