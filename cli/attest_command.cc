@@ -21,6 +21,7 @@
 #include "cli/pcr_defaults.h"
 #include "cli/remote_output.h"
 #include "cli/tpm_agent.h"
+#include "proto/refusal_metadata.h"
 #include "verifier/crypto/hash.h"
 
 namespace bootgate::cli {
@@ -96,6 +97,20 @@ absl::StatusOr<std::optional<std::string>> ReadEventLog(const std::string& path)
   return data;
 }
 
+// Reports a failed call; the exit code says "not eligible" (1) when bootgated refused the host
+// itself (its AK revoked: proto/refusal_metadata.h), else "could not evaluate" (2).
+int ReportRefusal(absl::string_view what, const grpc::Status& status,
+                  const grpc::ClientContext& context, const ServerOptions& server) {
+  const int code = ReportRpcError(what, status, server);
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto reason = trailers.find(v1::kRefusalMetadataKey);
+  if (reason != trailers.end() &&
+      absl::string_view(reason->second.data(), reason->second.size()) == v1::kRefusalAkRevoked) {
+    return kExitRejected;
+  }
+  return code;
+}
+
 // One attestation, start to finish. Returns the exit code.
 int AttestOnce(const AttestFlags& f, const TPML_PCR_SELECTION& selection, uint32_t ak_handle,
                v1::Attestation::Stub& stub, bool compact_json) {
@@ -113,7 +128,7 @@ int AttestOnce(const AttestFlags& f, const TPML_PCR_SELECTION& selection, uint32
     grpc::ClientContext context;
     SetDeadline(context, f.server);
     grpc::Status status = stub.Challenge(&context, challenge_request, &challenge);
-    if (!status.ok()) return ReportRpcError("Challenge", status, f.server);
+    if (!status.ok()) return ReportRefusal("Challenge", status, context, f.server);
   }
 
   // The qualifying-data rule of attestation.proto: SHA-256 of the token string's bytes.
@@ -143,7 +158,7 @@ int AttestOnce(const AttestFlags& f, const TPML_PCR_SELECTION& selection, uint32
     grpc::ClientContext context;
     SetDeadline(context, f.server);
     grpc::Status status = stub.Attest(&context, request, &verdict);
-    if (!status.ok()) return ReportRpcError("Attest", status, f.server);
+    if (!status.ok()) return ReportRefusal("Attest", status, context, f.server);
   }
   std::cout << (f.json ? ProtoJson(verdict, compact_json) : VerdictText(verdict)) << std::flush;
   return verdict.placement_eligible() ? kExitOk : kExitRejected;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "proto/refusal_metadata.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/hosts_service.h"
 #include "server/bootgated/request_log.h"
@@ -127,12 +128,14 @@ absl::StatusOr<server::store::Host> AttestingHost(ServiceContext& context,
   if (!host.ok()) return host.status();
   if (host->status == server::store::kHostRevoked) {
     context.metrics->Unattributed("ak-revoked");
-    return absl::FailedPreconditionError(absl::StrCat(
+    absl::Status revoked = absl::FailedPreconditionError(absl::StrCat(
         "the AK of host \"", host_id, "\" was revoked by ", host->status_changed_by, " at ",
         absl::FormatTime(absl::RFC3339_sec, host->status_changed_at, absl::UTCTimeZone()), " (",
         host->status_reason,
         "): an admin must allow re-enrollment (`bootgate host reenroll`), "
         "then enroll again"));
+    revoked.SetPayload(kRefusalPayloadUrl, absl::Cord(v1::kRefusalAkRevoked));
+    return revoked;
   }
   return host;
 }

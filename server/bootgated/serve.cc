@@ -1,5 +1,9 @@
 #include "server/bootgated/serve.h"
 
+#include <string>
+
+#include "proto/refusal_metadata.h"
+
 namespace bootgate::service {
 
 bool IsRefusal(const absl::Status& status) {
@@ -14,6 +18,12 @@ bool IsRefusal(const absl::Status& status) {
       return false;
     default:
       return true;
+  }
+}
+
+void AddRefusalMetadata(grpc::CallbackServerContext& rpc, const absl::Status& status) {
+  if (auto reason = status.GetPayload(kRefusalPayloadUrl); reason.has_value()) {
+    rpc.AddTrailingMetadata(v1::kRefusalMetadataKey, std::string(*reason));
   }
 }
 

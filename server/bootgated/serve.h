@@ -39,6 +39,12 @@ struct Call {
 // Server-side failures are not refusals of the caller.
 bool IsRefusal(const absl::Status& status);
 
+// The refusal reason a body attaches to its error status as the absl payload under this URL
+// (e.g. v1::kRefusalAkRevoked); RunServed sends it to the client as trailing metadata
+// (proto/refusal_metadata.h), so that clients need not read the message.
+inline constexpr char kRefusalPayloadUrl[] = "bootgate.dev/refusal";
+void AddRefusalMetadata(grpc::CallbackServerContext& rpc, const absl::Status& status);
+
 // Audits a refused call (outcome "refused") and counts it.
 void RecordRefusal(const Call& call, const MethodSpec& method, const std::string& host_id,
                    const absl::Status& status);
@@ -62,8 +68,11 @@ void RunServed(ServiceContext* context, grpc::CallbackServerContext* rpc, const 
   absl::StatusOr<Response> result = body(call, request);
   if (result.ok()) {
     *response = *std::move(result);
-  } else if (method.audit_refusals && IsRefusal(result.status())) {
-    RecordRefusal(call, method, host_id, result.status());
+  } else {
+    if (method.audit_refusals && IsRefusal(result.status())) {
+      RecordRefusal(call, method, host_id, result.status());
+    }
+    AddRefusalMetadata(*rpc, result.status());
   }
   finish(log.Done(ToGrpcStatus(result.status())));
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Issue 13 item 5: revocation sticks to the AK. A host enrolled on a real swtpm is revoked; while
-# it is revoked, enrolling again is refused and the agent keeps its AK. After an admin allows
-# re-enrollment, the server refuses the revoked AK (by its fingerprint) and the agent evicts it,
-# makes a new AK under the EK and enrolls with that (one retry). The old AK stays refused for
-# this host and any other one, on the admin path (`host add`) too; the new AK attests.
+# it is revoked, attesting is not eligible (exit 1), enrolling again is refused and the agent
+# keeps its AK. After an admin allows re-enrollment, the server refuses the revoked AK (by its
+# fingerprint) and the agent evicts it, makes a new AK under the EK and enrolls with that (one
+# retry). The old AK stays refused for this host and any other one, on the admin path
+# (`host add`) too; the new AK attests.
 set -euo pipefail
 work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-agent-revoke.XXXXXX")"
 # shellcheck source=tests/integration/agent_lib.sh
@@ -42,6 +43,10 @@ expect_grep '^host host-r: affirming, placement eligible$' "$out"
 
 echo "revoke: enrolling again is refused (the host is revoked) and the agent keeps its AK"
 expect_rc 0 "$out" "$cli" host revoke host-r --reason "key material leaked, ticket 7"
+# The revoked host attesting is not eligible (exit 1, as for a contraindicated verdict), not an
+# error of the agent's (2): bootgated marks the refusal (trailing metadata bootgate-refusal).
+expect_rc 1 "$out" "$cli" attest "${agent[@]}"
+expect_grep 'FAILED_PRECONDITION: the AK of host "host-r" was revoked' "$out"
 expect_rc 1 "$out" "$cli" enroll host-r --tcti "$tcti" --ak-handle "$ak_handle"
 expect_grep '^AK 0x81010003 found, name ' "$out"
 expect_grep 'FAILED_PRECONDITION: host "host-r" is revoked; an admin must allow re-enrollment' "$out"
