@@ -6,13 +6,18 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/base/const_init.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 
 namespace bootgate::service {
 namespace {
@@ -68,23 +73,50 @@ std::string PeerKeyOf(int fd) {
   return key;
 }
 
-}  // namespace
-
-ConnectionBytes::ConnectionBytes(const std::string& peer) : peer_key_(PeerKeyFromString(peer)) {
-  if (peer_key_.empty()) return;
+// The descriptor of this process's socket connected to `peer_key`, or -1: a scan of
+// /proc/self/fd, linear in the open descriptors.
+int ScanForSocket(const std::string& peer_key) {
   DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return;
+  if (dir == nullptr) return -1;
+  int found = -1;
   while (dirent* entry = readdir(dir)) {
     int fd = -1;
     if (!absl::SimpleAtoi(entry->d_name, &fd) || fd == dirfd(dir)) continue;
     struct stat st {};
     if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
-    if (PeerKeyOf(fd) == peer_key_) {
-      fd_ = fd;
+    if (PeerKeyOf(fd) == peer_key) {
+      found = fd;
       break;
     }
   }
   closedir(dir);
+  return found;
+}
+
+// The descriptor last found for each peer, checked again before use (a descriptor may have
+// been closed and reused): one getpeername per call instead of a scan, while connections
+// stay open. Bounded: cleared when it holds more entries than a process has descriptors.
+int FindSocket(const std::string& peer_key) {
+  static absl::Mutex mutex(absl::kConstInit);
+  static auto* known = new absl::flat_hash_map<std::string, int>();  // guarded by mutex
+  {
+    absl::MutexLock lock(&mutex);
+    if (auto it = known->find(peer_key); it != known->end() && PeerKeyOf(it->second) == peer_key) {
+      return it->second;
+    }
+  }
+  const int fd = ScanForSocket(peer_key);
+  if (fd < 0) return fd;
+  absl::MutexLock lock(&mutex);
+  if (known->size() >= static_cast<size_t>(std::max(1024L, sysconf(_SC_OPEN_MAX)))) known->clear();
+  (*known)[peer_key] = fd;
+  return fd;
+}
+
+}  // namespace
+
+ConnectionBytes::ConnectionBytes(const std::string& peer) : peer_key_(PeerKeyFromString(peer)) {
+  if (!peer_key_.empty()) fd_ = FindSocket(peer_key_);
 }
 
 bool ConnectionBytes::StillOurs() const { return fd_ >= 0 && PeerKeyOf(fd_) == peer_key_; }
