@@ -127,14 +127,7 @@ fi
 
 server_start s2 --data-dir "$data" --policy "$policy"
 acked=$(wc -l < "$work/acked.ids")
-found=0
-while read -r id; do
-  if client "$s2_addr" get "$id" | grep -q "\"attestation_id\": *\"$id\""; then
-    found=$((found + 1))
-  else
-    echo "acknowledged but missing after restart: $id"
-  fi
-done < "$work/acked.ids"
+found=$(readable_verdicts "$s2_addr" "$work/acked.ids")
 echo "acknowledged verdicts: $acked, in the history after restart: $found"
 check "every acknowledged verdict is in the history after restart" "(( found == acked ))"
 stored=$(client "$s2_addr" history "$host" | json "len(d['attestations'])")

@@ -139,14 +139,7 @@ check "every call after a quick restart succeeds (dead pooled connections are no
 
 { grep ' ok ' "$work/calls" | awk '{print $4}'; cat "$work/acked.quick" 2>/dev/null || true; } > "$work/acked.ids"
 acked=$(wc -l < "$work/acked.ids")
-found=0
-while read -r id; do
-  if client "$s1_addr" get "$id" | grep -q "\"attestation_id\": *\"$id\""; then
-    found=$((found + 1))
-  else
-    echo "acknowledged but not readable: $id: $(client "$s1_addr" get "$id" | head -1 | cut -c1-160)"
-  fi
-done < "$work/acked.ids"
+found=$(readable_verdicts "$s1_addr" "$work/acked.ids")
 echo "acknowledged verdicts: $acked, readable: $found"
 check "every acknowledged verdict is readable after the restart" "(( found == acked ))"
 check "bootgated --check-store: integrity ok after the restart" \

@@ -79,14 +79,7 @@ else
 fi
 
 server_start s2 "${store_args[@]}" --policy "$policy"
-found=0
-while read -r id; do
-  if client "$s2_addr" get "$id" | grep -q '"attestation_id":"'"$id"'"'; then
-    found=$((found + 1))
-  else
-    echo "missing after restart: $id"
-  fi
-done < "$work/answered.ids"
+found=$(readable_verdicts "$s2_addr" "$work/answered.ids")
 echo "of those, in the history after restart: $found"
 check "at least 5 calls were answered before the kill" "(( answered >= 5 ))"
 check "every answered call is in the history after restart" "(( found == answered ))"

@@ -53,6 +53,20 @@ server_stop_all() {
 # client ADDR ARGS...: refusals print "CODE: message" and exit 1; callers look at the output.
 client() { "$ATTEST_CLIENT" "$@" || true; }
 
+# readable_verdicts ADDR IDS_FILE: prints how many of the attestation ids in IDS_FILE (one per
+# line) History.Get on ADDR returns; each one it does not is named on stderr.
+readable_verdicts() {
+  local addr="$1" ids="$2" id found=0
+  while read -r id; do
+    if client "$addr" get "$id" | grep -q "\"attestation_id\": *\"$id\""; then
+      found=$((found + 1))
+    else
+      echo "acknowledged but not readable: $id: $(client "$addr" get "$id" | head -1 | cut -c1-160)" >&2
+    fi
+  done < "$ids"
+  echo "$found"
+}
+
 # server_quote ADDR HOST AK: a fresh challenge and a quote over it in $work/q.*; sets $token
 server_quote() {
   local addr="$1" host="$2" ak="$3" ch
