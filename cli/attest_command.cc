@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -20,6 +19,7 @@
 #include "cli/grpc_client.h"
 #include "cli/pcr_defaults.h"
 #include "cli/remote_output.h"
+#include "cli/stop_signal.h"
 #include "cli/tpm_agent.h"
 #include "proto/refusal_metadata.h"
 #include "verifier/crypto/hash.h"
@@ -73,9 +73,6 @@ class TpmWatchdog {
   bool done_ = false;
   std::thread thread_;  // last: started once the members it uses exist
 };
-
-volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
 
 // Reads the event log. securityfs reports a size of 0 for binary_bios_measurements, so this
 // reads up to the limit instead of trusting stat. nullopt when the file does not exist (a
@@ -199,15 +196,14 @@ int RunAttest(AttestFlags& f) {
   std::unique_ptr<v1::Attestation::Stub> stub = v1::Attestation::NewStub(*channel);
   if (!interval) return AttestOnce(f, *selection, *ak_handle, *stub, /*compact_json=*/false);
 
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
+  CatchStopSignals();
   int code = kExitBadInput;
-  while (!g_stop) {
+  while (!StopRequested()) {
     // Failures are reported and retried at the next interval: an agent keeps going.
     code = AttestOnce(f, *selection, *ak_handle, *stub, /*compact_json=*/true);
     if (!f.json) std::cout << "\n" << std::flush;
     const absl::Time next = absl::Now() + *interval;
-    while (!g_stop && absl::Now() < next) absl::SleepFor(absl::Milliseconds(100));
+    while (!StopRequested() && absl::Now() < next) absl::SleepFor(absl::Milliseconds(100));
   }
   return code;
 }

@@ -47,11 +47,6 @@ struct LearnFlags {
   int64_t ttl_seconds = 3600;
 };
 
-int BadInput(const absl::Status& status) {
-  std::cerr << "error: " << status.message() << "\n";
-  return kExitBadInput;
-}
-
 std::string BaseName(const std::string& path) {
   const size_t cut = path.find_last_of('/');
   return cut == std::string::npos ? path : path.substr(cut + 1);

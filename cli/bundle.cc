@@ -11,8 +11,6 @@
 namespace bootgate::cli {
 namespace {
 
-constexpr uint64_t kMaxSmallFile = 64 * 1024;  // quote, signature, keys, meta.json
-
 std::string PathIn(const std::string& dir, const char* name) {
   return absl::StrCat(dir, "/", name);
 }
@@ -27,7 +25,7 @@ absl::StatusOr<std::optional<std::vector<uint8_t>>> ReadOptional(const std::stri
 }
 
 absl::Status ParseMeta(const std::string& path, EvidenceBundle& bundle) {
-  ASSIGN_OR_RETURN(const std::vector<uint8_t> bytes, ReadFileLimited(path, kMaxSmallFile));
+  ASSIGN_OR_RETURN(const std::vector<uint8_t> bytes, ReadFileLimited(path, kMaxSmallFileSize));
   // No exceptions: parse errors give a discarded value.
   const nlohmann::json meta = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (meta.is_discarded() || !meta.is_object()) {
@@ -53,11 +51,11 @@ absl::Status ParseMeta(const std::string& path, EvidenceBundle& bundle) {
 
 absl::StatusOr<EvidenceBundle> LoadEvidenceBundle(const std::string& dir) {
   EvidenceBundle bundle;
-  ASSIGN_OR_RETURN(bundle.message, ReadFileLimited(PathIn(dir, "quote.msg"), kMaxSmallFile));
-  ASSIGN_OR_RETURN(bundle.signature, ReadFileLimited(PathIn(dir, "quote.sig"), kMaxSmallFile));
+  ASSIGN_OR_RETURN(bundle.message, ReadFileLimited(PathIn(dir, "quote.msg"), kMaxSmallFileSize));
+  ASSIGN_OR_RETURN(bundle.signature, ReadFileLimited(PathIn(dir, "quote.sig"), kMaxSmallFileSize));
   for (const char* name : {"ak.tpm2b_public", "ak.pub"}) {
     ASSIGN_OR_RETURN(std::optional<std::vector<uint8_t>> ak,
-                     ReadOptional(PathIn(dir, name), kMaxSmallFile));
+                     ReadOptional(PathIn(dir, name), kMaxSmallFileSize));
     if (ak.has_value()) {
       bundle.ak = *std::move(ak);
       bundle.ak_path = PathIn(dir, name);
@@ -67,9 +65,9 @@ absl::StatusOr<EvidenceBundle> LoadEvidenceBundle(const std::string& dir) {
   if (bundle.ak_path.empty()) {
     return absl::NotFoundError(absl::StrCat(dir, ": no AK public key (ak.tpm2b_public or ak.pub)"));
   }
-  ASSIGN_OR_RETURN(bundle.pcrs, ReadOptional(PathIn(dir, "quote.pcrs"), kMaxSmallFile));
+  ASSIGN_OR_RETURN(bundle.pcrs, ReadOptional(PathIn(dir, "quote.pcrs"), kMaxSmallFileSize));
   ASSIGN_OR_RETURN(bundle.eventlog, ReadOptional(PathIn(dir, "eventlog.bin"), kDefaultMaxFileSize));
-  ASSIGN_OR_RETURN(bundle.ek_cert, ReadOptional(PathIn(dir, "ek.crt"), kMaxSmallFile));
+  ASSIGN_OR_RETURN(bundle.ek_cert, ReadOptional(PathIn(dir, "ek.crt"), kMaxSmallFileSize));
   RETURN_IF_ERROR(ParseMeta(PathIn(dir, "meta.json"), bundle));
   return bundle;
 }

@@ -12,6 +12,8 @@
 namespace bootgate::cli {
 
 inline constexpr uint64_t kDefaultMaxFileSize = 16 * 1024 * 1024;
+// Quotes, signatures, keys, certificates, meta.json: never near this.
+inline constexpr uint64_t kMaxSmallFileSize = 64 * 1024;
 
 // Returns the file's bytes. NotFound if it does not exist, InvalidArgument if it is not a
 // regular file or larger than `max_size` (checked with stat before reading).

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <iostream>
 #include <thread>
 
@@ -10,6 +9,7 @@
 #include "cli/exit_codes.h"
 #include "cli/grpc_client.h"
 #include "cli/remote_output.h"
+#include "cli/stop_signal.h"
 
 namespace bootgate::cli {
 namespace {
@@ -22,9 +22,6 @@ struct PlacementFlags {
   uint64_t count = 0;                 // watch: 0 = until interrupted
   bool json = false;
 };
-
-volatile std::sig_atomic_t g_interrupted = 0;
-void OnSignal(int) { g_interrupted = 1; }
 
 int RunPlacement(const PlacementFlags& f) {
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(f.server);
@@ -55,12 +52,11 @@ int RunWatch(const PlacementFlags& f) {
   // from a watcher thread (a blocking Read cannot be interrupted otherwise).
   grpc::ClientContext context;
   std::unique_ptr<grpc::ClientReader<v1::PlacementChange>> reader = stub->Watch(&context, request);
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
+  CatchStopSignals();
   std::atomic<bool> done = false;
   std::thread canceller([&] {
     while (!done.load()) {
-      if (g_interrupted) {
+      if (StopRequested()) {
         context.TryCancel();
         return;
       }
@@ -79,7 +75,7 @@ int RunWatch(const PlacementFlags& f) {
   const grpc::Status status = reader->Finish();
   done = true;
   canceller.join();
-  if (g_interrupted || (f.count != 0 && seen == f.count)) return kExitOk;
+  if (StopRequested() || (f.count != 0 && seen == f.count)) return kExitOk;
   if (!status.ok()) return ReportRpcError("Placement.Watch", status, f.server);
   return ReportError("Placement.Watch: the server ended the stream");
 }

@@ -24,11 +24,6 @@ struct CheckFlags {
   bool json = false;
 };
 
-int BadInput(const absl::Status& status) {
-  std::cerr << "error: " << status.message() << "\n";
-  return kExitBadInput;
-}
-
 int RunCheck(const CheckFlags& f) {
   absl::Time now = absl::Now();
   if (!f.now.empty()) {

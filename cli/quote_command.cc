@@ -49,8 +49,6 @@ constexpr char kFreshnessNotChecked[] =
     "freshness NOT checked (--no-freshness-check): the qualifying data was not compared with a "
     "nonce, so this quote shows PCR values at some time, not that the TPM holds them now";
 
-constexpr uint64_t kMaxSmallFile = 64 * 1024;
-
 // Where the PCR values that must hash to the quote's pcrDigest came from.
 struct PcrSource {
   crypto::PcrValues values;
@@ -79,14 +77,14 @@ absl::StatusOr<EvidenceBundle> GatherEvidence(const QuoteVerifyFlags& f) {
         "--no-freshness-check instead of --nonce)");
   }
   if (!f.ak_path.empty()) {
-    ASSIGN_OR_RETURN(e.ak, ReadFileLimited(f.ak_path, kMaxSmallFile));
+    ASSIGN_OR_RETURN(e.ak, ReadFileLimited(f.ak_path, kMaxSmallFileSize));
     e.ak_path = f.ak_path;
   }
   if (!f.message_path.empty()) {
-    ASSIGN_OR_RETURN(e.message, ReadFileLimited(f.message_path, kMaxSmallFile));
+    ASSIGN_OR_RETURN(e.message, ReadFileLimited(f.message_path, kMaxSmallFileSize));
   }
   if (!f.signature_path.empty()) {
-    ASSIGN_OR_RETURN(e.signature, ReadFileLimited(f.signature_path, kMaxSmallFile));
+    ASSIGN_OR_RETURN(e.signature, ReadFileLimited(f.signature_path, kMaxSmallFileSize));
   }
   if (!f.nonce_hex.empty()) {
     absl::StatusOr<std::vector<uint8_t>> nonce = bytes::FromHex(f.nonce_hex);
@@ -96,7 +94,7 @@ absl::StatusOr<EvidenceBundle> GatherEvidence(const QuoteVerifyFlags& f) {
     e.nonce = *std::move(nonce);
   }
   if (!f.pcrs_path.empty()) {
-    ASSIGN_OR_RETURN(e.pcrs, ReadFileLimited(f.pcrs_path, kMaxSmallFile));
+    ASSIGN_OR_RETURN(e.pcrs, ReadFileLimited(f.pcrs_path, kMaxSmallFileSize));
   }
   if (!f.log_path.empty()) {
     ASSIGN_OR_RETURN(e.eventlog, ReadFileLimited(f.log_path));
@@ -168,8 +166,7 @@ int RunQuoteVerify(const QuoteVerifyFlags& flags) {
       }
       return kExitRejected;
     }
-    std::cerr << "error: " << status.message() << "\n";
-    return kExitBadInput;
+    return BadInput(status);
   };
 
   absl::StatusOr<EvidenceBundle> evidence = GatherEvidence(flags);

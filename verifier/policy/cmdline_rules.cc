@@ -14,8 +14,6 @@
 namespace bootgate::policy::internal {
 namespace {
 
-constexpr uint32_t kPcr8 = 8;
-constexpr uint32_t kPcr9 = 9;
 constexpr absl::string_view kCmdlineEvent = "EV_IPL kernel_cmdline";
 constexpr absl::string_view kLoadOptionsEvent = "EV_EVENT_TAG LOADED_IMAGE::LoadOptions";
 

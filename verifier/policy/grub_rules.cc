@@ -13,8 +13,6 @@
 namespace bootgate::policy::internal {
 namespace {
 
-constexpr uint32_t kPcr8 = 8;
-constexpr uint32_t kPcr9 = 9;
 constexpr absl::string_view kCommandEvent = "EV_IPL grub_cmd";
 constexpr absl::string_view kFileEvent = "EV_IPL grub file";
 

@@ -9,8 +9,6 @@
 namespace bootgate::policy::internal {
 namespace {
 
-constexpr uint32_t kPcr4 = 4;
-constexpr uint32_t kPcr9 = 9;
 constexpr absl::string_view kImageEvent = "EV_EFI_BOOT_SERVICES_APPLICATION";
 constexpr absl::string_view kGrubFileEvent = "EV_IPL grub file";
 

@@ -20,6 +20,12 @@ using appraisal::Finding;
 using appraisal::Layer;
 using appraisal::Severity;
 
+// The PCRs the rules name in their findings (TCG PC Client PFP, section 3.3.4).
+inline constexpr uint32_t kPcr4 = 4;  // boot applications (shim, grub, kernel)
+inline constexpr uint32_t kPcr7 = 7;  // Secure Boot policy and authorities
+inline constexpr uint32_t kPcr8 = 8;  // grub commands and kernel command line
+inline constexpr uint32_t kPcr9 = 9;  // files grub read; load options
+
 // Baselines are SHA-256: the bank every current TPM and log has.
 std::optional<std::string> Sha256Hex(const bootstate::EventDigests& digests);
 

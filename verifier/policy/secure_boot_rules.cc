@@ -12,7 +12,6 @@ namespace {
 using bootstate::SecureBootVariable;
 using bootstate::SignatureEntry;
 
-constexpr uint32_t kPcr7 = 7;
 constexpr absl::string_view kConfigEvent = "EV_EFI_VARIABLE_DRIVER_CONFIG";
 constexpr absl::string_view kAuthorityEvent = "EV_EFI_VARIABLE_AUTHORITY";
 
