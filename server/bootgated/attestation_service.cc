@@ -142,6 +142,53 @@ absl::StatusOr<server::store::Host> AttestingHost(ServiceContext& context,
 
 }  // namespace
 
+absl::StatusOr<std::optional<tpm::ClockInfo>> AddServerFindings(
+    ServiceContext& context, const std::string& host_id, const std::string& quote_bytes,
+    const std::string& ak_fingerprint, bool have_policy, RollbackRecording recording,
+    absl::Time now, appraisal::Appraisal& result) {
+  if (!have_policy) {
+    appraisal::Finding f;
+    f.code = "no-policy";
+    f.layer = appraisal::Layer::kPolicy;
+    f.message = "bootgated has no policy: push one (PolicyService.Put) or set policy_file";
+    result.findings.insert(result.findings.begin(), std::move(f));
+    result.tier = appraisal::Tier::kContraindicated;
+    result.placement_eligible = false;
+  }
+
+  // The quote's clock info is trustworthy only once its signature verified: an evidence
+  // rejection keeps none, so a forged quote cannot move this AK's rollback baseline (the store
+  // raises it with every recorded quote that has one, and never lowers it).
+  std::optional<tpm::ClockInfo> clock;
+  std::optional<appraisal::Finding> rollback;
+  if (!HasEvidenceRejection(result)) {
+    ASSIGN_OR_RETURN(tpm::Quote quote, tpm::DecodeQuote(Bytes(quote_bytes)));
+    clock = quote.clock_info;
+    ASSIGN_OR_RETURN(std::optional<server::store::ClockInfo> high,
+                     context.store->HighestClockInfo(ak_fingerprint));
+    if (high) rollback = CounterRollback(*high, quote.clock_info);
+  }
+  // A rollback stays caught: the host is contraindicated until an admin acknowledges it or
+  // re-enrolls the host, whatever its later quotes say.
+  ASSIGN_OR_RETURN(std::vector<server::store::TpmRollback> open,
+                   context.store->OpenRollbacks(host_id));
+  if (!open.empty()) Contraindicate(result, OpenRollbackFinding(open.front()));
+  if (rollback) {
+    if (open.empty() && recording == RollbackRecording::kRecord) {
+      server::store::TpmRollback caught;
+      caught.host_id = host_id;
+      caught.ak_name = ak_fingerprint;
+      caught.detected_at = now;
+      caught.code = rollback->code;
+      caught.seen = rollback->seen;
+      caught.allowed = rollback->allowed;
+      RETURN_IF_ERROR(context.store->RecordRollback(caught).status());
+    }
+    Contraindicate(result, *std::move(rollback));
+  }
+  return clock;
+}
+
 absl::StatusOr<v1::ChallengeResponse> Challenge(ServiceContext& context,
                                                 const v1::ChallengeRequest& request,
                                                 absl::Time now) {
@@ -209,46 +256,9 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, v1::AttestRequest& r
     return absl::InvalidArgumentError(message);
   }
   appraisal::Appraisal result = *std::move(appraised);
-  if (!active) {
-    appraisal::Finding f;
-    f.code = "no-policy";
-    f.layer = appraisal::Layer::kPolicy;
-    f.message = "bootgated has no policy: push one (PolicyService.Put) or set policy_file";
-    result.findings.insert(result.findings.begin(), std::move(f));
-    result.tier = appraisal::Tier::kContraindicated;
-    result.placement_eligible = false;
-  }
-
-  // The quote's clock info is trustworthy only once its signature verified: an evidence
-  // rejection keeps none, so a forged quote cannot move this AK's rollback baseline (the store
-  // raises it with every recorded quote that has one, and never lowers it).
-  std::optional<tpm::ClockInfo> clock;
-  std::optional<appraisal::Finding> rollback;
-  if (!HasEvidenceRejection(result)) {
-    ASSIGN_OR_RETURN(tpm::Quote quote, tpm::DecodeQuote(Bytes(request.quote())));
-    clock = quote.clock_info;
-    ASSIGN_OR_RETURN(std::optional<server::store::ClockInfo> high,
-                     context.store->HighestClockInfo(ak_fingerprint));
-    if (high) rollback = CounterRollback(*high, quote.clock_info);
-  }
-  // A rollback stays caught: the host is contraindicated until an admin acknowledges it or
-  // re-enrolls the host, whatever its later quotes say.
-  ASSIGN_OR_RETURN(std::vector<server::store::TpmRollback> open,
-                   context.store->OpenRollbacks(request.host_id()));
-  if (!open.empty()) Contraindicate(result, OpenRollbackFinding(open.front()));
-  if (rollback) {
-    if (open.empty()) {
-      server::store::TpmRollback caught;
-      caught.host_id = request.host_id();
-      caught.ak_name = ak_fingerprint;
-      caught.detected_at = now;
-      caught.code = rollback->code;
-      caught.seen = rollback->seen;
-      caught.allowed = rollback->allowed;
-      RETURN_IF_ERROR(context.store->RecordRollback(caught).status());
-    }
-    Contraindicate(result, *std::move(rollback));
-  }
+  ASSIGN_OR_RETURN(std::optional<tpm::ClockInfo> clock,
+                   AddServerFindings(context, request.host_id(), request.quote(), ak_fingerprint,
+                                     active != nullptr, RollbackRecording::kRecord, now, result));
   VerdictRecord record = RecordOf(request, *host, token->token_id, nonce);
   if (clock) {
     record.ak_fingerprint = ak_fingerprint;

@@ -3,9 +3,14 @@
 #ifndef BOOTGATE_SERVER_BOOTGATED_ATTESTATION_SERVICE_H_
 #define BOOTGATE_SERVER_BOOTGATED_ATTESTATION_SERVICE_H_
 
+#include <optional>
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "bootgate/v1/attestation.grpc.pb.h"
 #include "server/bootgated/service_context.h"
+#include "verifier/appraisal/appraisal.h"
+#include "verifier/tpm/quote.h"
 
 namespace bootgate::service {
 
@@ -16,6 +21,19 @@ namespace bootgate::service {
 // `request` into the stored record once appraised (a log of up to 16 MiB is not copied).
 absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, v1::AttestRequest& request,
                                    absl::Time now);
+
+// What Attest does to an appraisal after AppraiseEvidence, shared with the re-appraisal of
+// stored evidence (reappraisal.h) so that both judge alike: a "no-policy" finding when
+// `have_policy` is false; for a quote whose signature verified (no evidence-layer finding),
+// the TPM rollback check of `quote` against the highest counters `ak_fingerprint` ever had
+// accepted; a rollback caught earlier and still open keeps the host contraindicated. A new
+// rollback is recorded in the store only when `record_rollback` (Attest; a re-appraisal only
+// reports it). Returns the quote's clock info when it is trustworthy (nullopt otherwise).
+enum class RollbackRecording { kRecord, kReportOnly };
+absl::StatusOr<std::optional<tpm::ClockInfo>> AddServerFindings(
+    ServiceContext& context, const std::string& host_id, const std::string& quote,
+    const std::string& ak_fingerprint, bool have_policy, RollbackRecording recording,
+    absl::Time now, appraisal::Appraisal& result);
 
 absl::StatusOr<v1::ChallengeResponse> Challenge(ServiceContext& context,
                                                 const v1::ChallengeRequest& request,

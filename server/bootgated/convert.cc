@@ -74,6 +74,7 @@ std::string DetailsToJson(const VerdictDetails& details) {
               {"policy_version", details.policy_version},
               {"exceptions_used", details.exceptions_used},
               {"qualifying_data", bytes::ToHex(details.qualifying_data)}};
+  if (!details.reappraisal_of.empty()) doc["reappraisal_of"] = details.reappraisal_of;
   return doc.dump();
 }
 
@@ -126,6 +127,7 @@ absl::StatusOr<VerdictDetails> DetailsFromJson(const std::string& text) {
   ASSIGN_OR_RETURN(const std::string qualifying_data, StringMember(doc, "qualifying_data"));
   auto nonce = bytes::FromHex(qualifying_data);
   if (nonce.ok()) d.qualifying_data = *std::move(nonce);
+  ASSIGN_OR_RETURN(d.reappraisal_of, StringMember(doc, "reappraisal_of"));
   return d;
 }
 
@@ -145,6 +147,7 @@ absl::StatusOr<v1::Verdict> VerdictFromRecord(const server::store::Attestation& 
   v.set_host_id(r.host_id);
   v.set_group(r.group);
   for (std::string& e : details->exceptions_used) v.add_exceptions_used(std::move(e));
+  v.set_reappraisal_of(details->reappraisal_of);
   return v;
 }
 
@@ -162,6 +165,7 @@ absl::StatusOr<v1::AttestationSummary> SummaryFromRecord(const server::store::At
   *s.mutable_issued_at() = ToTimestamp(r.received_at);
   *s.mutable_expires_at() = ToTimestamp(r.expires_at);
   s.set_finding_count(static_cast<uint32_t>(details->findings.size()));
+  s.set_reappraisal_of(details->reappraisal_of);
   return s;
 }
 

@@ -36,6 +36,8 @@ struct VerdictDetails {
   std::string policy_version;
   std::vector<std::string> exceptions_used;
   std::vector<uint8_t> qualifying_data;
+  // A re-appraisal's original attestation id (Verdict.reappraisal_of); written only when set.
+  std::string reappraisal_of;
 };
 
 std::string DetailsToJson(const VerdictDetails& details);

@@ -1,8 +1,8 @@
 #include "server/bootgated/policy_service.h"
 
 #include <map>
+#include <optional>
 #include <set>
-#include <span>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -12,20 +12,15 @@
 #include "server/bootgated/convert.h"
 #include "server/bootgated/findings_diff.h"
 #include "server/bootgated/policy_audit.h"
+#include "server/bootgated/reappraisal.h"
 #include "server/bootgated/request_log.h"
 #include "server/bootgated/serve.h"
-#include "verifier/appraisal/appraise_evidence.h"
 #include "verifier/bytes/status_macros.h"
 #include "verifier/policy/load.h"
 #include "verifier/policy/validate.h"
-#include "verifier/tpm/ak_public.h"
 
 namespace bootgate::service {
 namespace {
-
-std::span<const uint8_t> Bytes(const std::string& s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
 
 v1::StoredPolicy ToStored(const ActivePolicy& p, bool active) {
   v1::StoredPolicy out;
@@ -58,63 +53,31 @@ absl::StatusOr<v1::Policy> LoadCandidate(const v1::PolicySource& source) {
 
 absl::StatusOr<v1::DryRunResponse> DryRun(ServiceContext& context, const v1::Policy& candidate,
                                           absl::Time at) {
-  // Every registered host: the ones with evidence are re-evaluated, the others are reported
-  // as hosts_without_evidence (whatever group or selector would place them).
+  // Every registered host: the ones with evidence are re-evaluated (reappraisal.h, as a push
+  // does), the others are reported as hosts_without_evidence (whatever group or selector would
+  // place them).
   ASSIGN_OR_RETURN(std::vector<server::store::Host> hosts, context.store->ListHosts());
+  const absl::Time now = absl::Now();
   v1::DryRunResponse out;
   for (const server::store::Host& host : hosts) {
-    const std::string& host_id = host.host_id;
-    auto latest = context.store->LatestAttestation(host_id);
-    if (absl::IsNotFound(latest.status())) {
-      out.add_hosts_without_evidence(host_id);
+    ASSIGN_OR_RETURN(std::optional<HostReappraisal> r,
+                     ReappraiseLatest(context, host, candidate, at, now));
+    if (!r) {
+      out.add_hosts_without_evidence(host.host_id);
       continue;
     }
-    if (!latest.ok()) return latest.status();
-    const server::store::Attestation& record = *latest;
-    auto ak = tpm::ParseAkPublic(Bytes(host.ak_public));
-    if (!ak.ok()) continue;
-    ASSIGN_OR_RETURN(v1::Verdict current, VerdictFromRecord(record));
-    ASSIGN_OR_RETURN(VerdictDetails details, DetailsFromJson(record.findings_json));
-    appraisal::Evidence evidence;
-    evidence.message = Bytes(record.evidence.quote_msg);
-    evidence.signature = Bytes(record.evidence.quote_sig);
-    evidence.ak = ak->key.get();
-    if (!record.evidence.event_log.empty()) evidence.event_log = Bytes(record.evidence.event_log);
-    if (!record.evidence.quote_pcrs.empty()) evidence.pcr_file = Bytes(record.evidence.quote_pcrs);
-    auto appraised =
-        appraisal::AppraiseEvidence(evidence, details.qualifying_data, candidate, host_id, at);
     out.set_hosts_evaluated(out.hosts_evaluated() + 1);
-    // Malformed evidence (stored as a malformed-evidence verdict) stays malformed under any
-    // policy: its verdict cannot change.
-    if (!appraised.ok()) continue;
-    v1::Verdict would;
-    would.set_tier(TierToProto(appraised->tier));
-    would.set_placement_eligible(appraised->placement_eligible);
-    would.set_policy_name(appraised->policy_name);
-    would.set_policy_version(appraised->policy_version);
-    *would.mutable_issued_at() = ToTimestamp(appraised->issued);
-    *would.mutable_expires_at() = ToTimestamp(appraised->expires);
-    for (const appraisal::Finding& f : appraised->findings)
-      *would.add_findings() = FindingToProto(f);
-    would.set_host_id(host_id);
-    would.set_group(appraised->group);
-    for (const std::string& e : appraised->exceptions_used) would.add_exceptions_used(e);
-    // Findings by content (findings_diff.h): re-appraising the same evidence gives the same
-    // event indices, but the comparison is the one History.Diff uses.
-    if (would.tier() == current.tier() &&
-        would.placement_eligible() == current.placement_eligible() &&
-        SameFindings(current.findings(), would.findings())) {
-      continue;
-    }
-    FindingsDiff findings = DiffFindings(current.findings(), would.findings());
+    if (r->outcome != HostReappraisal::Outcome::kChanged) continue;
+    FindingsDiff findings = DiffFindings(r->current.findings(), r->candidate.findings());
     v1::VerdictChange* change = out.add_changes();
-    change->set_host_id(host_id);
-    change->set_attestation_id(current.attestation_id());
-    change->set_eligibility_changed(current.placement_eligible() != would.placement_eligible());
+    change->set_host_id(host.host_id);
+    change->set_attestation_id(r->current.attestation_id());
+    change->set_eligibility_changed(r->current.placement_eligible() !=
+                                    r->candidate.placement_eligible());
     for (v1::Finding& f : findings.added) *change->add_findings_added() = std::move(f);
     for (v1::Finding& f : findings.removed) *change->add_findings_removed() = std::move(f);
-    *change->mutable_current() = std::move(current);
-    *change->mutable_candidate() = std::move(would);
+    *change->mutable_current() = std::move(r->current);
+    *change->mutable_candidate() = std::move(r->candidate);
   }
   return out;
 }
@@ -151,7 +114,12 @@ grpc::ServerUnaryReactor* PolicyServiceImpl::Put(grpc::CallbackServerContext* ca
             c.context.policies->Push(candidate, r.expected_active_version(), c.caller.identity));
         AuditPolicyChange(c.context, c.caller, previous ? &previous->policy : nullptr,
                           stored->policy, stored->store_version, r.reason(), stored->stored_at);
-        return ToStored(*stored, true);
+        // The pushed policy applies at once, not at each host's next attestation.
+        v1::StoredPolicy out = ToStored(*stored, true);
+        *out.mutable_reappraisal() =
+            ReappraiseAll(c.context, stored, c.caller,
+                          absl::StrCat("push store_version=", stored->store_version));
+        return out;
       });
 }
 

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "server/bootgated/config.h"
 #include "server/bootgated/enrollment_trust.h"
 #include "server/bootgated/policy_holder.h"
+#include "server/bootgated/reappraisal.h"
 #include "server/bootgated/request_log.h"
 #include "verifier/bytes/status_macros.h"
 #include "verifier/crypto/openssl_ptr.h"
@@ -178,6 +180,14 @@ absl::StatusOr<ReloadReport> Reloader::Reload(const v1::ServerConfig& raw) {
     fields.push_back({"client_ca_sha256", tls_files->client_cas->sha256()});
   }
   LogEvent("reloaded", fields);
+  // A new policy_file in use (no policy was pushed) applies at once, as a push does.
+  const bool file_changed = std::find(report.changed.begin(), report.changed.end(),
+                                      "policy_file") != report.changed.end();
+  if (file_changed && active && active->store_version == 0) {
+    Caller reload_caller;
+    reload_caller.identity = "sighup";
+    ReappraiseAll(*context_, active, reload_caller, "reload policy_file");
+  }
   return report;
 }
 

@@ -21,6 +21,7 @@ absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, VerdictRecord
   details.policy_version = result.policy_version;
   details.exceptions_used = result.exceptions_used;
   details.qualifying_data = in.nonce;
+  details.reappraisal_of = in.reappraisal_of;
 
   server::store::Attestation record;
   record.host_id = in.host_id;

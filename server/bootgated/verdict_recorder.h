@@ -29,6 +29,8 @@ struct VerdictRecord {
   // Set only for a verified quote: which AK signed it and the TPM clock it carried.
   std::string ak_fingerprint;
   std::optional<tpm::ClockInfo> clock;
+  // A re-appraisal of stored evidence (reappraisal.h): the original attestation id.
+  std::string reappraisal_of;
 };
 
 // ALREADY_EXISTS when the id was recorded before (by any replica); NOT_FOUND when the host
