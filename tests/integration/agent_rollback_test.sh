@@ -6,7 +6,8 @@
 # contraindicated, naming the rollback: the first and later ones because the quote is below the
 # highest counters the AK ever had accepted (kept in their own store table, not the latest
 # attestation row), and every one because the rollback is still unacknowledged. `host show`
-# says so. After `host ack-rollback` (admin, audited with who and why) the host is eligible again.
+# says so, also after a policy push re-appraised the rolled-back quote (the rollback findings stay;
+# no second rollback is caught). After `host ack-rollback` (admin, audited with who and why) the host is eligible again.
 set -euo pipefail
 work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-rollback.XXXXXX")"
 # shellcheck source=tests/integration/agent_lib.sh
@@ -79,10 +80,35 @@ for i in 1 2 3; do
   fi
 done
 
+echo "a policy push re-appraises the rolled-back quote (issue 14): the rollback findings stay"
+# A tightened baseline (grub no longer allowed) changes the verdict, so a re-appraisal is
+# recorded; the server's rollback findings must survive it, and no second rollback is caught.
+python3 - "$work/policy.textproto" "$work/tight.textproto" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read().replace('version: "fixtures-1"', 'version: "no-grub"', 1)
+tight = re.sub(r'    allowed \{\n      name: "grubx64.efi"\n(?:      .*\n)*?    \}\n', '', text, count=1)
+assert tight != text
+open(sys.argv[2], 'w').write(tight)
+PY
+expect_rc 0 "$out" "$cli" policy push "$work/tight.textproto"
+expect_rc 1 "$out" "$cli" placement host-rb --json
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))["verdict"]
+assert v.get("reappraisal_of") and v["policy_version"] == "no-grub", v
+codes = [f["code"] for f in v["findings"] if f.get("severity") == "contraindicated"]
+for c in ("restart-count-decreased", "tpm-rollback-unacknowledged", "image-not-allowed"):
+    assert c in codes, (c, codes)
+PY
+sed -i 's/^version: .*/version: "fixtures-2"/' "$work/policy.textproto"
+expect_rc 0 "$out" "$cli" policy push "$work/policy.textproto"
+expect_rc 1 "$out" "$cli" placement host-rb
+
 echo "host show names the open rollback"
 expect_rc 0 "$out" "$cli" host show host-rb
 expect_grep '^status active, TPM ROLLBACK$' "$out"
 expect_grep '^TPM rollback \(unacknowledged: `bootgate host ack-rollback`\) restart-count-decreased at ' "$out"
+[[ "$(grep -c '^TPM rollback ' "$out")" -eq 1 ]] || { cat "$out"; fail "re-appraisal caught a second rollback"; }
 
 echo "ack-rollback needs a reason; an unknown host is NOT_FOUND"
 expect_rc 2 "$out" "$cli" host ack-rollback host-rb
