@@ -1,6 +1,7 @@
 #include "verifier/appraisal/appraise_evidence.h"
 
 #include <map>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -137,10 +138,17 @@ absl::StatusOr<VerifiedEvidence> VerifyEvidence(const Evidence& evidence,
     return out;
   }
 
-  std::vector<eventlog::DecodedEvent> decoded;
+  // Decoded through the cache: what a fleet sends over and over is decoded once.
+  std::vector<std::shared_ptr<const eventlog::DecodedEvent>> decoded;
+  std::vector<const eventlog::DecodedEvent*> decoded_events;
   decoded.reserve(log->events.size());
-  for (const eventlog::Event& e : log->events) decoded.push_back(eventlog::DecodeEvent(e));
-  out.boot = bootstate::ExtractBootState(*log, *replay, decoded, out.quote->quote.pcr_selection);
+  decoded_events.reserve(log->events.size());
+  for (const eventlog::Event& e : log->events) {
+    decoded.push_back(eventlog::DecodeEventCached(e));
+    decoded_events.push_back(decoded.back().get());
+  }
+  out.boot =
+      bootstate::ExtractBootState(*log, *replay, decoded_events, out.quote->quote.pcr_selection);
   return out;
 }
 

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 
 namespace bootgate::bootstate {
 namespace {
@@ -70,10 +69,9 @@ void SplitAfterGrubLinux(std::vector<BootImage>& apps, BootChainSplit& split) {
 }  // namespace
 
 std::optional<std::string> GrubLinuxPath(absl::string_view command) {
-  std::vector<absl::string_view> words =
-      absl::StrSplit(command, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-  if (words.size() < 2) return std::nullopt;  // no path: grub refuses the command
-  if (words[0] != "linux" && words[0] != "linuxefi" && words[0] != "linux16") return std::nullopt;
+  const absl::string_view verb = GrubVerb(command);
+  if (verb != "linux" && verb != "linuxefi" && verb != "linux16") return std::nullopt;
+  std::vector<absl::string_view> words = GrubWords(command);
   for (size_t i = 1; i < words.size(); ++i) {
     if (words[i].substr(0, 2) == "--") continue;  // grub options before the path
     return std::string(words[i]);

@@ -108,7 +108,7 @@ EventDigests DigestsIn(const Event& event, const std::set<crypto::HashAlg>& bank
 class Extractor {
  public:
   Extractor(const eventlog::EventLog& log, const eventlog::ReplayResult& replay,
-            const std::vector<DecodedEvent>& decoded, const tpm::PcrSelection& quoted)
+            std::span<const DecodedEvent* const> decoded, const tpm::PcrSelection& quoted)
       : log_(log), replay_(replay), decoded_(decoded) {
     // A PCR is proven in a bank the quote covers and the log replayed.
     for (const tpm::PcrBankSelection& bank : quoted) {
@@ -121,7 +121,7 @@ class Extractor {
 
   BootStateResult Run() {
     for (const auto& [bank, values] : replay_.pcrs) result_.state.banks.push_back(bank);
-    for (size_t i = 0; i < log_.events.size(); ++i) Visit(log_.events[i], decoded_[i]);
+    for (size_t i = 0; i < log_.events.size(); ++i) Visit(log_.events[i], *decoded_[i]);
     Finish();
     return std::move(result_);
   }
@@ -540,7 +540,7 @@ class Extractor {
 
   const eventlog::EventLog& log_;
   const eventlog::ReplayResult& replay_;
-  const std::vector<DecodedEvent>& decoded_;
+  std::span<const DecodedEvent* const> decoded_;
   std::array<std::set<crypto::HashAlg>, crypto::kPcrCount> proven_banks_;
   std::array<std::pair<const Event*, uint32_t>, crypto::kPcrCount> unquoted_{};
   std::array<std::vector<uint32_t>, kLastFirmwarePcr + 1> separators_;
@@ -557,13 +557,24 @@ BootStateResult ExtractBootState(const eventlog::EventLog& log,
                                  const eventlog::ReplayResult& replay,
                                  const std::vector<eventlog::DecodedEvent>& decoded,
                                  const tpm::PcrSelection& quoted) {
-  if (decoded.size() == log.events.size()) {
-    return Extractor(log, replay, decoded, quoted).Run();
-  }
+  const bool one_per_event = decoded.size() == log.events.size();
   std::vector<DecodedEvent> own;
-  own.reserve(log.events.size());
-  for (const Event& event : log.events) own.push_back(eventlog::DecodeEvent(event));
-  return Extractor(log, replay, own, quoted).Run();
+  if (!one_per_event) {
+    own.reserve(log.events.size());
+    for (const Event& event : log.events) own.push_back(eventlog::DecodeEvent(event));
+  }
+  const std::vector<DecodedEvent>& events = one_per_event ? decoded : own;
+  std::vector<const DecodedEvent*> pointers;
+  pointers.reserve(events.size());
+  for (const DecodedEvent& event : events) pointers.push_back(&event);
+  return ExtractBootState(log, replay, pointers, quoted);
+}
+
+BootStateResult ExtractBootState(const eventlog::EventLog& log,
+                                 const eventlog::ReplayResult& replay,
+                                 std::span<const eventlog::DecodedEvent* const> decoded,
+                                 const tpm::PcrSelection& quoted) {
+  return Extractor(log, replay, decoded, quoted).Run();
 }
 
 }  // namespace bootgate::bootstate

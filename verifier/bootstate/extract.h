@@ -93,6 +93,7 @@
 #ifndef BOOTGATE_VERIFIER_BOOTSTATE_EXTRACT_H_
 #define BOOTGATE_VERIFIER_BOOTSTATE_EXTRACT_H_
 
+#include <span>
 #include <vector>
 
 #include "verifier/appraisal/finding.h"
@@ -118,6 +119,13 @@ struct BootStateResult {
 BootStateResult ExtractBootState(const eventlog::EventLog& log,
                                  const eventlog::ReplayResult& replay,
                                  const std::vector<eventlog::DecodedEvent>& decoded,
+                                 const tpm::PcrSelection& quoted);
+
+// The same, with `decoded[i]` pointing at DecodeEvent(log.events[i]) (as DecodeEventCached
+// gives them), so that cached decodings are not copied. Every pointer must be non-null.
+BootStateResult ExtractBootState(const eventlog::EventLog& log,
+                                 const eventlog::ReplayResult& replay,
+                                 std::span<const eventlog::DecodedEvent* const> decoded,
                                  const tpm::PcrSelection& quoted);
 
 }  // namespace bootgate::bootstate

@@ -13,10 +13,6 @@ struct LoadCommand {
   std::string path;
 };
 
-std::vector<absl::string_view> Words(absl::string_view text) {
-  return absl::StrSplit(text, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-}
-
 bool IsInitrdVerb(absl::string_view verb) {
   return verb == "initrd" || verb == "initrdefi" || verb == "initrd16";
 }
@@ -33,16 +29,16 @@ void LinkFiles(std::vector<GrubLoad>& loads, const std::vector<BootImage>& files
 }
 
 std::optional<LoadCommand> ParseLoadCommand(absl::string_view text) {
-  std::vector<absl::string_view> words = Words(text);
-  if (words.empty()) return std::nullopt;
+  const absl::string_view verb = GrubVerb(text);
   GrubLoad::Kind kind;
-  if (words[0] == "multiboot2" || words[0] == "multiboot") {
+  if (verb == "multiboot2" || verb == "multiboot") {
     kind = GrubLoad::Kind::kHypervisor;
-  } else if (words[0] == "module2" || words[0] == "module") {
+  } else if (verb == "module2" || verb == "module") {
     kind = GrubLoad::Kind::kModule;
   } else {
     return std::nullopt;
   }
+  std::vector<absl::string_view> words = GrubWords(text);
   for (size_t i = 1; i < words.size(); ++i) {
     if (words[i].substr(0, 2) == "--") continue;
     return LoadCommand{kind, std::string(words[i])};
@@ -51,6 +47,20 @@ std::optional<LoadCommand> ParseLoadCommand(absl::string_view text) {
 }
 
 }  // namespace
+
+std::vector<absl::string_view> GrubWords(absl::string_view command) {
+  return absl::StrSplit(command, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+}
+
+absl::string_view GrubVerb(absl::string_view command) {
+  // A plain loop: string_view's find_first_of builds a table for every call.
+  auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+  size_t start = 0;
+  while (start < command.size() && is_space(command[start])) ++start;
+  size_t end = start;
+  while (end < command.size() && !is_space(command[end])) ++end;
+  return command.substr(start, end - start);
+}
 
 absl::string_view WithoutGrubDevice(absl::string_view path) {
   if (path.empty() || path.front() != '(') return path;
@@ -94,9 +104,10 @@ std::vector<GrubLoad> LinkInitrdLoads(const std::vector<GrubCommand>& commands,
   const GrubCommand* last = nullptr;
   std::vector<absl::string_view> paths;
   for (const GrubCommand& command : commands) {
-    if (command.event_index <= linux_command_event) continue;
-    std::vector<absl::string_view> words = Words(command.text);
-    if (words.empty() || !IsInitrdVerb(words[0])) continue;
+    if (command.event_index <= linux_command_event || !IsInitrdVerb(GrubVerb(command.text))) {
+      continue;
+    }
+    std::vector<absl::string_view> words = GrubWords(command.text);
     last = &command;
     paths.assign(words.begin() + 1, words.end());
   }
@@ -131,8 +142,10 @@ std::vector<BootImage> LinkConfigFiles(const std::vector<GrubCommand>& commands,
   std::vector<BootImage> out;
   size_t next_file = 0;
   for (const GrubCommand& command : commands) {
-    std::vector<absl::string_view> words = Words(command.text);
-    if (words.size() != 2 || (words[0] != "source" && words[0] != "configfile")) continue;
+    const absl::string_view verb = GrubVerb(command.text);
+    if (verb != "source" && verb != "configfile") continue;
+    std::vector<absl::string_view> words = GrubWords(command.text);
+    if (words.size() != 2) continue;
     std::optional<size_t> file = NextFileFor(files, words[1], next_file);
     if (!file.has_value()) continue;
     out.push_back(files[*file]);

@@ -49,6 +49,12 @@ std::vector<GrubLoad> LinkMultibootLoads(const std::vector<GrubCommand>& command
 // "/boot/xen.gz" for "(hd0,gpt2)/boot/xen.gz"; other paths unchanged.
 absl::string_view WithoutGrubDevice(absl::string_view path);
 
+// A grub command's words, split at spaces and tabs as grub splits them ("linux", "/vmlinuz",
+// "root=..."). GrubVerb is the first alone, without splitting the rest: most commands are
+// looked at only to see that they are not the one wanted.
+std::vector<absl::string_view> GrubWords(absl::string_view command);
+absl::string_view GrubVerb(absl::string_view command);
+
 // The index of the first file of `files` from `from` on whose path label is `path` (a
 // leading grub device ignored on both), or nullopt.
 std::optional<size_t> NextFileFor(const std::vector<BootImage>& files, absl::string_view path,

@@ -1,12 +1,14 @@
 #include "verifier/eventlog/decode.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "verifier/bytes/hex.h"
 #include "verifier/bytes/status_macros.h"
+#include "verifier/cache/bounded_cache.h"
 #include "verifier/eventlog/event_types.h"
 
 namespace bootgate::eventlog {
@@ -330,6 +332,34 @@ DecodedEvent DecodeEvent(const Event& event) {
   // nothing to show: fall back to the bytes rather than print an empty line.
   if (out.summary.empty()) out.summary = RawSummary(data);
   return out;
+}
+
+std::shared_ptr<const DecodedEvent> DecodeEventCached(const Event& event) {
+  // Bounded: at most 512 entries of at most 16 KiB of data each (and their decoding), so a
+  // caller sending unique events costs the cache its memory bound, never more.
+  constexpr size_t kMaxCachedData = 16 * 1024;
+  constexpr size_t kCapacity = 512;
+  auto decode = [&event] { return std::make_shared<const DecodedEvent>(DecodeEvent(event)); };
+  if (event.data.size() > kMaxCachedData) return decode();
+  // The key is built in a buffer this thread reuses: most lookups hit and copy nothing.
+  thread_local std::string key;
+  key.clear();
+  auto append = [](const void* bytes, size_t size) {
+    key.append(static_cast<const char*>(bytes), size);
+  };
+  append(&event.pcr, sizeof(event.pcr));
+  append(&event.type, sizeof(event.type));
+  for (const EventDigest& d : event.digests) {
+    const uint16_t alg_id = d.alg_id;
+    const uint16_t size = static_cast<uint16_t>(d.digest.size());
+    append(&alg_id, sizeof(alg_id));
+    append(&size, sizeof(size));
+    append(d.digest.data(), d.digest.size());
+  }
+  append(event.data.data(), event.data.size());
+  static cache::BoundedCache<std::string, std::shared_ptr<const DecodedEvent>>* const cache =
+      new cache::BoundedCache<std::string, std::shared_ptr<const DecodedEvent>>(kCapacity);
+  return cache->GetOrCompute(absl::string_view(key), decode);
 }
 
 }  // namespace bootgate::eventlog

@@ -9,6 +9,7 @@
 #define BOOTGATE_VERIFIER_EVENTLOG_DECODE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -98,6 +99,12 @@ struct DecodedEvent {
 
 // Decodes `event` by its (claimed) type and runs VerifyEventData on it. Never fails.
 DecodedEvent DecodeEvent(const Event& event);
+
+// DecodeEvent through a bounded cache keyed by every byte its result depends on (PCR, type,
+// each logged digest, the data), compared whole: the events a fleet sends over and over
+// (Secure Boot variables, shim, grub, the kernel) are decoded and re-hashed once. Events whose
+// data exceed 16 KiB are decoded every time. Thread-safe.
+std::shared_ptr<const DecodedEvent> DecodeEventCached(const Event& event);
 
 }  // namespace bootgate::eventlog
 

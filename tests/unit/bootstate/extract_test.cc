@@ -723,7 +723,8 @@ TEST_CASE("extraction decodes the log itself when given no decoded events", "[bo
   REQUIRE(replay.ok());
   auto selection = tpm::ParsePcrSelectionSpec("sha256:0-9");
   REQUIRE(selection.ok());
-  BootStateResult result = ExtractBootState(*parsed, *replay, {}, *selection);
+  BootStateResult result =
+      ExtractBootState(*parsed, *replay, std::vector<DecodedEvent>{}, *selection);
   CHECK(result.findings.empty());
   CHECK(result.state.boot_loader.loaders.size() == 2);
   CHECK(result.state.kernel.command_line == BootLog::kCmdline);

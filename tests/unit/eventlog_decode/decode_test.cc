@@ -521,3 +521,44 @@ TEST_CASE("decode: corrupting lengths at every offset never crashes", "[eventlog
 
 }  // namespace
 }  // namespace bootgate::eventlog
+
+namespace bootgate::eventlog {
+namespace {
+
+// The cache may only share a decoding between events whose every input byte is the same: a
+// digest the data does not hash to (TCG PFP: the digest is over the data for this type)
+// must never borrow the verified result of the same data with its true digest.
+TEST_CASE("decode cache: keyed by PCR, type, digests and data", "[eventlog_decode][cache]") {
+  const Bytes data = testing::UefiVariableData(kEfiGlobalVariableGuid, "SecureBoot", Bytes{1});
+  const Event genuine = MakeEvent(7, kEvEfiVariableDriverConfig, data);
+  Event forged = genuine;
+  forged.digests[1].digest[0] ^= 0xFF;  // the SHA-256 digest no longer covers the data
+
+  std::shared_ptr<const DecodedEvent> first = DecodeEventCached(genuine);
+  std::shared_ptr<const DecodedEvent> again = DecodeEventCached(genuine);
+  CHECK(first == again);  // the same bytes: decoded once
+  CHECK(first->trusted());
+  CHECK(first->summary == DecodeEvent(genuine).summary);
+
+  std::shared_ptr<const DecodedEvent> other = DecodeEventCached(forged);
+  CHECK(other != first);
+  CHECK_FALSE(other->trusted());
+  CHECK(other->data_check.overall == DecodeEvent(forged).data_check.overall);
+
+  Event other_pcr = genuine;
+  other_pcr.pcr = 1;
+  CHECK(DecodeEventCached(other_pcr) != first);
+  Event other_type = genuine;
+  other_type.type = kEvEfiVariableBoot;
+  CHECK(DecodeEventCached(other_type) != first);
+}
+
+TEST_CASE("decode cache: data over 16 KiB is decoded every time", "[eventlog_decode][cache]") {
+  const Event big = MakeEvent(14, kEvIpl, Bytes(16 * 1024 + 1, 'a'));
+  std::shared_ptr<const DecodedEvent> first = DecodeEventCached(big);
+  CHECK(DecodeEventCached(big) != first);
+  CHECK(first->summary == DecodeEvent(big).summary);
+}
+
+}  // namespace
+}  // namespace bootgate::eventlog
