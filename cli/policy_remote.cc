@@ -65,6 +65,15 @@ int RunPush(const PolicyRemoteFlags& f) {
     std::cout << "policy " << stored.policy().name() << " version " << stored.policy().version()
               << " stored at " << FormatTime(stored.stored_at())
               << (stored.active() ? ", active\n" : "\n");
+    if (stored.has_reappraisal()) {
+      const v1::Reappraisal& r = stored.reappraisal();
+      std::cout << "re-appraised " << r.hosts_evaluated()
+                << " host(s) under it: " << r.hosts_changed() << " verdict(s) changed, "
+                << r.eligibility_changed() << " eligibility change(s)"
+                << (r.complete() ? "\n"
+                                 : "; INCOMPLETE (stopped at its time bound or a store error: "
+                                   "the other hosts keep their verdicts until they attest)\n");
+    }
   }
   return kExitOk;
 }

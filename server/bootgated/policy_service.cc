@@ -1,5 +1,6 @@
 #include "server/bootgated/policy_service.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -114,11 +115,15 @@ grpc::ServerUnaryReactor* PolicyServiceImpl::Put(grpc::CallbackServerContext* ca
             c.context.policies->Push(candidate, r.expected_active_version(), c.caller.identity));
         AuditPolicyChange(c.context, c.caller, previous ? &previous->policy : nullptr,
                           stored->policy, stored->store_version, r.reason(), stored->stored_at);
-        // The pushed policy applies at once, not at each host's next attestation.
+        // The pushed policy applies at once, not at each host's next attestation: within this
+        // call, ending a second before its deadline so the caller gets the counts
+        // (complete: false) rather than DEADLINE_EXCEEDED for a policy that was stored.
+        const absl::Duration left =
+            absl::FromChrono(c.rpc.deadline()) - absl::Now() - absl::Seconds(1);
         v1::StoredPolicy out = ToStored(*stored, true);
-        *out.mutable_reappraisal() =
-            ReappraiseAll(c.context, stored, c.caller,
-                          absl::StrCat("push store_version=", stored->store_version));
+        *out.mutable_reappraisal() = ReappraiseAll(
+            c.context, stored, c.caller, absl::StrCat("push store_version=", stored->store_version),
+            std::clamp(left, absl::ZeroDuration(), kReappraisalBudget));
         return out;
       });
 }

@@ -74,6 +74,8 @@ for _ in $(seq 50); do [[ "$(grep -c KIND_INITIAL "$work/watch.out" || true)" -g
 [[ "$(grep -c KIND_INITIAL "$work/watch.out" || true)" -eq 2 ]] || { cat "$work/watch.out" "$work/watch.err" >&2; fail "watch did not start"; }
 
 expect_rc 0 "$out" "$cli" policy push "$work/pushed.textproto" --reason "ticket 7"
+expect_grep '^policy fixtures-good-host version push-2 stored at .*, active$' "$out"
+expect_grep '^re-appraised 2 host\(s\) under it: 2 verdict\(s\) changed, 2 eligibility change\(s\)$' "$out"
 
 echo "placement right after the push, with no new attestation"
 expect_rc 0 "$out" "$cli" placement "$a" --json
