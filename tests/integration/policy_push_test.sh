@@ -7,7 +7,7 @@
 #   watch started before the push sees both changes; the re-appraised verdicts keep the
 #   original expires_at, name their original (reappraisal_of) and carry the pushed version;
 #   the log and the audit say what the push changed; DryRun of the pushed policy then changes
-#   nothing.
+#   nothing. The same policy as a policy_file reloaded on SIGHUP (nothing pushed) applies at once.
 set -euo pipefail
 work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-push.XXXXXX")"
 # shellcheck source=tests/integration/agent_lib.sh
@@ -140,4 +140,25 @@ echo "a second look changes nothing: DryRun of the active policy, and placement 
 expect_rc 0 "$out" "$cli" policy dry-run "$work/pushed.textproto" --json
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert not r.get("changes") and r["hosts_evaluated"] == 2, r' "$out" \
   || fail "DryRun of the pushed policy"
+
+echo "a policy_file reloaded on SIGHUP (no policy pushed) applies at once too"
+kill "$agent_daemon_pid"; wait "$agent_daemon_pid" || true
+mv "$work/data" "$work/data-push"
+cp "$policy" "$work/file.textproto"
+start_bootgated --policy "$work/file.textproto"
+for id in "$a" "$b"; do
+  expect_rc 0 "$out" "$cli" host add "$id" --group good-host --ak "$work/$id/ak.pub"
+done
+rc=0; attest "$a" > "$work/a2.json" || rc=$?
+[[ $rc -eq 1 ]] || fail "host A attest under the policy_file: exit $rc (want 1)"
+attest "$b" > "$work/b2.json" || fail "host B attest under the policy_file"
+cp "$work/pushed.textproto" "$work/file.textproto"
+kill -HUP "$agent_daemon_pid"
+for _ in $(seq 100); do grep -q 'event=reappraisal trigger="reload policy_file"' "$work/bootgated.log" && break; sleep 0.1; done
+grep -Eq 'event=reappraisal trigger="reload policy_file" policy_version=push-2 hosts=2 evaluated=2 changed=2 eligibility_changed=2 complete=true' "$work/bootgated.log" \
+  || { grep -E 'reload|reappraisal' "$work/bootgated.log" >&2; fail "no event=reappraisal line for the reload"; }
+expect_rc 0 "$out" "$cli" placement "$a" --json
+python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))["verdict"]; o=json.load(open(sys.argv[2])); assert v["reappraisal_of"]==o["attestation_id"] and v["expires_at"]==o["expires_at"], (v, o)' "$out" "$work/a2.json" \
+  || fail "host A's re-appraised verdict after the reload"
+expect_rc 1 "$out" "$cli" placement "$b"
 echo "PASS: policy push applies at once"
