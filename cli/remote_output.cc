@@ -135,6 +135,12 @@ std::string VerdictText(const v1::Verdict& v) {
       v.group().empty() ? "(none)" : v.group(), FormatTime(v.issued_at()),
       FormatTime(v.expires_at()));
   if (!v.attestation_id().empty()) absl::StrAppend(&out, "attestation ", v.attestation_id(), "\n");
+  if (!v.reappraisal_of().empty()) {
+    absl::StrAppend(&out, "re-appraisal of attestation ", v.reappraisal_of(),
+                    ": its evidence judged again when policy version ",
+                    v.policy_version().empty() ? "-" : v.policy_version(),
+                    " was put in use (no new quote)\n");
+  }
   if (!v.exceptions_used().empty()) {
     absl::StrAppend(&out, "exceptions used: ", absl::StrJoin(v.exceptions_used(), ", "), "\n");
   }
@@ -268,10 +274,14 @@ std::string AttestationListTable(const v1::ListAttestationsResponse& list) {
                                     "HOST", "GROUP", "TIER", "ELIGIBLE", "ISSUED", "FINDINGS");
   for (const v1::AttestationSummary& s : list.attestations()) {
     absl::StrAppend(
-        &out, absl::StrFormat("%-*s %-28s %-16s %-15s %-8s %-20s %u\n", id_width,
+        &out, absl::StrFormat("%-*s %-28s %-16s %-15s %-8s %-20s %u%s\n", id_width,
                               s.attestation_id(), s.host_id(), s.group().empty() ? "-" : s.group(),
                               TierText(s.tier()), s.placement_eligible() ? "yes" : "no",
-                              FormatTime(s.issued_at()), s.finding_count()));
+                              FormatTime(s.issued_at()), s.finding_count(),
+                              s.reappraisal_of().empty()
+                                  ? ""
+                                  : absl::StrCat("  re-appraisal of ", s.reappraisal_of(),
+                                                 " under policy ", s.policy_version())));
   }
   if (!list.next_page_token().empty()) {
     absl::StrAppend(&out, "(more: --page-token ", list.next_page_token(), ")\n");

@@ -124,6 +124,13 @@ assert len(rows) == 2, rows
 assert rows[0]["reappraisal_of"] == orig["attestation_id"] and rows[0]["policy_version"] == "push-2", rows
 assert not rows[1].get("reappraisal_of") and rows[1]["attestation_id"] == orig["attestation_id"], rows
 PY
+a_id="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["attestation_id"])' "$work/a.json")"
+expect_rc 0 "$out" "$cli" history --host "$a"
+expect_grep "^[0-9a-f]{64} +$a +good-host +warning +yes +.*  re-appraisal of $a_id under policy push-2\$" "$out"
+expect_grep "^$a_id +$a +good-host +contraindicated +no +.* [0-9]+\$" "$out"
+new_id="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"]["attestation_id"])' "$work/a.placement.json")"
+expect_rc 0 "$out" "$cli" history show "$new_id"
+expect_grep "^re-appraisal of attestation $a_id: its evidence judged again when policy version push-2 was put in use \(no new quote\)\$" "$out"
 grep -Eq 'event=reappraisal .*policy_version=push-2 hosts=2 evaluated=2 changed=2 eligibility_changed=2 complete=true' "$work/bootgated.log" \
   || { grep reappraisal "$work/bootgated.log" >&2; fail "no event=reappraisal line for the push"; }
 expect_rc 0 "$out" "$cli" audit --json

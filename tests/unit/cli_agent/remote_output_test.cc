@@ -175,5 +175,38 @@ TEST_CASE("a dry run shows the findings the candidate adds and removes", "[cli_a
   CHECK_THAT(text, !Catch::Contains("candidate findings"));
 }
 
+TEST_CASE("a re-appraisal after a policy change names its original, in history and a verdict",
+          "[cli_agent]") {
+  v1::ListAttestationsResponse list;
+  v1::AttestationSummary* re = list.add_attestations();
+  re->set_attestation_id("att-2");
+  re->set_host_id("host-a");
+  re->set_tier(v1::TIER_WARNING);
+  re->set_placement_eligible(true);
+  re->set_policy_version("push-2");
+  re->set_finding_count(1);
+  re->set_reappraisal_of("att-1");
+  v1::AttestationSummary* original = list.add_attestations();
+  original->set_attestation_id("att-1");
+  original->set_host_id("host-a");
+  original->set_tier(v1::TIER_CONTRAINDICATED);
+  original->set_finding_count(1);
+  const std::string table = AttestationListTable(list);
+  CHECK_THAT(table, Catch::Matches("(.|\n)*att-2 +host-a +- +warning +yes +.* 1  re-appraisal "
+                                   "of att-1 under policy push-2\n(.|\n)*"));
+  CHECK_THAT(table, Catch::Matches("(.|\n)*att-1 +host-a +- +contraindicated +no +.* 1\n(.|\n)*"));
+
+  v1::Verdict v;
+  v.set_host_id("host-a");
+  v.set_attestation_id("att-2");
+  v.set_policy_version("push-2");
+  v.set_reappraisal_of("att-1");
+  CHECK_THAT(VerdictText(v), Catch::Contains("attestation att-2\nre-appraisal of attestation "
+                                             "att-1: its evidence judged again when policy "
+                                             "version push-2 was put in use (no new quote)\n"));
+  v.clear_reappraisal_of();
+  CHECK_THAT(VerdictText(v), !Catch::Contains("re-appraisal"));
+}
+
 }  // namespace
 }  // namespace bootgate::cli
