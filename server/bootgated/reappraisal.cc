@@ -148,7 +148,13 @@ v1::Reappraisal ReappraiseAll(ServiceContext& context,
   size_t hosts = 0;
   absl::Status failure;
   bool complete = true;
-  if (active) {
+  // Jobs run one at a time, not necessarily in push order: a job whose policy is no longer the
+  // active one leaves the hosts to the job of the newer policy (which ran or will run).
+  const std::shared_ptr<const ActivePolicy> now_active = context.policies->Current();
+  const bool superseded = active && now_active &&
+                          (now_active->store_version != active->store_version ||
+                           now_active->policy.version() != active->policy.version());
+  if (active && !superseded) {
     auto listed = context.store->ListHosts();
     if (!listed.ok()) failure = listed.status();
     const std::vector<server::store::Host> none;
@@ -181,7 +187,7 @@ v1::Reappraisal ReappraiseAll(ServiceContext& context,
       changed_hosts.push_back(host.host_id);
     }
   }
-  out.set_complete(complete && failure.ok());
+  out.set_complete(complete && failure.ok() && !superseded);
   out.set_seconds(absl::ToDoubleSeconds(absl::Now() - start));
 
   const std::string version = active ? active->policy.version() : "";
@@ -194,6 +200,10 @@ v1::Reappraisal ReappraiseAll(ServiceContext& context,
                                   {"complete", out.complete() ? "true" : "false"},
                                   {"seconds", absl::StrFormat("%.3f", out.seconds())}};
   if (!failure.ok()) fields.push_back({"msg", failure.ToString()});
+  if (superseded) {
+    fields.push_back({"superseded_by", absl::StrCat(now_active->policy.version(),
+                                                    " store_version=", now_active->store_version)});
+  }
   LogEvent("reappraisal", fields);
 
   // One audit record per job (not per host: a push may change thousands of verdicts); the

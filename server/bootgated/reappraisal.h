@@ -63,7 +63,9 @@ inline constexpr absl::Duration kReappraisalBudget = absl::Seconds(60);
 // original evidence, qualifying data, AK and TPM clock (the rollback baseline does not move),
 // Verdict.reappraisal_of = the original id, expires_at capped (ReappraisedExpiry); the
 // recorder publishes it to Placement watchers. A host that attested while its evidence was
-// being judged keeps its newer verdict. One job at a time per process. Logs
+// being judged keeps its newer verdict. One job at a time per process; a job whose policy was
+// replaced before it started does nothing (complete = false, superseded_by= in its log line):
+// the newer policy's job judges the hosts. Logs
 // event=reappraisal trigger= policy_version= hosts= evaluated= changed= eligibility_changed=
 // complete= seconds= (msg= when a store error stopped it: complete = false; the counts say how
 // far it went) and audits one "policy.reappraise" record as `caller` (who pushed; the server
