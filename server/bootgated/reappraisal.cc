@@ -50,12 +50,10 @@ absl::StatusOr<bool> RecordReappraisal(ServiceContext& context, HostReappraisal&
                                        const std::shared_ptr<const ActivePolicy>& active,
                                        absl::Time now) {
   ASSIGN_OR_RETURN(VerdictDetails details, DetailsFromJson(r.record.findings_json));
-  // Narrows, does not close, the window in which an Attest can commit between the read of the
-  // latest record and this insert (docs/architecture.md "Policy push").
-  ASSIGN_OR_RETURN(server::store::Attestation latest,
-                   context.store->LatestAttestation(r.record.host_id));
-  if (latest.id != r.record.id) return false;
   VerdictRecord record;
+  // Stored only while r.record is still the host's latest, checked in the store's write
+  // transaction: an Attest that committed since r.record was read keeps its newer verdict.
+  record.only_if_latest = r.record.id;
   record.host_id = r.record.host_id;
   record.host_group = r.record.group;
   ASSIGN_OR_RETURN(record.attestation_id, RandomAttestationId());
@@ -73,7 +71,10 @@ absl::StatusOr<bool> RecordReappraisal(ServiceContext& context, HostReappraisal&
   // A re-appraisal of a re-appraisal names the attestation whose evidence the host sent.
   record.reappraisal_of =
       details.reappraisal_of.empty() ? r.record.token_id : std::move(details.reappraisal_of);
-  RETURN_IF_ERROR(RecordVerdict(context, std::move(record), r.result, active, now).status());
+  absl::StatusOr<v1::Verdict> recorded =
+      RecordVerdict(context, std::move(record), r.result, active, now);
+  if (absl::IsAborted(recorded.status())) return false;
+  RETURN_IF_ERROR(recorded.status());
   return true;
 }
 

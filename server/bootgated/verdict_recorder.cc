@@ -35,6 +35,7 @@ absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, VerdictRecord
   record.expires_at = result.expires;
   record.findings_json = DetailsToJson(details);
   record.evidence = std::move(in.evidence);
+  record.only_if_latest = in.only_if_latest;
   if (in.clock) {
     record.ak_name = in.ak_fingerprint;
     record.clock_info = {in.clock->clock_ms, in.clock->reset_count, in.clock->restart_count};

@@ -29,13 +29,16 @@ struct VerdictRecord {
   // Set only for a verified quote: which AK signed it and the TPM clock it carried.
   std::string ak_fingerprint;
   std::optional<tpm::ClockInfo> clock;
-  // A re-appraisal of stored evidence (reappraisal.h): the original attestation id.
+  // A re-appraisal of stored evidence (reappraisal.h): the original attestation id, and the
+  // store id of the record it judged again, which must still be the host's latest.
   std::string reappraisal_of;
+  std::optional<int64_t> only_if_latest;
 };
 
 // ALREADY_EXISTS when the id was recorded before (by any replica); NOT_FOUND when the host
-// is no longer registered; UNAVAILABLE / INTERNAL when the store fails (nothing stored).
-// `record`'s evidence is moved into the store's record, not copied.
+// is no longer registered; ABORTED when `only_if_latest` is no longer the host's latest;
+// UNAVAILABLE / INTERNAL when the store fails (nothing stored). `record`'s evidence is moved into
+// the store's record, not copied.
 absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, VerdictRecord record,
                                           const appraisal::Appraisal& result,
                                           const std::shared_ptr<const ActivePolicy>& active,

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,11 @@ struct Attestation {
   std::string ak_name;  // the AK that signed the quote; non-empty raises its HighestClockInfo
   AttestationEvidence evidence;
   ClockInfo clock_info;
+  // A re-appraisal of stored evidence sets this to the attestation it judged again: the record
+  // is stored only while that is still the host's latest (checked inside the write
+  // transaction, else ABORTED and nothing stored), so a verdict on older evidence never
+  // overtakes one on newer evidence that committed meanwhile.
+  std::optional<int64_t> only_if_latest;
 };
 
 // One version of a named policy. Versions start at 1 and are never rewritten.

@@ -487,7 +487,28 @@ PolicyVersion PolicyFromRow(const SqlRow& row) {
 
 // Errors that belong to one record of a batch (the others can still commit).
 bool IsRecordError(const absl::Status& s) {
-  return absl::IsAlreadyExists(s) || absl::IsFailedPrecondition(s) || absl::IsInvalidArgument(s);
+  return absl::IsAlreadyExists(s) || absl::IsFailedPrecondition(s) || absl::IsInvalidArgument(s) ||
+         absl::IsAborted(s);
+}
+
+// ABORTED unless `a.only_if_latest` is still the id of its host's latest attestation. Where
+// writers are not serialised by the transaction itself (PostgreSQL), the host's row is locked
+// first: an Attest inserting for the host holds a key-share lock on it until it commits, so the
+// check then sees its row, and one that starts later waits for this transaction.
+absl::Status CheckStillLatest(SqlConnection& conn, const Attestation& a) {
+  const SqlParam host[] = {a.host_id};
+  if (!conn.dialect().lock_rows.empty()) {
+    RETURN_IF_ERROR(conn.Query(absl::StrCat("SELECT host_id FROM hosts WHERE host_id = $1",
+                                            std::string(conn.dialect().lock_rows)),
+                               host)
+                        .status());
+  }
+  ASSIGN_OR_RETURN(
+      std::vector<SqlRow> rows,
+      conn.Query("SELECT id FROM attestations WHERE host_id = $1 ORDER BY id DESC LIMIT 1", host));
+  if (!rows.empty() && rows.front().Int(0) == *a.only_if_latest) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat("host ", a.host_id, " has an attestation newer than ",
+                                         *a.only_if_latest, ": its verdict stands"));
 }
 
 absl::Status ValidateAttestation(const Attestation& a) {
@@ -589,6 +610,7 @@ absl::StatusOr<int64_t> SqlStore::RecordAttestation(const Attestation& record) {
 absl::StatusOr<std::optional<int64_t>> SqlStore::InsertAttestation(
     SqlConnection& conn, const PendingAttestation& pending) {
   const Attestation* a = pending.record;
+  if (a->only_if_latest.has_value()) RETURN_IF_ERROR(CheckStillLatest(conn, *a));
   const SqlParam params[] = {
       a->host_id,
       a->group,

@@ -89,7 +89,8 @@ class Store {
   // by every attestation that carries the same bytes; reads return exactly those bytes.
   // AlreadyExists when record.token_id was used before, by any replica: each token is
   // accepted once. FailedPrecondition when the host is not registered. InvalidArgument for an
-  // empty host_id or token_id, or an event log above StoreOptions::max_event_log_bytes. Other
+  // empty host_id or token_id, or an event log above StoreOptions::max_event_log_bytes. Aborted
+  // when record.only_if_latest is set and is no longer the host's latest attestation. Other
   // failures: Unavailable / Internal, and nothing is stored.
   virtual absl::StatusOr<int64_t> RecordAttestation(const Attestation& record) = 0;
   // Reads "with evidence" return DataLoss when a stored event log does not decode to the bytes

@@ -1444,4 +1444,30 @@ TEST_CASE("a schema-2 database migrates keeping its AKs' highest counters and re
   CHECK(store->CheckIntegrity().ok());
 }
 
+// A re-appraisal of stored evidence must never overtake a verdict on newer evidence: it is
+// stored only while the record it judged again is still the host's latest.
+TEST_CASE("only_if_latest stores a record only while that id is the host's latest", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  auto original = store->RecordAttestation(MakeAttestation("h1", "t1"));
+  REQUIRE(original.ok());
+
+  Attestation reappraisal = MakeAttestation("h1", "r1");
+  reappraisal.tier = "warning";
+  reappraisal.only_if_latest = *original;
+  auto stored = store->RecordAttestation(reappraisal);
+  REQUIRE(stored.ok());
+  CHECK(store->LatestAttestation("h1")->id == *stored);
+
+  auto newer = store->RecordAttestation(MakeAttestation("h1", "t2"));
+  REQUIRE(newer.ok());
+  Attestation stale = MakeAttestation("h1", "r2");
+  stale.tier = "contraindicated";
+  stale.only_if_latest = *stored;  // no longer the latest: t2 came after it
+  CHECK(absl::IsAborted(store->RecordAttestation(stale).status()));
+  CHECK(store->LatestAttestation("h1")->id == *newer);
+  CHECK(absl::IsNotFound(store->GetAttestationByToken("r2").status()));
+}
+
 }  // namespace bootgate::server::store
