@@ -9,12 +9,14 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bootgate/v1/attestation.grpc.pb.h"
+#include "cli/agent_schedule.h"
 #include "cli/exit_codes.h"
 #include "cli/grpc_client.h"
 #include "cli/pcr_defaults.h"
@@ -196,13 +198,23 @@ int RunAttest(AttestFlags& f) {
   std::unique_ptr<v1::Attestation::Stub> stub = v1::Attestation::NewStub(*channel);
   if (!interval) return AttestOnce(f, *selection, *ak_handle, *stub, /*compact_json=*/false);
 
+  // The agent: attests until SIGINT/SIGTERM, failures reported and retried (agent_schedule.h).
   CatchStopSignals();
+  std::mt19937_64 random(std::random_device{}());
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
   int code = kExitBadInput;
+  int consecutive_failures = 0;
   while (!StopRequested()) {
-    // Failures are reported and retried at the next interval: an agent keeps going.
     code = AttestOnce(f, *selection, *ak_handle, *stub, /*compact_json=*/true);
+    consecutive_failures = code == kExitBadInput ? consecutive_failures + 1 : 0;
+    const absl::Duration delay = NextAttestDelay(*interval, consecutive_failures, unit(random));
+    if (consecutive_failures > 0) {
+      std::cerr << "bootgate attest: attempt failed (" << consecutive_failures
+                << " in a row); next in "
+                << absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(100))) << "\n";
+    }
     if (!f.json) std::cout << "\n" << std::flush;
-    const absl::Time next = absl::Now() + *interval;
+    const absl::Time next = absl::Now() + delay;
     while (!StopRequested() && absl::Now() < next) absl::SleepFor(absl::Milliseconds(100));
   }
   return code;
@@ -230,7 +242,10 @@ void AddAttestCommand(CLI::App& app, int& exit_code) {
                                kBootChainPcrsText,
                                " in every bank the TPM has allocated, the PCRs a boot chain "
                                "extends and that `bootgate baseline learn` requires"));
-  cmd->add_option("--watch", flags->watch, "re-attest every INTERVAL (30s, 5m) until interrupted");
+  cmd->add_option(
+      "--watch", flags->watch,
+      "run as an agent: re-attest every INTERVAL (30s, 10m; +-10% jitter) until SIGINT/SIGTERM; "
+      "failures are reported and retried after 1s, 2s, 4s... up to INTERVAL");
   cmd->add_option("--tpm-timeout", flags->tpm_timeout,
                   "give up (exit 2) when the TPM has not answered a command within this long")
       ->capture_default_str();
