@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -59,26 +60,47 @@ absl::StatusOr<v1::DryRunResponse> DryRun(ServiceContext& context, const v1::Pol
   // place them).
   ASSIGN_OR_RETURN(std::vector<server::store::Host> hosts, context.store->ListHosts());
   const absl::Time now = absl::Now();
+  // Judged on the machine's cores; the response lists the hosts in host_id order all the same.
+  struct DryRunHost {
+    absl::Status status;
+    bool evidence = false;
+    std::optional<v1::VerdictChange> change;
+  };
+  std::vector<DryRunHost> judged(hosts.size());
+  ForEachHostInParallel(hosts.size(), ReappraisalThreads(), [&](size_t i, ParsedAks& aks) {
+    const server::store::Host& host = hosts[i];
+    DryRunHost& j = judged[i];
+    absl::StatusOr<std::optional<HostReappraisal>> r =
+        ReappraiseLatest(context, host, candidate, at, now, &aks);
+    if (!r.ok()) {
+      j.status = r.status();
+      return false;
+    }
+    if (!*r) return true;
+    j.evidence = true;
+    if ((*r)->outcome != HostReappraisal::Outcome::kChanged) return true;
+    FindingsDiff findings = DiffFindings((*r)->current.findings(), (*r)->candidate.findings());
+    v1::VerdictChange& change = j.change.emplace();
+    change.set_host_id(host.host_id);
+    change.set_attestation_id((*r)->current.attestation_id());
+    change.set_eligibility_changed((*r)->current.placement_eligible() !=
+                                   (*r)->candidate.placement_eligible());
+    for (v1::Finding& f : findings.added) *change.add_findings_added() = std::move(f);
+    for (v1::Finding& f : findings.removed) *change.add_findings_removed() = std::move(f);
+    *change.mutable_current() = std::move((*r)->current);
+    *change.mutable_candidate() = std::move((*r)->candidate);
+    return true;
+  });
+  for (const DryRunHost& j : judged) RETURN_IF_ERROR(j.status);
   v1::DryRunResponse out;
-  for (const server::store::Host& host : hosts) {
-    ASSIGN_OR_RETURN(std::optional<HostReappraisal> r,
-                     ReappraiseLatest(context, host, candidate, at, now));
-    if (!r) {
-      out.add_hosts_without_evidence(host.host_id);
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    DryRunHost& j = judged[i];
+    if (!j.evidence) {
+      out.add_hosts_without_evidence(hosts[i].host_id);
       continue;
     }
     out.set_hosts_evaluated(out.hosts_evaluated() + 1);
-    if (r->outcome != HostReappraisal::Outcome::kChanged) continue;
-    FindingsDiff findings = DiffFindings(r->current.findings(), r->candidate.findings());
-    v1::VerdictChange* change = out.add_changes();
-    change->set_host_id(host.host_id);
-    change->set_attestation_id(r->current.attestation_id());
-    change->set_eligibility_changed(r->current.placement_eligible() !=
-                                    r->candidate.placement_eligible());
-    for (v1::Finding& f : findings.added) *change->add_findings_added() = std::move(f);
-    for (v1::Finding& f : findings.removed) *change->add_findings_removed() = std::move(f);
-    *change->mutable_current() = std::move(r->current);
-    *change->mutable_candidate() = std::move(r->candidate);
+    if (j.change) *out.add_changes() = *std::move(j.change);
   }
   return out;
 }

@@ -1,7 +1,9 @@
 #include "server/bootgated/reappraisal.h"
 
 #include <algorithm>
+#include <atomic>
 #include <span>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -88,10 +90,50 @@ absl::Time ReappraisedExpiry(absl::Time original, absl::Time appraised) {
 
 bool ReappraisableAt(absl::Time expires, absl::Time now) { return now < expires; }
 
+const ParsedAks::Entry& ParsedAks::Get(const std::string& ak_public) {
+  if (auto it = entries_.find(ak_public); it != entries_.end()) return it->second;
+  if (entries_.size() >= kCapacity) entries_.clear();
+  Entry entry{tpm::ParseAkPublic(StoredBytes(ak_public)), absl::UnknownError("not parsed")};
+  if (entry.ak.ok()) entry.fingerprint = AkFingerprint(entry.ak->key.get());
+  return entries_.emplace(ak_public, std::move(entry)).first->second;
+}
+
+unsigned ReappraisalThreads() {
+  return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxReappraisalThreads);
+}
+
+void ForEachHostInParallel(size_t n, unsigned threads,
+                           const std::function<bool(size_t, ParsedAks&)>& work) {
+  // A few hosts per claim: little contention on `next`, and hosts are handled roughly in order.
+  constexpr size_t kHostsPerClaim = 16;
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  auto worker = [&] {
+    ParsedAks aks;
+    while (!stop.load(std::memory_order_relaxed)) {
+      const size_t first = next.fetch_add(kHostsPerClaim);
+      if (first >= n) return;
+      const size_t last = std::min(n, first + kHostsPerClaim);
+      for (size_t i = first; i < last; ++i) {
+        if (stop.load(std::memory_order_relaxed)) return;
+        if (!work(i, aks)) stop.store(true);
+      }
+    }
+  };
+  const size_t claims = (n + kHostsPerClaim - 1) / kHostsPerClaim;
+  const size_t extra = std::min<size_t>(std::max(threads, 1u), claims) - (claims > 0 ? 1 : 0);
+  std::vector<std::thread> pool;
+  pool.reserve(extra);
+  for (size_t t = 0; t < extra; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+}
+
 absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(ServiceContext& context,
                                                                 const server::store::Host& host,
                                                                 const v1::Policy& policy,
-                                                                absl::Time at, absl::Time now) {
+                                                                absl::Time at, absl::Time now,
+                                                                ParsedAks* aks) {
   auto latest = context.store->LatestAttestation(host.host_id);
   if (absl::IsNotFound(latest.status())) return std::nullopt;
   if (!latest.ok()) return latest.status();
@@ -103,14 +145,16 @@ absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(ServiceContext& 
   if (host.status == server::store::kHostRevoked || !ReappraisableAt(r.record.expires_at, now)) {
     return r;
   }
-  auto ak = tpm::ParseAkPublic(StoredBytes(host.ak_public));
-  if (!ak.ok()) return r;
+  ParsedAks own;
+  const ParsedAks::Entry& ak = (aks != nullptr ? *aks : own).Get(host.ak_public);
+  if (!ak.ak.ok()) return r;
   ASSIGN_OR_RETURN(VerdictDetails details, DetailsFromJson(r.record.findings_json));
-  ASSIGN_OR_RETURN(const std::string ak_fingerprint, AkFingerprint(ak->key.get()));
+  RETURN_IF_ERROR(ak.fingerprint.status());
+  const std::string& ak_fingerprint = *ak.fingerprint;
   appraisal::Evidence evidence;
   evidence.message = StoredBytes(r.record.evidence.quote_msg);
   evidence.signature = StoredBytes(r.record.evidence.quote_sig);
-  evidence.ak = ak->key.get();
+  evidence.ak = ak.ak->key.get();
   if (!r.record.evidence.event_log.empty()) {
     evidence.event_log = StoredBytes(r.record.evidence.event_log);
   }
@@ -161,31 +205,52 @@ v1::Reappraisal ReappraiseAll(ServiceContext& context,
     const std::vector<server::store::Host> none;
     const std::vector<server::store::Host>& all = listed.ok() ? *listed : none;
     hosts = all.size();
-    for (const server::store::Host& host : all) {
-      if (!failure.ok()) break;
-      if (absl::Now() - start > budget) {
-        complete = false;
-        break;
-      }
-      const absl::Time now = absl::Now();
-      auto r = ReappraiseLatest(context, host, active->policy, now, now);
-      if (!r.ok()) {
-        failure = r.status();
-        break;
-      }
-      if (!*r) continue;
-      out.set_hosts_evaluated(out.hosts_evaluated() + 1);
-      if ((*r)->outcome != HostReappraisal::Outcome::kChanged) continue;
-      const bool flips = (*r)->current.placement_eligible() != (*r)->candidate.placement_eligible();
-      auto recorded = RecordReappraisal(context, **r, active, now);
-      if (!recorded.ok()) {
-        failure = recorded.status();
-        break;
-      }
-      if (!*recorded) continue;
+    // Hosts are judged (and their changed verdicts recorded) on the machine's cores; the
+    // counts and the changed hosts are gathered in host order afterwards.
+    struct Judged {
+      absl::Status status;
+      bool evaluated = false;
+      bool changed = false;
+      bool flips = false;
+    };
+    std::vector<Judged> judged(failure.ok() ? all.size() : 0);
+    std::atomic<bool> over_budget{false};
+    ForEachHostInParallel(
+        judged.size(), ReappraisalThreads(), [&](size_t i, ParsedAks& aks) -> bool {
+          if (absl::Now() - start > budget) {
+            over_budget.store(true);
+            return false;
+          }
+          const absl::Time now = absl::Now();
+          Judged& j = judged[i];
+          auto r = ReappraiseLatest(context, all[i], active->policy, now, now, &aks);
+          if (!r.ok()) {
+            j.status = r.status();
+            return false;
+          }
+          if (!*r) return true;
+          j.evaluated = true;
+          if ((*r)->outcome != HostReappraisal::Outcome::kChanged) return true;
+          const bool flips =
+              (*r)->current.placement_eligible() != (*r)->candidate.placement_eligible();
+          auto recorded = RecordReappraisal(context, **r, active, now);
+          if (!recorded.ok()) {
+            j.status = recorded.status();
+            return false;
+          }
+          j.changed = *recorded;
+          j.flips = *recorded && flips;
+          return true;
+        });
+    if (over_budget.load()) complete = false;
+    for (size_t i = 0; i < judged.size(); ++i) {
+      const Judged& j = judged[i];
+      if (!j.status.ok() && failure.ok()) failure = j.status;
+      if (j.evaluated) out.set_hosts_evaluated(out.hosts_evaluated() + 1);
+      if (!j.changed) continue;
       out.set_hosts_changed(out.hosts_changed() + 1);
-      if (flips) out.set_eligibility_changed(out.eligibility_changed() + 1);
-      changed_hosts.push_back(host.host_id);
+      if (j.flips) out.set_eligibility_changed(out.eligibility_changed() + 1);
+      changed_hosts.push_back(all[i].host_id);
     }
   }
   out.set_complete(complete && failure.ok() && !superseded);
