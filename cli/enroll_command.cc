@@ -29,6 +29,7 @@ struct EnrollFlags {
   std::string ak_handle = "0x81010002";
   std::string ek_cert_path;
   std::string ak_cert_path;
+  std::string ek = "rsa";  // rsa | ecc
   bool json = false;
 };
 
@@ -143,6 +144,8 @@ class Enrollment {
   }
 
  private:
+  EkType ek_type() const { return f_.ek == "ecc" ? EkType::kEccP256 : EkType::kRsa2048; }
+
   // --ek-cert, else NV. Without either the EK path cannot work; the AK-certificate path may
   // go on without one.
   absl::Status LoadEkCertificate(std::optional<std::vector<uint8_t>>& from_file,
@@ -153,29 +156,30 @@ class Enrollment {
       ek_certificate_ = std::move(from_file);
       return absl::OkStatus();
     }
-    absl::StatusOr<std::vector<uint8_t>> nv = ReadEkCertificate(tpm_->esys());
+    const uint32_t nv_index = EkCertificateNvIndex(ek_type());
+    absl::StatusOr<std::vector<uint8_t>> nv = ReadEkCertificate(tpm_->esys(), nv_index);
     if (!nv.ok()) {
       if (have_ak_certificate && nv.status().code() == absl::StatusCode::kFailedPrecondition) {
         Progress(
             absl::StrFormat("reading EK certificate from NV 0x%08x ... none (AK certificate "
                             "path: going on without)",
-                            kRsaEkCertificateNvIndex));
+                            nv_index));
         return absl::OkStatus();
       }
       return nv.status();
     }
-    Progress(absl::StrFormat("reading EK certificate from NV 0x%08x ... ok (%u bytes)",
-                             kRsaEkCertificateNvIndex, nv->size()));
+    Progress(absl::StrFormat("reading EK certificate from NV 0x%08x ... ok (%u bytes)", nv_index,
+                             nv->size()));
     ek_certificate_ = std::move(*nv);
     return absl::OkStatus();
   }
 
   absl::Status LoadEk() {
     if (ek_) return absl::OkStatus();
-    absl::StatusOr<TpmKey> ek = CreateEk(tpm_->esys());
+    absl::StatusOr<TpmKey> ek = CreateEk(tpm_->esys(), ek_type());
     if (!ek.ok()) return ek.status();
     ek_ = std::move(*ek);
-    Progress(absl::StrFormat("EK created (TCG default RSA 2048 template), name %s",
+    Progress(absl::StrFormat("EK created (TCG default %s template), name %s", EkTypeName(ek_type()),
                              bytes::ToHex(ek_->name)));
     return absl::OkStatus();
   }
@@ -246,7 +250,7 @@ void AddEnrollCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<EnrollFlags>();
   CLI::App* cmd = app.add_subcommand(
       "enroll",
-      "enroll this host's AK with bootgated: EK certificate (NV 0x01c00002) + TPM2 credential "
+      "enroll this host's AK with bootgated: EK certificate (from NV) + TPM2 credential "
       "activation proves the AK lives in this TPM; creates and persists an AK at --ak-handle "
       "when there is none, or a new one when the server says the AK was revoked (exit 0 "
       "enrolled, 1 refused by the server, 2 error)");
@@ -259,8 +263,13 @@ void AddEnrollCommand(CLI::App& app, int& exit_code) {
                   "persistent handle of the AK: used as it is when present, else an AK is "
                   "created under the EK and persisted here (what `attest --ak-handle` quotes with)")
       ->capture_default_str();
+  cmd->add_option("--ek", flags->ek,
+                  "which default EK proves the AK: rsa (template L-1, certificate in NV "
+                  "0x01c00002) or ecc (P-256, template L-2, NV 0x01c0000a)")
+      ->check(CLI::IsMember({"rsa", "ecc"}))
+      ->capture_default_str();
   cmd->add_option("--ek-cert", flags->ek_cert_path,
-                  "EK certificate (DER or PEM) instead of reading NV 0x01c00002");
+                  "EK certificate (DER or PEM) instead of reading it from NV");
   cmd->add_option("--ak-cert", flags->ak_cert_path,
                   "AK certificate (DER or PEM) from the platform's CA (cloud vTPMs): the server "
                   "binds the AK at once, no activation");

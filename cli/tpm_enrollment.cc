@@ -91,9 +91,21 @@ uint16_t NvChunkSize(ESYS_CONTEXT* esys) {
 
 }  // namespace
 
+uint32_t EkCertificateNvIndex(EkType type) {
+  return type == EkType::kEccP256 ? kEccEkCertificateNvIndex : kRsaEkCertificateNvIndex;
+}
+
+const char* EkTypeName(EkType type) { return type == EkType::kEccP256 ? "ECC P-256" : "RSA 2048"; }
+
 TPM2B_PUBLIC RsaEkTemplate() {
   TPM2B_PUBLIC pub = {};
   pub.publicArea = enroll::RsaEkTemplate();
+  return pub;
+}
+
+TPM2B_PUBLIC EccEkTemplate() {
+  TPM2B_PUBLIC pub = {};
+  pub.publicArea = enroll::EccEkTemplate();
   return pub;
 }
 
@@ -219,9 +231,9 @@ absl::StatusOr<std::vector<uint8_t>> ReadEkCertificate(ESYS_CONTEXT* esys, uint3
   return certificate;
 }
 
-absl::StatusOr<TpmKey> CreateEk(ESYS_CONTEXT* esys) {
+absl::StatusOr<TpmKey> CreateEk(ESYS_CONTEXT* esys, EkType type) {
   const TPM2B_SENSITIVE_CREATE sensitive = {};
-  const TPM2B_PUBLIC in_public = RsaEkTemplate();
+  const TPM2B_PUBLIC in_public = type == EkType::kEccP256 ? EccEkTemplate() : RsaEkTemplate();
   const TPM2B_DATA outside_info = {};
   const TPML_PCR_SELECTION creation_pcr = {};
   ESYS_TR ek = ESYS_TR_NONE;

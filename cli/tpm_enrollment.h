@@ -19,8 +19,15 @@
 
 namespace bootgate::cli {
 
-// Where the TCG EK Credential Profile puts the RSA 2048 EK certificate.
+// The two default EKs of the TCG EK Credential Profile (templates L-1 and L-2).
+enum class EkType { kRsa2048, kEccP256 };
+
+// Where the TCG EK Credential Profile puts each EK's certificate.
 inline constexpr uint32_t kRsaEkCertificateNvIndex = 0x01c00002;
+inline constexpr uint32_t kEccEkCertificateNvIndex = 0x01c0000a;
+uint32_t EkCertificateNvIndex(EkType type);
+// "RSA 2048", "ECC P-256": for messages.
+const char* EkTypeName(EkType type);
 
 // A key in the TPM (transient or persistent) and its public area as the TPM returned it.
 struct TpmKey {
@@ -34,6 +41,8 @@ struct TpmKey {
 // PolicySecret(TPM_RH_ENDORSEMENT) authPolicy, AES-128-CFB, RSA 2048, exponent 0, unique =
 // 256 zero bytes: the key swtpm_setup and manufacturers certify, `tpm2_createek -G rsa`.
 TPM2B_PUBLIC RsaEkTemplate();
+// The default ECC P-256 EK template (L-2, enroll::EccEkTemplate): `tpm2_createek -G ecc`.
+TPM2B_PUBLIC EccEkTemplate();
 
 // The AK template of `tpm2_createak -G rsa -g sha256 -s rsassa`: RSA 2048 restricted signing
 // key (fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|sign), SHA-256 nameAlg,
@@ -63,9 +72,9 @@ size_t DerLength(std::span<const uint8_t> data);
 absl::StatusOr<std::vector<uint8_t>> ReadEkCertificate(
     ESYS_CONTEXT* esys, uint32_t nv_index = kRsaEkCertificateNvIndex);
 
-// TPM2_CreatePrimary of RsaEkTemplate() in the endorsement hierarchy (empty endorsement auth).
-// The EK stays loaded until the returned key goes away.
-absl::StatusOr<TpmKey> CreateEk(ESYS_CONTEXT* esys);
+// TPM2_CreatePrimary of the `type` EK's template in the endorsement hierarchy (empty
+// endorsement auth). The EK stays loaded until the returned key goes away.
+absl::StatusOr<TpmKey> CreateEk(ESYS_CONTEXT* esys, EkType type = EkType::kRsa2048);
 
 // The object persisted at `handle` (TPM2_ReadPublic), as it is; nullopt when the handle is
 // empty.

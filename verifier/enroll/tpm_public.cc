@@ -47,6 +47,18 @@ constexpr uint8_t kEkPolicySha256[32] = {
 constexpr int kEkRsaBits = 2048;
 constexpr uint32_t kDefaultRsaExponent = 65537;
 
+constexpr uint16_t kEkEccCoordinateBytes = 32;
+
+// What both default EK templates (L-1, L-2) share: nameAlg, attributes and authPolicy.
+TPMT_PUBLIC EkTemplateCommon() {
+  TPMT_PUBLIC pub = {};
+  pub.nameAlg = TPM2_ALG_SHA256;
+  pub.objectAttributes = kEkAttributes;
+  pub.authPolicy.size = sizeof(kEkPolicySha256);
+  std::memcpy(pub.authPolicy.buffer, kEkPolicySha256, sizeof(kEkPolicySha256));
+  return pub;
+}
+
 std::string AlgName(uint16_t alg_id) {
   if (std::optional<crypto::HashAlg> alg = crypto::HashAlgFromTpmId(alg_id)) {
     return std::string(crypto::HashAlgName(*alg));
@@ -91,11 +103,7 @@ absl::Status FillEccUnique(EVP_PKEY* key, TPMT_PUBLIC& pub) {
                    KeyBnParam(key, OSSL_PKEY_PARAM_EC_PUB_X, curve->field_bytes));
   ASSIGN_OR_RETURN(std::vector<uint8_t> y,
                    KeyBnParam(key, OSSL_PKEY_PARAM_EC_PUB_Y, curve->field_bytes));
-  pub.type = TPM2_ALG_ECC;
-  pub.parameters.eccDetail.symmetric = Aes128Cfb();
-  pub.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
-  pub.parameters.eccDetail.curveID = curve->tpm_id;
-  pub.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+  pub = EccEkTemplate();
   pub.unique.ecc.x.size = static_cast<uint16_t>(x.size());
   std::memcpy(pub.unique.ecc.x.buffer, x.data(), x.size());
   pub.unique.ecc.y.size = static_cast<uint16_t>(y.size());
@@ -163,12 +171,8 @@ absl::Status CheckAkAttributes(const TPMT_PUBLIC& ak) {
 }
 
 TPMT_PUBLIC RsaEkTemplate() {
-  TPMT_PUBLIC pub = {};
+  TPMT_PUBLIC pub = EkTemplateCommon();
   pub.type = TPM2_ALG_RSA;
-  pub.nameAlg = TPM2_ALG_SHA256;
-  pub.objectAttributes = kEkAttributes;
-  pub.authPolicy.size = sizeof(kEkPolicySha256);
-  std::memcpy(pub.authPolicy.buffer, kEkPolicySha256, sizeof(kEkPolicySha256));
   pub.parameters.rsaDetail.symmetric = Aes128Cfb();
   pub.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
   pub.parameters.rsaDetail.keyBits = kEkRsaBits;
@@ -177,13 +181,21 @@ TPMT_PUBLIC RsaEkTemplate() {
   return pub;
 }
 
+TPMT_PUBLIC EccEkTemplate() {
+  TPMT_PUBLIC pub = EkTemplateCommon();
+  pub.type = TPM2_ALG_ECC;
+  pub.parameters.eccDetail.symmetric = Aes128Cfb();
+  pub.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+  pub.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+  pub.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+  pub.unique.ecc.x.size = kEkEccCoordinateBytes;  // zeros
+  pub.unique.ecc.y.size = kEkEccCoordinateBytes;
+  return pub;
+}
+
 absl::StatusOr<TPMT_PUBLIC> DefaultEkPublic(EVP_PKEY* ek_key) {
   if (ek_key == nullptr) return absl::InvalidArgumentError("EK key: none given");
   TPMT_PUBLIC pub = {};
-  pub.nameAlg = TPM2_ALG_SHA256;
-  pub.objectAttributes = kEkAttributes;
-  pub.authPolicy.size = sizeof(kEkPolicySha256);
-  std::memcpy(pub.authPolicy.buffer, kEkPolicySha256, sizeof(kEkPolicySha256));
   if (EVP_PKEY_is_a(ek_key, "RSA")) {
     RETURN_IF_ERROR(FillRsaUnique(ek_key, pub));
   } else if (EVP_PKEY_is_a(ek_key, "EC")) {

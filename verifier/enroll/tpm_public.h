@@ -35,6 +35,11 @@ absl::Status CheckAkAttributes(const TPMT_PUBLIC& ak);
 // takes it: its unique is 256 zero bytes. The agent creates its EK from it.
 TPMT_PUBLIC RsaEkTemplate();
 
+// The TCG EK Credential Profile's default ECC NIST P-256 EK template (L-2): SHA-256 nameAlg,
+// the same attributes and authPolicy, AES-128-CFB, no scheme, no KDF; its unique is x and y of
+// 32 zero bytes each.
+TPMT_PUBLIC EccEkTemplate();
+
 // The EK public area the TCG EK Credential Profile's default templates give for this key
 // (RSA 2048 template L-1 / ECC P-256 template L-2: SHA-256 nameAlg, AES-128-CFB, the standard
 // authPolicy and attributes) — used when the agent sends only an EK certificate.

@@ -44,6 +44,33 @@ TEST_CASE("the EK template is the TCG default RSA 2048 template L-1", "[cli_agen
   CHECK(offset == 314);
 }
 
+TEST_CASE("the ECC EK template is the TCG default ECC NIST P-256 template L-2", "[cli_agent]") {
+  const TPMT_PUBLIC t = EccEkTemplate().publicArea;
+  CHECK(t.type == TPM2_ALG_ECC);
+  CHECK(t.nameAlg == TPM2_ALG_SHA256);
+  CHECK(t.objectAttributes == 0x000300b2u);  // as L-1
+  CHECK(bytes::ToHex(std::span(t.authPolicy.buffer, t.authPolicy.size)) ==
+        "837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa");
+  CHECK(t.parameters.eccDetail.symmetric.algorithm == TPM2_ALG_AES);
+  CHECK(t.parameters.eccDetail.symmetric.keyBits.aes == 128);
+  CHECK(t.parameters.eccDetail.symmetric.mode.aes == TPM2_ALG_CFB);
+  CHECK(t.parameters.eccDetail.scheme.scheme == TPM2_ALG_NULL);
+  CHECK(t.parameters.eccDetail.curveID == TPM2_ECC_NIST_P256);
+  CHECK(t.parameters.eccDetail.kdf.scheme == TPM2_ALG_NULL);
+  REQUIRE(t.unique.ecc.x.size == 32);
+  REQUIRE(t.unique.ecc.y.size == 32);
+  CHECK(std::all_of(t.unique.ecc.x.buffer, t.unique.ecc.x.buffer + 32,
+                    [](uint8_t b) { return b == 0; }));
+  CHECK(std::all_of(t.unique.ecc.y.buffer, t.unique.ecc.y.buffer + 32,
+                    [](uint8_t b) { return b == 0; }));
+  // TPM 2.0 Part 2, TPMT_PUBLIC: type 2 + nameAlg 2 + attributes 4 + authPolicy 2+32 +
+  // symmetric 6 + scheme 2 + curveID 2 + kdf 2 + x 2+32 + y 2+32 = 122 bytes.
+  uint8_t buffer[sizeof(TPMT_PUBLIC)];
+  size_t offset = 0;
+  REQUIRE(Tss2_MU_TPMT_PUBLIC_Marshal(&t, buffer, sizeof(buffer), &offset) == TSS2_RC_SUCCESS);
+  CHECK(offset == 122);
+}
+
 TEST_CASE("the AK template is tpm2_createak -G rsa -g sha256 -s rsassa", "[cli_agent]") {
   const TPMT_PUBLIC t = RsaAkTemplate().publicArea;
   CHECK(t.type == TPM2_ALG_RSA);
