@@ -3,7 +3,10 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include <mutex>
 #include <set>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -85,13 +88,69 @@ absl::StatusOr<std::string> DecodeLog(std::string_view digest, std::string_view 
   return out;
 }
 
+namespace {
+
+// The logs decoded lately, across queries and threads: a fleet's hosts send a few distinct logs
+// over and over, and a policy push reads every host's. An entry is used only for the very
+// inputs it was decoded from (digest, codec, raw size and compressed bytes, compared in full),
+// so a hit returns exactly what DecodeLog would: a row whose stored bytes changed is decoded
+// (and checked) again. Bounded by the bytes it holds (dropped whole when full).
+class DecodedLogCache {
+ public:
+  static DecodedLogCache& Get() {
+    static DecodedLogCache* const cache = new DecodedLogCache;
+    return *cache;
+  }
+
+  absl::StatusOr<std::string> Decode(const std::string& digest, const std::string& codec,
+                                     int64_t raw_size, const std::string& data, int64_t max_size) {
+    if (raw_size > 0 && raw_size <= max_size) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto it = entries_.find(digest); it != entries_.end() && it->second.codec == codec &&
+                                           it->second.raw_size == raw_size &&
+                                           it->second.data == data) {
+        return it->second.log;
+      }
+    }
+    ASSIGN_OR_RETURN(std::string log, DecodeLog(digest, codec, raw_size, data, max_size));
+    const size_t cost = digest.size() + codec.size() + data.size() + log.size();
+    if (cost <= kMaxBytes / 4) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (bytes_ + cost > kMaxBytes) {
+        entries_.clear();
+        bytes_ = 0;
+      }
+      if (entries_.find(digest) == entries_.end()) {
+        entries_.emplace(digest, Entry{codec, raw_size, data, log});
+        bytes_ += cost;
+      }
+    }
+    return log;
+  }
+
+ private:
+  static constexpr size_t kMaxBytes = size_t{64} << 20;
+  struct Entry {
+    std::string codec;
+    int64_t raw_size;
+    std::string data;  // compressed, as stored
+    std::string log;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> entries_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace
+
 absl::StatusOr<std::string> LogDecoder::Log(const SqlRow& row, size_t first) {
   if (row.IsNull(first)) return std::string();
   const std::string& digest = row.Str(first);
   if (!last_digest_.empty() && digest == last_digest_) return last_log_;
   if (row.IsNull(first + 1)) return DataLoss(digest, "referenced but not stored");
-  ASSIGN_OR_RETURN(last_log_, DecodeLog(digest, row.Str(first + 1), row.Int(first + 2),
-                                        row.Str(first + 3), max_size_));
+  ASSIGN_OR_RETURN(last_log_,
+                   DecodedLogCache::Get().Decode(digest, row.Str(first + 1), row.Int(first + 2),
+                                                 row.Str(first + 3), max_size_));
   last_digest_ = digest;
   return last_log_;
 }

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -27,6 +29,19 @@ struct StmtDeleter {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 };
 using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+// Returns a prepared statement to its initial state (no row, no bindings, no read transaction)
+// when it goes out of scope.
+struct ResetOnExit {
+  explicit ResetOnExit(sqlite3_stmt* s) : stmt(s) {}
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+  ~ResetOnExit() {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+  }
+  sqlite3_stmt* const stmt;
+};
 
 struct DbDeleter {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -68,17 +83,17 @@ class SqliteConnection final : public SqlConnection {
 
   absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql,
                                             std::span<const SqlParam> params) override {
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-    StmtPtr stmt(raw);
-    if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "prepare");
-    RETURN_IF_ERROR(Bind(stmt.get(), params));
+    ASSIGN_OR_RETURN(sqlite3_stmt* const stmt, Prepared(sql));
+    // Reset whatever happens: a statement left mid-step would keep its read transaction open.
+    const ResetOnExit reset{stmt};
+    RETURN_IF_ERROR(Bind(stmt, params));
     std::vector<SqlRow> rows;
-    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
-      const int n = sqlite3_column_count(stmt.get());
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      const int n = sqlite3_column_count(stmt);
       std::vector<SqlValue> cells;
       cells.reserve(n);
-      for (int i = 0; i < n; ++i) cells.push_back(Column(stmt.get(), i));
+      for (int i = 0; i < n; ++i) cells.push_back(Column(stmt, i));
       rows.emplace_back(std::move(cells));
     }
     if (rc != SQLITE_DONE) return SqliteError(db_.get(), rc, "step");
@@ -130,6 +145,23 @@ class SqliteConnection final : public SqlConnection {
   }
 
  private:
+  // The statement for `sql`, prepared once per connection: the store runs the same few
+  // statements over and over, and compiling one costs more than running a point read. At most
+  // kPreparedStatements are kept (all dropped when full: statements built from filters vary).
+  static constexpr size_t kPreparedStatements = 128;
+  absl::StatusOr<sqlite3_stmt*> Prepared(std::string_view sql) {
+    std::string key(sql);
+    if (auto it = prepared_.find(key); it != prepared_.end()) return it->second.get();
+    sqlite3_stmt* raw = nullptr;
+    const int rc =
+        sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+    StmtPtr stmt(raw);
+    if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "prepare");
+    if (stmt == nullptr) return absl::InternalError("sqlite: prepare: no statement in the text");
+    if (prepared_.size() >= kPreparedStatements) prepared_.clear();
+    return prepared_.emplace(std::move(key), std::move(stmt)).first->second.get();
+  }
+
   absl::Status Bind(sqlite3_stmt* stmt, std::span<const SqlParam> params) {
     for (size_t i = 0; i < params.size(); ++i) {
       const std::string name = absl::StrCat("$", i + 1);
@@ -174,6 +206,8 @@ class SqliteConnection final : public SqlConnection {
   }
 
   DbPtr db_;
+  // Declared after db_: finalized before the connection closes.
+  std::unordered_map<std::string, StmtPtr> prepared_;
 };
 
 }  // namespace

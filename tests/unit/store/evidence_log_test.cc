@@ -516,5 +516,37 @@ TEST_CASE("bytes per attestation, event log inline (schema 4) and stored once", 
   }
 }
 
+TEST_CASE("a log decoded before is decoded again once its stored bytes change",
+          "[store][evidence]") {
+  // Decoded logs are kept across reads (and stores) for the very bytes they came from: a
+  // tampered row is checked again, and the untampered row reads as before.
+  TestDatabase db;
+  auto store = db.Open();
+  auto other = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  const std::string log = RealBootLog();
+  auto id = store->RecordAttestation(MakeAttestation("h1", "t1", log));
+  REQUIRE(id.ok());
+  for (int i = 0; i < 2; ++i) {
+    CHECK(store->GetAttestation(*id)->evidence.event_log == log);
+    CHECK(other->LatestAttestation("h1")->evidence.event_log == log);
+  }
+  auto raw = db.Raw();
+  auto rows = raw->Query("SELECT data FROM evidence_logs", {});
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  const std::string stored = (*rows)[0].Str(0);
+  std::string flipped = stored;
+  flipped[flipped.size() / 2] = static_cast<char>(flipped[flipped.size() / 2] ^ 0x01);
+  const internal::SqlParam tampered[] = {internal::Bytes{flipped}};
+  REQUIRE(raw->Query("UPDATE evidence_logs SET data = $1", tampered).ok());
+  CHECK(absl::IsDataLoss(store->GetAttestation(*id).status()));
+  CHECK(absl::IsDataLoss(other->LatestAttestation("h1").status()));
+  const internal::SqlParam restored[] = {internal::Bytes{stored}};
+  REQUIRE(raw->Query("UPDATE evidence_logs SET data = $1", restored).ok());
+  CHECK(store->GetAttestation(*id)->evidence.event_log == log);
+  CHECK(other->LatestAttestation("h1")->evidence.event_log == log);
+}
+
 }  // namespace
 }  // namespace bootgate::server::store
