@@ -104,6 +104,11 @@ void PlacementHub::Publish(const v1::Verdict& verdict) {
   const absl::Time now = absl::Now();
   std::lock_guard lock(mu_);
   Tracked& tracked = tracked_[verdict.host_id()];
+  // Once per verdict: another replica's feed (PublishRecorded) may tell of one published here.
+  if (!verdict.attestation_id().empty() &&
+      tracked.verdict.attestation_id() == verdict.attestation_id()) {
+    return;
+  }
   const bool previously = tracked.eligible;
   v1::PlacementChange change;
   change.set_kind(v1::PlacementChange::KIND_NEW_VERDICT);

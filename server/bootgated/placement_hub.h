@@ -50,7 +50,8 @@ class PlacementHub {
                                      const std::string& group, Subscriber* subscriber);
   void Unsubscribe(uint64_t id);
 
-  // A new verdict was stored: tells the watchers of its host and tracks its expiry.
+  // A new verdict was stored: tells the watchers of its host and tracks its expiry. A verdict
+  // already published (same attestation id) is not told twice.
   void Publish(const v1::Verdict& verdict);
 
   // Closes every watch (Subscriber::Close) and stops the timer. Idempotent.

@@ -38,6 +38,7 @@
 #include "server/bootgated/tls_credentials.h"
 #include "server/bootgated/token_key_file.h"
 #include "server/bootgated/transport_limits.h"
+#include "server/bootgated/verdict_recorder.h"
 #include "verifier/bytes/status_macros.h"
 #include "verifier/policy/load.h"
 
@@ -147,6 +148,9 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
       std::make_unique<RetentionRunner>(ctx.store.get(), RetentionPolicyFrom(config.retention()),
                                         ToDuration(config.retention().interval()));
   ctx.placement = std::make_unique<PlacementHub>(ctx.store.get(), ctx.policies.get());
+  // Replicas agree: what another replica records reaches this one's Placement watchers.
+  ASSIGN_OR_RETURN(out->replica_feed_,
+                   ctx.store->FollowAttestations([&ctx](int64_t id) { PublishRecorded(ctx, id); }));
   // Workers block on the store's group commit: enough of them that a batch can fill up.
   ASSIGN_OR_RETURN(EnrollmentTrust trust, LoadEnrollmentTrust(config.enrollment()));
   ctx.enrollment = std::make_unique<EnrollmentTrustHolder>(std::move(trust));

@@ -52,6 +52,8 @@ class Bootgated {
  private:
   Bootgated() = default;
   std::unique_ptr<ServiceContext> context_;
+  // Other replicas' verdicts for this one's watchers; stopped before context_ goes.
+  std::unique_ptr<server::store::AttestationFeed> replica_feed_;
   std::unique_ptr<ServerTls> tls_;
   std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<InFlightCalls> calls_;

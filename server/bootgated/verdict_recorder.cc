@@ -4,8 +4,10 @@
 
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/bootgated/convert.h"
+#include "server/bootgated/request_log.h"
 #include "server/verdict_signer.h"
 #include "verifier/bytes/hex.h"
 #include "verifier/bytes/status_macros.h"
@@ -64,6 +66,22 @@ absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, VerdictRecord
   ASSIGN_OR_RETURN(v1::Verdict verdict, VerdictFromRecord(record));
   context.placement->Publish(verdict);
   return verdict;
+}
+
+void PublishRecorded(ServiceContext& context, int64_t id) {
+  absl::StatusOr<server::store::Attestation> record = context.store->GetAttestation(id);
+  absl::StatusOr<server::store::Attestation> latest =
+      record.ok() ? context.store->LatestAttestation(record->host_id) : record.status();
+  absl::StatusOr<v1::Verdict> verdict =
+      latest.ok() ? VerdictFromRecord(*record) : absl::StatusOr<v1::Verdict>(latest.status());
+  if (!verdict.ok()) {
+    const std::string record_id = absl::StrCat(id);
+    LogEvent("replica_verdict_skipped",
+             {{"record", record_id}, {"msg", verdict.status().message()}});
+    return;
+  }
+  if (latest->id != id) return;  // a newer verdict of that host is (or will be) published
+  context.placement->Publish(*verdict);
 }
 
 appraisal::Appraisal ServerVerdict(const std::shared_ptr<const ActivePolicy>& active,

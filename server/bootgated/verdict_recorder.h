@@ -44,6 +44,11 @@ absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, VerdictRecord
                                           const std::shared_ptr<const ActivePolicy>& active,
                                           absl::Time now);
 
+// An attestation another replica recorded (Store::FollowAttestations): published to this
+// replica's Placement watchers when it is still its host's latest, so that every replica's
+// Watch sees every verdict and revocation. Store errors are logged and the record skipped.
+void PublishRecorded(ServiceContext& context, int64_t id);
+
 // A contraindicated verdict of one finding, issued by the server itself (no evidence).
 appraisal::Appraisal ServerVerdict(const std::shared_ptr<const ActivePolicy>& active,
                                    const std::string& group, appraisal::Finding finding,

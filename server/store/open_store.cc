@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/store/migrations.h"
 #include "server/store/sql_store.h"
@@ -10,6 +11,7 @@
 #include "verifier/bytes/status_macros.h"
 #ifdef BOOTGATE_HAVE_POSTGRES
 #include "server/store/postgres_connection.h"
+#include "server/store/postgres_listener.h"
 #endif
 
 namespace bootgate::server::store {
@@ -23,10 +25,12 @@ bool IsPostgresUrl(std::string_view url) {
 }
 
 absl::StatusOr<std::unique_ptr<Store>> OpenWith(internal::ConnectionPool::Factory factory,
-                                                const StoreOptions& options) {
+                                                const StoreOptions& options,
+                                                internal::SqlStore::FeedFactory feeds = nullptr) {
   ASSIGN_OR_RETURN(std::unique_ptr<internal::SqlConnection> conn, factory());
   ASSIGN_OR_RETURN(int64_t version, internal::Migrate(*conn, internal::EmbeddedMigrations()));
-  return std::make_unique<internal::SqlStore>(std::move(factory), options, version);
+  return std::make_unique<internal::SqlStore>(std::move(factory), options, version,
+                                              std::move(feeds));
 }
 
 }  // namespace
@@ -41,7 +45,15 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& url,
   }
   if (IsPostgresUrl(url)) {
 #ifdef BOOTGATE_HAVE_POSTGRES
-    return OpenWith([url] { return internal::OpenPostgresConnection(url); }, options);
+    // The channel the dialect's notify_recorded sends on (postgres_connection.cc).
+    auto feeds = [url](std::function<void(int64_t)> on_recorded) {
+      return internal::ListenPostgres(url, "bootgate_attestations",
+                                      [on_recorded](const std::string& payload) {
+                                        int64_t id = 0;
+                                        if (absl::SimpleAtoi(payload, &id)) on_recorded(id);
+                                      });
+    };
+    return OpenWith([url] { return internal::OpenPostgresConnection(url); }, options, feeds);
 #else
     return absl::InvalidArgumentError(
         "this bootgated was built without PostgreSQL support (BOOTGATE_POSTGRES=OFF)");

@@ -491,6 +491,14 @@ bool IsRecordError(const absl::Status& s) {
          absl::IsAborted(s);
 }
 
+// Tells the other replicas (Store::FollowAttestations) inside the recording transaction, so
+// that the notification goes out at its commit and never for a record rolled back.
+absl::Status NotifyRecorded(SqlConnection& conn, int64_t id) {
+  if (conn.dialect().notify_recorded.empty()) return absl::OkStatus();
+  const SqlParam payload[] = {absl::StrCat(id)};
+  return conn.Query(conn.dialect().notify_recorded, payload).status();
+}
+
 // ABORTED unless `a.only_if_latest` is still the id of its host's latest attestation. Where
 // writers are not serialised by the transaction itself (PostgreSQL), the host's row is locked
 // first: an Attest inserting for the host holds a key-share lock on it until it commits, so the
@@ -520,12 +528,40 @@ absl::Status ValidateAttestation(const Attestation& a) {
 }  // namespace
 
 SqlStore::SqlStore(ConnectionPool::Factory factory, const StoreOptions& options,
-                   int64_t schema_version)
+                   int64_t schema_version, FeedFactory feeds)
     : pool_(std::move(factory), std::max(options.pool_size, 1)),
       batcher_([this](std::span<const PendingAttestation* const> r) { return CommitBatch(r); },
                options.max_batch),
       schema_version_(schema_version),
-      max_event_log_bytes_(options.max_event_log_bytes) {}
+      max_event_log_bytes_(options.max_event_log_bytes),
+      feeds_(std::move(feeds)) {}
+
+absl::StatusOr<std::unique_ptr<AttestationFeed>> SqlStore::FollowAttestations(
+    std::function<void(int64_t id)> on_recorded) {
+  if (!feeds_) return std::unique_ptr<AttestationFeed>();
+  return feeds_([this, on_recorded = std::move(on_recorded)](int64_t id) {
+    if (!ForgetOwn(id)) on_recorded(id);
+  });
+}
+
+void SqlStore::RememberOwn(std::span<const absl::StatusOr<int64_t>> results) {
+  constexpr size_t kMaxRemembered = 4096;
+  if (!feeds_) return;
+  absl::MutexLock lock(&own_mu_);
+  for (const absl::StatusOr<int64_t>& id : results) {
+    if (!id.ok() || !own_ids_.insert(*id).second) continue;
+    own_order_.push_back(*id);
+    if (own_order_.size() > kMaxRemembered) {
+      own_ids_.erase(own_order_.front());
+      own_order_.pop_front();
+    }
+  }
+}
+
+bool SqlStore::ForgetOwn(int64_t id) {
+  absl::MutexLock lock(&own_mu_);
+  return own_ids_.erase(id) > 0;  // its own_order_ entry goes when it is the oldest
+}
 
 absl::StatusOr<std::vector<SqlRow>> SqlStore::Query(std::string_view sql,
                                                     std::span<const SqlParam> params) {
@@ -695,7 +731,8 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
     absl::StatusOr<std::optional<int64_t>> id = InsertAttestation(conn, *pending);
     if (id.ok() && id->has_value()) {
       results.push_back(**id);
-      batch_error = conn.Exec("RELEASE SAVEPOINT record");
+      batch_error = NotifyRecorded(conn, **id);
+      if (batch_error.ok()) batch_error = conn.Exec("RELEASE SAVEPOINT record");
     } else if (id.ok() || IsRecordError(id.status())) {
       results.push_back(id.ok() ? absl::AlreadyExistsError(absl::StrCat(
                                       "challenge token of host ", a.host_id, " was already used"))
@@ -709,6 +746,8 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
     }
   }
   if (batch_error.ok()) batch_error = RaiseBatchCounters(conn, records, results);
+  // Before COMMIT: the feed may hear of these ids as soon as it returns.
+  if (batch_error.ok()) RememberOwn(results);
   if (batch_error.ok()) batch_error = conn.Exec("COMMIT");
   if (!batch_error.ok()) {
     (void)conn.Exec("ROLLBACK");  // best effort: the batch's own error is the one to report

@@ -5,12 +5,16 @@
 #define BOOTGATE_SERVER_STORE_SQL_STORE_H_
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
+#include "absl/synchronization/mutex.h"
 #include "server/store/connection_pool.h"
 #include "server/store/evidence_log.h"
 #include "server/store/store.h"
@@ -27,8 +31,13 @@ struct PendingAttestation {
 
 class SqlStore final : public Store {
  public:
+  // How FollowAttestations starts a feed on this database; empty: it has none (SQLite).
+  using FeedFactory =
+      std::function<absl::StatusOr<std::unique_ptr<AttestationFeed>>(std::function<void(int64_t)>)>;
+
   // `factory` opens connections to a database already migrated to `schema_version`.
-  SqlStore(ConnectionPool::Factory factory, const StoreOptions& options, int64_t schema_version);
+  SqlStore(ConnectionPool::Factory factory, const StoreOptions& options, int64_t schema_version,
+           FeedFactory feeds = nullptr);
 
   absl::Status RegisterHost(const Host& host, bool replace) override;
   absl::StatusOr<Host> GetHost(const std::string& host_id) override;
@@ -43,6 +52,8 @@ class SqlStore final : public Store {
   absl::Status AllowReenroll(const std::string& host_id, const std::string& by,
                              const std::string& reason, absl::Time at) override;
   absl::StatusOr<int64_t> RecordAttestation(const Attestation& record) override;
+  absl::StatusOr<std::unique_ptr<AttestationFeed>> FollowAttestations(
+      std::function<void(int64_t id)> on_recorded) override;
   absl::StatusOr<Attestation> LatestAttestation(const std::string& host_id) override;
   absl::StatusOr<Attestation> GetAttestation(int64_t id) override;
   absl::StatusOr<Attestation> GetAttestationByToken(const std::string& token_id) override;
@@ -104,6 +115,14 @@ class SqlStore final : public Store {
   WriteBatcher<PendingAttestation> batcher_;
   const int64_t schema_version_;
   const int64_t max_event_log_bytes_;
+  const FeedFactory feeds_;
+  // Ids this process recorded, so that its feed passes on only other processes' records (its
+  // own are published by its recorder). Bounded: the oldest are forgotten past 4096.
+  void RememberOwn(std::span<const absl::StatusOr<int64_t>> results);
+  bool ForgetOwn(int64_t id);
+  absl::Mutex own_mu_;
+  absl::flat_hash_set<int64_t> own_ids_ ABSL_GUARDED_BY(own_mu_);
+  std::deque<int64_t> own_order_ ABSL_GUARDED_BY(own_mu_);
 };
 
 }  // namespace bootgate::server::store::internal

@@ -10,6 +10,7 @@
 #define BOOTGATE_SERVER_STORE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,12 @@
 #include "server/store/records.h"
 
 namespace bootgate::server::store {
+
+// What FollowAttestations returns: the feed runs until this object is destroyed.
+class AttestationFeed {
+ public:
+  virtual ~AttestationFeed() = default;
+};
 
 class Store {
  public:
@@ -93,6 +100,13 @@ class Store {
   // when record.only_if_latest is set and is no longer the host's latest attestation. Other
   // failures: Unavailable / Internal, and nothing is stored.
   virtual absl::StatusOr<int64_t> RecordAttestation(const Attestation& record) = 0;
+  // Calls `on_recorded` with the id of every attestation any process commits to this store from
+  // now on (its own included), on a thread of the feed, until the feed is destroyed: how one
+  // replica learns what another recorded. PostgreSQL: LISTEN/NOTIFY, sent inside the
+  // recording transaction and so delivered at its commit; lost while the listener reconnects.
+  // nullptr for SQLite (one process owns the file). Unavailable when it cannot start.
+  virtual absl::StatusOr<std::unique_ptr<AttestationFeed>> FollowAttestations(
+      std::function<void(int64_t id)> on_recorded) = 0;
   // Reads "with evidence" return DataLoss when a stored event log does not decode to the bytes
   // its SHA-256 names (or is larger than StoreOptions::max_event_log_bytes).
   // The host's most recent attestation, with evidence. NotFound when it has none.

@@ -37,8 +37,30 @@ check "16 concurrent calls with one token on two replicas: exactly one accepted"
 check "the 15 others are ALREADY_EXISTS" "[[ \$(grep -cx 6 '$work/codes') == 15 ]]"
 check "both replicas' history holds exactly one attestation" \
   "[[ \$(client '$r1_addr' history $host | json \"len(d['attestations'])\") == 1 && \$(client '$r2_addr' history $host | json \"len(d['attestations'])\") == 1 ]]"
+# Replicas agree (issue 15): a Watch on replica 2 sees what replica 1 records (PostgreSQL
+# LISTEN/NOTIFY, Store::FollowAttestations). Started before, it prints the INITIAL state first.
+"$BOOTGATE_CLI" placement watch "$host" --server "$r2_addr" --json > "$work/watch.out" 2> "$work/watch.err" &
+watch_pid=$!
+server_pids+=("$watch_pid")
+for _ in $(seq 100); do [[ -s "$work/watch.out" ]] && break; sleep 0.1; done
+# seen_within SECONDS PATTERN: waits for a watch line matching PATTERN; prints how long it took.
+seen_within() {
+  local start_ns now_ns
+  start_ns="$(date +%s%N)"
+  for _ in $(seq $(($1 * 20))); do
+    if grep -q -- "$2" "$work/watch.out"; then
+      now_ns="$(date +%s%N)"
+      echo "seen on replica 2 after $(((now_ns - start_ns) / 1000000)) ms"
+      return 0
+    fi
+    sleep 0.05
+  done
+  return 1
+}
 server_attest "$r1_addr" "$host" a "$work/boot/eventlog.bin"
 id="$(json "d['attestation_id']" < "$work/$host.json")"
+check "a Watch on replica 2 sees the verdict recorded through replica 1" \
+  "seen_within 30 '\"attestation_id\":\"$id\"'"
 check "replica 2 serves replica 1's verdict under the same id" \
   "client '$r2_addr' get '$id' | grep -q '\"attestation_id\":\"$id\"'"
 check "the JWT of replica 1 verifies with replica 2's JWKS" \
@@ -51,4 +73,11 @@ key = next(k for k in jwks['keys'] if k['kid'] == kid)
 claims = jwt.decode(v['jwt'], jwt.algorithms.ECAlgorithm.from_jwk(json.dumps(key)), algorithms=['ES256'])
 assert claims['bootgate.attestation_id'] == v['attestation_id'], claims
 PY"
+
+"$BOOTGATE_CLI" host revoke "$host" --server "$r1_addr" --reason "replica test" > "$work/revoke.out" 2>&1 ||
+  { cat "$work/revoke.out"; fail=1; }
+check "a Watch on replica 2 sees the revocation made through replica 1" \
+  "seen_within 30 'ak-revoked'"
+check "each change reached the Watch once" \
+  "[[ \$(grep -c '\"attestation_id\":\"$id\"' '$work/watch.out') == 1 && \$(grep -c 'ak-revoked' '$work/watch.out') == 1 ]]"
 exit "$fail"
