@@ -67,11 +67,12 @@ absl::StatusOr<v1::DryRunResponse> DryRun(ServiceContext& context, const v1::Pol
     std::optional<v1::VerdictChange> change;
   };
   std::vector<DryRunHost> judged(hosts.size());
+  const policy::HostGroupIndex groups(candidate);
   ForEachHostInParallel(hosts.size(), ReappraisalThreads(), [&](size_t i, ParsedAks& aks) {
     const server::store::Host& host = hosts[i];
     DryRunHost& j = judged[i];
     absl::StatusOr<std::optional<HostReappraisal>> r =
-        ReappraiseLatest(context, host, candidate, at, now, &aks);
+        ReappraiseLatest(context, host, candidate, at, now, &aks, &groups);
     if (!r.ok()) {
       j.status = r.status();
       return false;

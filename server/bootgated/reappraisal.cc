@@ -129,11 +129,9 @@ void ForEachHostInParallel(size_t n, unsigned threads,
   for (std::thread& t : pool) t.join();
 }
 
-absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(ServiceContext& context,
-                                                                const server::store::Host& host,
-                                                                const v1::Policy& policy,
-                                                                absl::Time at, absl::Time now,
-                                                                ParsedAks* aks) {
+absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(
+    ServiceContext& context, const server::store::Host& host, const v1::Policy& policy,
+    absl::Time at, absl::Time now, ParsedAks* aks, const policy::HostGroupIndex* groups) {
   auto latest = context.store->LatestAttestation(host.host_id);
   if (absl::IsNotFound(latest.status())) return std::nullopt;
   if (!latest.ok()) return latest.status();
@@ -161,8 +159,8 @@ absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(ServiceContext& 
   if (!r.record.evidence.quote_pcrs.empty()) {
     evidence.pcr_file = StoredBytes(r.record.evidence.quote_pcrs);
   }
-  auto appraised =
-      appraisal::AppraiseEvidence(evidence, details.qualifying_data, policy, host.host_id, at);
+  auto appraised = appraisal::AppraiseEvidence(evidence, details.qualifying_data, policy,
+                                               host.host_id, at, groups);
   // Malformed evidence (stored as a malformed-evidence verdict) stays malformed under any
   // policy: its verdict cannot change.
   if (!appraised.ok()) return r;
@@ -215,6 +213,7 @@ v1::Reappraisal ReappraiseAll(ServiceContext& context,
     };
     std::vector<Judged> judged(failure.ok() ? all.size() : 0);
     std::atomic<bool> over_budget{false};
+    const policy::HostGroupIndex groups(active->policy);
     ForEachHostInParallel(
         judged.size(), ReappraisalThreads(), [&](size_t i, ParsedAks& aks) -> bool {
           if (absl::Now() - start > budget) {
@@ -223,7 +222,7 @@ v1::Reappraisal ReappraiseAll(ServiceContext& context,
           }
           const absl::Time now = absl::Now();
           Judged& j = judged[i];
-          auto r = ReappraiseLatest(context, all[i], active->policy, now, now, &aks);
+          auto r = ReappraiseLatest(context, all[i], active->policy, now, now, &aks, &groups);
           if (!r.ok()) {
             j.status = r.status();
             return false;

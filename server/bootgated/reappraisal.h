@@ -24,6 +24,7 @@
 #include "server/bootgated/service_context.h"
 #include "server/store/records.h"
 #include "verifier/appraisal/appraisal.h"
+#include "verifier/policy/evaluate.h"
 #include "verifier/tpm/ak_public.h"
 
 namespace bootgate::service {
@@ -72,12 +73,11 @@ class ParsedAks {
 // The host's latest attestation judged again under `policy` at `at` (the policy's clock: its
 // exceptions' dates), its freshness judged at `now`. nullopt when the host never attested.
 // `have_policy` false adds Attest's "no-policy" finding. `aks`: the calling worker's parsed
-// AKs, or nullptr to parse the host's.
-absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(ServiceContext& context,
-                                                                const server::store::Host& host,
-                                                                const v1::Policy& policy,
-                                                                absl::Time at, absl::Time now,
-                                                                ParsedAks* aks = nullptr);
+// AKs, or nullptr to parse the host's. `groups`: `policy`'s HostGroupIndex, or nullptr.
+absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(
+    ServiceContext& context, const server::store::Host& host, const v1::Policy& policy,
+    absl::Time at, absl::Time now, ParsedAks* aks = nullptr,
+    const policy::HostGroupIndex* groups = nullptr);
 
 // The threads a re-appraisal job uses: the machine's cores (hardware_concurrency), at most
 // kMaxReappraisalThreads, at least 1.

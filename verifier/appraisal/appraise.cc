@@ -60,7 +60,7 @@ Appraisal AppraiseBootState(const bootstate::BootState& state, std::vector<Findi
   std::vector<Finding> evaluated = policy::Evaluate(state, context, policy);
   findings.insert(findings.end(), std::make_move_iterator(evaluated.begin()),
                   std::make_move_iterator(evaluated.end()));
-  const bootgate::v1::HostGroup* group = policy::FindGroup(policy, context.host_id);
+  const bootgate::v1::HostGroup* group = policy::FindGroup(policy, context.host_id, context.groups);
   std::vector<std::string> used = policy::ApplyExceptions(
       findings, policy, context.host_id, group != nullptr ? group->name() : "", context.now);
   return Appraise(std::move(findings), std::move(used), policy, group, context.now);

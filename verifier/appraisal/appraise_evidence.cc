@@ -154,13 +154,15 @@ absl::StatusOr<VerifiedEvidence> VerifyEvidence(const Evidence& evidence,
 
 Appraisal AppraiseVerifiedEvidence(const VerifiedEvidence& verified,
                                    const bootgate::v1::Policy& policy, const std::string& host_id,
-                                   absl::Time now) {
+                                   absl::Time now, const policy::HostGroupIndex* groups) {
   if (!verified.rejections.empty()) {
     // Evidence findings are never waived (exceptions.h): no exception to apply.
-    return Appraise(verified.rejections, {}, policy, policy::FindGroup(policy, host_id), now);
+    return Appraise(verified.rejections, {}, policy, policy::FindGroup(policy, host_id, groups),
+                    now);
   }
   policy::EvaluationContext context;
   context.host_id = host_id;
+  context.groups = groups;
   context.clock_safe = verified.quote->quote.clock_info.safe;
   context.quoted_pcrs = QuotedPcrs(verified.quote->quote.pcr_selection);
   context.now = now;
@@ -170,9 +172,10 @@ Appraisal AppraiseVerifiedEvidence(const VerifiedEvidence& verified,
 absl::StatusOr<Appraisal> AppraiseEvidence(const Evidence& evidence,
                                            std::span<const uint8_t> expected_nonce,
                                            const bootgate::v1::Policy& policy,
-                                           const std::string& host_id, absl::Time now) {
+                                           const std::string& host_id, absl::Time now,
+                                           const policy::HostGroupIndex* groups) {
   ASSIGN_OR_RETURN(VerifiedEvidence verified, VerifyEvidence(evidence, expected_nonce));
-  return AppraiseVerifiedEvidence(verified, policy, host_id, now);
+  return AppraiseVerifiedEvidence(verified, policy, host_id, now, groups);
 }
 
 }  // namespace bootgate::appraisal

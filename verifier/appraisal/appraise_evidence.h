@@ -37,6 +37,7 @@
 #include "verifier/appraisal/appraisal.h"
 #include "verifier/appraisal/finding.h"
 #include "verifier/bootstate/extract.h"
+#include "verifier/policy/evaluate.h"
 #include "verifier/tpm/verify_quote.h"
 
 namespace bootgate::appraisal {
@@ -67,10 +68,11 @@ absl::StatusOr<VerifiedEvidence> VerifyEvidence(const Evidence& evidence,
 
 // The verdict on evidence VerifyEvidence returned: its rejections (contraindicated, never
 // waived) or AppraiseBootState with the policy of `host_id`'s group at `now`. For callers
-// that also show the boot chain (`policy check`).
+// that also show the boot chain (`policy check`). `groups`: `policy`'s HostGroupIndex, or
+// nullptr.
 Appraisal AppraiseVerifiedEvidence(const VerifiedEvidence& verified,
                                    const bootgate::v1::Policy& policy, const std::string& host_id,
-                                   absl::Time now);
+                                   absl::Time now, const policy::HostGroupIndex* groups = nullptr);
 
 // VerifyEvidence, then AppraiseVerifiedEvidence.
 // Rejected evidence gives a contraindicated Appraisal with the rejection findings (which no
@@ -78,7 +80,8 @@ Appraisal AppraiseVerifiedEvidence(const VerifiedEvidence& verified,
 absl::StatusOr<Appraisal> AppraiseEvidence(const Evidence& evidence,
                                            std::span<const uint8_t> expected_nonce,
                                            const bootgate::v1::Policy& policy,
-                                           const std::string& host_id, absl::Time now);
+                                           const std::string& host_id, absl::Time now,
+                                           const policy::HostGroupIndex* groups = nullptr);
 
 }  // namespace bootgate::appraisal
 

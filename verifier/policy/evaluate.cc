@@ -79,11 +79,28 @@ const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host
   return nullptr;
 }
 
+HostGroupIndex::HostGroupIndex(const v1::Policy& policy) {
+  for (const v1::HostGroup& group : policy.groups()) {
+    // The first group listing a host is FindGroup's answer.
+    for (const std::string& host : group.hosts()) groups_.try_emplace(host, &group);
+  }
+}
+
+const v1::HostGroup* HostGroupIndex::Find(const std::string& host_id) const {
+  auto it = groups_.find(host_id);
+  return it == groups_.end() ? nullptr : it->second;
+}
+
+const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host_id,
+                               const HostGroupIndex* index) {
+  return index != nullptr ? index->Find(host_id) : FindGroup(policy, host_id);
+}
+
 std::vector<appraisal::Finding> Evaluate(const bootstate::BootState& state,
                                          const EvaluationContext& context,
                                          const v1::Policy& policy) {
   std::vector<Finding> out;
-  const v1::HostGroup* group = FindGroup(policy, context.host_id);
+  const v1::HostGroup* group = FindGroup(policy, context.host_id, context.groups);
   if (group == nullptr) {
     Add(out,
         {.code = "no-policy-for-host",

@@ -10,6 +10,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -20,8 +22,23 @@
 
 namespace bootgate::policy {
 
+// Which group lists each host, built once for a policy that judges many hosts (a push over a
+// fleet: FindGroup scans every group's hosts, and a policy may list a hundred thousand). Holds
+// pointers into `policy`, which must outlive it unchanged.
+class HostGroupIndex {
+ public:
+  explicit HostGroupIndex(const v1::Policy& policy);
+  // FindGroup(policy, host_id), without the scan.
+  const v1::HostGroup* Find(const std::string& host_id) const;
+
+ private:
+  std::unordered_map<std::string_view, const v1::HostGroup*> groups_;
+};
+
 struct EvaluationContext {
   std::string host_id;
+  // The policy's HostGroupIndex, or nullptr: FindGroup scans the policy.
+  const HostGroupIndex* groups = nullptr;
   // The quote's clockInfo.safe; nullopt when there is no quote to judge (nothing checked).
   // false -> "clock-not-safe", a warning: the TPM clock may have rolled back (power lost before
   // it was persisted), which is not itself evidence of tampering; the service adds the
@@ -35,6 +52,9 @@ struct EvaluationContext {
 
 // Returns the group listing `host_id`, or nullptr. (Validation guarantees at most one.)
 const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host_id);
+// The same answer, from `index` (built from `policy`) when it is not nullptr.
+const v1::HostGroup* FindGroup(const v1::Policy& policy, const std::string& host_id,
+                               const HostGroupIndex* index);
 
 // Returns the findings of `state` against the group of `context.host_id`, in layer order
 // (evidence, firmware, secure boot, boot loader, kernel, policy). Codes (all contraindicated

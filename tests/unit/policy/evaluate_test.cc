@@ -389,5 +389,27 @@ TEST_CASE("evidence: unsafe clock warns, missing banks and unquoted PCRs contrai
   CHECK(all.front().code == "bank-missing");
 }
 
+TEST_CASE("HostGroupIndex gives FindGroup's answer for every host", "[policy][evaluate]") {
+  v1::Policy p;
+  v1::HostGroup* a = p.add_groups();
+  a->set_name("a");
+  a->add_hosts("h1");
+  a->add_hosts("h2");
+  v1::HostGroup* b = p.add_groups();
+  b->set_name("b");
+  b->add_hosts("h3");
+  b->add_hosts("h1");  // listed twice (validation refuses it): the first group answers
+  const HostGroupIndex index(p);
+  for (const std::string host : {"h1", "h2", "h3", "h4", ""}) {
+    INFO(host);
+    CHECK(index.Find(host) == FindGroup(p, host));
+    CHECK(FindGroup(p, host, &index) == FindGroup(p, host));
+    CHECK(FindGroup(p, host, nullptr) == FindGroup(p, host));
+  }
+  CHECK(index.Find("h1") == &p.groups(0));
+  CHECK(index.Find("h3") == &p.groups(1));
+  CHECK(index.Find("h4") == nullptr);
+}
+
 }  // namespace
 }  // namespace bootgate::policy
