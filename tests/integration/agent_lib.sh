@@ -86,3 +86,29 @@ expect_rc() {
 expect_grep() {
   grep -Eq -- "$1" "$2" || { cat "$2" >&2; fail "no /$1/ in $2"; }
 }
+
+# good_host_agent: bootgated with the fixtures' policy and host-good-1 booted (good-host) and
+# registered; sets tcti, swtpm_pid and swtpm_cmd (the swtpm's command line, to start it again).
+good_host_agent() {
+  start_bootgated
+  expect_rc 0 "$work/out" "$BOOTGATE_CLI" policy push \
+    "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto"
+  boot_host host-good-1 good-host
+  expect_rc 0 "$work/out" "$BOOTGATE_CLI" host add host-good-1 --group good-host \
+    --ak "$work/host-good-1/ak.pub"
+  tcti="$(cat "$work/host-good-1/tcti")"
+  swtpm_pid="${agent_swtpm_pids[0]}"
+  mapfile -d '' swtpm_cmd < "/proc/$swtpm_pid/cmdline"
+}
+
+# swtpm_restart_and_boot: after host-good-1's swtpm died, starts it again on its state (the
+# persisted AK survives, the PCRs do not) and boots good-host into it again; sets swtpm_pid.
+# The new event log is $work/reboot/eventlog.bin.
+swtpm_restart_and_boot() {
+  "${swtpm_cmd[@]}" 2>> "$work/swtpm-restart.err"
+  swtpm_pid="$(cat "$(python3 -c 'import sys; a=sys.argv[1:]; i=a.index("--pid"); print(a[i+1].split("=",1)[1])' "${swtpm_cmd[@]}")")"
+  agent_swtpm_pids+=("$swtpm_pid")
+  "$BOOTGATE_FIXTURE" --scenario "$BOOTGATE_SOURCE_DIR/swtpm-fixtures/scenarios/good-host.textproto" \
+    --out "$work/reboot" --startup --tcti "$tcti" > "$work/reboot.log" 2>&1 ||
+    { cat "$work/reboot.log" >&2; fail "boot after the swtpm restart"; }
+}

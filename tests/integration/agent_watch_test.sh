@@ -10,15 +10,8 @@ source "$(dirname "$0")/agent_lib.sh"
 agent_pid=""
 trap '[[ -z "$agent_pid" ]] || kill "$agent_pid" 2>/dev/null || true; agent_cleanup' EXIT
 cli="$BOOTGATE_CLI"
-out="$work/out"
 
-start_bootgated
-expect_rc 0 "$out" "$cli" policy push "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto"
-boot_host host-good-1 good-host
-expect_rc 0 "$out" "$cli" host add host-good-1 --group good-host --ak "$work/host-good-1/ak.pub"
-tcti="$(cat "$work/host-good-1/tcti")"
-swtpm_pid="${agent_swtpm_pids[0]}"
-mapfile -d '' swtpm_cmd < "/proc/$swtpm_pid/cmdline"
+good_host_agent
 cp "$work/host-good-1/eventlog.bin" "$work/eventlog.bin"
 
 "$cli" attest --watch 2s --json --host host-good-1 --tcti "$tcti" --eventlog "$work/eventlog.bin" \
@@ -59,12 +52,7 @@ kill -KILL "$swtpm_pid"
 failures_before="$(grep -c 'attempt failed' "$work/agent.err" || true)"
 tpm_failed() { (($(grep -c 'attempt failed' "$work/agent.err" || true) > failures_before)); }
 wait_for "the agent reports the TPM error and retries" 60 tpm_failed
-"${swtpm_cmd[@]}" 2>> "$work/swtpm-restart.err"
-new_pid="$(cat "$(python3 -c 'import sys; a=sys.argv[1:]; i=a.index("--pid"); print(a[i+1].split("=",1)[1])' "${swtpm_cmd[@]}")")"
-agent_swtpm_pids+=("$new_pid")
-"$BOOTGATE_FIXTURE" --scenario "$BOOTGATE_SOURCE_DIR/swtpm-fixtures/scenarios/good-host.textproto" \
-  --out "$work/reboot" --startup --tcti "$tcti" > "$work/reboot.log" 2>&1 ||
-  { cat "$work/reboot.log" >&2; fail "boot after the restart"; }
+swtpm_restart_and_boot
 seen="$(eligible_lines)"
 cp "$work/reboot/eventlog.bin" "$work/eventlog.bin"
 wait_for "an eligible verdict once the TPM is back" 90 more_eligible_than "$seen"

@@ -24,15 +24,8 @@ trap 'stop_proxy; agent_cleanup' EXIT
 cli="$BOOTGATE_CLI"
 out="$work/out"
 
-start_bootgated
-expect_rc 0 "$out" "$cli" policy push "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto"
-boot_host host-good-1 good-host
-expect_rc 0 "$out" "$cli" host add host-good-1 --group good-host --ak "$work/host-good-1/ak.pub"
-tcti="$(cat "$work/host-good-1/tcti")"
+good_host_agent
 swtpm_port="$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$tcti")"
-swtpm_pid="${agent_swtpm_pids[0]}"
-# The swtpm's own command line, to start it again on the same state once killed.
-mapfile -d '' swtpm_cmd < "/proc/$swtpm_pid/cmdline"
 
 echo "before: a good attestation"
 expect_rc 0 "$out" "$cli" attest --host host-good-1 --tcti "$tcti" --eventlog "$work/host-good-1/eventlog.bin"
@@ -136,13 +129,7 @@ echo "ok: clear error, exit 2, nothing stored"
 stop_proxy
 
 echo "the TPM comes back: swtpm restarted on its state, the host boots again, attest succeeds"
-"${swtpm_cmd[@]}" 2>>"$work/swtpm-restart.err"
-new_pid="$(cat "$(python3 -c 'import sys; a=sys.argv[1:]; i=a.index("--pid"); print(a[i+1].split("=",1)[1])' "${swtpm_cmd[@]}")")"
-agent_swtpm_pids+=("$new_pid")
-swtpm_pid="$new_pid"
-"$BOOTGATE_FIXTURE" --scenario "$BOOTGATE_SOURCE_DIR/swtpm-fixtures/scenarios/good-host.textproto" \
-  --out "$work/reboot" --startup --tcti "$tcti" > "$work/reboot.log" 2>&1 ||
-  { cat "$work/reboot.log" >&2; fail "boot after the restart"; }
+swtpm_restart_and_boot
 expect_rc 0 "$out" "$cli" attest --host host-good-1 --tcti "$tcti" --eventlog "$work/reboot/eventlog.bin"
 # The TPM went down uncleanly: its clock is not safe any more, which the verdict says (a
 # warning); the host is eligible again.
