@@ -21,5 +21,6 @@ echo "bench: writing the synthetic log and running Google Benchmark (about a min
 "$build/bench/bootgate_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
   --benchmark_min_time=1 --benchmark_format=json > "$out/bench.json"
 
-python3 bench/report.py "$out/bench.json" "$out/synthetic.bin" \
+build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")"
+BOOTGATE_BUILD_TYPE="${build_type:-unknown}" python3 bench/report.py "$out/bench.json" "$out/synthetic.bin" \
   $([[ "${1:-}" == --no-write ]] || echo docs/performance.md)
