@@ -118,7 +118,9 @@ void PlacementHub::Publish(const v1::Verdict& verdict) {
   tracked.verdict = verdict;
   tracked.eligible = change.status().eligible();
   DeliverLocked(verdict.host_id(), verdict.group(), change);
-  cv_.notify_all();
+  if (tracked.eligible && FromTimestamp(verdict.expires_at()) < timer_wakes_at_) {
+    cv_.notify_all();
+  }
 }
 
 void PlacementHub::RunTimer() {
@@ -141,6 +143,7 @@ void PlacementHub::RunTimer() {
         next = std::min(next, expires);
       }
     }
+    timer_wakes_at_ = next;
     if (next == absl::InfiniteFuture()) {
       cv_.wait(lock);
     } else {

@@ -77,6 +77,10 @@ class PlacementHub {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  // When the expiry timer wakes next (InfiniteFuture: only when told): Publish wakes it only
+  // for an eligible verdict that expires before that, not for every verdict (a push over a
+  // fleet publishes thousands, and each wake scans every tracked host).
+  absl::Time timer_wakes_at_ = absl::InfiniteFuture();
   uint64_t next_id_ = 1;
   std::map<uint64_t, Watch> watches_;
   std::map<std::string, Tracked> tracked_;
