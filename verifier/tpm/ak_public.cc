@@ -6,6 +6,7 @@
 #include <tss2/tss2_mu.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -87,8 +88,27 @@ absl::StatusOr<AkPublic> ParseAkPublic(std::span<const uint8_t> data) {
   if (data.size() > INT32_MAX) return absl::InvalidArgumentError("AK public key: too large");
 
   if (StartsWith(data, "-----BEGIN")) {
+    // The first "PUBLIC KEY" block (others skipped, as PEM_read_bio_PUBKEY does), its DER read
+    // by d2i_PUBKEY: PEM_read_bio_PUBKEY goes through OpenSSL 3's decoder framework, three times
+    // the cost, and a policy push parses every host's AK. An encrypted block is refused.
     crypto::BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-    EvpPkeyPtr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    EvpPkeyPtr key;
+    while (bio != nullptr) {
+      char* name = nullptr;
+      char* header = nullptr;
+      unsigned char* der = nullptr;
+      long der_size = 0;
+      if (PEM_read_bio(bio.get(), &name, &header, &der, &der_size) != 1) break;
+      const bool spki = std::strcmp(name, PEM_STRING_PUBLIC) == 0;
+      if (spki && header[0] == '\0') {
+        const unsigned char* p = der;
+        key.reset(d2i_PUBKEY(nullptr, &p, der_size));
+      }
+      OPENSSL_free(name);
+      OPENSSL_free(header);
+      OPENSSL_free(der);
+      if (spki) break;
+    }
     if (key == nullptr) {
       return absl::InvalidArgumentError(
           "AK public key: PEM input is not a \"PUBLIC KEY\" (SubjectPublicKeyInfo)");

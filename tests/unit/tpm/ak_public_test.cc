@@ -1,7 +1,9 @@
 #include "verifier/tpm/ak_public.h"
 
 #include <catch2/catch.hpp>
+#include <string>
 
+#include "absl/strings/str_cat.h"
 #include "tests/unit/tpm/quote_builder.h"
 #include "tests/unit/tpm/swtpm_evidence.h"
 #include "verifier/bytes/hex.h"
@@ -49,6 +51,32 @@ TEST_CASE("ParseAkPublic detects PEM, DER, TPM2B_PUBLIC and TPMT_PUBLIC of the s
       CHECK(ak->tpm.has_value() ==
             (format == AkFormat::kTpm2bPublic || format == AkFormat::kTpmtPublic));
     }
+  }
+}
+
+TEST_CASE("ParseAkPublic takes the first PUBLIC KEY block of a PEM, nothing else", "[tpm]") {
+  crypto::EvpPkeyPtr key = testing::NewEcKey("prime256v1");
+  const Bytes pem = testing::PemPublic(key.get());
+  const std::string spki(pem.begin(), pem.end());
+  std::string body = spki.substr(spki.find('\n') + 1);
+  body = body.substr(0, body.find("-----END"));
+  auto parse = [](const std::string& text) {
+    return ParseAkPublic(Bytes(text.begin(), text.end()));
+  };
+  // Another block first is skipped, as PEM_read_bio_PUBKEY skips it.
+  auto skipped =
+      parse(absl::StrCat("-----BEGIN OTHER-----\n", body, "-----END OTHER-----\n", spki));
+  REQUIRE(skipped.ok());
+  CHECK(EVP_PKEY_eq(skipped->key.get(), key.get()) == 1);
+  // The key under any other label, an encrypted block, or no PUBLIC KEY block: refused.
+  for (const std::string& text :
+       {absl::StrCat("-----BEGIN EC PUBLIC KEY-----\n", body, "-----END EC PUBLIC KEY-----\n"),
+        absl::StrCat("-----BEGIN PUBLIC KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: "
+                     "AES-128-CBC,00000000000000000000000000000000\n\n",
+                     body, "-----END PUBLIC KEY-----\n"),
+        std::string("-----BEGIN PUBLIC KEY-----\n")}) {
+    INFO(text);
+    CHECK(parse(text).status().code() == absl::StatusCode::kInvalidArgument);
   }
 }
 
