@@ -109,5 +109,6 @@ for store in $stores; do
   esac
 done
 
-python3 bench/report.py --service "$out" \
+build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")"
+BOOTGATE_BUILD_TYPE="${build_type:-unknown}" python3 bench/report.py --service "$out" \
   $([[ "${1:-}" == --no-write ]] || echo docs/performance.md)

@@ -165,11 +165,11 @@ nlohmann::json Summary(std::vector<double> v) {
           {"max_ms", v.empty() ? 0 : v.back()}};
 }
 
-bool RegisterHosts(const Options& options, const GoodHostEvidence& evidence) {
+bool RegisterHosts(const Options& options, const std::vector<GoodHostEvidence>& evidence) {
   auto channel = grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
   auto hosts = v1::Hosts::NewStub(channel);
-  const std::string pem = evidence.AkPem();
   for (int i = 0; i < options.agents; ++i) {
+    const std::string pem = evidence[i].AkPem();
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
     v1::RegisterHostRequest r;
@@ -211,16 +211,22 @@ int Run(const Options& options) {
     std::fprintf(stderr, "bootgate_load: %s\n", std::string(kind.status().message()).c_str());
     return 2;
   }
-  auto evidence = GoodHostEvidence::Load(options.bundle, *kind);
-  if (!evidence.ok()) {
-    std::fprintf(stderr, "bootgate_load: %s\n", std::string(evidence.status().message()).c_str());
-    return 2;
+  // One AK per agent, as one TPM per host: bootgated keeps each AK's highest TPM clock (the
+  // rollback check), so agents sharing one AK would race each other's clocks.
+  std::vector<GoodHostEvidence> evidence;
+  for (int i = 0; i < options.agents; ++i) {
+    auto loaded = GoodHostEvidence::Load(options.bundle, *kind);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "bootgate_load: %s\n", std::string(loaded.status().message()).c_str());
+      return 2;
+    }
+    evidence.push_back(*std::move(loaded));
   }
-  if (options.register_hosts && !RegisterHosts(options, *evidence)) return 1;
+  if (options.register_hosts && !RegisterHosts(options, evidence)) return 1;
 
   std::vector<std::unique_ptr<Agent>> agents;
   for (int i = 0; i < options.agents; ++i) {
-    agents.push_back(std::make_unique<Agent>(options, *evidence, i));
+    agents.push_back(std::make_unique<Agent>(options, evidence[i], i));
   }
   std::vector<AgentResult> results(agents.size());
   std::atomic<int64_t> next_round{0};

@@ -160,7 +160,7 @@ def section(load_dir):
              f"highest rate it sustains (peak), then at half that rate. The generator runs on "
              f"the same {os.cpu_count()} CPUs as the server. Load average (1, 5, 15 min) when "
              f"the run started: {_loadavg(os.path.join(load_dir, 'loadavg-start'))}; source "
-             f"{build_revision()} (RelWithDebInfo).", "",
+             f"{build_revision()} ({os.environ.get('BOOTGATE_BUILD_TYPE', 'unknown')}).", "",
              f"In-process full appraisal of the same evidence under the same policy "
              f"(`BM_AppraiseEvidence`, {first['ak']} AK, one thread, per CPU second): "
              f"**{rate:,.0f} appraisals/s** ({appraisal_ms:.2f} ms each).", "",
