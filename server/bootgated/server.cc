@@ -149,8 +149,16 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
                                         ToDuration(config.retention().interval()));
   ctx.placement = std::make_unique<PlacementHub>(ctx.store.get(), ctx.policies.get());
   // Replicas agree: what another replica records reaches this one's Placement watchers.
-  ASSIGN_OR_RETURN(out->replica_feed_,
-                   ctx.store->FollowAttestations([&ctx](int64_t id) { PublishRecorded(ctx, id); }));
+  server::store::FeedCallbacks feed;
+  feed.on_recorded = [&ctx](int64_t id) { PublishRecorded(ctx, id); };
+  feed.on_link = [](const absl::Status& link) {
+    if (link.ok()) {
+      LogEvent("store_listener_reconnected");
+    } else {
+      LogEvent("store_listener_lost", {{"msg", link.message()}});
+    }
+  };
+  ASSIGN_OR_RETURN(out->replica_feed_, ctx.store->FollowAttestations(std::move(feed)));
   // Workers block on the store's group commit: enough of them that a batch can fill up.
   ASSIGN_OR_RETURN(EnrollmentTrust trust, LoadEnrollmentTrust(config.enrollment()));
   ctx.enrollment = std::make_unique<EnrollmentTrustHolder>(std::move(trust));

@@ -46,12 +46,14 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& url,
   if (IsPostgresUrl(url)) {
 #ifdef BOOTGATE_HAVE_POSTGRES
     // The channel the dialect's notify_recorded sends on (postgres_connection.cc).
-    auto feeds = [url](std::function<void(int64_t)> on_recorded) {
-      return internal::ListenPostgres(url, "bootgate_attestations",
-                                      [on_recorded](const std::string& payload) {
-                                        int64_t id = 0;
-                                        if (absl::SimpleAtoi(payload, &id)) on_recorded(id);
-                                      });
+    auto feeds = [url](FeedCallbacks callbacks) {
+      auto on_payload = [on_recorded =
+                             std::move(callbacks.on_recorded)](const std::string& payload) {
+        int64_t id = 0;
+        if (absl::SimpleAtoi(payload, &id)) on_recorded(id);
+      };
+      return internal::ListenPostgres(url, "bootgate_attestations", std::move(on_payload),
+                                      std::move(callbacks.on_link));
     };
     return OpenWith([url] { return internal::OpenPostgresConnection(url); }, options, feeds);
 #else

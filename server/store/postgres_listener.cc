@@ -6,12 +6,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <iostream>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 
 namespace bootgate::server::store::internal {
@@ -46,10 +44,12 @@ absl::StatusOr<PgConnPtr> ConnectAndListen(const std::string& conninfo,
 class PostgresFeed final : public AttestationFeed {
  public:
   PostgresFeed(std::string conninfo, std::string channel, PgConnPtr conn,
-               std::function<void(const std::string&)> on_payload)
+               std::function<void(const std::string&)> on_payload,
+               std::function<void(const absl::Status&)> on_link)
       : conninfo_(std::move(conninfo)),
         channel_(std::move(channel)),
         on_payload_(std::move(on_payload)),
+        on_link_(std::move(on_link)),
         conn_(std::move(conn)),
         thread_([this] { Run(); }) {}
   ~PostgresFeed() override {
@@ -68,16 +68,13 @@ class PostgresFeed final : public AttestationFeed {
           retry = std::min(retry * 2, absl::Seconds(30));
           continue;
         }
-        std::cerr << "event=store_listener_reconnected channel=" << channel_ << std::endl;
+        on_link_(absl::OkStatus());
         conn_ = *std::move(conn);
         retry = absl::Seconds(1);
       }
       if (!WaitAndDeliver()) {
-        // One line, whatever libpq's message holds.
-        const std::string msg =
-            absl::StrReplaceAll(PQerrorMessage(conn_.get()), {{"\n", " "}, {"\"", "'"}});
-        std::cerr << "event=store_listener_lost channel=" << channel_ << " msg=\"" << msg << "\""
-                  << std::endl;
+        on_link_(absl::UnavailableError(
+            absl::StrCat("postgresql listener on ", channel_, ": ", PQerrorMessage(conn_.get()))));
         conn_.reset();
       }
     }
@@ -106,6 +103,7 @@ class PostgresFeed final : public AttestationFeed {
   const std::string conninfo_;
   const std::string channel_;
   const std::function<void(const std::string&)> on_payload_;
+  const std::function<void(const absl::Status&)> on_link_;
   PgConnPtr conn_;  // only the thread touches it once started
   std::atomic<bool> stop_ = false;
   std::thread thread_;  // last: started once the members it uses exist
@@ -115,10 +113,12 @@ class PostgresFeed final : public AttestationFeed {
 
 absl::StatusOr<std::unique_ptr<AttestationFeed>> ListenPostgres(
     const std::string& conninfo, const std::string& channel,
-    std::function<void(const std::string& payload)> on_payload) {
+    std::function<void(const std::string& payload)> on_payload,
+    std::function<void(const absl::Status& link)> on_link) {
   absl::StatusOr<PgConnPtr> conn = ConnectAndListen(conninfo, channel);
   if (!conn.ok()) return conn.status();
-  return std::make_unique<PostgresFeed>(conninfo, channel, *std::move(conn), std::move(on_payload));
+  return std::make_unique<PostgresFeed>(conninfo, channel, *std::move(conn), std::move(on_payload),
+                                        std::move(on_link));
 }
 
 }  // namespace bootgate::server::store::internal

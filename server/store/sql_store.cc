@@ -537,11 +537,12 @@ SqlStore::SqlStore(ConnectionPool::Factory factory, const StoreOptions& options,
       feeds_(std::move(feeds)) {}
 
 absl::StatusOr<std::unique_ptr<AttestationFeed>> SqlStore::FollowAttestations(
-    std::function<void(int64_t id)> on_recorded) {
+    FeedCallbacks callbacks) {
   if (!feeds_) return std::unique_ptr<AttestationFeed>();
-  return feeds_([this, on_recorded = std::move(on_recorded)](int64_t id) {
+  callbacks.on_recorded = [this, on_recorded = std::move(callbacks.on_recorded)](int64_t id) {
     if (!ForgetOwn(id)) on_recorded(id);
-  });
+  };
+  return feeds_(std::move(callbacks));
 }
 
 void SqlStore::RememberOwn(std::span<const absl::StatusOr<int64_t>> results) {

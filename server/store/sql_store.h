@@ -33,7 +33,7 @@ class SqlStore final : public Store {
  public:
   // How FollowAttestations starts a feed on this database; empty: it has none (SQLite).
   using FeedFactory =
-      std::function<absl::StatusOr<std::unique_ptr<AttestationFeed>>(std::function<void(int64_t)>)>;
+      std::function<absl::StatusOr<std::unique_ptr<AttestationFeed>>(FeedCallbacks)>;
 
   // `factory` opens connections to a database already migrated to `schema_version`.
   SqlStore(ConnectionPool::Factory factory, const StoreOptions& options, int64_t schema_version,
@@ -53,7 +53,7 @@ class SqlStore final : public Store {
                              const std::string& reason, absl::Time at) override;
   absl::StatusOr<int64_t> RecordAttestation(const Attestation& record) override;
   absl::StatusOr<std::unique_ptr<AttestationFeed>> FollowAttestations(
-      std::function<void(int64_t id)> on_recorded) override;
+      FeedCallbacks callbacks) override;
   absl::StatusOr<Attestation> LatestAttestation(const std::string& host_id) override;
   absl::StatusOr<Attestation> GetAttestation(int64_t id) override;
   absl::StatusOr<Attestation> GetAttestationByToken(const std::string& token_id) override;

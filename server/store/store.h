@@ -28,6 +28,14 @@ class AttestationFeed {
   virtual ~AttestationFeed() = default;
 };
 
+// What a feed calls, on a thread of its own.
+struct FeedCallbacks {
+  std::function<void(int64_t id)> on_recorded;  // an attestation another process committed
+  // The feed lost its connection (an error: what was committed meanwhile is not told) or got
+  // it back (OK). The store logs nothing itself: the caller says it its own way.
+  std::function<void(const absl::Status& link)> on_link;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -100,13 +108,13 @@ class Store {
   // when record.only_if_latest is set and is no longer the host's latest attestation. Other
   // failures: Unavailable / Internal, and nothing is stored.
   virtual absl::StatusOr<int64_t> RecordAttestation(const Attestation& record) = 0;
-  // Calls `on_recorded` with the id of every attestation any process commits to this store from
-  // now on (its own included), on a thread of the feed, until the feed is destroyed: how one
-  // replica learns what another recorded. PostgreSQL: LISTEN/NOTIFY, sent inside the
-  // recording transaction and so delivered at its commit; lost while the listener reconnects.
-  // nullptr for SQLite (one process owns the file). Unavailable when it cannot start.
+  // Calls `on_recorded` with the id of every attestation another process commits to this store
+  // from now on, until the feed is destroyed: how one replica learns what another recorded.
+  // PostgreSQL: LISTEN/NOTIFY, sent inside the recording transaction and so delivered at its
+  // commit; lost while the listener reconnects (`on_link` tells). nullptr for SQLite (one
+  // process owns the file). Unavailable when it cannot start.
   virtual absl::StatusOr<std::unique_ptr<AttestationFeed>> FollowAttestations(
-      std::function<void(int64_t id)> on_recorded) = 0;
+      FeedCallbacks callbacks) = 0;
   // Reads "with evidence" return DataLoss when a stored event log does not decode to the bytes
   // its SHA-256 names (or is larger than StoreOptions::max_event_log_bytes).
   // The host's most recent attestation, with evidence. NotFound when it has none.
