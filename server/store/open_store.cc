@@ -4,6 +4,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "server/store/migrations.h"
 #include "server/store/sql_store.h"
 #include "server/store/sqlite_connection.h"
@@ -47,10 +48,13 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& url,
 #ifdef BOOTGATE_HAVE_POSTGRES
     // The channel the dialect's notify_recorded sends on (postgres_connection.cc).
     auto feeds = [url](FeedCallbacks callbacks) {
+      // One NOTIFY per batch: "12,13,14" (sql_store.cc, NotifyRecorded).
       auto on_payload = [on_recorded =
                              std::move(callbacks.on_recorded)](const std::string& payload) {
-        int64_t id = 0;
-        if (absl::SimpleAtoi(payload, &id)) on_recorded(id);
+        for (absl::string_view part : absl::StrSplit(payload, ',')) {
+          int64_t id = 0;
+          if (absl::SimpleAtoi(part, &id)) on_recorded(id);
+        }
       };
       return internal::ListenPostgres(url, "bootgate_attestations", std::move(on_payload),
                                       std::move(callbacks.on_link));

@@ -58,8 +58,8 @@ struct Dialect {
   // found stored stays until that writer commits. Empty: begin_write serialises them already.
   std::string_view log_share_lock;
   std::string_view log_sweep_lock;
-  // Run inside the transaction that records an attestation, with its id ($1, text): tells the
-  // other replicas at commit (Store::FollowAttestations). Empty: nobody else writes.
+  // Run inside the transaction that records attestations, with their ids ($1, text: "12,13"):
+  // tells the other replicas at commit (Store::FollowAttestations). Empty: nobody else writes.
   std::string_view notify_recorded = {};
 };
 

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "verifier/bytes/status_macros.h"
 
@@ -491,12 +492,23 @@ bool IsRecordError(const absl::Status& s) {
          absl::IsAborted(s);
 }
 
-// Tells the other replicas (Store::FollowAttestations) inside the recording transaction, so
-// that the notification goes out at its commit and never for a record rolled back.
-absl::Status NotifyRecorded(SqlConnection& conn, int64_t id) {
+// Tells the other replicas (Store::FollowAttestations) of a batch's stored records inside its
+// transaction, so that the notification goes out at its commit: one NOTIFY per 256 ids
+// ("12,13,14"; PostgreSQL takes payloads up to 8000 bytes), not one round trip per record.
+absl::Status NotifyRecorded(SqlConnection& conn, std::span<const absl::StatusOr<int64_t>> results) {
+  constexpr size_t kIdsPerNotify = 256;
   if (conn.dialect().notify_recorded.empty()) return absl::OkStatus();
-  const SqlParam payload[] = {absl::StrCat(id)};
-  return conn.Query(conn.dialect().notify_recorded, payload).status();
+  std::vector<int64_t> ids;
+  for (const absl::StatusOr<int64_t>& id : results) {
+    if (id.ok()) ids.push_back(*id);
+  }
+  for (size_t from = 0; from < ids.size(); from += kIdsPerNotify) {
+    const size_t to = std::min(ids.size(), from + kIdsPerNotify);
+    const SqlParam payload[] = {
+        absl::StrJoin(std::span<const int64_t>(ids).subspan(from, to - from), ",")};
+    RETURN_IF_ERROR(conn.Query(conn.dialect().notify_recorded, payload).status());
+  }
+  return absl::OkStatus();
 }
 
 // ABORTED unless `a.only_if_latest` is still the id of its host's latest attestation. Where
@@ -732,8 +744,7 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
     absl::StatusOr<std::optional<int64_t>> id = InsertAttestation(conn, *pending);
     if (id.ok() && id->has_value()) {
       results.push_back(**id);
-      batch_error = NotifyRecorded(conn, **id);
-      if (batch_error.ok()) batch_error = conn.Exec("RELEASE SAVEPOINT record");
+      batch_error = conn.Exec("RELEASE SAVEPOINT record");
     } else if (id.ok() || IsRecordError(id.status())) {
       results.push_back(id.ok() ? absl::AlreadyExistsError(absl::StrCat(
                                       "challenge token of host ", a.host_id, " was already used"))
@@ -747,6 +758,7 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
     }
   }
   if (batch_error.ok()) batch_error = RaiseBatchCounters(conn, records, results);
+  if (batch_error.ok()) batch_error = NotifyRecorded(conn, results);
   // Before COMMIT: the feed may hear of these ids as soon as it returns.
   if (batch_error.ok()) RememberOwn(results);
   if (batch_error.ok()) batch_error = conn.Exec("COMMIT");

@@ -6,7 +6,9 @@
 #include <array>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <latch>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -1468,6 +1470,59 @@ TEST_CASE("only_if_latest stores a record only while that id is the host's lates
   CHECK(absl::IsAborted(store->RecordAttestation(stale).status()));
   CHECK(store->LatestAttestation("h1")->id == *newer);
   CHECK(absl::IsNotFound(store->GetAttestationByToken("r2").status()));
+}
+
+// Replicas agree (store.h, FollowAttestations): a replica hears of every attestation another
+// commits, several in one group commit included, and not of its own. SQLite has no feed: one
+// process owns the file.
+TEST_CASE("FollowAttestations tells one replica what another commits", "[store]") {
+  TestDatabase db;
+  auto follower = db.Open();
+  auto writer = db.Open();
+  std::mutex mu;
+  std::set<int64_t> heard;
+  FeedCallbacks callbacks;
+  callbacks.on_recorded = [&](int64_t id) {
+    std::lock_guard lock(mu);
+    heard.insert(id);
+  };
+  callbacks.on_link = [](const absl::Status&) {};
+  auto feed = follower->FollowAttestations(callbacks);
+  REQUIRE(feed.ok());
+  if (!db.is_postgres()) {
+    CHECK(*feed == nullptr);
+    return;
+  }
+  REQUIRE(*feed != nullptr);
+  REQUIRE(writer->RegisterHost(MakeHost("h1"), false).ok());
+  // 8 writers at once: the group commit carries several records in one transaction.
+  constexpr int kWriters = 8;
+  std::vector<absl::StatusOr<int64_t>> written(kWriters, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      written[i] = writer->RecordAttestation(MakeAttestation("h1", absl::StrCat("feed-", i)));
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto own = follower->RecordAttestation(MakeAttestation("h1", "the-follower's-own"));
+  REQUIRE(own.ok());
+  std::set<int64_t> want;
+  for (const auto& id : written) {
+    REQUIRE(id.ok());
+    want.insert(*id);
+  }
+  for (int i = 0; i < 100; ++i) {  // delivered at commit; waits up to 10 s
+    {
+      std::lock_guard lock(mu);
+      if (heard.size() >= want.size()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // anything more would show
+  std::lock_guard lock(mu);
+  CHECK(heard == want);
+  CHECK_FALSE(heard.contains(*own));
 }
 
 }  // namespace bootgate::server::store
