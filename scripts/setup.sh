@@ -17,6 +17,8 @@ PACKAGES=(
   faketime
   # ctest -L vm: QEMU/OVMF guests booting Debian's signed chain (swtpm-fixtures/vm/)
   qemu-system-x86 ovmf mtools fdisk cpio socat busybox-static
+  # bootgated's sd_notify readiness and watchdog under systemd (server/bootgated/systemd_notify)
+  libsystemd-dev
 )
 
 missing=()

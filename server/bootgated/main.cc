@@ -5,7 +5,8 @@
 // running ones drained (up to 5 s), then event=stopped and exit 0. `bootgated --check-store`
 // (with the same flags) serves nothing: it opens the configured store, prints its durability
 // settings and schema version, runs its integrity check and exits 0 when the store is sound, 1
-// otherwise (for operators and crash tests).
+// otherwise (for operators and crash tests). Under systemd (Type=notify) it tells the manager
+// when it is ready, reloading and stopping, and pings the watchdog (systemd_notify.h).
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -13,11 +14,13 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "bootgate_version.h"
 #include "server/bootgated/config.h"
 #include "server/bootgated/reload.h"
 #include "server/bootgated/request_log.h"
 #include "server/bootgated/server.h"
+#include "server/bootgated/systemd_notify.h"
 #include "server/store/store.h"
 
 namespace {
@@ -95,6 +98,8 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Before Start: a long schema migration at start keeps the watchdog fed.
+  bootgate::service::SystemdNotifier systemd;
   auto server = bootgate::service::Bootgated::Start(config);
   if (!server.ok()) {
     std::fprintf(stderr, "bootgated: %s\n", std::string(server.status().message()).c_str());
@@ -103,8 +108,12 @@ int Run(int argc, char** argv) {
   // For scripts: the ports actually bound (port 0 picks free ones).
   std::printf("grpc_port=%d http_port=%d\n", (*server)->grpc_port(), (*server)->http_port());
   std::fflush(stdout);
+  const std::string serving = absl::StrCat("serving: gRPC port ", (*server)->grpc_port(),
+                                           ", HTTP port ", (*server)->http_port());
+  systemd.Ready(serving);
   int signal = 0;
   while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+    systemd.Reloading();
     // A reload that fails (logged as event=reload_failed) leaves the running config in use.
     auto next = read_config();
     if (next.ok()) {
@@ -112,8 +121,11 @@ int Run(int argc, char** argv) {
     } else {
       bootgate::service::Reloader::LogFailure(next.status());
     }
+    systemd.Ready(serving);
   }
-  (*server)->Shutdown(signal == SIGINT ? "SIGINT" : "SIGTERM");
+  const char* why = signal == SIGINT ? "SIGINT" : "SIGTERM";
+  systemd.Stopping(absl::StrCat("stopping on ", why, ": draining calls"));
+  (*server)->Shutdown(why);
   return 0;
 }
 
