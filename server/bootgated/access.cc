@@ -108,8 +108,12 @@ absl::StatusOr<Caller> CallerOf(const ServiceContext& context,
   if (context.config.tls().cert_file().empty()) return Caller{};
   auto cert = PeerCertificate(call);
   if (!cert.ok()) return cert.status();
-  const std::vector<std::string> names = SubjectValues(cert->get(), NID_commonName);
-  const std::vector<std::string> units = SubjectValues(cert->get(), NID_organizationalUnitName);
+  return CallerOfCertificate(cert->get());
+}
+
+absl::StatusOr<Caller> CallerOfCertificate(X509* cert) {
+  const std::vector<std::string> names = SubjectValues(cert, NID_commonName);
+  const std::vector<std::string> units = SubjectValues(cert, NID_organizationalUnitName);
   if (names.size() != 1 || names[0].empty()) {
     return absl::PermissionDeniedError("the client certificate must have exactly one subject CN");
   }
@@ -146,7 +150,12 @@ std::string WhyDenied(const Caller& caller, Permission permission, absl::string_
 absl::StatusOr<Caller> Authorize(ServiceContext& context, const grpc::CallbackServerContext& call,
                                  absl::string_view method, Permission permission,
                                  absl::string_view host_id) {
-  absl::StatusOr<Caller> caller = CallerOf(context, call);
+  return Authorize(context, CallerOf(context, call), method, permission, host_id);
+}
+
+absl::StatusOr<Caller> Authorize(ServiceContext& context, const absl::StatusOr<Caller>& caller,
+                                 absl::string_view method, Permission permission,
+                                 absl::string_view host_id) {
   std::string why = caller.ok() ? WhyDenied(*caller, permission, method, host_id)
                                 : std::string(caller.status().message());
   if (why.empty()) return caller;

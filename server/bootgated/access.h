@@ -8,6 +8,8 @@
 #ifndef BOOTGATE_SERVER_BOOTGATED_ACCESS_H_
 #define BOOTGATE_SERVER_BOOTGATED_ACCESS_H_
 
+#include <openssl/x509.h>
+
 #include <optional>
 #include <string>
 
@@ -49,6 +51,9 @@ enum class Permission {
 absl::StatusOr<Caller> CallerOf(const ServiceContext& context,
                                 const grpc::CallbackServerContext& call);
 
+// The caller a verified client certificate names (CallerOf's checks, for any transport).
+absl::StatusOr<Caller> CallerOfCertificate(X509* cert);
+
 // Whether `caller` may do `permission` (for `host_id` where the permission is host-scoped).
 // Returns an empty string when allowed, else why not ("role agent may not call History.List").
 std::string WhyDenied(const Caller& caller, Permission permission, absl::string_view method,
@@ -57,6 +62,10 @@ std::string WhyDenied(const Caller& caller, Permission permission, absl::string_
 // CallerOf + WhyDenied; a refusal is logged, counted and audited (outcome "denied") before the
 // PermissionDenied status is returned.
 absl::StatusOr<Caller> Authorize(ServiceContext& context, const grpc::CallbackServerContext& call,
+                                 absl::string_view method, Permission permission,
+                                 absl::string_view host_id);
+// The same gate for a caller already identified (or not: its error is refused and audited).
+absl::StatusOr<Caller> Authorize(ServiceContext& context, const absl::StatusOr<Caller>& caller,
                                  absl::string_view method, Permission permission,
                                  absl::string_view host_id);
 

@@ -280,19 +280,19 @@ AttestationService::AttestationService(ServiceContext* context) : context_(conte
 grpc::ServerUnaryReactor* AttestationService::Challenge(grpc::CallbackServerContext* call,
                                                         const v1::ChallengeRequest* request,
                                                         v1::ChallengeResponse* response) {
-  static constexpr MethodSpec kChallenge{"Challenge", Permission::kAttest, true};
-  return ServeUnary(context_, call, kChallenge, request->host_id(), request, response,
+  return ServeUnary(context_, call, kChallengeMethod, request->host_id(), request, response,
                     [](const Call& c, const v1::ChallengeRequest& r) {
                       return service::Challenge(c.context, r, absl::Now());
                     });
 }
 
+const MethodSpec kChallengeMethod{"Challenge", Permission::kAttest, true};
 const MethodSpec kAttestMethod{"Attest", Permission::kAttest, true};
 
 absl::StatusOr<v1::Verdict> ServeAttest(const Call& c, v1::AttestRequest& r) {
   // Deadlines are honoured before the work starts: a caller that already gave up must not
   // consume its token.
-  if (c.rpc.deadline() <= std::chrono::system_clock::now()) {
+  if (c.deadline <= absl::Now()) {
     return absl::DeadlineExceededError("the call's deadline passed before it was served");
   }
   auto verdict = service::Attest(c.context, r, absl::Now());

@@ -46,6 +46,7 @@ struct MethodSpec;
 // token is not consumed), then Attest, with the tier logged and the latency observed.
 absl::StatusOr<v1::Verdict> ServeAttest(const Call& call, v1::AttestRequest& request);
 extern const MethodSpec kAttestMethod;
+extern const MethodSpec kChallengeMethod;
 
 // Attestation.Challenge only, registered as the generated CallbackService registers it: Attest
 // is served by AttestReceiver (attest_receiver.h), which bounds how its large requests are read.

@@ -51,6 +51,10 @@ absl::StatusOr<v1::ServerConfig> ParseServerConfig(absl::string_view text,
 v1::ServerConfig WithDefaults(v1::ServerConfig c) {
   if (c.listen_address().empty()) c.set_listen_address("127.0.0.1:7443");
   if (c.http_address().empty()) c.set_http_address("127.0.0.1:7480");
+  if (c.https_address().empty()) c.set_https_address("off");
+  if (c.kubernetes().host_id_format().empty()) {
+    c.mutable_kubernetes()->set_host_id_format("{node}");
+  }
   if (c.data_dir().empty()) c.set_data_dir("./bootgate-data");
   if (!c.store().has_postgres() && c.store().sqlite().path().empty()) {
     c.mutable_store()->mutable_sqlite()->set_path(c.data_dir() + "/bootgate.db");
@@ -118,6 +122,12 @@ absl::Status CheckListenSecurity(const v1::ServerConfig& config) {
         "http_address ", config.http_address(),
         " is not a loopback address: the JWKS/metrics endpoint is plain HTTP; listen on "
         "127.0.0.1 (behind a TLS proxy if remote parties need it) or set it to \"off\""));
+  }
+  if (config.https_address() != "off" && !tls) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "https_address ", config.https_address(),
+        " needs tls.cert_file, tls.key_file and tls.client_ca_file: the HTTPS API identifies "
+        "every caller by its client certificate, as gRPC does"));
   }
   return absl::OkStatus();
 }

@@ -32,6 +32,9 @@ absl::StatusOr<server::store::Attestation> Load(ServiceContext& context, const s
 
 }  // namespace
 
+const MethodSpec kHistoryListMethod{"History.List", Permission::kOperate};
+const MethodSpec kHistoryGetMethod{"History.Get", Permission::kOperate};
+
 absl::StatusOr<v1::ListAttestationsResponse> ListAttestations(
     ServiceContext& context, const v1::ListAttestationsRequest& r) {
   if (!r.host_id().empty() && !r.group().empty()) {
@@ -99,8 +102,7 @@ absl::StatusOr<v1::AttestationDiff> DiffAttestations(ServiceContext& context,
 grpc::ServerUnaryReactor* HistoryService::List(grpc::CallbackServerContext* call,
                                                const v1::ListAttestationsRequest* request,
                                                v1::ListAttestationsResponse* response) {
-  static constexpr MethodSpec kList{"History.List", Permission::kOperate};
-  return ServeUnary(context_, call, kList, request->host_id(), request, response,
+  return ServeUnary(context_, call, kHistoryListMethod, request->host_id(), request, response,
                     [](const Call& c, const v1::ListAttestationsRequest& r) {
                       return ListAttestations(c.context, r);
                     });
@@ -109,8 +111,7 @@ grpc::ServerUnaryReactor* HistoryService::List(grpc::CallbackServerContext* call
 grpc::ServerUnaryReactor* HistoryService::Get(grpc::CallbackServerContext* call,
                                               const v1::GetAttestationRequest* request,
                                               v1::AttestationRecord* response) {
-  static constexpr MethodSpec kGet{"History.Get", Permission::kOperate};
-  return ServeUnary(context_, call, kGet, "", request, response,
+  return ServeUnary(context_, call, kHistoryGetMethod, "", request, response,
                     [](const Call& c, const v1::GetAttestationRequest& r) {
                       return GetAttestation(c.context, r.attestation_id());
                     });

@@ -15,6 +15,10 @@ absl::StatusOr<v1::AttestationRecord> GetAttestation(ServiceContext& context,
 absl::StatusOr<v1::AttestationDiff> DiffAttestations(ServiceContext& context,
                                                      const v1::DiffAttestationsRequest& r);
 
+struct MethodSpec;
+extern const MethodSpec kHistoryListMethod;
+extern const MethodSpec kHistoryGetMethod;
+
 class HistoryService final : public v1::History::CallbackService {
  public:
   explicit HistoryService(ServiceContext* context) : context_(context) {}

@@ -7,19 +7,32 @@
 #include "absl/strings/str_cat.h"
 #include "server/bootgated/server.h"
 #include "server/jwks.h"
+#include "verifier/bytes/status_macros.h"
 
 namespace bootgate::service {
 
-absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address,
-                                                              ServiceContext* context) {
+absl::StatusOr<int> BindHttpServer(httplib::Server& server, const std::string& address,
+                                   const std::string& setting) {
   const size_t colon = address.rfind(':');
   int port = 0;
   if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("http_address \"", address, "\" is not host:port"));
+    return absl::InvalidArgumentError(absl::StrCat(setting, " \"", address, "\" is not host:port"));
   }
   std::string host = address.substr(0, colon);
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  // cpp-httplib's default sets SO_REUSEPORT, which lets a second server share the port.
+  server.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  const int bound =
+      port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) return absl::UnavailableError(ListenError(setting, address));
+  return bound;
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address,
+                                                              ServiceContext* context) {
   std::unique_ptr<HttpServer> out(new HttpServer);
   out->server_ = std::make_unique<httplib::Server>();
   out->server_->Get("/.well-known/jwks.json",
@@ -50,19 +63,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
     res.set_content(absl::StrCat("not ready: store: ", store.status().message(), "\n"),
                     "text/plain");
   });
-  // cpp-httplib's default sets SO_REUSEPORT, which lets a second server share the port.
-  out->server_->set_socket_options([](socket_t sock) {
-    const int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  if (port == 0) {
-    out->port_ = out->server_->bind_to_any_port(host);
-  } else {
-    out->port_ = out->server_->bind_to_port(host, port) ? port : -1;
-  }
-  if (out->port_ <= 0) {
-    return absl::UnavailableError(ListenError("http_address", address));
-  }
+  ASSIGN_OR_RETURN(out->port_, BindHttpServer(*out->server_, address, "http_address"));
   httplib::Server* server = out->server_.get();
   out->thread_ = std::thread([server] { server->listen_after_bind(); });
   return out;

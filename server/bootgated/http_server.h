@@ -1,4 +1,5 @@
-// The small HTTP server beside gRPC: GET /.well-known/jwks.json and GET /metrics.
+// The small plain-HTTP server beside gRPC, loopback only: GET /.well-known/jwks.json, /metrics,
+// /healthz and /readyz.
 #ifndef BOOTGATE_SERVER_BOOTGATED_HTTP_SERVER_H_
 #define BOOTGATE_SERVER_BOOTGATED_HTTP_SERVER_H_
 
@@ -14,6 +15,12 @@ class Server;
 }
 
 namespace bootgate::service {
+
+// Binds `server` to `address` ("127.0.0.1:7480"; port 0 picks a free one) with SO_REUSEADDR and
+// never SO_REUSEPORT (one server per port); returns the port. Unavailable naming `setting` and
+// why (ListenError) when it cannot bind.
+absl::StatusOr<int> BindHttpServer(httplib::Server& server, const std::string& address,
+                                   const std::string& setting);
 
 class HttpServer {
  public:

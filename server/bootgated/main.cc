@@ -51,10 +51,11 @@ int CheckStore(const bootgate::v1::ServerConfig& raw) {
 int Run(int argc, char** argv) {
   CLI::App app{"bootgated: measured-boot attestation service"};
   app.set_version_flag("--version", "bootgated " BOOTGATE_VERSION " (" BOOTGATE_GIT_REVISION ")");
-  std::string config_path, listen, http, data_dir, policy, postgres;
+  std::string config_path, listen, http, https, data_dir, policy, postgres;
   app.add_option("--config", config_path, "ServerConfig as JSON or textproto");
   app.add_option("--listen", listen, "gRPC address (default 127.0.0.1:7443; port 0: any free)");
   app.add_option("--http", http, "HTTP address for JWKS and /metrics, or \"off\"");
+  app.add_option("--https", https, "HTTPS JSON API address (needs tls), or \"off\"");
   app.add_option("--data-dir", data_dir, "directory for the SQLite store and keys");
   app.add_option("--policy", policy, "policy file (JSON or textproto)");
   app.add_option("--postgres", postgres, "PostgreSQL conninfo instead of SQLite");
@@ -76,6 +77,7 @@ int Run(int argc, char** argv) {
     if (!config.ok()) return config.status();
     if (!listen.empty()) config->set_listen_address(listen);
     if (!http.empty()) config->set_http_address(http);
+    if (!https.empty()) config->set_https_address(https);
     if (!data_dir.empty()) config->set_data_dir(data_dir);
     if (!policy.empty()) config->set_policy_file(policy);
     if (!postgres.empty()) config->mutable_store()->mutable_postgres()->set_conninfo(postgres);
@@ -106,7 +108,8 @@ int Run(int argc, char** argv) {
     return 1;
   }
   // For scripts: the ports actually bound (port 0 picks free ones).
-  std::printf("grpc_port=%d http_port=%d\n", (*server)->grpc_port(), (*server)->http_port());
+  std::printf("grpc_port=%d http_port=%d https_port=%d\n", (*server)->grpc_port(),
+              (*server)->http_port(), (*server)->https_port());
   std::fflush(stdout);
   const std::string serving = absl::StrCat("serving: gRPC port ", (*server)->grpc_port(),
                                            ", HTTP port ", (*server)->http_port());

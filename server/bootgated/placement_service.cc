@@ -102,20 +102,25 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::PlacementChange>,
 
 }  // namespace
 
+const MethodSpec kPlacementGetMethod{"Placement.Get", Permission::kReadPlacement};
+
+absl::StatusOr<v1::PlacementStatus> GetPlacement(ServiceContext& context,
+                                                 const std::string& host_id) {
+  if (host_id.empty()) return absl::InvalidArgumentError("host_id is required");
+  auto result = context.placement->Status(host_id, absl::Now());
+  if (absl::IsNotFound(result.status())) {
+    return absl::NotFoundError("host \"" + host_id + "\" is not registered");
+  }
+  return result;
+}
+
 grpc::ServerUnaryReactor* PlacementService::Get(grpc::CallbackServerContext* call,
                                                 const v1::GetPlacementRequest* request,
                                                 v1::PlacementStatus* response) {
-  static constexpr MethodSpec kGet{"Placement.Get", Permission::kReadPlacement};
-  return ServeUnary(
-      context_, call, kGet, request->host_id(), request, response,
-      [](const Call& c, const v1::GetPlacementRequest& r) -> absl::StatusOr<v1::PlacementStatus> {
-        if (r.host_id().empty()) return absl::InvalidArgumentError("host_id is required");
-        auto result = c.context.placement->Status(r.host_id(), absl::Now());
-        if (absl::IsNotFound(result.status())) {
-          return absl::NotFoundError("host \"" + r.host_id() + "\" is not registered");
-        }
-        return result;
-      });
+  return ServeUnary(context_, call, kPlacementGetMethod, request->host_id(), request, response,
+                    [](const Call& c, const v1::GetPlacementRequest& r) {
+                      return GetPlacement(c.context, r.host_id());
+                    });
 }
 
 grpc::ServerWriteReactor<v1::PlacementChange>* PlacementService::Watch(

@@ -2,10 +2,20 @@
 #ifndef BOOTGATE_SERVER_BOOTGATED_PLACEMENT_SERVICE_H_
 #define BOOTGATE_SERVER_BOOTGATED_PLACEMENT_SERVICE_H_
 
+#include <string>
+
+#include "absl/status/statusor.h"
 #include "bootgate/v1/placement.grpc.pb.h"
 #include "server/bootgated/service_context.h"
 
 namespace bootgate::service {
+
+struct MethodSpec;
+
+// Placement.Get without its transport: NOT_FOUND for an unregistered host.
+absl::StatusOr<v1::PlacementStatus> GetPlacement(ServiceContext& context,
+                                                 const std::string& host_id);
+extern const MethodSpec kPlacementGetMethod;
 
 class PlacementService final : public v1::Placement::CallbackService {
  public:

@@ -141,8 +141,7 @@ grpc::ServerUnaryReactor* PolicyServiceImpl::Put(grpc::CallbackServerContext* ca
         // The pushed policy applies at once, not at each host's next attestation: within this
         // call, ending a second before its deadline so the caller gets the counts
         // (complete: false) rather than DEADLINE_EXCEEDED for a policy that was stored.
-        const absl::Duration left =
-            absl::FromChrono(c.rpc.deadline()) - absl::Now() - absl::Seconds(1);
+        const absl::Duration left = c.deadline - absl::Now() - absl::Seconds(1);
         v1::StoredPolicy out = ToStored(*stored, true);
         *out.mutable_reappraisal() = ReappraiseAll(
             c.context, stored, c.caller, absl::StrCat("push store_version=", stored->store_version),

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "grpcpp/server_context.h"
 #include "server/bootgated/access.h"
 #include "server/bootgated/audit_trail.h"
@@ -28,12 +29,12 @@ struct MethodSpec {
   bool audit_refusals = false;
 };
 
-// What a method body gets besides its request.
+// What a method body gets besides its request, whatever carried it (gRPC or the HTTPS JSON API).
 struct Call {
   ServiceContext& context;
   const Caller& caller;
   RequestLog& log;
-  grpc::CallbackServerContext& rpc;
+  absl::Time deadline;  // the caller's; absl::InfiniteFuture() when it set none
 };
 
 // Server-side failures are not refusals of the caller.
@@ -49,29 +50,40 @@ void AddRefusalMetadata(grpc::CallbackServerContext& rpc, const absl::Status& st
 void RecordRefusal(const Call& call, const MethodSpec& method, const std::string& host_id,
                    const absl::Status& status);
 
-// What ServeUnary does on a worker, for a request already in hand: measured and logged, the
-// access gate, the body, refusals audited; `finish` gets the status (on OK, *response is set).
-// `request` is the body's to change (Attest moves its event log out; others get it const).
+// The part of serving a request that does not depend on its transport: the access gate for
+// `caller` (who the gRPC call's or the HTTPS connection's client certificate says), the body,
+// refusals audited. `body` returns absl::StatusOr<Response>; `request` is the body's to change
+// (Attest moves its event log out; others get it const). The caller logs `log` when it answers.
+template <typename Request, typename Fn>
+auto ServeAuthorized(ServiceContext& context, const absl::StatusOr<Caller>& caller,
+                     absl::Time deadline, const MethodSpec& method, const std::string& host_id,
+                     Request& request, RequestLog& log, Fn& body)
+    -> decltype(body(std::declval<const Call&>(), request)) {
+  absl::StatusOr<Caller> allowed =
+      Authorize(context, caller, method.name, method.permission, host_id);
+  if (!allowed.ok()) return allowed.status();
+  const Call call{context, *allowed, log, deadline};
+  auto result = body(call, request);
+  if (!result.ok() && method.audit_refusals && IsRefusal(result.status())) {
+    RecordRefusal(call, method, host_id, result.status());
+  }
+  return result;
+}
+
+// What ServeUnary does on a worker, for a request already in hand: measured and logged,
+// ServeAuthorized; `finish` gets the status (on OK, *response is set).
 template <typename Request, typename Response, typename Fn, typename Finish>
 void RunServed(ServiceContext* context, grpc::CallbackServerContext* rpc, const MethodSpec& method,
                const std::string& host_id, Request& request, Response* response, Fn& body,
                Finish finish) {
   RequestLog log(context->metrics.get(), method.name);
   log.set_host(host_id);
-  absl::StatusOr<Caller> caller =
-      Authorize(*context, *rpc, method.name, method.permission, host_id);
-  if (!caller.ok()) {
-    finish(log.Done(ToGrpcStatus(caller.status())));
-    return;
-  }
-  const Call call{*context, *caller, log, *rpc};
-  absl::StatusOr<Response> result = body(call, request);
+  auto result =
+      ServeAuthorized(*context, CallerOf(*context, *rpc), absl::FromChrono(rpc->deadline()), method,
+                      host_id, request, log, body);
   if (result.ok()) {
     *response = *std::move(result);
   } else {
-    if (method.audit_refusals && IsRefusal(result.status())) {
-      RecordRefusal(call, method, host_id, result.status());
-    }
     AddRefusalMetadata(*rpc, result.status());
   }
   finish(log.Done(ToGrpcStatus(result.status())));

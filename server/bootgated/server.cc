@@ -28,6 +28,7 @@
 #include "server/bootgated/history_service.h"
 #include "server/bootgated/hosts_service.h"
 #include "server/bootgated/http_server.h"
+#include "server/bootgated/https_api.h"
 #include "server/bootgated/in_flight_calls.h"
 #include "server/bootgated/keys_service.h"
 #include "server/bootgated/memory_release.h"
@@ -210,11 +211,15 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   if (config.http_address() != "off") {
     ASSIGN_OR_RETURN(out->http_, HttpServer::Start(config.http_address(), &ctx));
   }
+  if (config.https_address() != "off") {
+    ASSIGN_OR_RETURN(out->https_, HttpsApi::Start(config.https_address(), &ctx, *out->tls_));
+  }
   out->reloader_ = std::make_unique<Reloader>(&ctx, out->tls_.get());
   auto durability = ctx.store->Durability();
   auto policy = ctx.policies->Current();
   LogEvent("started", {{"grpc_port", absl::StrCat(out->grpc_port_)},
                        {"http_port", absl::StrCat(out->http_port())},
+                       {"https_port", absl::StrCat(out->https_port())},
                        {"store", durability.ok() ? durability->backend : "?"},
                        {"policy", policy ? policy->policy.name() : "none"},
                        {"reflection", config.reflection() ? "on" : "off"}});
@@ -222,6 +227,7 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
 }
 
 int Bootgated::http_port() const { return http_ ? http_->port() : 0; }
+int Bootgated::https_port() const { return https_ ? https_->port() : 0; }
 
 void Bootgated::Wait() { server_->Wait(); }
 
@@ -241,6 +247,7 @@ void Bootgated::Shutdown(absl::string_view why) {
   const int64_t cancelled = calls_->WaitUntilIdle(deadline);
   stop.join();
   http_.reset();
+  https_.reset();
   context_->workers.reset();  // finishes queued work before the store goes
   LogEvent("stopped", {{"why", why},
                        {"in_flight", absl::StrCat(in_flight)},

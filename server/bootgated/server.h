@@ -16,6 +16,7 @@ namespace bootgate::service {
 
 class AttestReceiver;
 class HttpServer;
+class HttpsApi;
 class InFlightCalls;
 class Reloader;
 class ServerTls;
@@ -36,7 +37,8 @@ class Bootgated {
   ~Bootgated();  // Shutdown()
 
   int grpc_port() const { return grpc_port_; }
-  int http_port() const;  // 0 when HTTP is off
+  int http_port() const;   // 0 when HTTP is off
+  int https_port() const;  // 0 when the HTTPS API is off
   ServiceContext& context() { return *context_; }
 
   // Blocks until Shutdown() is called from another thread.
@@ -61,6 +63,7 @@ class Bootgated {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<HttpsApi> https_;
   int grpc_port_ = 0;
   bool shut_down_ = false;
 };

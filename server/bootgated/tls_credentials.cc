@@ -144,6 +144,8 @@ absl::StatusOr<std::unique_ptr<ServerTls>> ServerTls::Create(const v1::TlsConfig
     return tls;
   }
   ASSIGN_OR_RETURN(TlsFiles files, ReadTlsFiles(config));
+  ASSIGN_OR_RETURN(auto identity, TlsIdentity::FromPem(files.identity_pem));
+  tls->identity_ = std::make_unique<TlsIdentityHolder>(std::move(identity));
   tls->enabled_ = true;
   tls->identity_path_ = absl::StrCat(data_dir, "/tls/identity.pem");
   RETURN_IF_ERROR(tls->WriteIdentity(files.identity_pem));
@@ -168,7 +170,9 @@ absl::StatusOr<std::vector<std::string>> ServerTls::Apply(const TlsFiles& files)
   std::vector<std::string> changed;
   if (!enabled_) return changed;
   if (files.identity_sha256 != identity_sha256_) {
+    ASSIGN_OR_RETURN(auto identity, TlsIdentity::FromPem(files.identity_pem));
     RETURN_IF_ERROR(WriteIdentity(files.identity_pem));
+    identity_->Set(std::move(identity));
     changed.push_back("server_certificate");
   }
   if (trust_ && files.client_cas) {

@@ -23,6 +23,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "server/bootgated/client_cert_verifier.h"
+#include "server/bootgated/https_tls.h"
 
 namespace bootgate::service {
 
@@ -49,9 +50,13 @@ class ServerTls {
 
   bool enabled() const { return enabled_; }
   std::shared_ptr<grpc::ServerCredentials> credentials() const { return credentials_; }
+  // What the HTTPS API's handshakes use (https_tls.h); null when TLS is off. Apply swaps them.
+  const TlsIdentityHolder* identity() const { return identity_.get(); }
+  const ClientTrust* trust() const { return trust_.get(); }
 
-  // Puts checked files in use: returns what changed ("server_certificate", "client_ca"), empty
-  // when nothing did. An error (the identity copy cannot be written) changes nothing.
+  // Puts checked files in use, for gRPC and HTTPS: returns what changed ("server_certificate",
+  // "client_ca"), empty when nothing did. An error (the identity copy cannot be written)
+  // changes nothing.
   absl::StatusOr<std::vector<std::string>> Apply(const TlsFiles& files);
 
  private:
@@ -62,6 +67,7 @@ class ServerTls {
   std::string identity_path_;
   std::string identity_sha256_;
   std::shared_ptr<ClientTrust> trust_;
+  std::unique_ptr<TlsIdentityHolder> identity_;
   std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider_;
   std::shared_ptr<grpc::ServerCredentials> credentials_;
 };
