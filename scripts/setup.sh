@@ -19,6 +19,8 @@ PACKAGES=(
   qemu-system-x86 ovmf mtools fdisk cpio socat busybox-static
   # bootgated's sd_notify readiness and watchdog under systemd (server/bootgated/systemd_notify)
   libsystemd-dev
+  # ctest -L package: systemd-analyze verify of the packaged units, adduser for their postinst
+  systemd adduser
 )
 
 missing=()
