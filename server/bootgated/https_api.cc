@@ -181,7 +181,8 @@ class Served {
   httplib::Response& res_;
 };
 
-void Routes(httplib::Server& server, ServiceContext* context) {
+// `max_body`: the server's payload limit, for its error message.
+void Routes(httplib::Server& server, ServiceContext* context, size_t max_body) {
   server.Get(R"(/v1/hosts/([^/]+)/placement)", [context](const auto& req, auto& res) {
     std::string host = req.matches[1];
     Served(context, req, res)
@@ -263,14 +264,22 @@ void Routes(httplib::Server& server, ServiceContext* context) {
                    r.uid, JudgePlacement(r, host, GetPlacement(c.context, host)));
              });
   });
-  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  // What cpp-httplib answers by itself (no route, a body over the limit, a request it cannot
+  // parse), in the same JSON as every other error; the HTTP status stays its own.
+  server.set_error_handler([max_body](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    WriteError(res, res.status == 404
-                        ? absl::NotFoundError(absl::StrCat("no such endpoint: ", req.method, " ",
-                                                           req.path, " (docs/http-api.md)"))
-                        : absl::Status(res.status == 413 ? absl::StatusCode::kResourceExhausted
-                                                         : absl::StatusCode::kInvalidArgument,
-                                       absl::StrCat("HTTP ", res.status)));
+    const int http = res.status;
+    if (http == 404) {
+      WriteError(res, absl::NotFoundError(absl::StrCat("no such endpoint: ", req.method, " ",
+                                                       req.path, " (docs/http-api.md)")));
+    } else if (http == 413) {
+      WriteError(res, absl::ResourceExhaustedError(
+                          absl::StrCat("the request body is larger than ", max_body,
+                                       " bytes (4/3 of limits.max_request_bytes)")));
+    } else {
+      WriteError(res, absl::InvalidArgumentError(absl::StrCat("HTTP ", http)));
+    }
+    res.status = http;
   });
 }
 
@@ -288,12 +297,12 @@ absl::StatusOr<std::unique_ptr<HttpsApi>> HttpsApi::Start(const std::string& add
   out->server_ = std::make_unique<httplib::SSLServer>(
       [identity, trust](SSL_CTX& ctx) { return ConfigureHttpsContext(ctx, identity, trust); });
   if (!out->server_->is_valid()) return absl::InternalError("cannot set up the HTTPS TLS context");
-  const uint64_t max_request = context->config.limits().max_request_bytes();
-  out->server_->set_payload_max_length(max_request / 3 * 4 + (64 << 10));
+  const size_t max_body = context->config.limits().max_request_bytes() / 3 * 4 + (64 << 10);
+  out->server_->set_payload_max_length(max_body);
   out->server_->new_task_queue = [] { return new httplib::ThreadPool(kHttpsThreads); };
   const absl::Duration receive = ToDuration(context->config.limits().receive_deadline());
   out->server_->set_read_timeout(std::chrono::seconds(absl::ToInt64Seconds(receive)));
-  Routes(*out->server_, context);
+  Routes(*out->server_, context, max_body);
   ASSIGN_OR_RETURN(out->port_, BindHttpServer(*out->server_, address, "https_address"));
   httplib::SSLServer* server = out->server_.get();
   out->thread_ = std::thread([server] { server->listen_after_bind(); });

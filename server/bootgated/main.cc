@@ -1,12 +1,12 @@
 // bootgated: the attestation service. `bootgated [--config FILE] [--listen ADDR] [--http ADDR]
-// [--data-dir DIR] [--policy FILE] [--store URL]`; flags override the file. SIGHUP reads the
-// file again and puts in use what can change while calls run (TLS certificate and client CAs,
-// policy_file, enrollment CAs: server/bootgated/reload.h). SIGINT/SIGTERM stop it: no new calls,
-// running ones drained (up to 5 s), then event=stopped and exit 0. `bootgated --check-store`
-// (with the same flags) serves nothing: it opens the configured store, prints its durability
-// settings and schema version, runs its integrity check and exits 0 when the store is sound, 1
-// otherwise (for operators and crash tests). Under systemd (Type=notify) it tells the manager
-// when it is ready, reloading and stopping, and pings the watchdog (systemd_notify.h).
+// [--https ADDR] [--data-dir DIR] [--policy FILE] [--store URL]`; flags override the file. SIGHUP
+// reads the file again and puts in use what can change while calls run (TLS certificate and
+// client CAs, policy_file, enrollment CAs: server/bootgated/reload.h). SIGINT/SIGTERM stop it: no
+// new calls, running ones drained (up to 5 s), then event=stopped and exit 0. `bootgated
+// --check-store` (with the same flags) serves nothing: it opens the configured store, prints its
+// durability settings and schema version, runs its integrity check and exits 0 when the store is
+// sound, 1 otherwise (for operators and crash tests). Under systemd (Type=notify) it tells the
+// manager when it is ready, reloading and stopping, and pings the watchdog (systemd_notify.h).
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -111,8 +111,9 @@ int Run(int argc, char** argv) {
   std::printf("grpc_port=%d http_port=%d https_port=%d\n", (*server)->grpc_port(),
               (*server)->http_port(), (*server)->https_port());
   std::fflush(stdout);
-  const std::string serving = absl::StrCat("serving: gRPC port ", (*server)->grpc_port(),
-                                           ", HTTP port ", (*server)->http_port());
+  const std::string serving =
+      absl::StrCat("serving: gRPC port ", (*server)->grpc_port(), ", HTTP port ",
+                   (*server)->http_port(), ", HTTPS port ", (*server)->https_port());
   systemd.Ready(serving);
   int signal = 0;
   while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {

@@ -64,6 +64,7 @@ PY
 cat > "$work/config.textproto" <<CONF
 tls { cert_file: "$pki/server.pem" key_file: "$pki/server.key" client_ca_file: "$pki/ca.pem" }
 enrollment { ek_ca_files: "$work/ek-cas.pem" }
+limits { max_request_bytes: 1048576 }
 CONF
 echo "https_address without TLS: bootgated refuses to start"
 rc=0
@@ -185,6 +186,17 @@ expect_rc 0 "$out" curl -sS -o "$work/again" -w '%{http_code}' --cacert "$pki/ca
   --data-binary "@$examples/attest.json" "$BOOTGATE/v1/hosts/host-a/attest"
 expect_grep '^409$' "$out"
 expect_grep '"status":"ALREADY_EXISTS"' "$work/again"
+
+echo "a body larger than 4/3 of limits.max_request_bytes (1 MiB here): 413, before any handler"
+head -c $((1500 * 1024)) /dev/zero > "$work/large.json"
+refused_body() {
+  local answer
+  answer="$(curl_as agent POST /v1/hosts/host-a/attest "$work/large.json")"
+  [[ "$(head -1 <<<"$answer")" == 413 ]] || fail "large body: $(head -c 300 <<<"$answer")"
+  grep -q '"status":"RESOURCE_EXHAUSTED"' <<<"$answer" || fail "large body: $answer"
+}
+refused_body
+echo "ok   1.5 MiB body -> 413 RESOURCE_EXHAUSTED"
 
 expect_rc 0 "$out" as alice audit --outcome denied --limit 100 --json
 /usr/bin/python3 - "$out" <<'PY'

@@ -199,7 +199,7 @@ start_installed() {
     kill -0 "$agent_daemon_pid" 2> /dev/null || { cat "$work/$name.log" >&2; fail "bootgated exited"; }
     sleep 0.1
   done
-  expect_grep '^READY=1\|STATUS=serving: gRPC port [0-9]+, HTTP port [0-9]+$' "$work/notify.log"
+  expect_grep '^READY=1\|STATUS=serving: gRPC port [0-9]+, HTTP port [0-9]+, HTTPS port [0-9]+$' "$work/notify.log"
   local grpc_port
   eval "$(grep '^grpc_port=' "$work/$name.out")"
   [[ -n "$grpc_port" && -n "$http_port" ]] || fail "bootgated did not print its ports"
