@@ -88,7 +88,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--outcome", f->outcome, "only this outcome")
       ->check(CLI::IsMember({"ok", "denied", "refused"}));
   cmd->add_option("--since", f->since,
-                  "at or after (RFC 3339, a date, or a duration back from now: 24h, 90m ago)");
+                  "at or after (RFC 3339, a date, or a duration back from now: 24h, 7d, 90m ago)");
   cmd->add_option("--limit", f->limit, "at most N records (follows the server's pages)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

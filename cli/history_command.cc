@@ -1,8 +1,12 @@
 #include "cli/history_command.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -106,6 +110,31 @@ int RunDiff(const HistoryFlags& f) {
   return kExitOk;
 }
 
+// A finite duration that is not negative: absl::ParseDuration's ("90m", "1h30m"), optionally
+// after whole days, which it does not know ("7d", "1d12h"). nullopt otherwise.
+std::optional<absl::Duration> ParseAgo(absl::string_view text) {
+  absl::Duration days = absl::ZeroDuration();
+  if (const size_t d = text.find('d'); d != absl::string_view::npos) {
+    const absl::string_view count = text.substr(0, d);
+    int64_t n = 0;
+    // Digits only: no sign, no space (SimpleAtoi would take both).
+    if (count.empty() || count.size() > 6 ||
+        !std::all_of(count.begin(), count.end(), absl::ascii_isdigit) ||
+        !absl::SimpleAtoi(count, &n)) {
+      return std::nullopt;
+    }
+    days = absl::Hours(24) * n;
+    text.remove_prefix(d + 1);
+    if (text.empty()) return days;
+  }
+  absl::Duration rest;
+  if (!absl::ParseDuration(text, &rest) || rest < absl::ZeroDuration() ||
+      rest == absl::InfiniteDuration()) {
+    return std::nullopt;
+  }
+  return days + rest;
+}
+
 }  // namespace
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
@@ -121,14 +150,15 @@ absl::StatusOr<absl::Time> ParseTimeArg(absl::string_view text, absl::Time now) 
   std::string err;
   if (absl::ParseTime(absl::RFC3339_full, s, &t, &err)) return t;
   if (absl::ParseTime("%Y-%m-%d", s, absl::UTCTimeZone(), &t, &err)) return t;
-  // "24h" or "24h ago": a duration back from now.
+  // "24h", "7d" or "24h ago": a duration back from now.
   absl::string_view duration = absl::StripSuffix(absl::StripAsciiWhitespace(text), " ago");
-  absl::Duration d;
-  if (absl::ParseDuration(absl::StripAsciiWhitespace(duration), &d) && d >= absl::ZeroDuration())
-    return now - d;
+  if (std::optional<absl::Duration> d = ParseAgo(absl::StripAsciiWhitespace(duration))) {
+    return now - *d;
+  }
   return absl::InvalidArgumentError(absl::StrCat(
       "\"", text,
-      "\" is not a time: use RFC 3339 (2024-05-01T12:00:00Z), a date or a duration ago (24h)"));
+      "\" is not a time: use RFC 3339 (2024-05-01T12:00:00Z), a date or a duration ago (24h, "
+      "7d)"));
 }
 
 void AddHistoryCommand(CLI::App& app, int& exit_code) {
@@ -139,8 +169,8 @@ void AddHistoryCommand(CLI::App& app, int& exit_code) {
   group->add_option("--group", f->group, "only hosts of this policy group");
   group->add_option(
       "--since", f->since,
-      "issued at or after (RFC 3339, a date, or a duration back from now: 24h, 90m ago)");
-  group->add_option("--until", f->until, "issued before");
+      "issued at or after (RFC 3339, a date, or a duration back from now: 24h, 7d, 90m ago)");
+  group->add_option("--until", f->until, "issued before (the same forms as --since)");
   group->add_option("--tier", f->tiers, "only these tiers (affirming, warning, contraindicated)");
   group->add_option("--limit", f->limit, "at most N rows (server default 100)");
   group->add_option("--page-token", f->page_token, "continue a listing");

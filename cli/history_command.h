@@ -20,7 +20,8 @@ namespace bootgate::cli {
 void AddHistoryCommand(CLI::App& app, int& exit_code);
 
 // Parses --since/--until: RFC 3339 ("2024-05-01T12:00:00Z"), a date ("2024-05-01", UTC
-// midnight), or a duration back from `now` ("90m", "24h", "24h ago"). InvalidArgument otherwise.
+// midnight), or a duration back from `now` ("90m", "24h", "24h ago", "7d", "1d12h ago").
+// InvalidArgument otherwise.
 absl::StatusOr<absl::Time> ParseTimeArg(absl::string_view text, absl::Time now);
 
 // Stores `t` in a request's Timestamp field.

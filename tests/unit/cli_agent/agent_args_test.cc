@@ -65,9 +65,15 @@ TEST_CASE("time arguments are RFC 3339, a date, or a duration ago", "[cli_agent]
   // As the --help text spells it.
   CHECK(*ParseTimeArg("24h ago", now) == now - absl::Hours(24));
   CHECK(*ParseTimeArg("1h30m ago", now) == now - absl::Minutes(90));
+  // Days, which absl::ParseDuration does not know, alone or before hours and minutes.
+  CHECK(*ParseTimeArg("7d", now) == now - absl::Hours(7 * 24));
+  CHECK(*ParseTimeArg("7d ago", now) == now - absl::Hours(7 * 24));
+  CHECK(*ParseTimeArg("1d12h ago", now) == now - absl::Hours(36));
+  CHECK(*ParseTimeArg("0d", now) == now);
   CHECK_FALSE(ParseTimeArg("ago", now).ok());
   CHECK_FALSE(ParseTimeArg("24h from now", now).ok());
-  for (const char* bad : {"", "yesterday", "-1h", "2024-13-01", "12:00"}) {
+  for (const char* bad : {"", "yesterday", "-1h", "2024-13-01", "12:00", "d", "-7d", "+7d", "1.5d",
+                          "7days ago", "7d-1h", "1d1d", "9999999d", "7 d", "inf", "1dinf"}) {
     INFO(bad);
     CHECK(ParseTimeArg(bad, now).status().code() == absl::StatusCode::kInvalidArgument);
   }
