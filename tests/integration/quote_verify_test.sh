@@ -4,7 +4,8 @@
 # and reject each kind of bad evidence with its own message and exit code. A quote without
 # qualifying data (as cloud vTPM quotes captured elsewhere come) is refused without a nonce and
 # verifies only with the explicit offline --no-freshness-check, which says freshness was not
-# checked.
+# checked. `--json` is checked field by field against the text output and the quote's own bytes
+# for every captured bundle in tests/data (valid, unchecked freshness, three rejections).
 # Set QUOTE_TEST_KEEP=DIR to copy the generated evidence there (used to refresh fuzz seeds).
 set -euo pipefail
 
@@ -213,6 +214,118 @@ check_json "$nonce" -- offline rsa.msg rsa.sig ak_rsa.pem --pcrs rsa.pcrs --no-f
 out="$(verify rsa.msg rsa.sig ak_rsa.pem --pcrs rsa.pcrs --json)" || fail "checked quote, --json"
 python3 -c 'import json, sys; j = json.loads(sys.argv[1]); assert j["freshness_checked"] is True and "warning" not in j, j' \
   "$out" || fail "checked quote: JSON does not say freshness_checked true"$'\n'"$out"
+# The captured bundles (tests/data): for the same inputs, --json says what the text says, and
+# both say what the quote's own bytes (TPMS_ATTEST, decoded here independently) hold; a
+# rejection's JSON names the rejection and message the text names.
+python3 - "$BOOTGATE_CLI" "$BOOTGATE_SOURCE_DIR/tests/data" <<'PY' || fail "quote verify --json disagrees with the text output"
+import glob, json, os, re, struct, subprocess, sys
+cli, data = sys.argv[1], sys.argv[2]
+ALGS = {0x0004: "sha1", 0x000B: "sha256", 0x000C: "sha384", 0x000D: "sha512"}
+failures = 0
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print(f"FAIL: {what}", file=sys.stderr)
+def run(*args):
+    p = subprocess.run([cli, "quote", "verify", *args], capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+def attest(path):  # TPMS_ATTEST of a quote, TPM 2.0 Part 2 10.12.12 (big-endian)
+    b = open(path, "rb").read()
+    o = 6
+    def tpm2b():
+        nonlocal o
+        (n,) = struct.unpack_from(">H", b, o)
+        v = b[o + 2:o + 2 + n]
+        o += 2 + n
+        return v
+    tpm2b()  # qualifiedSigner
+    extra = tpm2b()
+    clock, reset, restart, _safe, firmware = struct.unpack_from(">QIIBQ", b, o)
+    o += 25
+    (count,) = struct.unpack_from(">I", b, o)
+    o += 4
+    banks = []
+    for _ in range(count):
+        alg, size = struct.unpack_from(">HB", b, o)
+        bits = int.from_bytes(b[o + 3:o + 3 + size], "little")
+        o += 3 + size
+        banks.append((ALGS[alg], [i for i in range(8 * size) if bits >> i & 1]))
+    digest = tpm2b()
+    return extra, clock, reset, restart, firmware, banks, digest
+def compact(banks):
+    out = []
+    for name, pcrs in banks:
+        runs, i = [], 0
+        while i < len(pcrs):
+            j = i
+            while j + 1 < len(pcrs) and pcrs[j + 1] == pcrs[j] + 1:
+                j += 1
+            runs.append(str(pcrs[i]) if j == i else f"{pcrs[i]}-{pcrs[j]}")
+            i = j + 1
+        out.append(f"{name}:{','.join(runs)}")
+    return "+".join(out)
+TEXT = re.compile(r"quote OK: (\S+) AK, (?:nonce ([0-9a-f]+)…|qualifying data (\S+) NOT checked), "
+                  r"(\S+) digest matches \((.+), (\w+)\), resetCount (\d+), restartCount (\d+), "
+                  r"clock (\d+) ms, firmware (0x[0-9a-f]{16})$")
+bundles = sorted(glob.glob(f"{data}/appraisal/*/quote.msg") + glob.glob(f"{data}/realboot/*/quote.msg"))
+check(len(bundles) >= 8, f"only {len(bundles)} captured bundles")
+for msg in bundles:
+    d = os.path.dirname(msg)
+    meta = json.load(open(f"{d}/meta.json"))
+    extra, clock, reset, restart, firmware, banks, digest = attest(msg)
+    for opts in ([], ["--no-freshness-check"]):
+        what = f"{d} {' '.join(opts)}"
+        rc_t, text, _ = run(d, *opts)
+        rc_j, out, err = run(d, *opts, "--json")
+        check(rc_t == 0 and rc_j == 0, f"{what}: exit {rc_t} (text), {rc_j} (--json): {err}")
+        m = TEXT.match(text.splitlines()[0]) if text else None
+        check(m is not None, f"{what}: text output not understood: {text!r}")
+        if m is None or rc_j != 0:
+            continue
+        j = json.loads(out)
+        ak, nonce_prefix, shown_qd, sel, sources, sig_hash = m.group(1, 2, 3, 4, 5, 6)
+        checked = not opts
+        pairs = [
+            (j["result"], "valid"), (j["ak"], ak), (j["pcr_selection"], sel),
+            (j["pcr_sources"], sources), (j["signature_hash"], sig_hash),
+            (j["reset_count"], int(m.group(7))), (j["restart_count"], int(m.group(8))),
+            (j["clock_ms"], int(m.group(9))), (j["firmware_version"], m.group(10)),
+            (j["freshness_checked"], checked), ("warning" in j, not checked),
+            ("warning: freshness NOT checked" in text, not checked),
+            # and what the quote itself holds
+            (j["qualifying_data"], extra.hex()), (j["reset_count"], reset),
+            (j["restart_count"], restart), (j["clock_ms"], clock),
+            (j["firmware_version"], f"0x{firmware:016x}"), (j["pcr_selection"], compact(banks)),
+            (j["pcr_digest"], digest.hex()),
+        ]
+        if checked:
+            pairs += [(j["qualifying_data"][:16], nonce_prefix), (j["qualifying_data"], meta["nonce"])]
+        else:
+            pairs += [(j["qualifying_data"], shown_qd)]
+        for n, (got, want) in enumerate(pairs):
+            check(got == want, f"{what}: check {n}: JSON {got!r}, want {want!r}")
+    # Rejections: the text's "quote rejected (R): M" on stderr, the JSON's rejection and message.
+    other = next(b for b in bundles if os.path.dirname(b) != d and
+                 open(f"{os.path.dirname(b)}/ak.pub", "rb").read() != open(f"{d}/ak.pub", "rb").read())
+    for opts, want in ((["--nonce", "00"], "nonce-mismatch"),
+                       (["--require", "sha256:0-23"], "pcr-selection-missing"),
+                       (["--ak", f"{os.path.dirname(other)}/ak.pub"], "bad-signature")):
+        what = f"{d} {' '.join(opts)}"
+        rc_t, _, err_t = run(d, *opts)
+        rc_j, out, _ = run(d, *opts, "--json")
+        m = re.match(r"quote rejected \(([a-z0-9-]+)\): (.*)$", err_t.strip())
+        check(rc_t == 1 and rc_j == 1 and m is not None, f"{what}: exit {rc_t}/{rc_j}: {err_t!r}")
+        if m is None or rc_j != 1:
+            continue
+        j = json.loads(out)
+        check(j == {"result": "rejected", "rejection": m.group(1), "message": m.group(2),
+                    "freshness_checked": True} and m.group(1) == want,
+              f"{what}: JSON {j}, text {err_t!r}, want {want}")
+print(f"ok: quote verify --json matches the text output and the quote bytes for {len(bundles)} captured bundles"
+      if failures == 0 else f"{failures} JSON check(s) failed")
+sys.exit(1 if failures else 0)
+PY
 # Everything else is still checked.
 expect 1 "quote rejected (bad-signature)" -- \
   offline empty.msg empty.sig ak_other.pem --pcrs empty.pcrs --no-freshness-check
