@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The newcomer's walk-through in docs/enrollment.md ("Enroll and attest a swtpm host"), run as
 # written: only /tmp/ becomes a scratch directory and build/ this build. It must enroll, attest
-# eligible, show the revocation in the placement watch, refuse the next attestation and show the
-# audit log. (bootgated listens on its default 127.0.0.1:7443 here, as the document says.)
+# eligible, show the revocation in the placement watch, refuse the next attestation (exit 1, not
+# eligible) and show the audit log. (bootgated takes free loopback ports, as the document says,
+# and the commands read them from the file it prints them to.)
 set -uo pipefail
 work="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-docs.XXXXXX")"
 trap 'pkill -f "$work/bootgated.textproto" 2>/dev/null; rm -rf "$work"' EXIT
@@ -18,5 +19,6 @@ grep -q '^enrolled host-good-1$' "$work/out" || fail "not enrolled"
 grep -q '^host host-good-1: affirming, placement eligible$' "$work/out" || fail "not eligible"
 grep -q 'host-good-1 new-verdict: eligible -> NOT eligible' "$work/out" || fail "the watch did not show the revocation"
 grep -q 'FAILED_PRECONDITION: the AK of host "host-good-1" was revoked' "$work/out" || fail "attest not refused"
+grep -q '^attest exit 1$' "$work/out" || fail "the revoked host's attest did not exit 1 (not eligible)"
 grep -Eq 'host.revoke +host-good-1 +ok +trying revocation' "$work/out" || fail "no audit line"
 echo "PASS: docs/enrollment.md walk-through ($(wc -l < "$work/walkthrough.sh") lines) as written"
