@@ -52,6 +52,7 @@ absl::Status RecordRevocationVerdict(ServiceContext& context, const server::stor
   VerdictRecord record;
   record.host_id = host.host_id;
   record.host_group = host.group == kNoGroup ? "" : host.group;
+  record.revocation = true;
   ASSIGN_OR_RETURN(record.attestation_id, RandomAttestationId());
   // The group the policy put the host in, as its latest verdict says: group watchers see it.
   std::string group;

@@ -56,6 +56,15 @@ Metrics::Metrics()
                                 .Name("bootgate_audit_write_failures_total")
                                 .Help("Audit records that could not be stored (logged instead)")
                                 .Register(*registry_)),
+      notifications_(prometheus::BuildCounter()
+                         .Name("bootgate_notifications_total")
+                         .Help("Eligibility notification POSTs by result (delivered, failed)")
+                         .Register(*registry_)),
+      notifications_pending_(prometheus::BuildGauge()
+                                 .Name("bootgate_notifications_pending")
+                                 .Help("Eligibility notifications not delivered yet")
+                                 .Register(*registry_)
+                                 .Add({})),
       resident_memory_(prometheus::BuildGauge()
                            .Name("process_resident_memory_bytes")
                            .Help("Resident memory size in bytes")
@@ -110,6 +119,14 @@ void Metrics::RefusedCall(absl::string_view method, absl::string_view reason) {
 }
 
 void Metrics::AuditWriteFailed() { audit_write_failures_.Add({}).Increment(); }
+
+void Metrics::NotificationTried(bool delivered) {
+  notifications_.Add({{"result", delivered ? "delivered" : "failed"}}).Increment();
+}
+
+void Metrics::NotificationsPending(int64_t pending) {
+  notifications_pending_.Set(static_cast<double>(pending));
+}
 
 std::string Metrics::Serialize() const {
   // The process figures as of this scrape (the names Prometheus client libraries use).

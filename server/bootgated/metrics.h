@@ -35,6 +35,10 @@ class Metrics {
   void RefusedCall(absl::string_view method, absl::string_view reason);
   // bootgate_audit_write_failures_total: audit records that could not be stored (logged instead).
   void AuditWriteFailed();
+  // bootgate_notifications_total{result}: eligibility notification POSTs, "delivered" (2xx)
+  // or "failed" (retried later); bootgate_notifications_pending: undelivered, as last counted.
+  void NotificationTried(bool delivered);
+  void NotificationsPending(int64_t pending);
 
   // The Prometheus text exposition format of every metric.
   std::string Serialize() const;
@@ -49,6 +53,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& refused_calls_;
   prometheus::Family<prometheus::Counter>& audit_write_failures_;
+  prometheus::Family<prometheus::Counter>& notifications_;
+  prometheus::Gauge& notifications_pending_;
   // Set from the process itself at each scrape (Serialize).
   prometheus::Gauge& resident_memory_;
   prometheus::Gauge& cpu_seconds_;

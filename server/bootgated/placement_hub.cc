@@ -139,6 +139,7 @@ void PlacementHub::RunTimer() {
         change.set_previously_eligible(true);
         *change.mutable_changed_at() = ToTimestamp(now);
         DeliverLocked(host, tracked.verdict.group(), change);
+        if (expiry_observer_) expiry_observer_(tracked.verdict, now);
       } else {
         next = std::min(next, expires);
       }

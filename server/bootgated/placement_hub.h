@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -54,6 +55,14 @@ class PlacementHub {
   // already published (same attestation id) is not told twice.
   void Publish(const v1::Verdict& verdict);
 
+  // Called by the expiry timer, with the hub's lock held (it must not call back), for each
+  // eligible verdict that passes its expiry while it is the latest the hub knows of its host.
+  // Set before the first Publish.
+  void SetExpiryObserver(std::function<void(const v1::Verdict&, absl::Time)> observer) {
+    std::lock_guard lock(mu_);
+    expiry_observer_ = std::move(observer);
+  }
+
   // Closes every watch (Subscriber::Close) and stops the timer. Idempotent.
   void Shutdown();
 
@@ -84,6 +93,7 @@ class PlacementHub {
   uint64_t next_id_ = 1;
   std::map<uint64_t, Watch> watches_;
   std::map<std::string, Tracked> tracked_;
+  std::function<void(const v1::Verdict&, absl::Time)> expiry_observer_;
   std::thread timer_;
 };
 

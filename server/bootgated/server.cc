@@ -127,6 +127,8 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   if (config.store().has_postgres())
     store_options.pool_size = config.store().postgres().pool_size();
   store_options.max_event_log_bytes = config.limits().max_event_log_bytes();
+  store_options.notification_urls.assign(config.notifications().urls().begin(),
+                                         config.notifications().urls().end());
   ASSIGN_OR_RETURN(ctx.store, server::store::OpenStore(StoreUrl(config), store_options));
 
   ASSIGN_OR_RETURN(std::vector<uint8_t> secret, LoadOrCreateTokenKey(config.tokens().key_file()));
@@ -148,7 +150,13 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   ctx.retention =
       std::make_unique<RetentionRunner>(ctx.store.get(), RetentionPolicyFrom(config.retention()),
                                         ToDuration(config.retention().interval()));
+  ctx.notifier =
+      std::make_unique<Notifier>(ctx.store.get(), ctx.metrics.get(), config.notifications());
   ctx.placement = std::make_unique<PlacementHub>(ctx.store.get(), ctx.policies.get());
+  ctx.placement->SetExpiryObserver(
+      [notifier = ctx.notifier.get()](const v1::Verdict& verdict, absl::Time at) {
+        notifier->Expired(verdict, at);
+      });
   // Replicas agree: what another replica records reaches this one's Placement watchers.
   server::store::FeedCallbacks feed;
   feed.on_recorded = [&ctx](int64_t id) { PublishRecorded(ctx, id); };

@@ -9,6 +9,7 @@
 #include "bootgate/v1/config.pb.h"
 #include "server/bootgated/enrollment_trust.h"
 #include "server/bootgated/metrics.h"
+#include "server/bootgated/notifier.h"
 #include "server/bootgated/placement_hub.h"
 #include "server/bootgated/policy_holder.h"
 #include "server/bootgated/retention_runner.h"
@@ -26,6 +27,8 @@ struct ServiceContext {
   std::unique_ptr<server::KeySet> signing_keys;
   std::unique_ptr<PolicyHolder> policies;
   std::unique_ptr<Metrics> metrics;
+  // Declared before placement: the hub's timer calls it until the hub is gone.
+  std::unique_ptr<Notifier> notifier;
   std::unique_ptr<PlacementHub> placement;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<RetentionRunner> retention;  // declared after store: stopped before it closes

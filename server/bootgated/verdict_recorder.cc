@@ -38,6 +38,7 @@ absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, VerdictRecord
   record.findings_json = DetailsToJson(details);
   record.evidence = std::move(in.evidence);
   record.only_if_latest = in.only_if_latest;
+  record.revocation = in.revocation;
   if (in.clock) {
     record.ak_name = in.ak_fingerprint;
     record.clock_info = {in.clock->clock_ms, in.clock->reset_count, in.clock->restart_count};

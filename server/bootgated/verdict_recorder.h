@@ -33,6 +33,9 @@ struct VerdictRecord {
   // store id of the record it judged again, which must still be the host's latest.
   std::string reappraisal_of;
   std::optional<int64_t> only_if_latest;
+  // The server's verdict on a revoked host: notified as a revocation (notifier.h) even when the
+  // host was not eligible before.
+  bool revocation = false;
 };
 
 // ALREADY_EXISTS when the id was recorded before (by any replica); NOT_FOUND when the host

@@ -129,6 +129,27 @@ struct Attestation {
   // transaction, else ABORTED and nothing stored), so a verdict on older evidence never
   // overtakes one on newer evidence that committed meanwhile.
   std::optional<int64_t> only_if_latest;
+  // The server's own verdict on a revoked host (ak-revoked): notified as kind "revoked" even
+  // when the host's eligibility does not change (StoreOptions::notification_urls).
+  bool revocation = false;
+};
+
+// One eligibility notification to one URL (the notifications outbox): what a host's
+// eligibility became and the verdict that says so.
+struct Notification {
+  int64_t id = 0;
+  // Stable across retries and replicas: "verdict-<attestation id>" (a recorded verdict that
+  // changed the host's eligibility, or a revocation), "expired-<attestation id>" (an eligible
+  // verdict that passed its expiry while still the host's latest).
+  std::string event_id;
+  std::string url;
+  std::string kind;  // "eligible" | "ineligible" | "revoked" | "expired"
+  std::string host_id;
+  std::string attestation_id;  // the verdict's (Attestation::token_id)
+  bool eligible = false;       // the host's eligibility after the event
+  absl::Time occurred_at = absl::UnixEpoch();
+  std::string jwt;   // the verdict's signed EAR
+  int attempts = 0;  // POSTs tried before this one
 };
 
 // One version of a named policy. Versions start at 1 and are never rewritten.

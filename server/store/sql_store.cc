@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "server/store/notification_outbox.h"
 #include "verifier/bytes/status_macros.h"
 
 namespace bootgate::server::store::internal {
@@ -546,7 +547,8 @@ SqlStore::SqlStore(ConnectionPool::Factory factory, const StoreOptions& options,
                options.max_batch),
       schema_version_(schema_version),
       max_event_log_bytes_(options.max_event_log_bytes),
-      feeds_(std::move(feeds)) {}
+      feeds_(std::move(feeds)),
+      notification_urls_(options.notification_urls) {}
 
 absl::StatusOr<std::unique_ptr<AttestationFeed>> SqlStore::FollowAttestations(
     FeedCallbacks callbacks) {
@@ -660,6 +662,10 @@ absl::StatusOr<std::optional<int64_t>> SqlStore::InsertAttestation(
     SqlConnection& conn, const PendingAttestation& pending) {
   const Attestation* a = pending.record;
   if (a->only_if_latest.has_value()) RETURN_IF_ERROR(CheckStillLatest(conn, *a));
+  bool eligible_before = false;
+  if (!notification_urls_.empty()) {
+    ASSIGN_OR_RETURN(eligible_before, EligibleAt(conn, a->host_id, a->received_at));
+  }
   const SqlParam params[] = {
       a->host_id,
       a->group,
@@ -682,6 +688,9 @@ absl::StatusOr<std::optional<int64_t>> SqlStore::InsertAttestation(
       pending.log.has_value() ? SqlParam(Bytes{pending.log->digest}) : SqlParam()};
   ASSIGN_OR_RETURN(std::vector<SqlRow> rows, conn.Query(kInsertAttestation, params));
   if (rows.size() != 1) return std::optional<int64_t>();  // a reused token: nothing inserted
+  if (std::optional<Notification> event = VerdictNotification(*a, eligible_before)) {
+    RETURN_IF_ERROR(InsertNotification(conn, *event, notification_urls_, false).status());
+  }
   return std::optional<int64_t>(rows.front().Int(0));
 }
 
@@ -1196,6 +1205,38 @@ absl::StatusOr<RetentionResult> SqlStore::ApplyRetention(const RetentionPolicy& 
     return absl::OkStatus();
   }));
   return result;
+}
+
+absl::StatusOr<int> SqlStore::AddNotificationIfLatest(const Notification& event) {
+  if (notification_urls_.empty()) return 0;
+  int written = 0;
+  RETURN_IF_ERROR(InWriteTransaction([&](SqlConnection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(written, InsertNotification(conn, event, notification_urls_, true));
+    return absl::OkStatus();
+  }));
+  return written;
+}
+
+absl::StatusOr<std::vector<Notification>> SqlStore::ClaimNotifications(absl::Time now,
+                                                                       absl::Duration lease,
+                                                                       int max) {
+  std::vector<Notification> claimed;
+  RETURN_IF_ERROR(InWriteTransaction([&](SqlConnection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(claimed, ClaimDue(conn, now, lease, max));
+    return absl::OkStatus();
+  }));
+  return claimed;
+}
+
+absl::Status SqlStore::FinishNotification(int64_t id, absl::Time now, const std::string& error,
+                                          absl::Time retry_at) {
+  return InWriteTransaction(
+      [&](SqlConnection& conn) { return Finish(conn, id, now, error, retry_at); });
+}
+
+absl::StatusOr<int64_t> SqlStore::PendingNotifications() {
+  ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
+  return CountPending(*conn);
 }
 
 absl::StatusOr<DurabilitySettings> SqlStore::Durability() {

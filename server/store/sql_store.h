@@ -73,6 +73,12 @@ class SqlStore final : public Store {
                                                           absl::Time at) override;
   absl::StatusOr<RetentionResult> ApplyRetention(const RetentionPolicy& policy,
                                                  absl::Time now) override;
+  absl::StatusOr<int> AddNotificationIfLatest(const Notification& event) override;
+  absl::StatusOr<std::vector<Notification>> ClaimNotifications(absl::Time now, absl::Duration lease,
+                                                               int max) override;
+  absl::Status FinishNotification(int64_t id, absl::Time now, const std::string& error,
+                                  absl::Time retry_at) override;
+  absl::StatusOr<int64_t> PendingNotifications() override;
   absl::StatusOr<DurabilitySettings> Durability() override;
   absl::Status CheckIntegrity() override;
   int64_t SchemaVersion() const override { return schema_version_; }
@@ -116,6 +122,7 @@ class SqlStore final : public Store {
   const int64_t schema_version_;
   const int64_t max_event_log_bytes_;
   const FeedFactory feeds_;
+  const std::vector<std::string> notification_urls_;
   // Ids this process recorded, so that its feed passes on only other processes' records (its
   // own are published by its recorder). Bounded: the oldest are forgotten past 4096.
   void RememberOwn(std::span<const absl::StatusOr<int64_t>> results);

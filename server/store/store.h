@@ -127,6 +127,23 @@ class Store {
   // InvalidArgument for a malformed page token or a negative page size.
   virtual absl::StatusOr<AttestationPage> ListAttestations(const AttestationFilter& filter) = 0;
 
+  // Eligibility notifications (StoreOptions::notification_urls; records.h Notification).
+  // Writes `event` once per URL while `event.attestation_id` is still its host's latest
+  // attestation; an event id already written (by any replica) is not written again. Returns
+  // how many rows it wrote.
+  virtual absl::StatusOr<int> AddNotificationIfLatest(const Notification& event) = 0;
+  // Up to `max` undelivered notifications due at `now`, oldest first, each claimed for this
+  // caller until `now + lease`: no other caller (replica) gets them before then.
+  virtual absl::StatusOr<std::vector<Notification>> ClaimNotifications(absl::Time now,
+                                                                       absl::Duration lease,
+                                                                       int max) = 0;
+  // After a POST: delivered (`error` empty) at `now`, or tried once more, due again at
+  // `retry_at` and released.
+  virtual absl::Status FinishNotification(int64_t id, absl::Time now, const std::string& error,
+                                          absl::Time retry_at) = 0;
+  // Undelivered notifications, for the metrics.
+  virtual absl::StatusOr<int64_t> PendingNotifications() = 0;
+
   // Stores a policy version and returns its version number: policy.version == 0 assigns the
   // next version of policy.name; otherwise that exact version, AlreadyExists if it is taken.
   // InvalidArgument for an empty name or a negative version.
@@ -191,6 +208,10 @@ struct StoreOptions {
   // The largest event log stored, and the bound of every decompression of a stored one
   // (bootgated: limits.max_event_log_bytes).
   int64_t max_event_log_bytes = 16 * 1024 * 1024;
+  // Eligibility notifications (bootgated: notifications.urls): when set, RecordAttestation also
+  // writes, in the same transaction, one notification per URL for a verdict that changes its
+  // host's eligibility (eligible and unexpired before vs after) or is a revocation.
+  std::vector<std::string> notification_urls;
 };
 
 // Opens (creating if needed) the store at `url` and migrates its schema to the newest version.

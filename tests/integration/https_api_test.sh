@@ -44,22 +44,9 @@ cat "$work"/host-*/ek-ca.pem > "$work/ek-cas.pem"
 
 # The fixture policy with this test's hosts in its group, and host-stale alone in a copy of the
 # group whose verdicts live 3 s.
-/usr/bin/python3 - "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto" \
-  > "$work/policy.textproto" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-start = text.index("\ngroups {") + 1
-end = text.index("\n}\n", start) + 1  # the group's closing brace, at the start of a line
-group = text[start:end + 1]
-ours = group.replace('  hosts: "host-good-1"\n',
-                     '  hosts: "host-good-1"\n  hosts: "host-a"\n  hosts: "host-bad"\n'
-                     '  hosts: "host-rev"\n')
-stale = re.sub(r'  hosts: "[^"]*"\n', "", group)
-stale = stale.replace('name: "good-host"', 'name: "short-ttl"\n  hosts: "host-stale"')
-stale = re.sub(r"verdict_ttl \{\s*seconds: \d+\s*\}", "verdict_ttl { seconds: 3 }", stale)
-assert ours != group and "seconds: 3 }" in stale and 'hosts: "host-stale"' in stale
-print(text[:start] + ours + "\n" + stale + text[end + 1:])
-PY
+/usr/bin/python3 "$BOOTGATE_SOURCE_DIR/tests/integration/policy_with_hosts.py" \
+  "$BOOTGATE_SOURCE_DIR/policies/fixtures/good-host.textproto" --hosts host-a host-bad host-rev \
+  --short-ttl host-stale > "$work/policy.textproto"
 
 cat > "$work/config.textproto" <<CONF
 tls { cert_file: "$pki/server.pem" key_file: "$pki/server.key" client_ca_file: "$pki/ca.pem" }

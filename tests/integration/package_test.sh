@@ -13,7 +13,7 @@
 #     gives Type=notify services: READY=1, WATCHDOG=1, /healthz and /readyz, then STOPPING=1;
 #   - writes verdicts with the installed agent (a swtpm host), stops, and turns the store into
 #     the schema-4 store an older bootgated kept (store_schema4.py); dpkg -i this version over
-#     it; the installed bootgated migrates it to schema 5 as it starts and serves every verdict
+#     it; the installed bootgated migrates it to the newest schema as it starts and serves every verdict
 #     as before (ids, JWTs, event logs), and attests on;
 #   - dpkg --purge both: nothing left installed, running or enabled.
 # PID 1 need not be systemd: nothing here asks systemd to run anything. Skips (77) unless root.
@@ -274,9 +274,10 @@ expect_rc 0 "$work/out" "$cli" attest "${good[@]}"
 stop_installed
 expect_rc 0 "$work/check-store" setpriv --reuid=bootgate --regid=bootgate --init-groups \
   /usr/sbin/bootgated --config "$work/bootgated.conf" --check-store
-expect_grep '^backend=sqlite schema_version=5 durable=true$' "$work/check-store"
+newest="$(find "$BOOTGATE_SOURCE_DIR/server/store/migrations/sqlite" -name '*.sql' | wc -l)"
+expect_grep "^backend=sqlite schema_version=$newest durable=true\$" "$work/check-store"
 expect_grep '^integrity=ok$' "$work/check-store"
-echo "migrated: $(grep -o 'schema_version=5' "$work/check-store"), 2 verdicts of $old_version read back, a third recorded"
+echo "migrated: $(grep -o "schema_version=$newest" "$work/check-store"), 2 verdicts of $old_version read back, a third recorded"
 
 echo "dpkg --purge: nothing left"
 dpkg --purge bootgate-agent bootgated > "$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge"; }

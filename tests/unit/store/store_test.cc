@@ -1526,3 +1526,104 @@ TEST_CASE("FollowAttestations tells one replica what another commits", "[store]"
 }
 
 }  // namespace bootgate::server::store
+
+namespace bootgate::server::store {
+namespace {
+
+// Eligibility notifications (store.h, records.h Notification): written with the verdict that
+// changes a host's eligibility, once per URL and event id; claimed by one replica at a time.
+TEST_CASE("a verdict that changes eligibility writes one notification per URL with it",
+          "[store][notifications]") {
+  TestDatabase db;
+  StoreOptions options;
+  options.notification_urls = {"http://a.example/hook", "http://b.example/hook"};
+  auto store = db.Open(options);
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+
+  // Never attested -> eligible: an event; eligible again: none; -> contraindicated: an event.
+  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t1", kT0)).ok());
+  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t2", kT0 + absl::Minutes(1))).ok());
+  Attestation bad = MakeAttestation("h1", "t3", kT0 + absl::Minutes(2));
+  bad.tier = "contraindicated";
+  bad.placement_eligible = false;
+  REQUIRE(store->RecordAttestation(bad).ok());
+  // Ineligible -> ineligible, but a revocation: an event.
+  Attestation revoked = MakeAttestation("h1", "t4", kT0 + absl::Minutes(3));
+  revoked.placement_eligible = false;
+  revoked.revocation = true;
+  REQUIRE(store->RecordAttestation(revoked).ok());
+  CHECK(*store->PendingNotifications() == 6);
+
+  const absl::Time now = kT0 + absl::Minutes(5);
+  auto claimed = store->ClaimNotifications(now, absl::Seconds(30), 100);
+  REQUIRE(claimed.ok());
+  REQUIRE(claimed->size() == 6);
+  std::vector<std::string> kinds;
+  for (const Notification& n : *claimed) {
+    kinds.push_back(n.kind + " " + n.event_id);
+    CHECK(n.host_id == "h1");
+    CHECK(n.jwt == "eyJhbGciOiJFUzI1NiJ9.e30.sig");
+    CHECK(n.event_id == "verdict-" + n.attestation_id);
+    CHECK(n.attempts == 0);
+  }
+  std::sort(kinds.begin(), kinds.end());
+  CHECK(kinds == std::vector<std::string>{"eligible verdict-t1", "eligible verdict-t1",
+                                          "ineligible verdict-t3", "ineligible verdict-t3",
+                                          "revoked verdict-t4", "revoked verdict-t4"});
+  // Claimed: nobody else (another replica) gets them until the lease ends.
+  auto other = db.Open(options);
+  CHECK(other->ClaimNotifications(now, absl::Seconds(30), 100)->empty());
+  CHECK(other->ClaimNotifications(now + absl::Seconds(31), absl::Seconds(30), 100)->size() == 6);
+
+  // Delivered: gone. Failed: due again at its retry time, attempts counted.
+  const Notification first = claimed->at(0);
+  const Notification second = claimed->at(1);
+  REQUIRE(store->FinishNotification(first.id, now, "", now).ok());
+  REQUIRE(store->FinishNotification(second.id, now, "HTTP 503", now + absl::Minutes(1)).ok());
+  CHECK(*store->PendingNotifications() == 5);
+  const absl::Time later = now + absl::Seconds(61);
+  auto again = store->ClaimNotifications(later, absl::Seconds(30), 100);
+  REQUIRE(again.ok());
+  bool retried = false;
+  for (const Notification& n : *again) {
+    CHECK(n.id != first.id);
+    if (n.id == second.id) retried = n.attempts == 1;
+  }
+  CHECK(retried);
+}
+
+TEST_CASE("an expiry is written once, and only while its verdict is the host's latest",
+          "[store][notifications]") {
+  TestDatabase db;
+  StoreOptions options;
+  options.notification_urls = {"http://a.example/hook"};
+  auto store = db.Open(options);
+  auto replica = db.Open(options);
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t1")).ok());
+  Notification expired;
+  expired.event_id = "expired-t1";
+  expired.kind = "expired";
+  expired.host_id = "h1";
+  expired.attestation_id = "t1";
+  expired.occurred_at = kT0 + absl::Minutes(10);
+  expired.jwt = "eyJhbGciOiJFUzI1NiJ9.e30.sig";
+  CHECK(*store->AddNotificationIfLatest(expired) == 1);
+  CHECK(*replica->AddNotificationIfLatest(expired) == 0);  // the other replica saw it too
+  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t2", kT0 + absl::Minutes(1))).ok());
+  Notification stale = expired;
+  stale.event_id = "expired-t1-again";
+  CHECK(*store->AddNotificationIfLatest(stale) == 0);  // t2 is the latest now
+  CHECK(*store->PendingNotifications() == 2);          // t1's verdict event and its expiry
+}
+
+TEST_CASE("without notification URLs nothing is written", "[store][notifications]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t1")).ok());
+  CHECK(*store->PendingNotifications() == 0);
+}
+
+}  // namespace
+}  // namespace bootgate::server::store
