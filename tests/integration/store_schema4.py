@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes SQLite store DST at schema version 4 with every row of store SRC (schema 5), as a
+"""Writes SQLite store DST at schema version 4 with every row of store SRC (schema 5 or later), as a
 bootgated of schema 4 (before migration 0005) would have kept them: each attestation's event
 log inline in attestations.event_log, no evidence_logs table.
 
@@ -25,8 +25,8 @@ if os.path.exists(dst_path):
 
 src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True)
 (src_version,) = src.execute("SELECT MAX(version) FROM schema_version").fetchone()
-if src_version != 5:
-    sys.exit(f"{src_path}: schema version {src_version}, expected 5")
+if src_version < 5:  # 5 moved the logs to evidence_logs; later versions only add tables
+    sys.exit(f"{src_path}: schema version {src_version}, expected 5 or later")
 
 dst = sqlite3.connect(dst_path, isolation_level=None)
 dst.execute("PRAGMA foreign_keys=OFF")
