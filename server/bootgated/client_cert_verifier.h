@@ -19,11 +19,10 @@
 #include <optional>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "grpcpp/security/tls_certificate_verifier.h"
+#include "server/bootgated/swappable.h"
 
 namespace bootgate::service {
 
@@ -78,22 +77,7 @@ ClientCertificateCheck VerifyClientCertificate(const ClientCaBundle* cas,
                                                std::optional<time_t> at = std::nullopt);
 
 // The trusted client CAs of one server, swappable while handshakes run (SIGHUP).
-class ClientTrust {
- public:
-  explicit ClientTrust(std::shared_ptr<const ClientCaBundle> cas) : cas_(std::move(cas)) {}
-  std::shared_ptr<const ClientCaBundle> Get() const {
-    absl::MutexLock lock(&mu_);
-    return cas_;
-  }
-  void Set(std::shared_ptr<const ClientCaBundle> cas) {
-    absl::MutexLock lock(&mu_);
-    cas_ = std::move(cas);
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const ClientCaBundle> cas_ ABSL_GUARDED_BY(mu_);
-};
+using ClientTrust = Swappable<ClientCaBundle>;
 
 // The gRPC verifier that runs VerifyClientCertificate after every TLS handshake (synchronously)
 // and refuses the connection unless the certificate is accepted, writing one

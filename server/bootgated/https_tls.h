@@ -11,11 +11,10 @@
 
 #include <memory>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "server/bootgated/client_cert_verifier.h"
+#include "server/bootgated/swappable.h"
 #include "verifier/crypto/openssl_ptr.h"
 
 namespace bootgate::service {
@@ -36,23 +35,7 @@ class TlsIdentity {
 };
 
 // The identity new handshakes use, swappable while they run (SIGHUP).
-class TlsIdentityHolder {
- public:
-  explicit TlsIdentityHolder(std::shared_ptr<const TlsIdentity> identity)
-      : identity_(std::move(identity)) {}
-  std::shared_ptr<const TlsIdentity> Get() const {
-    absl::MutexLock lock(&mu_);
-    return identity_;
-  }
-  void Set(std::shared_ptr<const TlsIdentity> identity) {
-    absl::MutexLock lock(&mu_);
-    identity_ = std::move(identity);
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const TlsIdentity> identity_ ABSL_GUARDED_BY(mu_);
-};
+using TlsIdentityHolder = Swappable<TlsIdentity>;
 
 // Sets up an SSL_CTX for the HTTPS server (cpp-httplib's SSLServer callback). `identity` and
 // `trust` are borrowed: they must outlive every connection of the context.

@@ -6,8 +6,6 @@
 namespace bootgate::server::store::internal {
 namespace {
 
-int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
-
 constexpr char kColumns[] =
     "id, event_id, url, kind, host_id, attestation_id, eligible, occurred_at_us, jwt, attempts";
 

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "server/store/records.h"
 
 namespace bootgate::server::store::internal {
@@ -26,6 +27,9 @@ struct Bytes {
 // A statement parameter. Statements name them $1, $2, ... in both dialects (SQLite accepts
 // "$1" as a named parameter; the SQLite backend binds by that name).
 using SqlParam = std::variant<std::monostate, int64_t, bool, std::string, Bytes>;
+
+// How the store writes an instant: microseconds since the Unix epoch (columns `*_us`).
+inline int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
 // A result cell: NULL, an integer (SQLite INTEGER, PostgreSQL int2/4/8 and bool), or text/bytes.
 using SqlValue = std::variant<std::monostate, int64_t, std::string>;

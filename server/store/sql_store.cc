@@ -89,8 +89,6 @@ constexpr char kPruneHost[] =
 // Most attestations one retention transaction deletes: the write lock is held briefly.
 constexpr int64_t kPruneBatch = 5000;
 
-int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
-
 std::string TimeText(absl::Time t) {
   return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
 }

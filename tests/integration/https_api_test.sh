@@ -278,6 +278,18 @@ answer="$(curl_as apiserver POST /v1/admission/kubernetes "$work/v1beta1.json")"
 grep -q 'admissionReviewVersions: \[v1\]' <<<"$answer" || fail "v1beta1 review: $answer"
 refused agent-bad GET /v1/hosts/host-a/placement 403 PERMISSION_DENIED
 
+echo "SIGHUP with a new server certificate: the next HTTPS handshake presents it"
+issue server-2 "/CN=bootgated-2" "subjectAltName=IP:127.0.0.1"
+sed -i "s|$pki/server\.pem|$pki/server-2.pem|; s|$pki/server\.key|$pki/server-2.key|" \
+  "$work/config.textproto"
+kill -HUP "$agent_daemon_pid"
+for _ in $(seq 50); do grep -q 'event=reloaded' "$work/bootgated.log" && break; sleep 0.1; done
+expect_grep 'event=reloaded' "$work/bootgated.log"
+openssl s_client -connect "127.0.0.1:$https_port" -CAfile "$pki/ca.pem" -cert "$pki/alice.pem" \
+  -key "$pki/alice.key" < /dev/null 2> /dev/null | openssl x509 -noout -subject > "$out"
+expect_grep 'CN ?= ?bootgated-2' "$out"
+echo "ok   $(cat "$out")"
+
 echo "the example ValidatingWebhookConfiguration"
 /usr/bin/python3 - "$BOOTGATE_SOURCE_DIR/deploy/kubernetes/validating-webhook.yaml" <<'PY'
 import base64, sys, yaml
