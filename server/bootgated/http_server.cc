@@ -45,7 +45,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
                       }
                       res.set_content(*jwks, "application/jwk-set+json");
                     });
-  out->server_->Get("/metrics", [context](const httplib::Request&, httplib::Response& res) {
+  HttpServer* self = out.get();
+  out->server_->Get("/metrics", [context, self](const httplib::Request&, httplib::Response& res) {
+    self->CountHosts(*context);
     res.set_content(context->metrics->Serialize(), "text/plain; version=0.0.4");
   });
   // Liveness: the process answers. Readiness: and its store answers a query (a load balancer
@@ -67,6 +69,15 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
   httplib::Server* server = out->server_.get();
   out->thread_ = std::thread([server] { server->listen_after_bind(); });
   return out;
+}
+
+void HttpServer::CountHosts(ServiceContext& context) {
+  absl::MutexLock lock(&count_mu_);
+  const absl::Time now = absl::Now();
+  if (now - counted_at_ < kHostCountInterval) return;
+  counted_at_ = now;
+  auto counts = context.store->CountHostsByEligibility(now);
+  if (counts.ok()) context.metrics->SetHostCounts(*counts);
 }
 
 HttpServer::~HttpServer() {

@@ -7,7 +7,10 @@
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "server/bootgated/service_context.h"
 
 namespace httplib {
@@ -34,6 +37,12 @@ class HttpServer {
 
  private:
   HttpServer() = default;
+  // bootgate_hosts: counted again by a scrape at most every kHostCountInterval (a pass over
+  // every host's latest verdict), so that scrapers cannot load the store.
+  static constexpr absl::Duration kHostCountInterval = absl::Seconds(15);
+  void CountHosts(ServiceContext& context);
+  absl::Mutex count_mu_;
+  absl::Time counted_at_ ABSL_GUARDED_BY(count_mu_) = absl::InfinitePast();
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

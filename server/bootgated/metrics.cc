@@ -3,7 +3,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
+#include <utility>
 
 #include "absl/time/clock.h"
 #include "bootgate_version.h"
@@ -65,6 +68,10 @@ Metrics::Metrics()
                                  .Help("Eligibility notifications not delivered yet")
                                  .Register(*registry_)
                                  .Add({})),
+      hosts_(prometheus::BuildGauge()
+                 .Name("bootgate_hosts")
+                 .Help("Registered hosts by group and by whether they are placement-eligible now")
+                 .Register(*registry_)),
       resident_memory_(prometheus::BuildGauge()
                            .Name("process_resident_memory_bytes")
                            .Help("Resident memory size in bytes")
@@ -122,6 +129,26 @@ void Metrics::AuditWriteFailed() { audit_write_failures_.Add({}).Increment(); }
 
 void Metrics::NotificationTried(bool delivered) {
   notifications_.Add({{"result", delivered ? "delivered" : "failed"}}).Increment();
+}
+
+void Metrics::SetHostCounts(const std::vector<server::store::GroupEligibility>& counts) {
+  // "-" is bootgated's registry value for a host registered in no group: one label with "".
+  std::map<std::pair<std::string, bool>, int64_t> hosts;
+  for (const server::store::GroupEligibility& c : counts) {
+    hosts[{c.group == "-" ? "" : c.group, c.eligible}] += c.hosts;
+  }
+  std::lock_guard lock(hosts_mu_);
+  std::vector<prometheus::Gauge*> now;
+  for (const auto& [key, n] : hosts) {
+    prometheus::Gauge& gauge =
+        hosts_.Add({{"group", key.first}, {"eligible", key.second ? "true" : "false"}});
+    gauge.Set(static_cast<double>(n));
+    now.push_back(&gauge);
+  }
+  for (prometheus::Gauge* old : host_gauges_) {
+    if (std::find(now.begin(), now.end(), old) == now.end()) hosts_.Remove(old);
+  }
+  host_gauges_ = std::move(now);
 }
 
 void Metrics::NotificationsPending(int64_t pending) {

@@ -3,7 +3,9 @@
 #define BOOTGATE_SERVER_BOOTGATED_METRICS_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "prometheus/counter.h"
@@ -11,6 +13,7 @@
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "server/store/records.h"
 
 namespace bootgate::service {
 
@@ -39,6 +42,10 @@ class Metrics {
   // or "failed" (retried later); bootgate_notifications_pending: undelivered, as last counted.
   void NotificationTried(bool delivered);
   void NotificationsPending(int64_t pending);
+  // bootgate_hosts{group, eligible="true"|"false"}: registered hosts by group and eligibility
+  // (Store::CountHostsByEligibility); a group no longer counted is dropped. Hosts without a
+  // group have group="".
+  void SetHostCounts(const std::vector<server::store::GroupEligibility>& counts);
 
   // The Prometheus text exposition format of every metric.
   std::string Serialize() const;
@@ -55,6 +62,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& audit_write_failures_;
   prometheus::Family<prometheus::Counter>& notifications_;
   prometheus::Gauge& notifications_pending_;
+  prometheus::Family<prometheus::Gauge>& hosts_;
+  std::mutex hosts_mu_;
+  std::vector<prometheus::Gauge*> host_gauges_;  // as last set
   // Set from the process itself at each scrape (Serialize).
   prometheus::Gauge& resident_memory_;
   prometheus::Gauge& cpu_seconds_;

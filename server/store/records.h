@@ -134,6 +134,13 @@ struct Attestation {
   bool revocation = false;
 };
 
+// How many registered hosts of one group are eligible, or not (CountHostsByEligibility).
+struct GroupEligibility {
+  std::string group;  // the group of the host's latest verdict, else the one it was registered in
+  bool eligible = false;
+  int64_t hosts = 0;
+};
+
 // One eligibility notification to one URL (the notifications outbox): what a host's
 // eligibility became and the verdict that says so.
 struct Notification {

@@ -1237,6 +1237,22 @@ absl::StatusOr<int64_t> SqlStore::PendingNotifications() {
   return CountPending(*conn);
 }
 
+absl::StatusOr<std::vector<GroupEligibility>> SqlStore::CountHostsByEligibility(absl::Time now) {
+  const SqlParam params[] = {Micros(now)};
+  ASSIGN_OR_RETURN(
+      std::vector<SqlRow> rows,
+      Query("SELECT COALESCE(a.host_group, h.host_group) AS grp,"
+            " CASE WHEN a.placement_eligible AND a.expires_at_us > $1 THEN 1 ELSE 0 END AS ok,"
+            " COUNT(*) FROM hosts h LEFT JOIN attestations a ON a.id ="
+            " (SELECT MAX(id) FROM attestations WHERE host_id = h.host_id)"
+            " GROUP BY grp, ok ORDER BY grp, ok",
+            params));
+  std::vector<GroupEligibility> out;
+  out.reserve(rows.size());
+  for (const SqlRow& row : rows) out.push_back({row.Str(0), row.Int(1) != 0, row.Int(2)});
+  return out;
+}
+
 absl::StatusOr<DurabilitySettings> SqlStore::Durability() {
   ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
   return conn->ReadDurability();

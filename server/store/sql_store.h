@@ -79,6 +79,7 @@ class SqlStore final : public Store {
   absl::Status FinishNotification(int64_t id, absl::Time now, const std::string& error,
                                   absl::Time retry_at) override;
   absl::StatusOr<int64_t> PendingNotifications() override;
+  absl::StatusOr<std::vector<GroupEligibility>> CountHostsByEligibility(absl::Time now) override;
   absl::StatusOr<DurabilitySettings> Durability() override;
   absl::Status CheckIntegrity() override;
   int64_t SchemaVersion() const override { return schema_version_; }

@@ -143,6 +143,10 @@ class Store {
                                           absl::Time retry_at) = 0;
   // Undelivered notifications, for the metrics.
   virtual absl::StatusOr<int64_t> PendingNotifications() = 0;
+  // Every registered host counted by group and by whether its latest verdict makes it
+  // eligible at `now` (eligible and unexpired; never attested: not eligible). One pass over the
+  // hosts, each latest verdict found by its index.
+  virtual absl::StatusOr<std::vector<GroupEligibility>> CountHostsByEligibility(absl::Time now) = 0;
 
   // Stores a policy version and returns its version number: policy.version == 0 assigns the
   // next version of policy.name; otherwise that exact version, AlreadyExists if it is taken.

@@ -270,6 +270,15 @@ for _ in $(seq 1 50); do
 done
 admit denied 'host-stale\) is not eligible: its latest verdict \(affirming verdict .*\) expired at .*must attest again' \
   u-9 CREATE binding host-stale
+echo "/metrics counts the hosts by group and eligibility now"
+http_port="$(sed -n 's/.*http_port=\([0-9]*\).*/\1/p' "$work/bootgated.out")"
+curl -sf "http://127.0.0.1:$http_port/metrics" | grep '^bootgate_hosts{' | sort > "$out"
+cat "$out"
+expect_grep '^bootgate_hosts\{eligible="true",group="good-host"\} 1$' "$out"  # host-a
+expect_grep '^bootgate_hosts\{eligible="false",group="good-host"\} 2$' "$out"  # host-bad, -rev
+expect_grep '^bootgate_hosts\{eligible="false",group="short-ttl"\} 1$' "$out"  # stale
+[[ "$(wc -l < "$out")" == 3 ]] || fail "other bootgate_hosts series"
+
 echo "not an admission.k8s.io/v1 review: 400, so the API server applies failurePolicy"
 printf '%s' '{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"x"}}' \
   > "$work/v1beta1.json"

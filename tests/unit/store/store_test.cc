@@ -1627,3 +1627,36 @@ TEST_CASE("without notification URLs nothing is written", "[store][notifications
 
 }  // namespace
 }  // namespace bootgate::server::store
+
+namespace bootgate::server::store {
+namespace {
+
+TEST_CASE("hosts are counted by group and by eligibility now", "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  for (const char* id : {"h1", "h2", "h3", "h4"}) {
+    REQUIRE(store->RegisterHost(MakeHost(id, "rack-1"), false).ok());
+  }
+  REQUIRE(store->RegisterHost(MakeHost("h5", "rack-2"), false).ok());
+  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t1", kT0)).ok());  // eligible
+  Attestation bad = MakeAttestation("h2", "t2", kT0);
+  bad.placement_eligible = false;
+  REQUIRE(store->RecordAttestation(bad).ok());
+  // h3: eligible once, its latest verdict expired by now; h4 and h5 never attested.
+  REQUIRE(store->RecordAttestation(MakeAttestation("h3", "t3", kT0 - absl::Hours(1))).ok());
+  Attestation moved = MakeAttestation("h1", "t4", kT0 + absl::Seconds(1));
+  moved.group = "web";  // the verdict's group counts, not the registered one
+  REQUIRE(store->RecordAttestation(moved).ok());
+
+  auto counts = store->CountHostsByEligibility(kT0 + absl::Minutes(1));
+  REQUIRE(counts.ok());
+  std::vector<std::string> got;
+  for (const GroupEligibility& c : *counts) {
+    got.push_back(c.group + (c.eligible ? " eligible " : " not ") + std::to_string(c.hosts));
+  }
+  std::sort(got.begin(), got.end());
+  CHECK(got == std::vector<std::string>{"rack-1 not 3", "rack-2 not 1", "web eligible 1"});
+}
+
+}  // namespace
+}  // namespace bootgate::server::store
