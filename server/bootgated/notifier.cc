@@ -117,6 +117,11 @@ std::string Notifier::Post(const server::store::Notification& n) {
   return "";
 }
 
+bool Notifier::Stopping() {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
 void Notifier::Run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
@@ -132,6 +137,9 @@ void Notifier::Run() {
         due.ok() ? *std::move(due) : std::vector<server::store::Notification>();
     const bool full = static_cast<int>(claimed.size()) == kClaimBatch;
     for (const server::store::Notification& n : claimed) {
+      // A stop does not wait for the rest of the batch (each POST may take its timeout): their
+      // claims lapse and another replica, or this one restarted, sends them.
+      if (Stopping()) break;
       const std::string error = Post(n);
       metrics_->NotificationTried(error.empty());
       const absl::Time done = absl::Now();

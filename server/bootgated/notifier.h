@@ -40,7 +40,7 @@ class Notifier {
  public:
   // Sends nothing and starts no thread when `config` has no URLs.
   Notifier(server::store::Store* store, Metrics* metrics, const v1::NotificationConfig& config);
-  ~Notifier();  // stops the sender after the POST in progress
+  ~Notifier();  // stops the sender after the POST in progress, not after its whole batch
 
   // `verdict` (eligible) passed its expiry at `at` with no newer verdict seen: written as an
   // "expired" event by the sender thread (never blocks the caller).
@@ -48,6 +48,7 @@ class Notifier {
 
  private:
   void Run();
+  bool Stopping();
   // Writes the expiries queued so far; returns when the queue is empty or the store fails.
   void WriteExpiries();
   // One POST; empty when delivered, else why not.
