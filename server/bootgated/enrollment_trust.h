@@ -7,9 +7,9 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "bootgate/v1/config.pb.h"
+#include "server/bootgated/swappable.h"
 #include "verifier/enroll/certificate_chain.h"
 
 namespace bootgate::service {
@@ -25,24 +25,7 @@ struct EnrollmentTrust {
 absl::StatusOr<EnrollmentTrust> LoadEnrollmentTrust(const v1::EnrollmentConfig& config);
 
 // The trust in use, replaced whole on reload: a call keeps the one it got for its whole run.
-class EnrollmentTrustHolder {
- public:
-  explicit EnrollmentTrustHolder(EnrollmentTrust trust)
-      : trust_(std::make_shared<const EnrollmentTrust>(std::move(trust))) {}
-  std::shared_ptr<const EnrollmentTrust> Get() const {
-    absl::MutexLock lock(&mu_);
-    return trust_;
-  }
-  void Set(EnrollmentTrust trust) {
-    auto next = std::make_shared<const EnrollmentTrust>(std::move(trust));
-    absl::MutexLock lock(&mu_);
-    trust_ = std::move(next);
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const EnrollmentTrust> trust_ ABSL_GUARDED_BY(mu_);
-};
+using EnrollmentTrustHolder = Swappable<EnrollmentTrust>;
 
 }  // namespace bootgate::service
 

@@ -157,7 +157,7 @@ absl::StatusOr<ReloadReport> Reloader::Reload(const v1::ServerConfig& raw) {
     report.changed.push_back("policy_file");
   }
   if (enrollment) {
-    context_->enrollment->Set(*std::move(enrollment));
+    context_->enrollment->Set(std::make_shared<const EnrollmentTrust>(*std::move(enrollment)));
     enrollment_sha256_ = enrollment_sha256;
     report.changed.push_back("enrollment");
   }
