@@ -30,7 +30,7 @@ struct Host {
   std::string host_id;
   std::string group;
   std::string ak_public;  // the AK public key as registered (PEM or TPM2B_PUBLIC bytes)
-  std::string ak_name;    // the AK's TPM name (bytes)
+  std::string ak_name;    // AkFingerprint of ak_public (hex SHA-256 of its SPKI)
   absl::Time registered_at = absl::UnixEpoch();
   std::string registered_by;
   std::string trust_path = kTrustPathAdminRegistered;

@@ -48,13 +48,10 @@ absl::StatusOr<EvpPkeyPtr> RsaKey(const TPMT_PUBLIC& pub, absl::string_view what
                                                             : pub.parameters.rsaDetail.exponent;
   BignumPtr bn_n(BN_bin2bn(n.buffer, n.size, nullptr));
   BignumPtr bn_e(BN_new());
-  OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (bn_n == nullptr || bn_e == nullptr || bld == nullptr || BN_set_word(bn_e.get(), e) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
+  if (bn_n == nullptr || bn_e == nullptr || BN_set_word(bn_e.get(), e) != 1) {
     return absl::InternalError(absl::StrCat(what, ": building RSA parameters failed"));
   }
-  return FromData("RSA", bld.get(), what);
+  return RsaPublicKey(*bn_n, *bn_e, what);
 }
 
 absl::StatusOr<EvpPkeyPtr> EccKey(const TPMT_PUBLIC& pub, absl::string_view what) {
@@ -76,9 +73,25 @@ absl::StatusOr<EvpPkeyPtr> EccKey(const TPMT_PUBLIC& pub, absl::string_view what
   point[0] = 0x04;
   std::memcpy(point.data() + 1 + curve->field_bytes - x.size, x.buffer, x.size);
   std::memcpy(point.data() + 1 + 2 * curve->field_bytes - y.size, y.buffer, y.size);
+  return EcPublicKey(*curve, point, what);
+}
+
+}  // namespace
+
+absl::StatusOr<EvpPkeyPtr> RsaPublicKey(const BIGNUM& n, const BIGNUM& e, absl::string_view what) {
+  OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (bld == nullptr || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
+    return absl::InternalError(absl::StrCat(what, ": building RSA parameters failed"));
+  }
+  return FromData("RSA", bld.get(), what);
+}
+
+absl::StatusOr<EvpPkeyPtr> EcPublicKey(const EccCurve& curve, std::span<const uint8_t> point,
+                                       absl::string_view what) {
   OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (bld == nullptr ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve->group, 0) !=
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.group, 0) !=
           1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                        point.size()) != 1) {
@@ -86,8 +99,6 @@ absl::StatusOr<EvpPkeyPtr> EccKey(const TPMT_PUBLIC& pub, absl::string_view what
   }
   return FromData("EC", bld.get(), what);
 }
-
-}  // namespace
 
 const EccCurve* FindEccCurve(uint16_t tpm_id) {
   for (const EccCurve& c : kCurves) {

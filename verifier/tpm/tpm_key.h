@@ -34,6 +34,16 @@ const EccCurve* FindEccCurveByGroup(absl::string_view group);
 absl::StatusOr<crypto::EvpPkeyPtr> PublicKeyFromTpmt(const TPMT_PUBLIC& pub,
                                                      absl::string_view what);
 
+// Public keys from their values, through EVP_PKEY_fromdata (OpenSSL's key management, not
+// its decoder framework, which costs several times more per key). InvalidArgument when
+// OpenSSL refuses the values (for EC: a point not on the curve); messages start with `what`.
+absl::StatusOr<crypto::EvpPkeyPtr> RsaPublicKey(const BIGNUM& n, const BIGNUM& e,
+                                                absl::string_view what);
+// `point`: an octet-string EC point (SEC 1: 04 || X || Y, or compressed).
+absl::StatusOr<crypto::EvpPkeyPtr> EcPublicKey(const EccCurve& curve,
+                                               std::span<const uint8_t> point,
+                                               absl::string_view what);
+
 // The TPM Name of an object: nameAlg (2 bytes, big-endian) || H_nameAlg(marshaled
 // TPMT_PUBLIC). InvalidArgument when `name_alg` is not a hash algorithm bootgate knows.
 absl::StatusOr<std::vector<uint8_t>> TpmName(uint16_t name_alg,

@@ -1,5 +1,8 @@
 #include "verifier/tpm/ak_public.h"
 
+#include <openssl/core_names.h>
+#include <openssl/x509.h>
+
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -52,6 +55,93 @@ TEST_CASE("ParseAkPublic detects PEM, DER, TPM2B_PUBLIC and TPMT_PUBLIC of the s
             (format == AkFormat::kTpm2bPublic || format == AkFormat::kTpmtPublic));
     }
   }
+}
+
+// OpenSSL's own SubjectPublicKeyInfo decoder (d2i_PUBKEY, its decoder framework) is the peer:
+// ParseAkPublic reads DER SPKI itself, and must accept exactly the RSA and NIST-curve keys
+// d2i_PUBKEY accepts, as the same key, and refuse what it refuses.
+crypto::EvpPkeyPtr PeerDecode(const Bytes& der) {
+  const uint8_t* p = der.data();
+  crypto::EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  if (key == nullptr || p != der.data() + der.size()) return nullptr;
+  return key;
+}
+
+Bytes DerWith(EVP_PKEY* key, const char* param, const char* value) {
+  crypto::EvpPkeyPtr copy(EVP_PKEY_dup(key));
+  REQUIRE(EVP_PKEY_set_utf8_string_param(copy.get(), param, value) == 1);
+  return testing::DerPublic(copy.get());
+}
+
+TEST_CASE("ParseAkPublic reads DER SubjectPublicKeyInfo as OpenSSL's decoder does", "[tpm]") {
+  crypto::EvpPkeyPtr p256 = testing::NewEcKey("prime256v1");
+  crypto::EvpPkeyPtr p521 = testing::NewEcKey("secp521r1");
+  crypto::EvpPkeyPtr rsa = testing::NewRsaKey(3072);
+  Bytes rsa_der = testing::DerPublic(rsa.get());
+  // rsaEncryption without its NULL parameters: the AlgorithmIdentifier 30 0d .. 05 00 becomes
+  // 30 0b .., and the outer length (30 82 hi lo) shrinks by 2.
+  Bytes rsa_no_null = rsa_der;
+  REQUIRE((rsa_no_null[4] == 0x30 && rsa_no_null[5] == 0x0d && rsa_no_null[17] == 0x05));
+  rsa_no_null.erase(rsa_no_null.begin() + 17, rsa_no_null.begin() + 19);
+  rsa_no_null[5] = 0x0b;
+  rsa_no_null[3] = static_cast<uint8_t>(rsa_no_null[3] - 2);
+  const std::pair<const char*, Bytes> accepted[] = {
+      {"p256", testing::DerPublic(p256.get())},
+      {"p521", testing::DerPublic(p521.get())},
+      {"p256 compressed point",
+       DerWith(p256.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed")},
+      {"rsa-3072", rsa_der},
+      {"rsa without NULL parameters", rsa_no_null},
+  };
+  for (const auto& [what, der] : accepted) {
+    INFO(what);
+    crypto::EvpPkeyPtr peer = PeerDecode(der);
+    REQUIRE(peer != nullptr);
+    auto ak = ParseAkPublic(der);
+    REQUIRE(ak.ok());
+    CHECK(ak->format == AkFormat::kDer);
+    CHECK(EVP_PKEY_eq(ak->key.get(), peer.get()) == 1);
+    // Every prefix of a key is refused by both; so is a key with a byte after it.
+    for (size_t n = 0; n < der.size(); n += 7) {
+      const Bytes prefix(der.begin(), der.begin() + static_cast<long>(n));
+      INFO("prefix " << n);
+      CHECK(PeerDecode(prefix) == nullptr);
+      CHECK(!ParseAkPublic(prefix).ok());
+    }
+    Bytes padded = der;
+    padded.push_back(0);
+    CHECK(PeerDecode(padded) == nullptr);
+    CHECK(!ParseAkPublic(padded).ok());
+  }
+
+  // Decoded by OpenSSL, but no key a TPM AK can be: explicit curve parameters, another curve,
+  // another algorithm.
+  crypto::EvpPkeyPtr k1 = testing::NewEcKey("secp256k1");
+  crypto::EvpPkeyPtr ed(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  crypto::EvpPkeyCtxPtr pss_ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA-PSS", nullptr));
+  EVP_PKEY* pss_raw = nullptr;
+  REQUIRE((pss_ctx != nullptr && EVP_PKEY_keygen_init(pss_ctx.get()) == 1 &&
+           EVP_PKEY_CTX_set_rsa_keygen_bits(pss_ctx.get(), 2048) == 1 &&
+           EVP_PKEY_keygen(pss_ctx.get(), &pss_raw) == 1));
+  crypto::EvpPkeyPtr pss(pss_raw);
+  REQUIRE(ed != nullptr);
+  const std::pair<const char*, Bytes> refused[] = {
+      {"explicit P-256 parameters", DerWith(p256.get(), OSSL_PKEY_PARAM_EC_ENCODING, "explicit")},
+      {"secp256k1", testing::DerPublic(k1.get())},
+      {"ed25519", testing::DerPublic(ed.get())},
+      {"rsa-pss", testing::DerPublic(pss.get())},
+  };
+  for (const auto& [what, der] : refused) {
+    INFO(what);
+    CHECK(PeerDecode(der) != nullptr);
+    CHECK(ParseAkPublic(der).status().code() == absl::StatusCode::kInvalidArgument);
+  }
+
+  // A point off the curve: both refuse it.
+  Bytes off_curve = testing::DerPublic(p256.get());
+  off_curve.back() ^= 0x01;
+  CHECK(PeerDecode(off_curve) == nullptr);
+  CHECK(ParseAkPublic(off_curve).status().code() == absl::StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("ParseAkPublic takes the first PUBLIC KEY block of a PEM, nothing else", "[tpm]") {
