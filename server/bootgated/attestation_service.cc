@@ -220,11 +220,11 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, v1::AttestRequest& r
     return token.status();
   }
 
-  auto ak = tpm::ParseAkPublic(Bytes(host->ak_public));
-  if (!ak.ok()) {
+  const AkCache::Parsed ak = context.aks->Get(host->ak_public);
+  if (!ak->ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("the AK registered for host \"", request.host_id(),
-                     "\" does not parse: ", ak.status().message()));
+                     "\" does not parse: ", ak->status().message()));
   }
   ASSIGN_OR_RETURN(crypto::Digest nonce, server::QualifyingData(request.token()));
   // The fingerprint stored with the host is AkFingerprint of this very ak_public: both are
@@ -235,7 +235,7 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, v1::AttestRequest& r
   appraisal::Evidence evidence;
   evidence.message = Bytes(request.quote());
   evidence.signature = Bytes(request.signature());
-  evidence.ak = ak->key.get();
+  evidence.ak = (*ak)->key.get();
   if (!request.event_log().empty()) evidence.event_log = Bytes(request.event_log());
   if (!request.pcrs().empty()) evidence.pcr_file = Bytes(request.pcrs());
 

@@ -68,11 +68,11 @@ absl::StatusOr<v1::DryRunResponse> DryRun(ServiceContext& context, const v1::Pol
   };
   std::vector<DryRunHost> judged(hosts.size());
   const policy::HostGroupIndex groups(candidate);
-  ForEachHostInParallel(hosts.size(), ReappraisalThreads(), [&](size_t i, ParsedAks& aks) {
+  ForEachHostInParallel(hosts.size(), ReappraisalThreads(), [&](size_t i) {
     const server::store::Host& host = hosts[i];
     DryRunHost& j = judged[i];
     absl::StatusOr<std::optional<HostReappraisal>> r =
-        ReappraiseLatest(context, host, candidate, at, now, &aks, &groups);
+        ReappraiseLatest(context, host, candidate, at, now, &groups);
     if (!r.ok()) {
       j.status = r.status();
       return false;

@@ -17,12 +17,10 @@
 #include "server/bootgated/audit_trail.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/findings_diff.h"
-#include "server/bootgated/hosts_service.h"
 #include "server/bootgated/request_log.h"
 #include "server/bootgated/verdict_recorder.h"
 #include "verifier/appraisal/appraise_evidence.h"
 #include "verifier/bytes/status_macros.h"
-#include "verifier/tpm/ak_public.h"
 
 namespace bootgate::service {
 namespace {
@@ -90,33 +88,24 @@ absl::Time ReappraisedExpiry(absl::Time original, absl::Time appraised) {
 
 bool ReappraisableAt(absl::Time expires, absl::Time now) { return now < expires; }
 
-const ParsedAks::Entry& ParsedAks::Get(const std::string& ak_public) {
-  if (auto it = entries_.find(ak_public); it != entries_.end()) return it->second;
-  if (entries_.size() >= kCapacity) entries_.clear();
-  Entry entry{tpm::ParseAkPublic(StoredBytes(ak_public)), absl::UnknownError("not parsed")};
-  if (entry.ak.ok()) entry.fingerprint = AkFingerprint(entry.ak->key.get());
-  return entries_.emplace(ak_public, std::move(entry)).first->second;
-}
-
 unsigned ReappraisalThreads() {
   return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxReappraisalThreads);
 }
 
 void ForEachHostInParallel(size_t n, unsigned threads,
-                           const std::function<bool(size_t, ParsedAks&)>& work) {
+                           const std::function<bool(size_t)>& work) {
   // A few hosts per claim: little contention on `next`, and hosts are handled roughly in order.
   constexpr size_t kHostsPerClaim = 16;
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
   auto worker = [&] {
-    ParsedAks aks;
     while (!stop.load(std::memory_order_relaxed)) {
       const size_t first = next.fetch_add(kHostsPerClaim);
       if (first >= n) return;
       const size_t last = std::min(n, first + kHostsPerClaim);
       for (size_t i = first; i < last; ++i) {
         if (stop.load(std::memory_order_relaxed)) return;
-        if (!work(i, aks)) stop.store(true);
+        if (!work(i)) stop.store(true);
       }
     }
   };
@@ -131,7 +120,7 @@ void ForEachHostInParallel(size_t n, unsigned threads,
 
 absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(
     ServiceContext& context, const server::store::Host& host, const v1::Policy& policy,
-    absl::Time at, absl::Time now, ParsedAks* aks, const policy::HostGroupIndex* groups) {
+    absl::Time at, absl::Time now, const policy::HostGroupIndex* groups) {
   auto latest = context.store->LatestAttestation(host.host_id);
   if (absl::IsNotFound(latest.status())) return std::nullopt;
   if (!latest.ok()) return latest.status();
@@ -143,16 +132,14 @@ absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(
   if (host.status == server::store::kHostRevoked || !ReappraisableAt(r.record.expires_at, now)) {
     return r;
   }
-  ParsedAks own;
-  const ParsedAks::Entry& ak = (aks != nullptr ? *aks : own).Get(host.ak_public);
-  if (!ak.ak.ok()) return r;
+  const AkCache::Parsed ak = context.aks->Get(host.ak_public);
+  if (!ak->ok()) return r;
   ASSIGN_OR_RETURN(VerdictDetails details, DetailsFromJson(r.record.findings_json));
-  RETURN_IF_ERROR(ak.fingerprint.status());
-  const std::string& ak_fingerprint = *ak.fingerprint;
+  const std::string& ak_fingerprint = host.ak_name;  // AkFingerprint of ak_public (Attest)
   appraisal::Evidence evidence;
   evidence.message = StoredBytes(r.record.evidence.quote_msg);
   evidence.signature = StoredBytes(r.record.evidence.quote_sig);
-  evidence.ak = ak.ak->key.get();
+  evidence.ak = (*ak)->key.get();
   if (!r.record.evidence.event_log.empty()) {
     evidence.event_log = StoredBytes(r.record.evidence.event_log);
   }
@@ -215,14 +202,14 @@ v1::Reappraisal ReappraiseAll(ServiceContext& context,
     std::atomic<bool> over_budget{false};
     const policy::HostGroupIndex groups(active->policy);
     ForEachHostInParallel(
-        judged.size(), ReappraisalThreads(), [&](size_t i, ParsedAks& aks) -> bool {
+        judged.size(), ReappraisalThreads(), [&](size_t i) -> bool {
           if (absl::Now() - start > budget) {
             over_budget.store(true);
             return false;
           }
           const absl::Time now = absl::Now();
           Judged& j = judged[i];
-          auto r = ReappraiseLatest(context, all[i], active->policy, now, now, &aks, &groups);
+          auto r = ReappraiseLatest(context, all[i], active->policy, now, now, &groups);
           if (!r.ok()) {
             j.status = r.status();
             return false;

@@ -13,7 +13,6 @@
 #include <optional>
 #include <string>
 
-#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "bootgate/v1/attestation.pb.h"
@@ -25,7 +24,6 @@
 #include "server/store/records.h"
 #include "verifier/appraisal/appraisal.h"
 #include "verifier/policy/evaluate.h"
-#include "verifier/tpm/ak_public.h"
 
 namespace bootgate::service {
 
@@ -51,32 +49,13 @@ struct HostReappraisal {
   v1::Verdict candidate;              // `result` as a Verdict, without id or JWT
 };
 
-// The registered AKs one re-appraisal worker parsed (tpm::ParseAkPublic) and fingerprinted,
-// by their stored bytes: parsing a PEM key costs more than judging the evidence, and hosts that
-// share a key (a bench, a fleet cloned from one image) have it parsed once. A pure function of
-// the bytes; every quote is still verified against its host's own key. Bounded (cleared when
-// full). One per thread: not thread-safe, and no key is shared between threads.
-class ParsedAks {
- public:
-  struct Entry {
-    absl::StatusOr<tpm::AkPublic> ak;
-    absl::StatusOr<std::string> fingerprint;  // AkFingerprint, when `ak` parsed
-  };
-  static constexpr size_t kCapacity = 4096;
-  // Valid until the next call.
-  const Entry& Get(const std::string& ak_public);
-
- private:
-  absl::node_hash_map<std::string, Entry> entries_;
-};
-
 // The host's latest attestation judged again under `policy` at `at` (the policy's clock: its
 // exceptions' dates), its freshness judged at `now`. nullopt when the host never attested.
-// `have_policy` false adds Attest's "no-policy" finding. `aks`: the calling worker's parsed
-// AKs, or nullptr to parse the host's. `groups`: `policy`'s HostGroupIndex, or nullptr.
+// `have_policy` false adds Attest's "no-policy" finding. The host's AK comes from
+// `context.aks`. `groups`: `policy`'s HostGroupIndex, or nullptr.
 absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(
     ServiceContext& context, const server::store::Host& host, const v1::Policy& policy,
-    absl::Time at, absl::Time now, ParsedAks* aks = nullptr,
+    absl::Time at, absl::Time now,
     const policy::HostGroupIndex* groups = nullptr);
 
 // The threads a re-appraisal job uses: the machine's cores (hardware_concurrency), at most
@@ -85,11 +64,11 @@ inline constexpr unsigned kMaxReappraisalThreads = 8;
 unsigned ReappraisalThreads();
 
 // Runs work(i, aks) for every i in [0, n) on up to `threads` threads (the calling thread one of
-// them), each claiming the next few indices in order, with its own ParsedAks. `work` returning
+// them), each claiming the next few indices in order. `work` returning
 // false stops every thread before its next index (indices not reached are not run). Returns
 // when every thread is done. `work` must be safe to run for distinct indices at once.
 void ForEachHostInParallel(size_t n, unsigned threads,
-                           const std::function<bool(size_t, ParsedAks&)>& work);
+                           const std::function<bool(size_t)>& work);
 
 // How long one ReappraiseAll may run before it stops (Reappraisal.complete = false): it runs
 // within the Put call (or the SIGHUP reload) that triggered it.

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bootgate/v1/config.pb.h"
+#include "server/bootgated/ak_cache.h"
 #include "server/bootgated/enrollment_trust.h"
 #include "server/bootgated/metrics.h"
 #include "server/bootgated/notifier.h"
@@ -33,6 +34,7 @@ struct ServiceContext {
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<RetentionRunner> retention;  // declared after store: stopped before it closes
   std::unique_ptr<EnrollmentTrustHolder> enrollment;  // replaced on SIGHUP
+  std::unique_ptr<AkCache> aks = std::make_unique<AkCache>();
 };
 
 }  // namespace bootgate::service
