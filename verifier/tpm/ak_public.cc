@@ -69,9 +69,11 @@ using Asn1Sequence = std::unique_ptr<STACK_OF(ASN1_TYPE), decltype([](STACK_OF(A
                                         sk_ASN1_TYPE_pop_free(s, ASN1_TYPE_free);
                                       })>;
 
-// The elements of the DER SEQUENCE that is exactly `der` (nothing after it), else null.
+// The elements of the DER SEQUENCE that is exactly `der` (nothing after it), else null. The tag
+// must be a constructed SEQUENCE (0x30): d2i_ASN1_SEQUENCE_ANY also takes a primitive 0x10.
 Asn1Sequence ReadSequence(std::span<const uint8_t> der) {
-  if (der.empty() || der.size() > INT32_MAX) return nullptr;
+  constexpr uint8_t kSequenceTag = V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED;
+  if (der.empty() || der[0] != kSequenceTag || der.size() > INT32_MAX) return nullptr;
   const uint8_t* p = der.data();
   Asn1Sequence seq(d2i_ASN1_SEQUENCE_ANY(nullptr, &p, static_cast<long>(der.size())));
   if (seq == nullptr || p != der.data() + der.size()) return nullptr;

@@ -137,6 +137,18 @@ TEST_CASE("ParseAkPublic reads DER SubjectPublicKeyInfo as OpenSSL's decoder doe
     CHECK(ParseAkPublic(der).status().code() == absl::StatusCode::kInvalidArgument);
   }
 
+  // SEQUENCE tags without the constructed bit (0x10, found by ak_public_fuzz), outer or inner:
+  // both refuse them.
+  Bytes primitive_outer = testing::DerPublic(p256.get());
+  primitive_outer[0] = 0x10;
+  Bytes primitive_inner = testing::DerPublic(p256.get());
+  REQUIRE(primitive_inner[2] == 0x30);
+  primitive_inner[2] = 0x10;
+  for (const Bytes& der : {primitive_outer, primitive_inner}) {
+    CHECK(PeerDecode(der) == nullptr);
+    CHECK(ParseAkPublic(der).status().code() == absl::StatusCode::kInvalidArgument);
+  }
+
   // A point off the curve: both refuse it.
   Bytes off_curve = testing::DerPublic(p256.get());
   off_curve.back() ^= 0x01;
