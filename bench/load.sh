@@ -62,6 +62,36 @@ echo "load: in-process full appraisal (bootgate_bench BM_AppraiseEvidence)"
 
 metrics() { curl -sf "http://127.0.0.1:$http_port/metrics" > "$1"; }
 
+# CPU seconds (user + system) the given processes have used so far.
+cpu_seconds() {
+  local pid ticks=0 tck
+  tck="$(getconf CLK_TCK)"
+  for pid in "$@"; do
+    [[ -r "/proc/$pid/stat" ]] && ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  python3 -c "print($ticks / $tck)"
+}
+# The throwaway PostgreSQL's processes (postmaster and its backends), none without one.
+postgres_pids() {
+  [[ -n "${POSTGRES_DIR:-}" && -r "$POSTGRES_DIR/data/postmaster.pid" ]] || return 0
+  local postmaster
+  postmaster="$(head -1 "$POSTGRES_DIR/data/postmaster.pid")"
+  echo "$postmaster" $(pgrep -P "$postmaster")
+}
+# Samples bootgated's call stacks for 6 s, 3 s into the peak run, when perf can: where its CPU
+# goes (bench/cpu_breakdown.py). 199 Hz: the sampling costs the run little. Without perf the
+# report says so.
+profile_peak() {
+  local dir="$1"
+  command -v perf >/dev/null || return 0
+  sleep 3
+  perf record -q -F 199 --call-graph dwarf,16384 -p "$server_pid" -o "$dir/perf.data" \
+    -- sleep 6 >/dev/null 2>&1 || return 0
+  perf script -i "$dir/perf.data" -F ip,sym,dso 2>/dev/null \
+    | python3 "$src/bench/cpu_breakdown.py" > "$dir/breakdown.json" || rm -f "$dir/breakdown.json"
+  rm -f "$dir/perf.data"
+}
+
 # run_store NAME [bootgated store args...]: peak then half-peak against a fresh server.
 run_store() {
   local name="$1" dir="$out/$1"
@@ -79,8 +109,17 @@ run_store() {
   echo "load: $name: peak (rate max, at most $peak_requests rounds or $seconds s)"
   metrics "$dir/metrics-0.txt"
   cut -d' ' -f1-3 /proc/loadavg > "$dir/loadavg-peak"
+  local server_cpu0 postgres_cpu0 profiler
+  server_cpu0="$(cpu_seconds "$server_pid")"
+  postgres_cpu0="$(cpu_seconds $(postgres_pids))"
+  profile_peak "$dir" &
+  profiler=$!
   "${load[@]}" --register --rate max --requests "$peak_requests" --duration-max "$seconds" \
     --json "$dir/peak.json"
+  printf '{"bootgated_cpu_s": %s, "postgres_cpu_s": %s}\n' \
+    "$(python3 -c "print($(cpu_seconds "$server_pid") - $server_cpu0)")" \
+    "$(python3 -c "print($(cpu_seconds $(postgres_pids)) - $postgres_cpu0)")" > "$dir/cpu-peak.json"
+  wait "$profiler"
   metrics "$dir/metrics-1.txt"
   local half requests
   half="$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['attestations_per_s'] / 2, 1))" "$dir/peak.json")"

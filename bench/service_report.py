@@ -10,8 +10,9 @@ import subprocess
 
 BEGIN = "<!-- service-end-to-end: written by bench/load.sh, do not edit -->"
 END = "<!-- /service-end-to-end -->"
-RATIO_TARGET = 0.3
 P99_TARGET_MS = 20.0
+# Issue 14: a million hosts re-attesting every 10 minutes (1,700/s) through one 2-core machine.
+PEAK_TARGETS = {"SQLite": 1700, "PostgreSQL": 1200}
 STORES = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
 
 
@@ -106,6 +107,45 @@ def _inprocess(path):
     raise SystemExit("service_report: no BM_AppraiseEvidence/0/1 median in " + path)
 
 
+def _optional_json(path):
+    return json.load(open(path)) if os.path.exists(path) else None
+
+
+def cpu_lines(stores):
+    """CPU per attestation at the peak: bootgated (by part, when perf sampled it), PostgreSQL,
+    the generator."""
+    lines = ["", "CPU per attestation at the peak (CPU seconds the processes used during the "
+             "peak run, from /proc, divided by the attestations; bootgated's parts from "
+             "`perf record --call-graph dwarf` of it for 6 s of that run, each sample given to "
+             "the innermost part of the service on its stack, `bench/cpu_breakdown.py`):", "",
+             "| store | bootgated | of which appraisal | gRPC | token | JWT | store | other | "
+             "kernel | PostgreSQL | generator | total | CPUs at the peak rate |",
+             "|---|" + "---:|" * 12]
+    for s in stores:
+        peak, cpu, parts = s["peak"], s["cpu"], s["breakdown"]
+        n = peak["verdicts"] if "verdicts" in peak else None
+        if not cpu or not n:
+            continue
+        server_ms = 1000 * cpu["bootgated_cpu_s"] / n
+        postgres_ms = 1000 * cpu["postgres_cpu_s"] / n
+        generator_ms = 1000 * peak["client_cpu_s"] / n
+        total = server_ms + postgres_ms + generator_ms
+        if parts:
+            shares = [f"{server_ms * parts['parts'][k]:.3f}" for k in
+                      ("appraisal", "gRPC", "token", "JWT", "store", "other", "kernel")]
+        else:
+            shares = ["(no perf)"] * 7
+        lines.append(f"| {s['label']} | {server_ms:.3f} | " + " | ".join(shares)
+                     + f" | {postgres_ms:.3f} | {generator_ms:.3f} | {total:.3f} "
+                     f"| {total * peak['attestations_per_s'] / 1000:.2f} |")
+    lines += ["", "All in ms of CPU per attestation (a Challenge and an Attest). gRPC is the "
+              "library (transport, polling, its threads); other is request handling, "
+              "conversions, logging, metrics and the allocator outside the other parts; kernel "
+              "is scheduling and kernel work with no part above it (a commit's fsync counts as "
+              "the store). The last column is total x rate: at 2 the machine is full."]
+    return lines
+
+
 def build_revision():
     """`git describe --always --dirty` of the source tree: what code the figures are of."""
     try:
@@ -147,6 +187,8 @@ def section(load_dir):
             "store_p99": [_p99_bound_ms(m[0], m[1], store, op), _p99_bound_ms(m[1], m[2], store, op)],
             "loadavg": [_loadavg(os.path.join(d, "loadavg-peak")),
                         _loadavg(os.path.join(d, "loadavg-half"))],
+            "cpu": _optional_json(os.path.join(d, "cpu-peak.json")),
+            "breakdown": _optional_json(os.path.join(d, "breakdown.json")),
         })
     if not stores:
         raise SystemExit("service_report: no store runs in " + load_dir)
@@ -182,16 +224,21 @@ def section(load_dir):
 
     lines += ["", "| target | " + " | ".join(s["label"] for s in stores) + " |",
               "|---|" + "---|" * len(stores)]
-    ratio_cells, p99_cells = [], []
+    peak_cells, p99_cells, error_cells = [], [], []
     for s in stores:
-        ratio = s["peak"]["attestations_per_s"] / rate
+        peak = s["peak"]["attestations_per_s"]
+        goal = PEAK_TARGETS[s["label"]]
         p99 = s["half"]["attest"]["p99_ms"]
-        ratio_cells.append(f"{ratio:.2f}x: {'yes' if ratio >= RATIO_TARGET else 'NO'}")
+        peak_cells.append(f"{peak:,.0f} >= {goal:,}: {'yes' if peak >= goal else 'NO'}")
         p99_cells.append(f"{p99:.2f} ms: {'yes' if p99 < P99_TARGET_MS else 'NO'}")
-    lines.append(f"| end to end >= {RATIO_TARGET}x the in-process rate (required with SQLite) | "
-                 + " | ".join(ratio_cells) + " |")
+        errors = _errors(s["peak"]), _errors(s["half"])
+        error_cells.append("yes" if errors == ("0", "0") else f"NO ({errors[0]}; {errors[1]})")
+    lines.append("| attestations/s at the peak (issue 14: 1,700 SQLite, 1,200 PostgreSQL) | "
+                 + " | ".join(peak_cells) + " |")
     lines.append(f"| Attest p99 < {P99_TARGET_MS:.0f} ms at half the peak rate | "
                  + " | ".join(p99_cells) + " |")
+    lines.append("| 0 errors in both runs | " + " | ".join(error_cells) + " |")
+    lines += cpu_lines(stores)
 
     lines += ["", "What the time goes to (server-side means from bootgated's own histograms, "
               "`bootgate_attest_latency_seconds` and `bootgate_store_latency_seconds{operation=\""
@@ -214,7 +261,7 @@ def section(load_dir):
                          f"store write p99 <= {_ms(s['store_p99'][i])} ms"
                          + _tail_note(s["server_p99"][i], s["store_p99"][i]) + ".")
     missed = [s["label"] for s in stores
-              if s["peak"]["attestations_per_s"] / rate < RATIO_TARGET
+              if s["peak"]["attestations_per_s"] < PEAK_TARGETS[s["label"]]
               or s["half"]["attest"]["p99_ms"] >= P99_TARGET_MS]
     cpu = ", ".join(f"{s['label']} {100 * s['peak']['client_cpu_s'] / s['peak']['elapsed_s']:.0f}%"
                     for s in stores if s["peak"]["elapsed_s"] > 0)
