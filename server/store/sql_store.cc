@@ -731,7 +731,10 @@ absl::Status SqlStore::RaiseBatchCounters(SqlConnection& conn,
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
-    SqlConnection& conn, std::span<const PendingAttestation* const> records) {
+    SqlConnection& conn, std::span<const PendingAttestation* const> records,
+    RecordIsolation isolation, bool& record_failed) {
+  const bool savepoints = isolation == RecordIsolation::kSavepoints;
+  record_failed = false;
   RETURN_IF_ERROR(conn.Exec(conn.dialect().begin_write));
   absl::Status batch_error;
   if (!conn.dialect().log_share_lock.empty()) {
@@ -745,17 +748,22 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
   results.reserve(records.size());
   for (const PendingAttestation* pending : records) {
     if (!batch_error.ok()) break;
-    batch_error = conn.Exec("SAVEPOINT record");
+    if (savepoints) batch_error = conn.Exec("SAVEPOINT record");
     if (!batch_error.ok()) break;
     const Attestation& a = *pending->record;
     absl::StatusOr<std::optional<int64_t>> id = InsertAttestation(conn, *pending);
-    if (id.ok() && id->has_value()) {
-      results.push_back(**id);
-      batch_error = conn.Exec("RELEASE SAVEPOINT record");
-    } else if (id.ok() || IsRecordError(id.status())) {
-      results.push_back(id.ok() ? absl::AlreadyExistsError(absl::StrCat(
-                                      "challenge token of host ", a.host_id, " was already used"))
-                        : absl::IsFailedPrecondition(id.status())
+    if (id.ok()) {
+      // A reused token (nullopt) inserted nothing: nothing to undo.
+      results.push_back(id->has_value() ? absl::StatusOr<int64_t>(**id)
+                                        : absl::AlreadyExistsError(absl::StrCat(
+                                              "challenge token of host ", a.host_id,
+                                              " was already used")));
+      if (savepoints) batch_error = conn.Exec("RELEASE SAVEPOINT record");
+    } else if (IsRecordError(id.status()) && !savepoints) {
+      record_failed = true;  // what it did so far must go: the batch again, with savepoints
+      batch_error = id.status();
+    } else if (IsRecordError(id.status())) {
+      results.push_back(absl::IsFailedPrecondition(id.status())
                             ? absl::FailedPreconditionError(
                                   absl::StrCat("host ", a.host_id, " is not registered"))
                             : id.status());
@@ -770,7 +778,9 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
   if (batch_error.ok()) RememberOwn(results);
   if (batch_error.ok()) batch_error = conn.Exec("COMMIT");
   if (!batch_error.ok()) {
-    (void)conn.Exec("ROLLBACK");  // best effort: the batch's own error is the one to report
+    // Best effort: the batch's own error is the one to report. A connection that cannot roll
+    // back is in an unknown state: no second attempt on it.
+    if (!conn.Exec("ROLLBACK").ok()) record_failed = false;
     return batch_error;
   }
   return results;
@@ -781,7 +791,11 @@ std::vector<absl::StatusOr<int64_t>> SqlStore::CommitBatch(
   absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> results = [&]() {
     absl::StatusOr<ConnectionPool::Lease> conn = pool_.Acquire();
     if (!conn.ok()) return absl::StatusOr<std::vector<absl::StatusOr<int64_t>>>(conn.status());
-    auto r = TryCommitBatch(**conn, records);
+    bool record_failed = false;
+    auto r = TryCommitBatch(**conn, records, RecordIsolation::kNone, record_failed);
+    if (record_failed) {
+      r = TryCommitBatch(**conn, records, RecordIsolation::kSavepoints, record_failed);
+    }
     if (!r.ok()) conn->Discard();  // the transaction's state on this connection is unknown
     return r;
   }();

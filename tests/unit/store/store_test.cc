@@ -301,6 +301,41 @@ TEST_CASE("store refuses attestations it cannot attribute", "[store]") {
   CHECK(page->attestations.size() == 1);
 }
 
+TEST_CASE("a failing record in a group commit fails alone: the others are stored once",
+          "[store]") {
+  // Writers started together share batches: an unregistered host's record makes its batch
+  // roll back and run again with a savepoint per record (SqlStore::CommitBatch).
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  constexpr int kWriters = 16;
+  std::vector<absl::StatusOr<int64_t>> results(kWriters, absl::UnknownError("not run"));
+  std::latch start(kWriters);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      const Attestation a =
+          MakeAttestation(i % 4 == 0 ? "unregistered" : "h1", absl::StrCat("mixed-", i));
+      start.arrive_and_wait();
+      results[i] = store->RecordAttestation(a);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kWriters; ++i) {
+    INFO(i << ": " << results[i].status().ToString());
+    if (i % 4 == 0) {
+      CHECK(absl::IsFailedPrecondition(results[i].status()));
+    } else {
+      REQUIRE(results[i].ok());
+      CHECK(store->GetAttestation(*results[i])->token_id == absl::StrCat("mixed-", i));
+    }
+  }
+  auto page = store->ListAttestations({});
+  REQUIRE(page.ok());
+  CHECK(page->attestations.size() == kWriters - kWriters / 4);
+  CHECK(store->CheckIntegrity().ok());
+}
+
 TEST_CASE("16 concurrent writers on two replicas with one token: exactly one is stored",
           "[store]") {
   TestDatabase db;
