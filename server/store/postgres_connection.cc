@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -96,10 +97,14 @@ class PostgresConnection final : public SqlConnection {
       values[i] = text[i].data();
       lengths[i] = static_cast<int>(text[i].size());
     }
-    const std::string query(sql);
-    ResultPtr res(PQexecParams(conn_.get(), query.c_str(), static_cast<int>(params.size()), nullptr,
-                               values.data(), lengths.data(), formats.data(),
-                               /*resultFormat=*/0));
+    ASSIGN_OR_RETURN(const std::string* prepared, Prepared(sql, static_cast<int>(params.size())));
+    ResultPtr res(
+        prepared != nullptr
+            ? PQexecPrepared(conn_.get(), prepared->c_str(), static_cast<int>(params.size()),
+                             values.data(), lengths.data(), formats.data(), /*resultFormat=*/0)
+            : PQexecParams(conn_.get(), std::string(sql).c_str(), static_cast<int>(params.size()),
+                           nullptr, values.data(), lengths.data(), formats.data(),
+                           /*resultFormat=*/0));
     const ExecStatusType st = res == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(res.get());
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
       return ResultError(conn_.get(), res.get(), "query");
@@ -187,6 +192,30 @@ class PostgresConnection final : public SqlConnection {
   }
 
  private:
+  // At most this many statements are prepared on one connection; the rest (a statement text
+  // made from a request's filters can take many forms) are parsed and planned at each use.
+  static constexpr size_t kMaxPrepared = 128;
+
+  // The name of `sql` prepared on this connection (PQprepare at its first use), as SQLite's
+  // statements are: PostgreSQL then parses and plans it once, not at every execution. nullptr
+  // when kMaxPrepared are already prepared. Prepared statements outlive a rolled-back
+  // transaction; a connection that broke is discarded, never reset, so they never go missing.
+  // (A pooler in transaction mode, e.g. PgBouncer, must keep prepared statements per client:
+  // PgBouncer 1.21's max_prepared_statements.)
+  absl::StatusOr<const std::string*> Prepared(std::string_view sql, int n_params) {
+    if (auto it = prepared_.find(absl::string_view(sql.data(), sql.size()));
+        it != prepared_.end()) {
+      return &it->second;
+    }
+    if (prepared_.size() >= kMaxPrepared) return nullptr;
+    std::string name = absl::StrCat("bootgate_", prepared_.size() + 1);
+    ResultPtr res(PQprepare(conn_.get(), name.c_str(), std::string(sql).c_str(), n_params, nullptr));
+    if (res == nullptr || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+      return ResultError(conn_.get(), res.get(), "prepare");
+    }
+    return &prepared_.emplace(std::string(sql), std::move(name)).first->second;
+  }
+
   static absl::StatusOr<SqlValue> Cell(const PGresult* res, int r, int c) {
     if (PQgetisnull(res, r, c)) return std::monostate{};
     const char* v = PQgetvalue(res, r, c);
@@ -217,6 +246,7 @@ class PostgresConnection final : public SqlConnection {
   }
 
   std::unique_ptr<PGconn, ConnDeleter> conn_;
+  absl::flat_hash_map<std::string, std::string> prepared_;  // SQL text -> name
 };
 
 }  // namespace
