@@ -63,16 +63,24 @@ absl::StatusOr<GoodHostEvidence> GoodHostEvidence::Load(const std::string& bundl
       tpm::ComputePcrDigest(crypto::HashAlg::kSha256, e.template_.pcr_selection, replayed.pcrs));
 
   e.ak_ = kind == AkKind::kRsa2048 ? tt::NewRsaKey(2048) : tt::NewEcKey("prime256v1");
-  const std::vector<uint8_t> tpmt_public = tt::TpmPublic(e.ak_.get(), /*tpm2b=*/false);
-  ASSIGN_OR_RETURN(crypto::Digest name_hash, crypto::Hash(crypto::HashAlg::kSha256, tpmt_public));
-  e.ak_name_ = {0x00, 0x0b};
-  e.ak_name_.insert(e.ak_name_.end(), name_hash.begin(), name_hash.end());
+  e.ak_name_ = TpmName(e.ak_.get());
   return e;
 }
 
-SignedQuote GoodHostEvidence::Sign(std::span<const uint8_t> nonce, uint64_t clock_ms) const {
+std::vector<uint8_t> GoodHostEvidence::TpmName(EVP_PKEY* ak) {
+  const std::vector<uint8_t> tpmt_public = tt::TpmPublic(ak, /*tpm2b=*/false);
+  std::vector<uint8_t> name = {0x00, 0x0b};
+  // SHA-256 of a few hundred bytes in memory: only an OpenSSL failure makes it fail.
+  const absl::StatusOr<crypto::Digest> hash = crypto::Hash(crypto::HashAlg::kSha256, tpmt_public);
+  if (hash.ok()) name.insert(name.end(), hash->begin(), hash->end());
+  return name;
+}
+
+std::vector<uint8_t> GoodHostEvidence::QuoteMessage(std::span<const uint8_t> signer_name,
+                                                    std::span<const uint8_t> nonce,
+                                                    uint64_t clock_ms) const {
   tt::AttestFields fields;
-  fields.signer = ak_name_;
+  fields.signer.assign(signer_name.begin(), signer_name.end());
   fields.nonce.assign(nonce.begin(), nonce.end());
   fields.clock = clock_ms;
   fields.reset_count = template_.clock_info.reset_count;
@@ -84,11 +92,20 @@ SignedQuote GoodHostEvidence::Sign(std::span<const uint8_t> nonce, uint64_t cloc
     fields.selection.emplace_back(static_cast<uint16_t>(bank.bank), bank.pcrs);
   }
   fields.pcr_digest = template_.pcr_digest;
+  return tt::MarshalAttest(fields);
+}
+
+SignedQuote GoodHostEvidence::SignAs(EVP_PKEY* ak, std::span<const uint8_t> signer_name,
+                                     std::span<const uint8_t> nonce, uint64_t clock_ms) const {
   SignedQuote q;
-  q.message = tt::MarshalAttest(fields);
-  q.signature = tt::SignTpm(ak_.get(), kind_ == AkKind::kRsa2048 ? TPM2_ALG_RSASSA : TPM2_ALG_ECDSA,
+  q.message = QuoteMessage(signer_name, nonce, clock_ms);
+  q.signature = tt::SignTpm(ak, EVP_PKEY_is_a(ak, "RSA") ? TPM2_ALG_RSASSA : TPM2_ALG_ECDSA,
                             TPM2_ALG_SHA256, q.message);
   return q;
+}
+
+SignedQuote GoodHostEvidence::Sign(std::span<const uint8_t> nonce, uint64_t clock_ms) const {
+  return SignAs(ak_.get(), ak_name_, nonce, clock_ms);
 }
 
 std::string GoodHostEvidence::AkPem() const {

@@ -44,12 +44,23 @@ class GoodHostEvidence {
   // SHA-256 (RSASSA or ECDSA). `clock_ms` lets callers keep the TPM clock moving.
   SignedQuote Sign(std::span<const uint8_t> nonce, uint64_t clock_ms) const;
 
+  // The same quote for another AK, whose TPM Name (TpmName) is `signer_name`: many hosts on
+  // one boot chain (bench/fill_store.cc). QuoteMessage is the TPMS_ATTEST alone, unsigned.
+  std::vector<uint8_t> QuoteMessage(std::span<const uint8_t> signer_name,
+                                    std::span<const uint8_t> nonce, uint64_t clock_ms) const;
+  SignedQuote SignAs(EVP_PKEY* ak, std::span<const uint8_t> signer_name,
+                     std::span<const uint8_t> nonce, uint64_t clock_ms) const;
+  // The TPM Name of a software AK: nameAlg SHA-256 || SHA-256 of its TPMT_PUBLIC.
+  static std::vector<uint8_t> TpmName(EVP_PKEY* ak);
+
   const std::vector<uint8_t>& event_log() const { return log_; }
   const std::vector<uint8_t>& bundle_nonce() const { return bundle_nonce_; }  // meta.json
   const std::string& bundle_host() const { return bundle_host_; }             // meta.json
   EVP_PKEY* ak() const { return ak_.get(); }
   std::string AkPem() const;  // SubjectPublicKeyInfo PEM, what Hosts.Register takes
   AkKind kind() const { return kind_; }
+  // The bundle's quote (clock info, firmware, PCR selection), pcr_digest from the replay.
+  const tpm::Quote& quote_template() const { return template_; }
 
  private:
   GoodHostEvidence() = default;

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# A store that holds a fleet (issue 14, acceptance 3): fills a store with bench/fill_store.cc
+# (1,000,000 hosts and 10,000,000 attestations by default) or reuses one filled before, shows the
+# query plans of the reads (bootgate_fill_store explain), starts bootgated on it (127.0.0.1
+# only), measures over gRPC Placement.Get of random hosts, History.List of one host (latest 50)
+# and the latest verdict of a group (bootgate_fill_store read), attests as one filled host,
+# then the attestation rate with bench/load.sh's generator (bootgate_load --register --rate max)
+# against this store and against an empty one with the same policy and settings, and the time
+# of one retention pass at start. Prints the markdown section "A store that holds a fleet" and
+# writes it into docs/performance.md (bench/fleet_report.py) unless --no-write.
+#   bench/fleet.sh [--no-write]
+# Environment:
+#   FLEET_STORE         sqlite (default) or postgres
+#   FLEET_HOSTS, FLEET_ATTESTATIONS   the size of a new fill (1000000, 10000000)
+#   LOAD_DATA_DIR       the data dir (SQLite store, signing keys, fleet.json, the policy) to fill,
+#                       or to reuse when it holds a fill (its fleet.json); default: a temp dir,
+#                       deleted on exit
+#   LOAD_POSTGRES_URL   (postgres) a loopback PostgreSQL to fill, or to reuse when LOAD_DATA_DIR
+#                       holds its fill; default: a throwaway server (scripts/postgres.sh). The
+#                       empty-store run uses another database of the same server (a keyword=value
+#                       conninfo, as scripts/postgres.sh gives, with " dbname=..." appended)
+#   FLEET_REQUESTS      read calls of each kind (2000)
+#   FLEET_LOAD=0        no attestation-rate runs (they add their 16 hosts and their attestations
+#                       to a reused store); FLEET_RETENTION=0: no retention pass
+#   LOAD_AGENTS (16), LOAD_SECONDS (20), LOAD_REQUESTS (20000): as bench/load.sh's peak run
+#   BOOTGATE_BUILD_DIR (build/); FLEET_NO_BUILD=1 uses the binaries as they are; KEEP_WORK=1
+# Every run is bounded in count and time; everything started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src="$PWD"
+build="${BOOTGATE_BUILD_DIR:-build}"
+if [[ -z "${FLEET_NO_BUILD:-}" ]]; then
+  cmake --build "$build" --target bootgated bootgate_load bootgate_fill_store >/dev/null
+fi
+store="${FLEET_STORE:-sqlite}"
+hosts="${FLEET_HOSTS:-1000000}"
+attestations="${FLEET_ATTESTATIONS:-10000000}"
+requests="${FLEET_REQUESTS:-2000}"
+agents="${LOAD_AGENTS:-16}"
+seconds="${LOAD_SECONDS:-20}"
+peak_requests="${LOAD_REQUESTS:-20000}"
+fill_bin="$build/bench/bootgate_fill_store"
+load_bin="$build/bench/bootgate_load"
+bootgated="$build/server/bootgated/bootgated"
+case "$store" in sqlite | postgres) ;; *) echo "fleet: FLEET_STORE is sqlite or postgres" >&2; exit 64 ;; esac
+
+out="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-fleet.XXXXXX")"
+data_dir="${LOAD_DATA_DIR:-$out/fleet}"
+server_pid=""
+empty_db=""
+pg_url=""
+stop_server() {
+  if [[ -n "$server_pid" ]]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+cleanup() {
+  stop_server
+  if [[ -n "$empty_db" ]]; then psql "$pg_url" -qc "DROP DATABASE IF EXISTS $empty_db" >/dev/null 2>&1 || true; fi
+  [[ "$(type -t postgres_stop)" == function ]] && postgres_stop
+  if [[ -n "${KEEP_WORK:-}" ]]; then echo "fleet: kept $out" >&2; else rm -rf "$out"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+store_args=()
+if [[ "$store" == postgres ]]; then
+  if [[ -n "${LOAD_POSTGRES_URL:-}" ]]; then
+    pg_url="$LOAD_POSTGRES_URL"
+  else
+    # shellcheck source=../scripts/postgres.sh
+    source "$src/scripts/postgres.sh"
+    postgres_start
+    trap cleanup EXIT
+    pg_url="$BOOTGATE_TEST_POSTGRES_URL"
+  fi
+  store_args=(--postgres "$pg_url")
+fi
+
+# 1. The fleet: reused when the data dir holds a fill (and, for PostgreSQL, the database is
+# the caller's), else filled now.
+if [[ -f "$data_dir/fleet.json" && ("$store" == sqlite || -n "${LOAD_POSTGRES_URL:-}") ]]; then
+  echo "fleet: reusing the fill in $data_dir"
+  echo '{"reused": true}' > "$out/fill.json"
+else
+  echo "fleet: filling $store with $hosts hosts and $attestations attestations ($data_dir)"
+  "$fill_bin" fill --data-dir "$data_dir" "${store_args[@]}" --hosts "$hosts" \
+    --attestations "$attestations" --json "$out/fill.json"
+fi
+cp "$data_dir/fleet.json" "$out/fleet.json"
+
+# The fill's policy (its groups learned from the fleet's boot chains) with the load agents in
+# the good-host chain's group: bootgate_load sends the good-host evidence.
+python3 - "$data_dir/fleet-policy.textproto" "$out/policy.textproto" "$agents" <<'PY'
+import sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+text = open(src).read()
+anchor = '  name: "fleet-good-host"\n'
+assert anchor in text, "the fleet policy has no fleet-good-host group"
+extra = "".join(f'  hosts: "load-agent-{i}"\n' for i in range(n))
+open(dst, "w").write(text.replace(anchor, anchor + extra, 1))
+PY
+# Retention off while measuring: with its defaults a pass walks every host at start and every
+# hour (its cost is measured on its own below).
+printf 'retention { keep_last: 0 }\n' > "$out/bootgated.conf"
+
+# start_server NAME DATA_DIR CONFIG [store args]: bootgated on 127.0.0.1, ports in $grpc_port.
+start_server() {
+  local name="$1" dir="$2" config="$3"
+  shift 3
+  "$bootgated" --config "$config" --listen 127.0.0.1:0 --http 127.0.0.1:0 --data-dir "$dir" \
+    --policy "$out/policy.textproto" "$@" > "$out/$name.ports" 2> "$out/$name.log" &
+  server_pid=$!
+  for _ in $(seq 300); do grep -qs grpc_port "$out/$name.ports" && break; sleep 0.1; done
+  grep -q grpc_port "$out/$name.ports" || { tail -5 "$out/$name.log" >&2; echo "fleet: bootgated did not start" >&2; exit 1; }
+  eval "$(cat "$out/$name.ports")"
+}
+
+# 2. Query plans of the reads and of an Attest's lookups, on the filled store.
+"$fill_bin" explain --data-dir "$data_dir" "${store_args[@]}" > "$out/explain.md"
+
+# 3. Reads through bootgated on the filled store, one filled host's Attest, then the rate.
+start_server fleet "$data_dir" "$out/bootgated.conf" "${store_args[@]}"
+echo "fleet: reads ($requests calls of each kind)"
+cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-read"
+"$fill_bin" read --server "127.0.0.1:$grpc_port" --data-dir "$data_dir" --requests "$requests" \
+  --json "$out/read.json" || echo "fleet: reads had errors (see above)"
+"$fill_bin" attest --server "127.0.0.1:$grpc_port" --data-dir "$data_dir" --host fleet-0000000 \
+  > "$out/attest.txt" 2>&1 || true
+cat "$out/attest.txt"
+load=("$load_bin" --agents "$agents" --register --rate max --requests "$peak_requests"
+  --duration-max "$seconds")
+if [[ "${FLEET_LOAD:-1}" != 0 ]]; then
+  echo "fleet: attestation rate on the filled store"
+  cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-filled"
+  "${load[@]}" --server "127.0.0.1:$grpc_port" --json "$out/load-filled.json" || true
+fi
+stop_server
+
+# 4. The same load against an empty store with the same policy and settings.
+if [[ "${FLEET_LOAD:-1}" != 0 ]]; then
+  empty_args=()
+  if [[ "$store" == postgres ]]; then
+    empty_db="bootgate_fleet_empty_$$"
+    psql "$pg_url" -qc "CREATE DATABASE $empty_db" >/dev/null
+    empty_args=(--postgres "$pg_url dbname=$empty_db")
+  fi
+  start_server empty "$out/empty" "$out/bootgated.conf" "${empty_args[@]}"
+  echo "fleet: attestation rate on an empty store"
+  cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-empty"
+  "${load[@]}" --server "127.0.0.1:$grpc_port" --json "$out/load-empty.json" || true
+  stop_server
+fi
+
+# 5. One retention pass with its defaults (keep the last 100 and 30 days per host), as
+# bootgated runs it at start and every hour: its time, from its own log line.
+if [[ "${FLEET_RETENTION:-1}" != 0 ]]; then
+  printf '' > "$out/default.conf"
+  start_server retention "$data_dir" "$out/default.conf" "${store_args[@]}"
+  echo "fleet: waiting for bootgated's retention pass (at most 15 min)"
+  for _ in $(seq 9000); do grep -qs 'event=retention' "$out/retention.log" && break; sleep 0.1; done
+  grep -s 'event=retention' "$out/retention.log" | head -1 > "$out/retention.txt" || true
+  stop_server
+fi
+
+# The store's size now (it holds what the runs above added).
+if [[ "$store" == sqlite ]]; then
+  du -cb "$data_dir"/bootgate.db* | tail -1 | cut -f1 > "$out/size-after"
+else
+  psql "$pg_url" -Atc "SELECT pg_database_size(current_database())" > "$out/size-after"
+fi
+git -C "$src" describe --always --dirty > "$out/revision" 2>/dev/null || echo unknown > "$out/revision"
+date -u +%F > "$out/date"
+python3 bench/fleet_report.py "$out" "$store" \
+  $([[ "${1:-}" == --no-write ]] || echo docs/performance.md)
