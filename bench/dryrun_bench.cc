@@ -155,7 +155,9 @@ std::unique_ptr<Fleet> MakeFleet(int hosts) {
       auto appraised = appraisal::AppraiseEvidence(e, *nonce, *policy, h.host_id, now, &groups);
       if (!appraised.ok()) Fail("appraise", appraised.status());
       const std::string quote_msg(quote.message.begin(), quote.message.end());
-      auto clock = service::AddServerFindings(*ctx, h.host_id, quote_msg, *ak_fingerprint, true,
+      // A host just registered: no counters accepted yet, no rollback.
+      auto clock = service::AddServerFindings(*ctx, h.host_id, quote_msg, *ak_fingerprint,
+                                              server::store::RollbackState{}, true,
                                               service::RollbackRecording::kRecord, now, *appraised);
       if (!clock.ok()) Fail("server findings", clock.status());
       if (!appraised->placement_eligible || !*clock) {

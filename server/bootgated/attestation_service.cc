@@ -115,9 +115,9 @@ appraisal::Appraisal MalformedEvidence(const std::shared_ptr<const ActivePolicy>
 }
 
 // The registered host, or the refusal for an unknown or revoked one.
-absl::StatusOr<server::store::Host> AttestingHost(ServiceContext& context,
-                                                  const std::string& host_id) {
-  auto host = context.store->GetHost(host_id);
+absl::StatusOr<server::store::HostForAttest> AttestingHost(ServiceContext& context,
+                                                           const std::string& host_id) {
+  auto host = context.store->GetHostForAttest(host_id);
   if (absl::IsNotFound(host.status())) {
     context.metrics->Unattributed("unknown-host");
     return absl::NotFoundError(
@@ -126,12 +126,12 @@ absl::StatusOr<server::store::Host> AttestingHost(ServiceContext& context,
                      "register it (`bootgate host add`)"));
   }
   if (!host.ok()) return host.status();
-  if (host->status == server::store::kHostRevoked) {
+  if (host->host.status == server::store::kHostRevoked) {
     context.metrics->Unattributed("ak-revoked");
     absl::Status revoked = absl::FailedPreconditionError(absl::StrCat(
-        "the AK of host \"", host_id, "\" was revoked by ", host->status_changed_by, " at ",
-        absl::FormatTime(absl::RFC3339_sec, host->status_changed_at, absl::UTCTimeZone()), " (",
-        host->status_reason,
+        "the AK of host \"", host_id, "\" was revoked by ", host->host.status_changed_by, " at ",
+        absl::FormatTime(absl::RFC3339_sec, host->host.status_changed_at, absl::UTCTimeZone()),
+        " (", host->host.status_reason,
         "): an admin must allow re-enrollment (`bootgate host reenroll`), "
         "then enroll again"));
     revoked.SetPayload(kRefusalPayloadUrl, absl::Cord(v1::kRefusalAkRevoked));
@@ -144,8 +144,8 @@ absl::StatusOr<server::store::Host> AttestingHost(ServiceContext& context,
 
 absl::StatusOr<std::optional<tpm::ClockInfo>> AddServerFindings(
     ServiceContext& context, const std::string& host_id, const std::string& quote_bytes,
-    const std::string& ak_fingerprint, bool have_policy, RollbackRecording recording,
-    absl::Time now, appraisal::Appraisal& result) {
+    const std::string& ak_fingerprint, const server::store::RollbackState& state,
+    bool have_policy, RollbackRecording recording, absl::Time now, appraisal::Appraisal& result) {
   if (!have_policy) {
     appraisal::Finding f;
     f.code = "no-policy";
@@ -164,17 +164,13 @@ absl::StatusOr<std::optional<tpm::ClockInfo>> AddServerFindings(
   if (!HasEvidenceRejection(result)) {
     ASSIGN_OR_RETURN(tpm::Quote quote, tpm::DecodeQuote(Bytes(quote_bytes)));
     clock = quote.clock_info;
-    ASSIGN_OR_RETURN(std::optional<server::store::ClockInfo> high,
-                     context.store->HighestClockInfo(ak_fingerprint));
-    if (high) rollback = CounterRollback(*high, quote.clock_info);
+    if (state.highest) rollback = CounterRollback(*state.highest, quote.clock_info);
   }
   // A rollback stays caught: the host is contraindicated until an admin acknowledges it or
   // re-enrolls the host, whatever its later quotes say.
-  ASSIGN_OR_RETURN(std::vector<server::store::TpmRollback> open,
-                   context.store->OpenRollbacks(host_id));
-  if (!open.empty()) Contraindicate(result, OpenRollbackFinding(open.front()));
+  if (!state.open.empty()) Contraindicate(result, OpenRollbackFinding(state.open.front()));
   if (rollback) {
-    if (open.empty() && recording == RollbackRecording::kRecord) {
+    if (state.open.empty() && recording == RollbackRecording::kRecord) {
       server::store::TpmRollback caught;
       caught.host_id = host_id;
       caught.ak_name = ak_fingerprint;
@@ -208,8 +204,9 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, v1::AttestRequest& r
                                                                      : "missing-field");
     return checked;
   }
-  auto host = AttestingHost(context, request.host_id());
-  if (!host.ok()) return host.status();
+  auto attesting = AttestingHost(context, request.host_id());
+  if (!attesting.ok()) return attesting.status();
+  const server::store::Host* const host = &attesting->host;
 
   auto token = context.tokens->Verify(request.token(), request.host_id(), now);
   if (!token.ok()) {
@@ -261,7 +258,8 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, v1::AttestRequest& r
   appraisal::Appraisal result = *std::move(appraised);
   ASSIGN_OR_RETURN(std::optional<tpm::ClockInfo> clock,
                    AddServerFindings(context, request.host_id(), request.quote(), ak_fingerprint,
-                                     active != nullptr, RollbackRecording::kRecord, now, result));
+                                     attesting->rollback, active != nullptr,
+                                     RollbackRecording::kRecord, now, result));
   VerdictRecord record = RecordOf(request, *host, token->token_id, nonce);
   if (clock) {
     record.ak_fingerprint = ak_fingerprint;

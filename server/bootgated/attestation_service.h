@@ -25,15 +25,16 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, v1::AttestRequest& r
 // What Attest does to an appraisal after AppraiseEvidence, shared with the re-appraisal of
 // stored evidence (reappraisal.h) so that both judge alike: a "no-policy" finding when
 // `have_policy` is false; for a quote whose signature verified (no evidence-layer finding),
-// the TPM rollback check of `quote` against the highest counters `ak_fingerprint` ever had
-// accepted; a rollback caught earlier and still open keeps the host contraindicated. A new
+// the TPM rollback check of `quote` against `state.highest`, the highest counters the host's
+// AK (`ak_fingerprint`) ever had accepted; a rollback caught earlier and still open
+// (`state.open`) keeps the host contraindicated. `state` is Store::GetHostForAttest's. A new
 // rollback is recorded in the store only when `record_rollback` (Attest; a re-appraisal only
 // reports it). Returns the quote's clock info when it is trustworthy (nullopt otherwise).
 enum class RollbackRecording { kRecord, kReportOnly };
 absl::StatusOr<std::optional<tpm::ClockInfo>> AddServerFindings(
     ServiceContext& context, const std::string& host_id, const std::string& quote,
-    const std::string& ak_fingerprint, bool have_policy, RollbackRecording recording,
-    absl::Time now, appraisal::Appraisal& result);
+    const std::string& ak_fingerprint, const server::store::RollbackState& state,
+    bool have_policy, RollbackRecording recording, absl::Time now, appraisal::Appraisal& result);
 
 absl::StatusOr<v1::ChallengeResponse> Challenge(ServiceContext& context,
                                                 const v1::ChallengeRequest& request,

@@ -152,8 +152,10 @@ absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(
   // policy: its verdict cannot change.
   if (!appraised.ok()) return r;
   r.result = *std::move(appraised);
+  ASSIGN_OR_RETURN(const server::store::HostForAttest current,
+                   context.store->GetHostForAttest(host.host_id));
   RETURN_IF_ERROR(AddServerFindings(context, host.host_id, r.record.evidence.quote_msg,
-                                    ak_fingerprint, /*have_policy=*/true,
+                                    ak_fingerprint, current.rollback, /*have_policy=*/true,
                                     RollbackRecording::kReportOnly, now, r.result)
                       .status());
   r.result.expires = ReappraisedExpiry(r.record.expires_at, r.result.expires);

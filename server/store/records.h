@@ -105,6 +105,18 @@ struct TpmRollback {
   std::string cleared_reason;
 };
 
+// What Attest reads of a host before judging its quote (Store::GetHostForAttest): the highest
+// clock info its AK (Host::ak_name) ever had accepted, nullopt if none, and its open
+// rollbacks, oldest first.
+struct RollbackState {
+  std::optional<ClockInfo> highest;
+  std::vector<TpmRollback> open;
+};
+struct HostForAttest {
+  Host host;
+  RollbackState rollback;
+};
+
 // One stored attestation: an attributable request (known host, valid token) with its verdict.
 struct Attestation {
   int64_t id = 0;  // assigned by the store on RecordAttestation; increases with insertion

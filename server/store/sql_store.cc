@@ -10,6 +10,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "server/store/notification_outbox.h"
 #include "verifier/bytes/status_macros.h"
@@ -298,19 +300,29 @@ absl::StatusOr<Binding> JudgeBinding(SqlConnection& conn, const Host& host, bool
                  current.front().Int(2) != 0 ? current.front().Str(3) : std::string()};
 }
 
-TpmRollback RollbackFromRow(const SqlRow& row) {
+// A rollback from kRollbackColumns starting at column `first`.
+TpmRollback RollbackFromRow(const SqlRow& row, size_t first = 0) {
   TpmRollback r;
-  r.id = row.Int(0);
-  r.host_id = row.Str(1);
-  r.ak_name = row.Str(2);
-  r.detected_at = absl::FromUnixMicros(row.Int(3));
-  r.code = row.Str(4);
-  r.seen = row.Str(5);
-  r.allowed = row.Str(6);
-  r.cleared_at = absl::FromUnixMicros(row.Int(7));
-  r.cleared_by = row.Str(8);
-  r.cleared_reason = row.Str(9);
+  r.id = row.Int(first);
+  r.host_id = row.Str(first + 1);
+  r.ak_name = row.Str(first + 2);
+  r.detected_at = absl::FromUnixMicros(row.Int(first + 3));
+  r.code = row.Str(first + 4);
+  r.seen = row.Str(first + 5);
+  r.allowed = row.Str(first + 6);
+  r.cleared_at = absl::FromUnixMicros(row.Int(first + 7));
+  r.cleared_by = row.Str(first + 8);
+  r.cleared_reason = row.Str(first + 9);
   return r;
+}
+
+// `columns` ("a, b, c") each as `table`.column.
+std::string Qualified(absl::string_view table, absl::string_view columns) {
+  std::vector<std::string> out;
+  for (absl::string_view c : absl::StrSplit(columns, ',')) {
+    out.push_back(absl::StrCat(table, ".", absl::StripAsciiWhitespace(c)));
+  }
+  return absl::StrJoin(out, ", ");
 }
 
 // Closes the open rollbacks of host_id and forgets its AKs' counters, inside a write transaction.
@@ -614,6 +626,37 @@ absl::StatusOr<Host> SqlStore::GetHost(const std::string& host_id) {
   if (rows.empty())
     return absl::NotFoundError(absl::StrCat("host ", host_id, " is not registered"));
   return HostFromRow(rows[0]);
+}
+
+absl::StatusOr<HostForAttest> SqlStore::GetHostForAttest(const std::string& host_id) {
+  // One row per open rollback (one with NULLs when none): hosts by its key, tpm_counters by its
+  // key (the AK's), tpm_rollbacks by tpm_rollbacks_by_host.
+  constexpr size_t kHostColumnCount = 16;  // HostFromRow
+  constexpr size_t kCounters = kHostColumnCount, kRollback = kCounters + 3;
+  static const std::string kSql = absl::StrCat(
+      "SELECT ", Qualified("h", kHostColumns), ", c.tpm_clock, c.reset_count, c.restart_count, ",
+      Qualified("r", kRollbackColumns),
+      " FROM hosts h LEFT JOIN tpm_counters c ON c.ak_name = h.ak_name"
+      " LEFT JOIN tpm_rollbacks r ON r.host_id = h.host_id AND r.cleared_at_us = 0"
+      " WHERE h.host_id = $1 ORDER BY r.id");
+  const SqlParam params[] = {host_id};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(kSql, params));
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("host ", host_id, " is not registered"));
+  }
+  HostForAttest out;
+  out.host = HostFromRow(rows[0]);
+  if (!rows[0].IsNull(kCounters)) {
+    ClockInfo highest;
+    highest.clock = static_cast<uint64_t>(rows[0].Int(kCounters));
+    highest.reset_count = static_cast<uint32_t>(rows[0].Int(kCounters + 1));
+    highest.restart_count = static_cast<uint32_t>(rows[0].Int(kCounters + 2));
+    out.rollback.highest = highest;
+  }
+  for (const SqlRow& row : rows) {
+    if (!row.IsNull(kRollback)) out.rollback.open.push_back(RollbackFromRow(row, kRollback));
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<Host>> SqlStore::ListHosts() {

@@ -67,6 +67,7 @@ class SqlStore final : public Store {
   absl::StatusOr<std::optional<ClockInfo>> HighestClockInfo(const std::string& ak_name) override;
   absl::StatusOr<int64_t> RecordRollback(const TpmRollback& rollback) override;
   absl::StatusOr<std::vector<TpmRollback>> OpenRollbacks(const std::string& host_id) override;
+  absl::StatusOr<HostForAttest> GetHostForAttest(const std::string& host_id) override;
   absl::StatusOr<std::vector<TpmRollback>> ClearRollbacks(const std::string& host_id,
                                                           const std::string& by,
                                                           const std::string& reason,

@@ -47,6 +47,10 @@ class Store {
   virtual absl::Status RegisterHost(const Host& host, bool replace) = 0;
   // NotFound when the host is not registered.
   virtual absl::StatusOr<Host> GetHost(const std::string& host_id) = 0;
+  // The host with its AK's highest accepted clock info (HighestClockInfo of its ak_name) and its
+  // open rollbacks (OpenRollbacks), in one statement: Attest's reads, one round trip.
+  // NotFound when it is not registered.
+  virtual absl::StatusOr<HostForAttest> GetHostForAttest(const std::string& host_id) = 0;
   // Every registered host, ordered by host_id.
   virtual absl::StatusOr<std::vector<Host>> ListHosts() = 0;
 

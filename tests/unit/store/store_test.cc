@@ -301,6 +301,81 @@ TEST_CASE("store refuses attestations it cannot attribute", "[store]") {
   CHECK(page->attestations.size() == 1);
 }
 
+TEST_CASE("GetHostForAttest is GetHost, HighestClockInfo and OpenRollbacks in one read",
+          "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  CHECK(absl::IsNotFound(store->GetHostForAttest("nobody").status()));
+  Host h1 = MakeHost("h1");
+  h1.ak_name = "ak-1";
+  REQUIRE(store->RegisterHost(h1, false).ok());
+  REQUIRE(store->RegisterHost(MakeHost("h2"), false).ok());
+  // The separate reads are the reference: the joined one must say the same at every step.
+  auto same_as_separate_reads = [&](const std::string& host_id) {
+    auto joined = store->GetHostForAttest(host_id);
+    REQUIRE(joined.ok());
+    auto host = store->GetHost(host_id);
+    REQUIRE(host.ok());
+    CHECK(joined->host.host_id == host->host_id);
+    CHECK(joined->host.ak_public == host->ak_public);
+    CHECK(joined->host.ak_name == host->ak_name);
+    CHECK(joined->host.status == host->status);
+    CHECK(joined->host.registered_at == host->registered_at);
+    CHECK(joined->host.reenroll_allowed_reason == host->reenroll_allowed_reason);
+    auto highest = store->HighestClockInfo(host->ak_name);
+    REQUIRE(highest.ok());
+    REQUIRE(joined->rollback.highest.has_value() == highest->has_value());
+    if (highest->has_value()) {
+      CHECK(joined->rollback.highest->clock == (*highest)->clock);
+      CHECK(joined->rollback.highest->reset_count == (*highest)->reset_count);
+      CHECK(joined->rollback.highest->restart_count == (*highest)->restart_count);
+    }
+    auto open = store->OpenRollbacks(host_id);
+    REQUIRE(open.ok());
+    REQUIRE(joined->rollback.open.size() == open->size());
+    for (size_t i = 0; i < open->size(); ++i) {
+      CHECK(joined->rollback.open[i].id == open->at(i).id);
+      CHECK(joined->rollback.open[i].code == open->at(i).code);
+      CHECK(joined->rollback.open[i].detected_at == open->at(i).detected_at);
+      CHECK(joined->rollback.open[i].allowed == open->at(i).allowed);
+    }
+    return *joined;
+  };
+  HostForAttest fresh = same_as_separate_reads("h1");
+  CHECK(!fresh.rollback.highest.has_value());
+  CHECK(fresh.rollback.open.empty());
+
+  Attestation a = MakeAttestation("h1", "t1");
+  a.ak_name = "ak-1";
+  a.clock_info = {0xfedcba9876543210ULL, 4000000000U, 3};
+  REQUIRE(store->RecordAttestation(a).ok());
+  HostForAttest attested = same_as_separate_reads("h1");
+  REQUIRE(attested.rollback.highest.has_value());
+  CHECK(attested.rollback.highest->clock == 0xfedcba9876543210ULL);
+  CHECK(attested.rollback.highest->reset_count == 4000000000U);
+
+  TpmRollback r;
+  r.host_id = "h1";
+  r.ak_name = "ak-1";
+  r.detected_at = kT0;
+  r.code = "reset-count-decreased";
+  r.seen = "resetCount 6";
+  r.allowed = "at least resetCount 7";
+  REQUIRE(store->RecordRollback(r).ok());
+  r.detected_at = kT0 + absl::Seconds(5);
+  r.code = "restart-count-decreased";
+  REQUIRE(store->RecordRollback(r).ok());
+  HostForAttest caught = same_as_separate_reads("h1");
+  REQUIRE(caught.rollback.open.size() == 2);
+  CHECK(caught.rollback.open[0].code == "reset-count-decreased");
+  CHECK(same_as_separate_reads("h2").rollback.open.empty());
+
+  REQUIRE(store->ClearRollbacks("h1", "admin", "replaced the board", kT0).ok());
+  HostForAttest cleared = same_as_separate_reads("h1");
+  CHECK(cleared.rollback.open.empty());
+  CHECK(!cleared.rollback.highest.has_value());
+}
+
 TEST_CASE("a failing record in a group commit fails alone: the others are stored once",
           "[store]") {
   // Writers started together share batches: an unregistered host's record makes its batch
