@@ -159,6 +159,10 @@ def section(work, store):
             lines += ["", f"Filled / empty: {ratio:.2f}x (target at least 0.8x: "
                           f"{'yes' if ratio >= 0.8 else 'NO'})."]
 
+    if not filled and not empty:
+        lines += ["", "Attestation rate: not measured in this run (FLEET_LOAD=0: it adds its agents' "
+                      "hosts and attestations to a reused store)."]
+
     retention = text(os.path.join(work, "retention.txt"))
     if retention:
         m = re.search(r"ms=(\d+)", retention)
