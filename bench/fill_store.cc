@@ -77,9 +77,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -1635,12 +1637,24 @@ int Attest(const AttestOptions& o) {
 
 // ---------------------------------------------------------------------------------------------
 // The statements as server/store/sql_store.cc builds them (kHostColumns, kAttestationColumns,
-// the evidence columns and join, FilteredSelect, HighestClockInfo, OpenRollbacks, EncodeLog,
-// CountHostsByEligibility). Copies: keep them in step.
+// the evidence columns and join, FilteredSelect, GetHostForAttest, HighestClockInfo,
+// OpenRollbacks, EncodeLog, CountHostsByEligibility). Copies: keep them in step.
 constexpr char kHostColumns[] =
     "host_id, host_group, ak_public, ak_name, registered_at_us, registered_by, trust_path,"
     " ek_fingerprint, status, status_changed_at_us, status_changed_by, status_reason,"
     " reenroll_allowed, reenroll_allowed_at_us, reenroll_allowed_by, reenroll_allowed_reason";
+constexpr char kRollbackColumns[] =
+    "id, host_id, ak_name, detected_at_us, code, seen, allowed, cleared_at_us, cleared_by,"
+    " cleared_reason";
+// "t.a, t.b, ..." of "a, b, ...".
+std::string Qualified(std::string_view table, std::string_view columns) {
+  std::vector<std::string> out;
+  for (absl::string_view c :
+       absl::StrSplit(absl::string_view(columns.data(), columns.size()), ',')) {
+    out.push_back(absl::StrCat(std::string(table), ".", absl::StripAsciiWhitespace(c)));
+  }
+  return absl::StrJoin(out, ", ");
+}
 constexpr char kAttestationColumns[] =
     "id, host_id, host_group, received_at_us, token_id, tier, placement_eligible, policy_name,"
     " policy_version, expires_at_us, verdict_jwt, findings_json, ak_name, tpm_clock, reset_count,"
@@ -1690,7 +1704,7 @@ int Explain(const ExplainOptions& o) {
     std::vector<P> params;
   };
   const std::vector<Statement> statements = {
-      {"Placement.Get, Attest, Challenge: the host (GetHost)",
+      {"Placement.Get: the host (GetHost)",
        absl::StrCat("SELECT ", kHostColumns, " FROM hosts WHERE host_id = $1"),
        {P(host)}},
       {"Placement.Get: its latest attestation, with evidence (LatestAttestation)",
@@ -1704,13 +1718,21 @@ int Explain(const ExplainOptions& o) {
        absl::StrCat("SELECT ", kAttestationColumns,
                     " FROM attestations WHERE 1 = 1 AND host_group = $1 ORDER BY id DESC LIMIT $2"),
        {P(GroupOf(0)), P(int64_t{2})}},
-      {"Attest: the AK's rollback baseline (HighestClockInfo)",
+      {"Challenge, Attest: the host, its AK's highest counters, its open rollbacks "
+       "(GetHostForAttest)",
+       absl::StrCat("SELECT ", Qualified("h", kHostColumns),
+                    ", c.tpm_clock, c.reset_count, c.restart_count, ",
+                    Qualified("r", kRollbackColumns),
+                    " FROM hosts h LEFT JOIN tpm_counters c ON c.ak_name = h.ak_name"
+                    " LEFT JOIN tpm_rollbacks r ON r.host_id = h.host_id AND r.cleared_at_us = 0"
+                    " WHERE h.host_id = $1 ORDER BY r.id"),
+       {P(host)}},
+      {"the AK's rollback baseline alone (HighestClockInfo)",
        "SELECT tpm_clock, reset_count, restart_count FROM tpm_counters WHERE ak_name = $1",
        {P(st::internal::Bytes{key->fingerprint})}},
-      {"Attest: the host's open rollbacks (OpenRollbacks)",
-       "SELECT id, host_id, ak_name, detected_at_us, code, seen, allowed, cleared_at_us,"
-       " cleared_by, cleared_reason FROM tpm_rollbacks WHERE host_id = $1 AND"
-       " cleared_at_us = 0 ORDER BY id",
+      {"the host's open rollbacks alone (OpenRollbacks)",
+       absl::StrCat("SELECT ", kRollbackColumns,
+                    " FROM tpm_rollbacks WHERE host_id = $1 AND cleared_at_us = 0 ORDER BY id"),
        {P(host)}},
       {"Attest: is the log stored already (EncodeLog)",
        "SELECT 1 FROM evidence_logs WHERE digest = $1",
