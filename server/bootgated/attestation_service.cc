@@ -144,8 +144,8 @@ absl::StatusOr<server::store::HostForAttest> AttestingHost(ServiceContext& conte
 
 absl::StatusOr<std::optional<tpm::ClockInfo>> AddServerFindings(
     ServiceContext& context, const std::string& host_id, const std::string& quote_bytes,
-    const std::string& ak_fingerprint, const server::store::RollbackState& state,
-    bool have_policy, RollbackRecording recording, absl::Time now, appraisal::Appraisal& result) {
+    const std::string& ak_fingerprint, const server::store::RollbackState& state, bool have_policy,
+    RollbackRecording recording, absl::Time now, appraisal::Appraisal& result) {
   if (!have_policy) {
     appraisal::Finding f;
     f.code = "no-policy";

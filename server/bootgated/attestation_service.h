@@ -33,8 +33,8 @@ absl::StatusOr<v1::Verdict> Attest(ServiceContext& context, v1::AttestRequest& r
 enum class RollbackRecording { kRecord, kReportOnly };
 absl::StatusOr<std::optional<tpm::ClockInfo>> AddServerFindings(
     ServiceContext& context, const std::string& host_id, const std::string& quote,
-    const std::string& ak_fingerprint, const server::store::RollbackState& state,
-    bool have_policy, RollbackRecording recording, absl::Time now, appraisal::Appraisal& result);
+    const std::string& ak_fingerprint, const server::store::RollbackState& state, bool have_policy,
+    RollbackRecording recording, absl::Time now, appraisal::Appraisal& result);
 
 absl::StatusOr<v1::ChallengeResponse> Challenge(ServiceContext& context,
                                                 const v1::ChallengeRequest& request,

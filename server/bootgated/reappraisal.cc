@@ -92,8 +92,7 @@ unsigned ReappraisalThreads() {
   return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxReappraisalThreads);
 }
 
-void ForEachHostInParallel(size_t n, unsigned threads,
-                           const std::function<bool(size_t)>& work) {
+void ForEachHostInParallel(size_t n, unsigned threads, const std::function<bool(size_t)>& work) {
   // A few hosts per claim: little contention on `next`, and hosts are handled roughly in order.
   constexpr size_t kHostsPerClaim = 16;
   std::atomic<size_t> next{0};
@@ -203,33 +202,31 @@ v1::Reappraisal ReappraiseAll(ServiceContext& context,
     std::vector<Judged> judged(failure.ok() ? all.size() : 0);
     std::atomic<bool> over_budget{false};
     const policy::HostGroupIndex groups(active->policy);
-    ForEachHostInParallel(
-        judged.size(), ReappraisalThreads(), [&](size_t i) -> bool {
-          if (absl::Now() - start > budget) {
-            over_budget.store(true);
-            return false;
-          }
-          const absl::Time now = absl::Now();
-          Judged& j = judged[i];
-          auto r = ReappraiseLatest(context, all[i], active->policy, now, now, &groups);
-          if (!r.ok()) {
-            j.status = r.status();
-            return false;
-          }
-          if (!*r) return true;
-          j.evaluated = true;
-          if ((*r)->outcome != HostReappraisal::Outcome::kChanged) return true;
-          const bool flips =
-              (*r)->current.placement_eligible() != (*r)->candidate.placement_eligible();
-          auto recorded = RecordReappraisal(context, **r, active, now);
-          if (!recorded.ok()) {
-            j.status = recorded.status();
-            return false;
-          }
-          j.changed = *recorded;
-          j.flips = *recorded && flips;
-          return true;
-        });
+    ForEachHostInParallel(judged.size(), ReappraisalThreads(), [&](size_t i) -> bool {
+      if (absl::Now() - start > budget) {
+        over_budget.store(true);
+        return false;
+      }
+      const absl::Time now = absl::Now();
+      Judged& j = judged[i];
+      auto r = ReappraiseLatest(context, all[i], active->policy, now, now, &groups);
+      if (!r.ok()) {
+        j.status = r.status();
+        return false;
+      }
+      if (!*r) return true;
+      j.evaluated = true;
+      if ((*r)->outcome != HostReappraisal::Outcome::kChanged) return true;
+      const bool flips = (*r)->current.placement_eligible() != (*r)->candidate.placement_eligible();
+      auto recorded = RecordReappraisal(context, **r, active, now);
+      if (!recorded.ok()) {
+        j.status = recorded.status();
+        return false;
+      }
+      j.changed = *recorded;
+      j.flips = *recorded && flips;
+      return true;
+    });
     if (over_budget.load()) complete = false;
     for (size_t i = 0; i < judged.size(); ++i) {
       const Judged& j = judged[i];

@@ -55,8 +55,7 @@ struct HostReappraisal {
 // `context.aks`. `groups`: `policy`'s HostGroupIndex, or nullptr.
 absl::StatusOr<std::optional<HostReappraisal>> ReappraiseLatest(
     ServiceContext& context, const server::store::Host& host, const v1::Policy& policy,
-    absl::Time at, absl::Time now,
-    const policy::HostGroupIndex* groups = nullptr);
+    absl::Time at, absl::Time now, const policy::HostGroupIndex* groups = nullptr);
 
 // The threads a re-appraisal job uses: the machine's cores (hardware_concurrency), at most
 // kMaxReappraisalThreads, at least 1.
@@ -67,8 +66,7 @@ unsigned ReappraisalThreads();
 // them), each claiming the next few indices in order. `work` returning
 // false stops every thread before its next index (indices not reached are not run). Returns
 // when every thread is done. `work` must be safe to run for distinct indices at once.
-void ForEachHostInParallel(size_t n, unsigned threads,
-                           const std::function<bool(size_t)>& work);
+void ForEachHostInParallel(size_t n, unsigned threads, const std::function<bool(size_t)>& work);
 
 // How long one ReappraiseAll may run before it stops (Reappraisal.complete = false): it runs
 // within the Put call (or the SIGHUP reload) that triggered it.

@@ -209,7 +209,8 @@ class PostgresConnection final : public SqlConnection {
     }
     if (prepared_.size() >= kMaxPrepared) return nullptr;
     std::string name = absl::StrCat("bootgate_", prepared_.size() + 1);
-    ResultPtr res(PQprepare(conn_.get(), name.c_str(), std::string(sql).c_str(), n_params, nullptr));
+    ResultPtr res(
+        PQprepare(conn_.get(), name.c_str(), std::string(sql).c_str(), n_params, nullptr));
     if (res == nullptr || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
       return ResultError(conn_.get(), res.get(), "prepare");
     }

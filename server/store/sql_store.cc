@@ -797,10 +797,10 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
     absl::StatusOr<std::optional<int64_t>> id = InsertAttestation(conn, *pending);
     if (id.ok()) {
       // A reused token (nullopt) inserted nothing: nothing to undo.
-      results.push_back(id->has_value() ? absl::StatusOr<int64_t>(**id)
-                                        : absl::AlreadyExistsError(absl::StrCat(
-                                              "challenge token of host ", a.host_id,
-                                              " was already used")));
+      results.push_back(id->has_value()
+                            ? absl::StatusOr<int64_t>(**id)
+                            : absl::AlreadyExistsError(absl::StrCat(
+                                  "challenge token of host ", a.host_id, " was already used")));
       if (savepoints) batch_error = conn.Exec("RELEASE SAVEPOINT record");
     } else if (IsRecordError(id.status()) && !savepoints) {
       record_failed = true;  // what it did so far must go: the batch again, with savepoints

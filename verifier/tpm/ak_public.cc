@@ -65,9 +65,9 @@ std::string Describe(EVP_PKEY* key) {
   return absl::StrCat("key-", bits);
 }
 
-using Asn1Sequence = std::unique_ptr<STACK_OF(ASN1_TYPE), decltype([](STACK_OF(ASN1_TYPE)* s) {
-                                        sk_ASN1_TYPE_pop_free(s, ASN1_TYPE_free);
-                                      })>;
+using Asn1Sequence = std::unique_ptr<STACK_OF(ASN1_TYPE), decltype([](STACK_OF(ASN1_TYPE) * s) {
+                                       sk_ASN1_TYPE_pop_free(s, ASN1_TYPE_free);
+                                     })>;
 
 // The elements of the DER SEQUENCE that is exactly `der` (nothing after it), else null. The tag
 // must be a constructed SEQUENCE (0x30): d2i_ASN1_SEQUENCE_ANY also takes a primitive 0x10.
@@ -126,8 +126,10 @@ absl::StatusOr<EvpPkeyPtr> KeyFromSpki(std::span<const uint8_t> der) {
         sk_ASN1_TYPE_value(rsa.get(), 1)->type != V_ASN1_INTEGER) {
       return malformed();
     }
-    crypto::BignumPtr n(ASN1_INTEGER_to_BN(sk_ASN1_TYPE_value(rsa.get(), 0)->value.integer, nullptr));
-    crypto::BignumPtr e(ASN1_INTEGER_to_BN(sk_ASN1_TYPE_value(rsa.get(), 1)->value.integer, nullptr));
+    crypto::BignumPtr n(
+        ASN1_INTEGER_to_BN(sk_ASN1_TYPE_value(rsa.get(), 0)->value.integer, nullptr));
+    crypto::BignumPtr e(
+        ASN1_INTEGER_to_BN(sk_ASN1_TYPE_value(rsa.get(), 1)->value.integer, nullptr));
     if (n == nullptr || e == nullptr || BN_is_zero(n.get()) || BN_is_zero(e.get())) {
       return malformed();
     }
@@ -143,9 +145,9 @@ absl::StatusOr<EvpPkeyPtr> KeyFromSpki(std::span<const uint8_t> der) {
     const char* group = curve_nid == NID_undef ? nullptr : OBJ_nid2sn(curve_nid);
     const EccCurve* curve = group == nullptr ? nullptr : FindEccCurveByGroup(group);
     if (curve == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "AK public key: curve ", group == nullptr ? "(unknown)" : group,
-          " is not supported (P-256, P-384, P-521 are)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("AK public key: curve ", group == nullptr ? "(unknown)" : group,
+                       " is not supported (P-256, P-384, P-521 are)"));
     }
     return EcPublicKey(*curve, StringBytes(bits), kWhat);
   }

@@ -91,8 +91,7 @@ absl::StatusOr<EvpPkeyPtr> EcPublicKey(const EccCurve& curve, std::span<const ui
                                        absl::string_view what) {
   OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (bld == nullptr ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.group, 0) !=
-          1 ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.group, 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                        point.size()) != 1) {
     return absl::InternalError(absl::StrCat(what, ": building EC parameters failed"));

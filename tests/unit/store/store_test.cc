@@ -376,8 +376,7 @@ TEST_CASE("GetHostForAttest is GetHost, HighestClockInfo and OpenRollbacks in on
   CHECK(!cleared.rollback.highest.has_value());
 }
 
-TEST_CASE("a failing record in a group commit fails alone: the others are stored once",
-          "[store]") {
+TEST_CASE("a failing record in a group commit fails alone: the others are stored once", "[store]") {
   // Writers started together share batches: an unregistered host's record makes its batch
   // roll back and run again with a savepoint per record (SqlStore::CommitBatch).
   TestDatabase db;
