@@ -43,16 +43,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# shellcheck source=load_common.sh
+source "$src/bench/load_common.sh"
 # The good-host policy with the agents' hosts added to its group.
-python3 - "$src/policies/fixtures/good-host.textproto" "$out/policy.textproto" "$agents" <<'PY'
-import sys
-src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-text = open(src).read()
-anchor = '  hosts: "host-good-1"\n'
-assert anchor in text, "good-host policy lost host-good-1"
-extra = "".join(f'  hosts: "load-agent-{i}"\n' for i in range(n))
-open(dst, "w").write(text.replace(anchor, anchor + extra, 1))
-PY
+write_load_policy "$src" "$out/policy.textproto" load-agent-
 
 cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-start"
 echo "load: in-process full appraisal (bootgate_bench BM_AppraiseEvidence)"
@@ -62,31 +56,20 @@ echo "load: in-process full appraisal (bootgate_bench BM_AppraiseEvidence)"
 
 metrics() { curl -sf "http://127.0.0.1:$http_port/metrics" > "$1"; }
 
-# CPU seconds (user + system) the given processes have used so far.
-cpu_seconds() {
-  local pid ticks=0 tck
-  tck="$(getconf CLK_TCK)"
-  for pid in "$@"; do
-    [[ -r "/proc/$pid/stat" ]] && ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
-  done
-  python3 -c "print($ticks / $tck)"
-}
-# The throwaway PostgreSQL's processes (postmaster and its backends), none without one.
-postgres_pids() {
-  [[ -n "${POSTGRES_DIR:-}" && -r "$POSTGRES_DIR/data/postmaster.pid" ]] || return 0
-  local postmaster
-  postmaster="$(head -1 "$POSTGRES_DIR/data/postmaster.pid")"
-  echo "$postmaster" $(pgrep -P "$postmaster")
-}
 # Samples bootgated's call stacks for 6 s, 3 s into the peak run, when perf can: where its CPU
-# goes (bench/cpu_breakdown.py). 199 Hz: the sampling costs the run little. Without perf the
-# report says so.
+# goes. 99 Hz: the sampling costs the run little; the samples are read (perf script,
+# bench/cpu_breakdown.py) only after the run, so that work is not taken from the server. Without
+# perf the report says so.
 profile_peak() {
   local dir="$1"
   command -v perf >/dev/null || return 0
   sleep 3
-  perf record -q -F 199 --call-graph dwarf,16384 -p "$server_pid" -o "$dir/perf.data" \
-    -- sleep 6 >/dev/null 2>&1 || return 0
+  perf record -q -F 99 --call-graph dwarf,16384 -p "$server_pid" -o "$dir/perf.data" \
+    -- sleep 6 >/dev/null 2>&1 || rm -f "$dir/perf.data"
+}
+breakdown_of_profile() {
+  local dir="$1"
+  [[ -s "$dir/perf.data" ]] || return 0
   perf script -i "$dir/perf.data" -F ip,sym,dso 2>/dev/null \
     | python3 "$src/bench/cpu_breakdown.py" > "$dir/breakdown.json" || rm -f "$dir/breakdown.json"
   rm -f "$dir/perf.data"
@@ -121,6 +104,7 @@ run_store() {
     "$(python3 -c "print($(cpu_seconds $(postgres_pids)) - $postgres_cpu0)")" > "$dir/cpu-peak.json"
   wait "$profiler"
   metrics "$dir/metrics-1.txt"
+  breakdown_of_profile "$dir"
   local half requests
   half="$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['attestations_per_s'] / 2, 1))" "$dir/peak.json")"
   requests="$(python3 -c "import math,sys; print(max(1, math.floor(float(sys.argv[1]) * float(sys.argv[2]))))" "$half" "$seconds")"

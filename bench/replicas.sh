@@ -30,28 +30,9 @@ cleanup() {
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-cpu_seconds() {
-  local pid ticks=0
-  for pid in "$@"; do
-    [[ -r "/proc/$pid/stat" ]] && ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
-  done
-  python3 -c "print($ticks / $(getconf CLK_TCK))"
-}
-postgres_pids() {
-  local postmaster
-  postmaster="$(head -1 "$POSTGRES_DIR/data/postmaster.pid")"
-  echo "$postmaster" $(pgrep -P "$postmaster")
-}
-
-python3 - "$src/policies/fixtures/good-host.textproto" "$out/policy.textproto" "$agents" <<'PY'
-import sys
-src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-text = open(src).read()
-anchor = '  hosts: "host-good-1"\n'
-assert anchor in text, "good-host policy lost host-good-1"
-extra = "".join(f'  hosts: "replica-{r}-agent-{i}"\n' for r in (0, 1) for i in range(n))
-open(dst, "w").write(text.replace(anchor, anchor + extra, 1))
-PY
+# shellcheck source=load_common.sh
+source "$src/bench/load_common.sh"
+write_load_policy "$src" "$out/policy.textproto" replica-0-agent- replica-1-agent-
 
 # shellcheck source=../scripts/postgres.sh
 source "$src/scripts/postgres.sh"
