@@ -1427,17 +1427,6 @@ int Fill(const FillOptions& o) {
 }
 
 // ---------------------------------------------------------------------------------------------
-json Summary(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  double sum = 0;
-  for (double x : v) sum += x;
-  return {{"count", v.size()},
-          {"mean_ms", v.empty() ? 0 : sum / static_cast<double>(v.size())},
-          {"p50_ms", Percentile(v, 50)},
-          {"p99_ms", Percentile(v, 99)},
-          {"max_ms", v.empty() ? 0 : v.back()}};
-}
-
 struct ReadOptions {
   std::string server;
   std::string data_dir;

@@ -154,17 +154,6 @@ class Agent {
   uint64_t clock_ms_ = 1000;
 };
 
-nlohmann::json Summary(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  double sum = 0;
-  for (double x : v) sum += x;
-  return {{"count", v.size()},
-          {"mean_ms", v.empty() ? 0 : sum / static_cast<double>(v.size())},
-          {"p50_ms", Percentile(v, 50)},
-          {"p99_ms", Percentile(v, 99)},
-          {"max_ms", v.empty() ? 0 : v.back()}};
-}
-
 bool RegisterHosts(const Options& options, const std::vector<GoodHostEvidence>& evidence) {
   auto channel = grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
   auto hosts = v1::Hosts::NewStub(channel);

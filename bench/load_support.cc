@@ -42,4 +42,15 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
+nlohmann::json Summary(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  double sum = 0;
+  for (double x : v) sum += x;
+  return {{"count", v.size()},
+          {"mean_ms", v.empty() ? 0 : sum / static_cast<double>(v.size())},
+          {"p50_ms", Percentile(v, 50)},
+          {"p99_ms", Percentile(v, 99)},
+          {"max_ms", v.empty() ? 0 : v.back()}};
+}
+
 }  // namespace bootgate::bench

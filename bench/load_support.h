@@ -3,6 +3,7 @@
 #ifndef BOOTGATE_BENCH_LOAD_SUPPORT_H_
 #define BOOTGATE_BENCH_LOAD_SUPPORT_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,10 @@ bool IsLoopbackTarget(const std::string& target);
 
 // Nearest-rank percentile `p` (0 < p <= 100) of `sorted` (ascending); 0 when it is empty.
 double Percentile(const std::vector<double>& sorted, double p);
+
+// Latencies in ms summarised for a report: {"count", "mean_ms", "p50_ms", "p99_ms", "max_ms"}
+// (zeros when there are none).
+nlohmann::json Summary(std::vector<double> latencies_ms);
 
 }  // namespace bootgate::bench
 

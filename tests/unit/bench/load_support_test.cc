@@ -53,6 +53,21 @@ TEST_CASE("percentiles are nearest-rank over sorted values", "[bench]") {
   CHECK(Percentile({}, 99) == 0);
 }
 
+TEST_CASE("a latency summary sorts its values first and is zeros when empty", "[bench]") {
+  // Out of order on purpose: the percentiles and the maximum are of the sorted values.
+  const nlohmann::json s = Summary({4, 1, 3, 2});
+  CHECK(s["count"] == 4);
+  CHECK(s["mean_ms"] == 2.5);
+  CHECK(s["p50_ms"] == 2);  // nearest rank: ceil(0.5 * 4) = 2nd value
+  CHECK(s["p99_ms"] == 4);
+  CHECK(s["max_ms"] == 4);
+  const nlohmann::json none = Summary({});
+  CHECK(none["count"] == 0);
+  CHECK(none["mean_ms"] == 0);
+  CHECK(none["p99_ms"] == 0);
+  CHECK(none["max_ms"] == 0);
+}
+
 struct Loaded {
   GoodHostEvidence evidence;
   bootgate::v1::Policy policy;

@@ -36,6 +36,18 @@ Host MakeHost(const std::string& id, const std::string& group = "rack-1") {
   return h;
 }
 
+// A caught reset-count rollback of `host`'s AK `ak`, detected at kT0.
+TpmRollback MakeResetRollback(const std::string& host, const std::string& ak) {
+  TpmRollback r;
+  r.host_id = host;
+  r.ak_name = ak;
+  r.detected_at = kT0;
+  r.code = "reset-count-decreased";
+  r.seen = "resetCount 6";
+  r.allowed = "at least resetCount 7";
+  return r;
+}
+
 Attestation MakeAttestation(const std::string& host, const std::string& token,
                             absl::Time received = kT0) {
   Attestation a;
@@ -354,13 +366,7 @@ TEST_CASE("GetHostForAttest is GetHost, HighestClockInfo and OpenRollbacks in on
   CHECK(attested.rollback.highest->clock == 0xfedcba9876543210ULL);
   CHECK(attested.rollback.highest->reset_count == 4000000000U);
 
-  TpmRollback r;
-  r.host_id = "h1";
-  r.ak_name = "ak-1";
-  r.detected_at = kT0;
-  r.code = "reset-count-decreased";
-  r.seen = "resetCount 6";
-  r.allowed = "at least resetCount 7";
+  TpmRollback r = MakeResetRollback("h1", "ak-1");
   REQUIRE(store->RecordRollback(r).ok());
   r.detected_at = kT0 + absl::Seconds(5);
   r.code = "restart-count-decreased";
@@ -738,13 +744,7 @@ TEST_CASE("a TPM rollback stays open until cleared, and clearing forgets the bas
   CHECK(absl::IsFailedPrecondition(store->ClearRollbacks("h1", "admin", "x", kT0).status()));
   CHECK(absl::IsInvalidArgument(store->RecordRollback(TpmRollback{}).status()));
 
-  TpmRollback r;
-  r.host_id = "h1";
-  r.ak_name = "ak-1";
-  r.detected_at = kT0;
-  r.code = "reset-count-decreased";
-  r.seen = "resetCount 6";
-  r.allowed = "at least resetCount 7";
+  TpmRollback r = MakeResetRollback("h1", "ak-1");
   auto id1 = store->RecordRollback(r);
   REQUIRE(id1.ok());
   r.detected_at = kT0 + absl::Seconds(5);
