@@ -5,7 +5,8 @@
 # only), measures over gRPC Placement.Get of random hosts, History.List of one host (latest 50)
 # and the latest verdict of a group (bootgate_fill_store read), attests as one filled host,
 # then the attestation rate with bench/load.sh's generator (bootgate_load --register --rate max)
-# against this store and against an empty one with the same policy and settings, and the time
+# against this store and against an empty one with the same policy and settings (both up, in
+# turn, FLEET_ROUNDS times), and the time
 # of one retention pass at start. Prints the markdown section "A store that holds a fleet" and
 # writes it into docs/performance.md (bench/fleet_report.py) unless --no-write.
 #   bench/fleet.sh [--no-write]
@@ -20,6 +21,7 @@
 #                       empty-store run uses another database of the same server (a keyword=value
 #                       conninfo, as scripts/postgres.sh gives, with " dbname=..." appended)
 #   FLEET_REQUESTS      read calls of each kind (2000)
+#   FLEET_ROUNDS        rounds of the rate runs, each a run on the filled then the empty store (3)
 #   FLEET_LOAD=0        no attestation-rate runs (they add their 16 hosts and their attestations
 #                       to a reused store); FLEET_RETENTION=0: no retention pass
 #   LOAD_AGENTS (16), LOAD_SECONDS (20), LOAD_REQUESTS (20000): as bench/load.sh's peak run
@@ -46,15 +48,15 @@ case "$store" in sqlite | postgres) ;; *) echo "fleet: FLEET_STORE is sqlite or 
 
 out="$(mktemp -d "${TMPDIR:-/tmp}/bootgate-fleet.XXXXXX")"
 data_dir="${LOAD_DATA_DIR:-$out/fleet}"
-server_pid=""
 empty_db=""
 pg_url=""
+server_pids=()
+# Stops every bootgated started here.
 stop_server() {
-  if [[ -n "$server_pid" ]]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
+  local pid
+  for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${server_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  server_pids=()
 }
 cleanup() {
   stop_server
@@ -113,7 +115,7 @@ start_server() {
   shift 3
   "$bootgated" --config "$config" --listen 127.0.0.1:0 --http 127.0.0.1:0 --data-dir "$dir" \
     --policy "$out/policy.textproto" "$@" > "$out/$name.ports" 2> "$out/$name.log" &
-  server_pid=$!
+  server_pids+=($!)
   for _ in $(seq 300); do grep -qs grpc_port "$out/$name.ports" && break; sleep 0.1; done
   grep -q grpc_port "$out/$name.ports" || { tail -5 "$out/$name.log" >&2; echo "fleet: bootgated did not start" >&2; exit 1; }
   eval "$(cat "$out/$name.ports")"
@@ -131,17 +133,12 @@ cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-read"
 "$fill_bin" attest --server "127.0.0.1:$grpc_port" --data-dir "$data_dir" --host fleet-0000000 \
   > "$out/attest.txt" 2>&1 || true
 cat "$out/attest.txt"
-load=("$load_bin" --agents "$agents" --register --rate max --requests "$peak_requests"
-  --duration-max "$seconds")
-if [[ "${FLEET_LOAD:-1}" != 0 ]]; then
-  echo "fleet: attestation rate on the filled store"
-  cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-filled"
-  "${load[@]}" --server "127.0.0.1:$grpc_port" --json "$out/load-filled.json" || true
-fi
-stop_server
 
-# 4. The same load against an empty store with the same policy and settings.
+# 4. The attestation rate on the filled store against an empty one with the same policy and
+# settings: both servers up, the load sent to each in turn, FLEET_ROUNDS times, so that a time
+# when the machine is slower (a shared host) weighs on both alike.
 if [[ "${FLEET_LOAD:-1}" != 0 ]]; then
+  filled_port="$grpc_port"
   empty_args=()
   if [[ "$store" == postgres ]]; then
     empty_db="bootgate_fleet_empty_$$"
@@ -149,11 +146,20 @@ if [[ "${FLEET_LOAD:-1}" != 0 ]]; then
     empty_args=(--postgres "$pg_url dbname=$empty_db")
   fi
   start_server empty "$out/empty" "$out/bootgated.conf" "${empty_args[@]}"
-  echo "fleet: attestation rate on an empty store"
-  cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-empty"
-  "${load[@]}" --server "127.0.0.1:$grpc_port" --json "$out/load-empty.json" || true
-  stop_server
+  empty_port="$grpc_port"
+  for round in $(seq "${FLEET_ROUNDS:-3}"); do
+    for kind in filled empty; do
+      port="${kind}_port"
+      echo "fleet: attestation rate on the $kind store (round $round)"
+      cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-$kind-$round"
+      # A new generator makes new software AKs: --register each time (Register replaces them).
+      "$load_bin" --agents "$agents" --register --rate max --requests "$peak_requests" \
+        --duration-max "$seconds" --server "127.0.0.1:${!port}" \
+        --json "$out/load-$kind-$round.json" || true
+    done
+  done
 fi
+stop_server
 
 # 5. One retention pass with its defaults (keep the last 100 and 30 days per host), as
 # bootgated runs it at start and every hour: its time, from its own log line.
