@@ -168,10 +168,10 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
     }
   };
   ASSIGN_OR_RETURN(out->replica_feed_, ctx.store->FollowAttestations(std::move(feed)));
-  // Workers block on the store's group commit: enough of them that a batch can fill up.
   ASSIGN_OR_RETURN(EnrollmentTrust trust, LoadEnrollmentTrust(config.enrollment()));
   ctx.enrollment = std::make_unique<EnrollmentTrustHolder>(
       std::make_shared<const EnrollmentTrust>(std::move(trust)));
+  // Workers block on the store's group commit: enough of them that a batch can fill up.
   ctx.workers = std::make_unique<WorkerPool>(
       std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency())));
 
