@@ -2,10 +2,9 @@
 """The "A store that holds a fleet" section of docs/performance.md, from bench/fleet.sh's work
 directory: the fill's summary (fill.json, or fleet.json's record of an earlier fill), the query
 plans (explain.md), the reads (read.json), one filled host's Attest (attest.txt), the attestation
-rate on the filled and on an empty store (load-filled-N.json, load-empty-N.json for rounds N = 1,
-2, ...) and the retention
-pass (retention.txt). Prints the section; with a document path, replaces the section there (or
-appends it).
+rate on the filled and on an empty store (load-filled-N.json, load-empty-N.json for rounds
+N = 1, 2, ...) and the retention pass (retention.txt). Prints the section; with a document path,
+replaces the section there (or appends it).
   fleet_report.py WORK_DIR sqlite|postgres [docs/performance.md]
 """
 import datetime
