@@ -123,6 +123,8 @@ def main():
 
 Measured by `bench/run.sh` (Google Benchmark, median of 3 repetitions, rates per CPU second),
 never by timing assertions in tests. Each figure stands next to a floor measured in the same run.
+What these figures mean for a fleet of 1 M or 10 M hosts (replicas, PostgreSQL, retention):
+[scaling.md](scaling.md).
 
 - Date: {today}; source {service_report.build_revision()}
 - Machine: {machine}
