@@ -55,6 +55,7 @@ class AttestReceiver::AttestCall final : public grpc::ServerGenericBidiReactor {
 
   // Under owner_->mu_ (as every method below that ends in Locked).
   void StartReadLocked(Clock::time_point now) {
+    if (state_ == State::kQueued) --owner_->queued_;
     state_ = State::kReading;
     reading_ = true;
     read_started_ = now;
@@ -65,6 +66,7 @@ class AttestReceiver::AttestCall final : public grpc::ServerGenericBidiReactor {
   void RefuseLocked(const grpc::Status& status) {
     EndReadLocked(0);
     if (state_ == State::kFinished) return;
+    if (state_ == State::kQueued) --owner_->queued_;
     state_ = State::kFinished;
     RequestLog log(owner_->context_->metrics.get(), kAttestMethod.name);
     Finish(log.Done(status));
@@ -89,7 +91,7 @@ class AttestReceiver::AttestCall final : public grpc::ServerGenericBidiReactor {
     std::unique_lock<std::mutex> lock(owner_->mu_);
     const uint64_t size = ok ? in_.Length() : 0;
     EndReadLocked(size);
-    owner_->wake_.notify_one();
+    owner_->WakeForQueuedLocked();
     if (state_ == State::kFinished) return;
     if (!ok) {
       RefuseLocked(
@@ -105,7 +107,7 @@ class AttestReceiver::AttestCall final : public grpc::ServerGenericBidiReactor {
     std::lock_guard<std::mutex> lock(owner_->mu_);
     if (state_ == State::kQueued || state_ == State::kReading) {
       RefuseLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled"));
-      owner_->wake_.notify_one();
+      owner_->WakeForQueuedLocked();
     }
   }
 
@@ -115,7 +117,7 @@ class AttestReceiver::AttestCall final : public grpc::ServerGenericBidiReactor {
       EndReadLocked(0);
       owner_->budget_.Release(held_);
       owner_->calls_.remove(this);
-      owner_->wake_.notify_one();
+      owner_->WakeForQueuedLocked();
     }
     delete this;
   }
@@ -219,20 +221,26 @@ grpc::ServerGenericBidiReactor* AttestReceiver::CreateReactor(
   auto* call = new AttestCall(this, rpc);
   std::lock_guard<std::mutex> lock(mu_);
   calls_.push_back(call);
+  ++queued_;
   if (stopping_) {
     call->RefuseLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "bootgated is stopping"));
   } else if (budget_.TryStartRead(call->caller(), call->peer())) {
     call->StartReadLocked(Clock::now());
-    wake_.notify_one();  // the scheduler now polls the read's bytes
+    // The scheduler polls the read's bytes: at once if it was not polling already.
+    if (!polling_) wake_.notify_one();
   }
   return call;
+}
+
+void AttestReceiver::WakeForQueuedLocked() {
+  if (queued_ > 0) wake_.notify_one();
 }
 
 void AttestReceiver::Schedule() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
-    const bool reading = ScheduleLocked(Clock::now());
-    wake_.wait_for(lock, reading ? std::chrono::milliseconds(2) : std::chrono::milliseconds(100));
+    polling_ = ScheduleLocked(Clock::now());
+    wake_.wait_for(lock, polling_ ? std::chrono::milliseconds(2) : std::chrono::milliseconds(100));
   }
 }
 

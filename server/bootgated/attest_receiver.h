@@ -52,6 +52,9 @@ class AttestReceiver final : public grpc::CallbackGenericService {
   // Under mu_: starts what the budget admits, refuses what waited or read too long or too much.
   // Returns whether some call is being read (the scheduler then polls more often).
   bool ScheduleLocked(std::chrono::steady_clock::time_point now);
+  // Under mu_, where budget or a read slot was given back: wakes the scheduler only when calls
+  // wait for them (every wake-up is a context switch, several per Attest otherwise).
+  void WakeForQueuedLocked();
 
   ServiceContext* const context_;
   const uint64_t max_request_bytes_;
@@ -62,6 +65,8 @@ class AttestReceiver final : public grpc::CallbackGenericService {
   std::condition_variable wake_;
   RequestBudget budget_;          // guarded by mu_
   std::list<AttestCall*> calls_;  // guarded by mu_; in arrival order
+  int queued_ = 0;                // guarded by mu_; calls_ waiting to be read
+  bool polling_ = false;          // guarded by mu_; the scheduler polls reads every 2 ms
   bool stopping_ = false;         // guarded by mu_
   std::thread scheduler_;
 };
