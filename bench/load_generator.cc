@@ -35,6 +35,7 @@
 #include "bootgate/v1/attestation.grpc.pb.h"
 #include "bootgate/v1/hosts.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "server/mutex_mode.h"
 #include "server/token.h"
 
 namespace bootgate::bench {
@@ -334,6 +335,7 @@ int Run(const Options& options) {
 }  // namespace bootgate::bench
 
 int main(int argc, char** argv) {
+  bootgate::server::UseReleaseMutexMode();
   bootgate::bench::Options o;
   CLI::App app{"bounded load generator for bootgated (loopback only)"};
   app.add_option("--server", o.server, "bootgated gRPC address, loopback only")->required();

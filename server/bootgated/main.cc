@@ -21,6 +21,7 @@
 #include "server/bootgated/request_log.h"
 #include "server/bootgated/server.h"
 #include "server/bootgated/systemd_notify.h"
+#include "server/mutex_mode.h"
 #include "server/store/store.h"
 
 namespace {
@@ -135,4 +136,7 @@ int Run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return Run(argc, argv); }
+int main(int argc, char** argv) {
+  bootgate::server::UseReleaseMutexMode();
+  return Run(argc, argv);
+}
