@@ -675,11 +675,14 @@ absl::StatusOr<EncodedLog> SqlStore::EncodeLog(const std::string& log) {
   encoded.raw_size = static_cast<int64_t>(log.size());
   // The usual case (a fleet repeats its boot chains): stored already, nothing to compress. A
   // log deleted before the batch commits is compressed there (PutLog).
+  if (stored_logs_.Contains(encoded.digest)) return encoded;
   const SqlParam key[] = {Bytes{encoded.digest}};
   ASSIGN_OR_RETURN(std::vector<SqlRow> stored,
                    Query("SELECT 1 FROM evidence_logs WHERE digest = $1", key));
   if (stored.empty()) {
     ASSIGN_OR_RETURN(encoded.compressed, CompressLog(log));
+  } else {
+    stored_logs_.Insert(encoded.digest, true);
   }
   return encoded;
 }

@@ -19,6 +19,7 @@
 #include "server/store/evidence_log.h"
 #include "server/store/store.h"
 #include "server/store/write_batcher.h"
+#include "verifier/cache/bounded_cache.h"
 
 namespace bootgate::server::store::internal {
 
@@ -131,6 +132,10 @@ class SqlStore final : public Store {
   const int64_t max_event_log_bytes_;
   const FeedFactory feeds_;
   const std::vector<std::string> notification_urls_;
+  // Digests of the event logs EncodeLog found stored: it looks them up no more (a query per
+  // Attest). Hints only: retention may delete such a log, and PutLog, inside the batch, then
+  // compresses and stores it again.
+  cache::BoundedCache<std::string, bool> stored_logs_{4096};
   // Ids this process recorded, so that its feed passes on only other processes' records (its
   // own are published by its recorder). Bounded: the oldest are forgotten past 4096.
   void RememberOwn(std::span<const absl::StatusOr<int64_t>> results);

@@ -2,7 +2,9 @@
 // function of their key (a certificate's facts keyed by the digest of its DER, say), so that
 // what a fleet sends over and over is decoded once. When full, the least recently inserted
 // half is dropped: memory stays bounded whatever keys a caller sends, and hostile keys can cost
-// at most the work the cache saves, never more. No I/O, no clock.
+// at most the work the cache saves, never more. No I/O, no clock. Contains and Insert serve a
+// cache of hints instead (the event log digests a store found stored, say), which their user
+// checks again wherever being wrong would matter.
 #ifndef BOOTGATE_VERIFIER_CACHE_BOUNDED_CACHE_H_
 #define BOOTGATE_VERIFIER_CACHE_BOUNDED_CACHE_H_
 
@@ -37,10 +39,23 @@ class BoundedCache {
     absl::MutexLock lock(&mutex_);
     ++misses_;
     if (values_.contains(key)) return value;  // another thread computed it meanwhile
-    if (values_.size() >= capacity_) EvictOlderHalf();
-    order_.emplace_back(key);
-    values_.emplace(order_.back(), value);
+    InsertLocked(Key(key), value);
     return value;
+  }
+
+  // Whether `key` is held (counted as a hit or a miss).
+  template <typename Lookup>
+  bool Contains(const Lookup& key) {
+    absl::MutexLock lock(&mutex_);
+    const bool held = values_.contains(key);
+    ++(held ? hits_ : misses_);
+    return held;
+  }
+
+  // Holds `value` for `key`, unless the cache holds `key` already.
+  void Insert(const Key& key, Value value) {
+    absl::MutexLock lock(&mutex_);
+    if (!values_.contains(key)) InsertLocked(key, std::move(value));
   }
 
   size_t size() const {
@@ -53,6 +68,12 @@ class BoundedCache {
   }
 
  private:
+  void InsertLocked(Key key, Value value) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (values_.size() >= capacity_) EvictOlderHalf();
+    order_.push_back(std::move(key));
+    values_.emplace(order_.back(), std::move(value));
+  }
+
   void EvictOlderHalf() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     for (size_t n = order_.size() / 2; n > 0; --n) {
       values_.erase(order_.front());

@@ -33,6 +33,20 @@ TEST_CASE("the cache never holds more than its capacity, dropping the oldest fir
   CHECK(computed == 1);
 }
 
+TEST_CASE("hints are inserted and looked up without computing, bounded the same way",
+          "[cache]") {
+  BoundedCache<std::string, bool> cache(4);
+  CHECK_FALSE(cache.Contains("a"));
+  cache.Insert("a", true);
+  CHECK(cache.Contains("a"));
+  cache.Insert("a", false);  // held already: kept
+  CHECK(cache.GetOrCompute("a", [] { return false; }));
+  for (const char* key : {"b", "c", "d", "e"}) cache.Insert(key, true);
+  CHECK(cache.size() <= 4);
+  CHECK_FALSE(cache.Contains("a"));  // the oldest went first
+  CHECK(cache.Contains("e"));
+}
+
 TEST_CASE("threads asking for the same keys all get the one value", "[cache]") {
   BoundedCache<int, int> cache(16);
   std::atomic<int> wrong{0};

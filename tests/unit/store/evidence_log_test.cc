@@ -329,6 +329,31 @@ TEST_CASE("writers on two replicas and retention sweeping at once lose no log",
   CHECK_FALSE(page->attestations.empty());
 }
 
+TEST_CASE("a log swept by retention is stored again by the next attestation that sends it",
+          "[store][evidence]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  const std::string log = GoodHostLog();
+  // Twice: the second time the store finds the log stored, and remembers that.
+  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t1", log)).ok());
+  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t2", log, kT0 + absl::Seconds(1))).ok());
+  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t3", "other", kT0 + absl::Seconds(2)))
+              .ok());
+  // Only the latest attestation stays, so the good-host log is no longer referenced: swept.
+  auto swept = store->ApplyRetention({1, absl::Microseconds(1)}, kT0 + absl::Hours(1));
+  REQUIRE(swept.ok());
+  REQUIRE(Count(db, "evidence_logs") == 1);
+
+  auto id = store->RecordAttestation(MakeAttestation("h1", "t4", log, kT0 + absl::Seconds(3)));
+  REQUIRE(id.ok());
+  CHECK(Count(db, "evidence_logs") == 2);
+  auto read = store->GetAttestation(*id);
+  REQUIRE(read.ok());
+  CHECK(read->evidence.event_log == log);
+  CHECK(store->CheckIntegrity().ok());
+}
+
 // --- migration 0005 ---
 
 TEST_CASE("a schema-4 database migrates with its event logs stored once and readable",
