@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -47,20 +51,61 @@ const std::string kEvidenceColumns =
     absl::StrCat(", quote_msg, quote_sig, quote_pcrs, ", kLogColumns);
 const std::string kAttestationsWithEvidence = absl::StrCat(" FROM attestations", kLogJoin);
 
-constexpr char kInsertAttestation[] =
-    "INSERT INTO attestations (host_id, host_group, received_at_us, token_id, tier,"
-    " placement_eligible, policy_name, policy_version, expires_at_us, verdict_jwt, findings_json,"
-    " ak_name, tpm_clock, reset_count, restart_count, quote_msg, quote_sig, quote_pcrs,"
-    " event_log_digest)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
-    // A reused token inserts nothing (and returns no id) instead of aborting the whole batch.
-    " ON CONFLICT (token_id) DO NOTHING RETURNING id";
+// A batch's rows go into the database in multi-row statements of 1, 2, 4, ... kMaxChunkRows
+// rows (13 rows: 8, 4 and 1), one round trip each instead of one per row; a handful of
+// statement texts, each prepared once per connection.
+constexpr size_t kMaxChunkRows = 64;
 
-// Raises an AK's highest accepted counters, never lowers them: (resetCount, restartCount,
-// clock) compared in that order.
-constexpr char kRaiseCounters[] =
-    "INSERT INTO tpm_counters (ak_name, host_id, reset_count, restart_count, tpm_clock,"
-    " updated_at_us) VALUES ($1, $2, $3, $4, $5, $6)"
+// The rows of the next statement when `remaining` rows are left: a power of two.
+size_t ChunkRows(size_t remaining) {
+  size_t rows = 1;
+  while (rows * 2 <= remaining && rows * 2 <= kMaxChunkRows) rows *= 2;
+  return rows;
+}
+
+// "INSERT INTO <table_and_columns> VALUES ($1, .., $c), ($c+1, ..), ..<suffix>" for `rows` rows of
+// `columns` parameters each, built once per row count.
+class MultiRowSql {
+ public:
+  MultiRowSql(const char* head, size_t columns, const char* tail) {
+    for (size_t rows = 1; rows <= kMaxChunkRows; rows *= 2) {
+      std::string sql = absl::StrCat("INSERT INTO ", head, " VALUES ");
+      for (size_t r = 0; r < rows; ++r) {
+        absl::StrAppend(&sql, r == 0 ? "(" : ", (");
+        for (size_t c = 1; c <= columns; ++c) {
+          absl::StrAppend(&sql, c == 1 ? "$" : ", $", r * columns + c);
+        }
+        sql += ")";
+      }
+      texts_.push_back(absl::StrCat(sql, tail));
+    }
+  }
+  // `rows`: a ChunkRows value.
+  const std::string& For(size_t rows) const {
+    size_t i = 0;
+    while ((size_t{1} << i) < rows) ++i;
+    return texts_.at(i);
+  }
+
+ private:
+  std::vector<std::string> texts_;  // [i]: 2^i rows
+};
+
+constexpr size_t kAttestationRowColumns = 19;
+const MultiRowSql kInsertAttestations(
+    "attestations (host_id, host_group, received_at_us, token_id, tier, placement_eligible,"
+    " policy_name, policy_version, expires_at_us, verdict_jwt, findings_json, ak_name, tpm_clock,"
+    " reset_count, restart_count, quote_msg, quote_sig, quote_pcrs, event_log_digest)",
+    kAttestationRowColumns,
+    // A reused token inserts nothing (and returns no id) instead of aborting the whole batch.
+    " ON CONFLICT (token_id) DO NOTHING RETURNING id, token_id");
+
+// Raises AKs' highest accepted counters, never lowers them: (resetCount, restartCount, clock)
+// compared in that order. One row per AK in a statement.
+constexpr size_t kCounterRowColumns = 6;
+const MultiRowSql kRaiseCounters(
+    "tpm_counters (ak_name, host_id, reset_count, restart_count, tpm_clock, updated_at_us)",
+    kCounterRowColumns,
     " ON CONFLICT (ak_name) DO UPDATE SET host_id = excluded.host_id,"
     " reset_count = excluded.reset_count, restart_count = excluded.restart_count,"
     " tpm_clock = excluded.tpm_clock, updated_at_us = excluded.updated_at_us"
@@ -68,7 +113,31 @@ constexpr char kRaiseCounters[] =
     " OR (excluded.reset_count = tpm_counters.reset_count"
     " AND (excluded.restart_count > tpm_counters.restart_count"
     " OR (excluded.restart_count = tpm_counters.restart_count"
-    " AND excluded.tpm_clock > tpm_counters.tpm_clock)))";
+    " AND excluded.tpm_clock > tpm_counters.tpm_clock)))");
+
+// (resetCount, restartCount, clock) of `a` is above that of `b`, as kRaiseCounters compares.
+bool CountersAbove(const ClockInfo& a, const ClockInfo& b) {
+  return std::tie(a.reset_count, a.restart_count, a.clock) >
+         std::tie(b.reset_count, b.restart_count, b.clock);
+}
+
+void AppendAttestationRow(const PendingAttestation& pending, std::vector<SqlParam>& params) {
+  const Attestation* a = pending.record;
+  params.insert(params.end(),
+                {a->host_id, a->group, Micros(a->received_at), Bytes{a->token_id}, a->tier,
+                 a->placement_eligible, a->policy_name, a->policy_version, Micros(a->expires_at),
+                 a->verdict_jwt, a->findings_json, Bytes{a->ak_name},
+                 static_cast<int64_t>(a->clock_info.clock),
+                 static_cast<int64_t>(a->clock_info.reset_count),
+                 static_cast<int64_t>(a->clock_info.restart_count), Bytes{a->evidence.quote_msg},
+                 Bytes{a->evidence.quote_sig}, Bytes{a->evidence.quote_pcrs},
+                 pending.log.has_value() ? SqlParam(Bytes{pending.log->digest}) : SqlParam()});
+}
+
+absl::Status TokenReused(const Attestation& a) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("challenge token of host ", a.host_id, " was already used"));
+}
 
 constexpr char kRollbackColumns[] =
     "id, host_id, ak_name, detected_at_us, code, seen, allowed, cleared_at_us, cleared_by,"
@@ -710,32 +779,50 @@ absl::StatusOr<std::optional<int64_t>> SqlStore::InsertAttestation(
   if (!notification_urls_.empty()) {
     ASSIGN_OR_RETURN(eligible_before, EligibleAt(conn, a->host_id, a->received_at));
   }
-  const SqlParam params[] = {
-      a->host_id,
-      a->group,
-      Micros(a->received_at),
-      Bytes{a->token_id},
-      a->tier,
-      a->placement_eligible,
-      a->policy_name,
-      a->policy_version,
-      Micros(a->expires_at),
-      a->verdict_jwt,
-      a->findings_json,
-      Bytes{a->ak_name},
-      static_cast<int64_t>(a->clock_info.clock),
-      static_cast<int64_t>(a->clock_info.reset_count),
-      static_cast<int64_t>(a->clock_info.restart_count),
-      Bytes{a->evidence.quote_msg},
-      Bytes{a->evidence.quote_sig},
-      Bytes{a->evidence.quote_pcrs},
-      pending.log.has_value() ? SqlParam(Bytes{pending.log->digest}) : SqlParam()};
-  ASSIGN_OR_RETURN(std::vector<SqlRow> rows, conn.Query(kInsertAttestation, params));
+  std::vector<SqlParam> params;
+  params.reserve(kAttestationRowColumns);
+  AppendAttestationRow(pending, params);
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows, conn.Query(kInsertAttestations.For(1), params));
   if (rows.size() != 1) return std::optional<int64_t>();  // a reused token: nothing inserted
   if (std::optional<Notification> event = VerdictNotification(*a, eligible_before)) {
     RETURN_IF_ERROR(InsertNotification(conn, *event, notification_urls_, false).status());
   }
   return std::optional<int64_t>(rows.front().Int(0));
+}
+
+bool SqlStore::RowsGoTogether(std::span<const PendingAttestation* const> records) const {
+  if (!notification_urls_.empty()) return false;
+  return std::none_of(records.begin(), records.end(), [](const PendingAttestation* p) {
+    return p->record->only_if_latest.has_value();
+  });
+}
+
+absl::Status SqlStore::InsertAttestationRows(SqlConnection& conn,
+                                             std::span<const PendingAttestation* const> records,
+                                             std::vector<absl::StatusOr<int64_t>>& results) {
+  for (size_t from = 0; from < records.size();) {
+    const size_t n = ChunkRows(records.size() - from);
+    const auto chunk = records.subspan(from, n);
+    std::vector<SqlParam> params;
+    params.reserve(n * kAttestationRowColumns);
+    for (const PendingAttestation* p : chunk) AppendAttestationRow(*p, params);
+    ASSIGN_OR_RETURN(std::vector<SqlRow> rows, conn.Query(kInsertAttestations.For(n), params));
+    // Rows come back in no promised order: matched by token. Of two records with one token,
+    // the first was inserted (ON CONFLICT skips later rows), the other reused it.
+    absl::flat_hash_map<std::string, int64_t> ids;
+    for (const SqlRow& row : rows) ids.emplace(row.Str(1), row.Int(0));
+    for (const PendingAttestation* p : chunk) {
+      auto it = ids.find(p->record->token_id);
+      if (it == ids.end()) {
+        results.push_back(TokenReused(*p->record));
+      } else {
+        results.push_back(it->second);
+        ids.erase(it);
+      }
+    }
+    from += n;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status SqlStore::PutBatchLogs(SqlConnection& conn,
@@ -756,22 +843,31 @@ absl::Status SqlStore::PutBatchLogs(SqlConnection& conn,
 absl::Status SqlStore::RaiseBatchCounters(SqlConnection& conn,
                                           std::span<const PendingAttestation* const> records,
                                           const std::vector<absl::StatusOr<int64_t>>& results) {
-  std::vector<const Attestation*> stored;
+  // Per AK, its stored record with the highest counters (the first of equals): what raising
+  // them record by record would leave.
+  std::map<std::string_view, const Attestation*> highest;  // in AK order
   for (size_t i = 0; i < records.size(); ++i) {
-    if (results[i].ok() && !records[i]->record->ak_name.empty()) {
-      stored.push_back(records[i]->record);
-    }
+    const Attestation* a = records[i]->record;
+    if (!results[i].ok() || a->ak_name.empty()) continue;
+    auto [it, added] = highest.emplace(a->ak_name, a);
+    if (!added && CountersAbove(a->clock_info, it->second->clock_info)) it->second = a;
   }
-  std::stable_sort(stored.begin(), stored.end(),
-                   [](const auto* x, const auto* y) { return x->ak_name < y->ak_name; });
-  for (const Attestation* a : stored) {
-    const SqlParam counters[] = {Bytes{a->ak_name},
-                                 a->host_id,
-                                 static_cast<int64_t>(a->clock_info.reset_count),
-                                 static_cast<int64_t>(a->clock_info.restart_count),
-                                 static_cast<int64_t>(a->clock_info.clock),
-                                 Micros(a->received_at)};
-    RETURN_IF_ERROR(conn.Query(kRaiseCounters, counters).status());
+  std::vector<const Attestation*> rows;
+  rows.reserve(highest.size());
+  for (const auto& [ak, a] : highest) rows.push_back(a);
+  for (size_t from = 0; from < rows.size();) {
+    const size_t n = ChunkRows(rows.size() - from);
+    std::vector<SqlParam> params;
+    params.reserve(n * kCounterRowColumns);
+    for (const Attestation* a : std::span(rows).subspan(from, n)) {
+      params.insert(params.end(), {Bytes{a->ak_name}, a->host_id,
+                                   static_cast<int64_t>(a->clock_info.reset_count),
+                                   static_cast<int64_t>(a->clock_info.restart_count),
+                                   static_cast<int64_t>(a->clock_info.clock),
+                                   Micros(a->received_at)});
+    }
+    RETURN_IF_ERROR(conn.Query(kRaiseCounters.For(n), params).status());
+    from += n;
   }
   return absl::OkStatus();
 }
@@ -792,7 +888,12 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
   if (batch_error.ok()) batch_error = PutBatchLogs(conn, records);
   std::vector<absl::StatusOr<int64_t>> results;
   results.reserve(records.size());
-  for (const PendingAttestation* pending : records) {
+  if (batch_error.ok() && !savepoints && RowsGoTogether(records)) {
+    batch_error = InsertAttestationRows(conn, records, results);
+    // A record's own failure fails its whole statement: the batch again, record by record.
+    record_failed = IsRecordError(batch_error);
+  }
+  for (const PendingAttestation* pending : records.subspan(results.size())) {
     if (!batch_error.ok()) break;
     if (savepoints) batch_error = conn.Exec("SAVEPOINT record");
     if (!batch_error.ok()) break;
@@ -800,10 +901,7 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
     absl::StatusOr<std::optional<int64_t>> id = InsertAttestation(conn, *pending);
     if (id.ok()) {
       // A reused token (nullopt) inserted nothing: nothing to undo.
-      results.push_back(id->has_value()
-                            ? absl::StatusOr<int64_t>(**id)
-                            : absl::AlreadyExistsError(absl::StrCat(
-                                  "challenge token of host ", a.host_id, " was already used")));
+      results.push_back(id->has_value() ? absl::StatusOr<int64_t>(**id) : TokenReused(a));
       if (savepoints) batch_error = conn.Exec("RELEASE SAVEPOINT record");
     } else if (IsRecordError(id.status()) && !savepoints) {
       record_failed = true;  // what it did so far must go: the batch again, with savepoints

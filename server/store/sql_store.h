@@ -109,6 +109,16 @@ class SqlStore final : public Store {
   // Stores the batch's logs not stored yet, in digest order (TryCommitBatch's lock order).
   absl::Status PutBatchLogs(SqlConnection& conn,
                             std::span<const PendingAttestation* const> records);
+  // Whether the batch's rows may go in multi-row INSERTs (InsertAttestationRows): no record
+  // checks something first (a re-appraisal's only_if_latest), no notification needs each
+  // host's eligibility before its row.
+  bool RowsGoTogether(std::span<const PendingAttestation* const> records) const;
+  // Inserts the records' rows (their logs stored already) a chunk of rows per statement,
+  // appending one result per record to `results`: its id, or AlreadyExists for a reused token.
+  // A record's own failure (a host not registered) is the status of the whole call.
+  absl::Status InsertAttestationRows(SqlConnection& conn,
+                                     std::span<const PendingAttestation* const> records,
+                                     std::vector<absl::StatusOr<int64_t>>& results);
   // Inserts one record's row (its log stored already). Returns the new id; nullopt when the
   // token was used before (nothing stored).
   absl::StatusOr<std::optional<int64_t>> InsertAttestation(SqlConnection& conn,

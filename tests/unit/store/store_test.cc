@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -676,6 +677,39 @@ TEST_CASE("concurrent policy pushes from two replicas get distinct versions", "[
     versions.insert(*r);
   }
   CHECK(versions == std::set<int64_t>{1, 2, 3, 4, 5, 6, 7, 8});
+}
+
+TEST_CASE("writers of one AK at once leave its highest counters, whatever batches they share",
+          "[store]") {
+  // Writers started together share group commits, whose counters go in one statement per
+  // batch with one row per AK: the highest of the batch must win there too.
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  constexpr int kWriters = 16;
+  std::vector<absl::StatusOr<int64_t>> results(kWriters, absl::UnknownError("not run"));
+  std::latch start(kWriters);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      Attestation a = MakeAttestation("h1", absl::StrCat("c-", i));
+      a.ak_name = i % 2 == 0 ? "ak-even" : "ak-odd";
+      // Highest of ak-even: (2, 3, 60) from i = 6; of ak-odd: (2, 3, 70) from i = 7.
+      a.clock_info = {static_cast<uint64_t>(i * 10), i < 8 ? 2u : 1u,
+                      static_cast<uint32_t>(i % 4 == 3 || i == 6 ? 3 : i % 3)};
+      start.arrive_and_wait();
+      results[i] = store->RecordAttestation(a);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) REQUIRE(r.ok());
+  auto even = store->HighestClockInfo("ak-even");
+  auto odd = store->HighestClockInfo("ak-odd");
+  REQUIRE((even.ok() && even->has_value() && odd.ok() && odd->has_value()));
+  CHECK(std::tie((*even)->reset_count, (*even)->restart_count, (*even)->clock) ==
+        std::make_tuple(2u, 3u, uint64_t{60}));
+  CHECK(std::tie((*odd)->reset_count, (*odd)->restart_count, (*odd)->clock) ==
+        std::make_tuple(2u, 3u, uint64_t{70}));
 }
 
 TEST_CASE("HighestClockInfo is the highest counters an AK ever had accepted", "[store]") {
