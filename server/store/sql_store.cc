@@ -123,15 +123,15 @@ bool CountersAbove(const ClockInfo& a, const ClockInfo& b) {
 
 void AppendAttestationRow(const PendingAttestation& pending, std::vector<SqlParam>& params) {
   const Attestation* a = pending.record;
-  params.insert(params.end(),
-                {a->host_id, a->group, Micros(a->received_at), Bytes{a->token_id}, a->tier,
-                 a->placement_eligible, a->policy_name, a->policy_version, Micros(a->expires_at),
-                 a->verdict_jwt, a->findings_json, Bytes{a->ak_name},
-                 static_cast<int64_t>(a->clock_info.clock),
-                 static_cast<int64_t>(a->clock_info.reset_count),
-                 static_cast<int64_t>(a->clock_info.restart_count), Bytes{a->evidence.quote_msg},
-                 Bytes{a->evidence.quote_sig}, Bytes{a->evidence.quote_pcrs},
-                 pending.log.has_value() ? SqlParam(Bytes{pending.log->digest}) : SqlParam()});
+  params.insert(
+      params.end(),
+      {a->host_id, a->group, Micros(a->received_at), Bytes{a->token_id}, a->tier,
+       a->placement_eligible, a->policy_name, a->policy_version, Micros(a->expires_at),
+       a->verdict_jwt, a->findings_json, Bytes{a->ak_name},
+       static_cast<int64_t>(a->clock_info.clock), static_cast<int64_t>(a->clock_info.reset_count),
+       static_cast<int64_t>(a->clock_info.restart_count), Bytes{a->evidence.quote_msg},
+       Bytes{a->evidence.quote_sig}, Bytes{a->evidence.quote_pcrs},
+       pending.log.has_value() ? SqlParam(Bytes{pending.log->digest}) : SqlParam()});
 }
 
 absl::Status TokenReused(const Attestation& a) {
@@ -860,11 +860,10 @@ absl::Status SqlStore::RaiseBatchCounters(SqlConnection& conn,
     std::vector<SqlParam> params;
     params.reserve(n * kCounterRowColumns);
     for (const Attestation* a : std::span(rows).subspan(from, n)) {
-      params.insert(params.end(), {Bytes{a->ak_name}, a->host_id,
-                                   static_cast<int64_t>(a->clock_info.reset_count),
-                                   static_cast<int64_t>(a->clock_info.restart_count),
-                                   static_cast<int64_t>(a->clock_info.clock),
-                                   Micros(a->received_at)});
+      params.insert(params.end(),
+                    {Bytes{a->ak_name}, a->host_id, static_cast<int64_t>(a->clock_info.reset_count),
+                     static_cast<int64_t>(a->clock_info.restart_count),
+                     static_cast<int64_t>(a->clock_info.clock), Micros(a->received_at)});
     }
     RETURN_IF_ERROR(conn.Query(kRaiseCounters.For(n), params).status());
     from += n;

@@ -33,8 +33,7 @@ TEST_CASE("the cache never holds more than its capacity, dropping the oldest fir
   CHECK(computed == 1);
 }
 
-TEST_CASE("hints are inserted and looked up without computing, bounded the same way",
-          "[cache]") {
+TEST_CASE("hints are inserted and looked up without computing, bounded the same way", "[cache]") {
   BoundedCache<std::string, bool> cache(4);
   CHECK_FALSE(cache.Contains("a"));
   cache.Insert("a", true);

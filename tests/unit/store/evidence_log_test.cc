@@ -338,8 +338,8 @@ TEST_CASE("a log swept by retention is stored again by the next attestation that
   // Twice: the second time the store finds the log stored, and remembers that.
   REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t1", log)).ok());
   REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t2", log, kT0 + absl::Seconds(1))).ok());
-  REQUIRE(store->RecordAttestation(MakeAttestation("h1", "t3", "other", kT0 + absl::Seconds(2)))
-              .ok());
+  REQUIRE(
+      store->RecordAttestation(MakeAttestation("h1", "t3", "other", kT0 + absl::Seconds(2))).ok());
   // Only the latest attestation stays, so the good-host log is no longer referenced: swept.
   auto swept = store->ApplyRetention({1, absl::Microseconds(1)}, kT0 + absl::Hours(1));
   REQUIRE(swept.ok());
