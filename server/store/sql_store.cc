@@ -876,11 +876,13 @@ absl::StatusOr<std::vector<absl::StatusOr<int64_t>>> SqlStore::TryCommitBatch(
     RecordIsolation isolation, bool& record_failed) {
   const bool savepoints = isolation == RecordIsolation::kSavepoints;
   record_failed = false;
-  RETURN_IF_ERROR(conn.Exec(conn.dialect().begin_write));
-  absl::Status batch_error;
-  if (!conn.dialect().log_share_lock.empty()) {
-    batch_error = conn.Exec(conn.dialect().log_share_lock);
-  }
+  // The transaction and its shared log lock in one round trip. On an error the connection is
+  // rolled back, and discarded by CommitBatch.
+  const Dialect& dialect = conn.dialect();
+  absl::Status batch_error = dialect.log_share_lock.empty()
+                                 ? conn.Exec(dialect.begin_write)
+                                 : conn.Exec(std::string(dialect.begin_write) + "; " +
+                                             std::string(dialect.log_share_lock));
   // Rows locked in one order by every batch, never in a cycle between replicas: the logs first
   // (by digest), then the records' rows, then the AKs' counters (by AK). A record that fails
   // leaves its log stored, unreferenced until the next retention pass.
