@@ -114,30 +114,39 @@ appraisal::Appraisal MalformedEvidence(const std::shared_ptr<const ActivePolicy>
   return ServerVerdict(active, group, std::move(f), now);
 }
 
-// The registered host, or the refusal for an unknown or revoked one.
-absl::StatusOr<server::store::HostForAttest> AttestingHost(ServiceContext& context,
-                                                           const std::string& host_id) {
-  auto host = context.store->GetHostForAttest(host_id);
-  if (absl::IsNotFound(host.status())) {
+// The refusal for an unknown or revoked host; OK for one that may attest. `lookup` is how the
+// store's lookup of `host_id` went, `host` the row it found.
+absl::Status MayAttest(ServiceContext& context, const std::string& host_id,
+                       const absl::Status& lookup, const server::store::Host* host) {
+  if (absl::IsNotFound(lookup)) {
     context.metrics->Unattributed("unknown-host");
     return absl::NotFoundError(
         absl::StrCat("host \"", host_id,
                      "\" is not registered: enroll it (`bootgate enroll`) or, in a lab, "
                      "register it (`bootgate host add`)"));
   }
-  if (!host.ok()) return host.status();
-  if (host->host.status == server::store::kHostRevoked) {
+  if (!lookup.ok()) return lookup;
+  if (host->status == server::store::kHostRevoked) {
     context.metrics->Unattributed("ak-revoked");
     absl::Status revoked = absl::FailedPreconditionError(absl::StrCat(
-        "the AK of host \"", host_id, "\" was revoked by ", host->host.status_changed_by, " at ",
-        absl::FormatTime(absl::RFC3339_sec, host->host.status_changed_at, absl::UTCTimeZone()),
-        " (", host->host.status_reason,
+        "the AK of host \"", host_id, "\" was revoked by ", host->status_changed_by, " at ",
+        absl::FormatTime(absl::RFC3339_sec, host->status_changed_at, absl::UTCTimeZone()), " (",
+        host->status_reason,
         "): an admin must allow re-enrollment (`bootgate host reenroll`), "
         "then enroll again"));
     revoked.SetPayload(kRefusalPayloadUrl, absl::Cord(v1::kRefusalAkRevoked));
     return revoked;
   }
-  return host;
+  return absl::OkStatus();
+}
+
+// The registered host with what Attest needs of its TPM's history, or the refusal for an
+// unknown or revoked one.
+absl::StatusOr<server::store::HostForAttest> AttestingHost(ServiceContext& context,
+                                                           const std::string& host_id) {
+  auto found = context.store->GetHostForAttest(host_id);
+  RETURN_IF_ERROR(MayAttest(context, host_id, found.status(), found.ok() ? &found->host : nullptr));
+  return found;
 }
 
 }  // namespace
@@ -189,7 +198,10 @@ absl::StatusOr<v1::ChallengeResponse> Challenge(ServiceContext& context,
                                                 const v1::ChallengeRequest& request,
                                                 absl::Time now) {
   if (request.host_id().empty()) return absl::InvalidArgumentError("host_id is required");
-  RETURN_IF_ERROR(AttestingHost(context, request.host_id()).status());
+  // The host row alone: its TPM's history matters only once it attests.
+  auto found = context.store->GetHost(request.host_id());
+  RETURN_IF_ERROR(
+      MayAttest(context, request.host_id(), found.status(), found.ok() ? &*found : nullptr));
   ASSIGN_OR_RETURN(server::IssuedToken issued, context.tokens->Issue(request.host_id(), now));
   v1::ChallengeResponse response;
   response.set_token(issued.token);
