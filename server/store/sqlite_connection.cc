@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "verifier/bytes/status_macros.h"
 
@@ -83,10 +84,11 @@ class SqliteConnection final : public SqlConnection {
 
   absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql,
                                             std::span<const SqlParam> params) override {
-    ASSIGN_OR_RETURN(sqlite3_stmt* const stmt, Prepared(sql));
+    ASSIGN_OR_RETURN(const PreparedStatement* const prepared, Prepared(sql));
+    sqlite3_stmt* const stmt = prepared->stmt.get();
     // Reset whatever happens: a statement left mid-step would keep its read transaction open.
     const ResetOnExit reset{stmt};
-    RETURN_IF_ERROR(Bind(stmt, params));
+    RETURN_IF_ERROR(Bind(*prepared, params));
     std::vector<SqlRow> rows;
     int rc = SQLITE_OK;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -149,25 +151,42 @@ class SqliteConnection final : public SqlConnection {
   // statements over and over, and compiling one costs more than running a point read. At most
   // kPreparedStatements are kept (all dropped when full: statements built from filters vary).
   static constexpr size_t kPreparedStatements = 128;
-  absl::StatusOr<sqlite3_stmt*> Prepared(std::string_view sql) {
+  struct PreparedStatement {
+    StmtPtr stmt;
+    // SQLite's index of parameter $k at [k - 1], 0 where the text has no $k. Looked up once:
+    // sqlite3_bind_parameter_index scans every name, so binding a multi-row INSERT's
+    // hundreds of parameters by name at every call would cost their square.
+    std::vector<int> index_of;
+  };
+  absl::StatusOr<const PreparedStatement*> Prepared(std::string_view sql) {
     std::string key(sql);
-    if (auto it = prepared_.find(key); it != prepared_.end()) return it->second.get();
+    if (auto it = prepared_.find(key); it != prepared_.end()) return &it->second;
     sqlite3_stmt* raw = nullptr;
     const int rc =
         sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-    StmtPtr stmt(raw);
+    PreparedStatement prepared{StmtPtr(raw), {}};
     if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "prepare");
-    if (stmt == nullptr) return absl::InternalError("sqlite: prepare: no statement in the text");
+    if (raw == nullptr) return absl::InternalError("sqlite: prepare: no statement in the text");
+    for (int index = 1; index <= sqlite3_bind_parameter_count(raw); ++index) {
+      const char* name = sqlite3_bind_parameter_name(raw, index);
+      size_t k = 0;
+      if (name == nullptr || name[0] != '$' || !absl::SimpleAtoi(name + 1, &k) || k == 0 ||
+          k > static_cast<size_t>(sqlite3_limit(db_.get(), SQLITE_LIMIT_VARIABLE_NUMBER, -1))) {
+        continue;  // not a $k parameter: never bound by Bind
+      }
+      if (prepared.index_of.size() < k) prepared.index_of.resize(k, 0);
+      prepared.index_of[k - 1] = index;
+    }
     if (prepared_.size() >= kPreparedStatements) prepared_.clear();
-    return prepared_.emplace(std::move(key), std::move(stmt)).first->second.get();
+    return &prepared_.emplace(std::move(key), std::move(prepared)).first->second;
   }
 
-  absl::Status Bind(sqlite3_stmt* stmt, std::span<const SqlParam> params) {
+  absl::Status Bind(const PreparedStatement& prepared, std::span<const SqlParam> params) {
+    sqlite3_stmt* const stmt = prepared.stmt.get();
     for (size_t i = 0; i < params.size(); ++i) {
-      const std::string name = absl::StrCat("$", i + 1);
-      const int index = sqlite3_bind_parameter_index(stmt, name.c_str());
+      const int index = i < prepared.index_of.size() ? prepared.index_of[i] : 0;
       if (index == 0) {
-        return absl::InternalError(absl::StrCat("sqlite: statement has no parameter ", name));
+        return absl::InternalError(absl::StrCat("sqlite: statement has no parameter $", i + 1));
       }
       int rc = SQLITE_OK;
       const SqlParam& p = params[i];
@@ -207,7 +226,7 @@ class SqliteConnection final : public SqlConnection {
 
   DbPtr db_;
   // Declared after db_: finalized before the connection closes.
-  std::unordered_map<std::string, StmtPtr> prepared_;
+  std::unordered_map<std::string, PreparedStatement> prepared_;
 };
 
 }  // namespace
