@@ -74,6 +74,23 @@ Attestation MakeAttestation(const std::string& host, const std::string& token,
   return a;
 }
 
+// Records each of `writes` from a thread of its own, all released at once so that they share
+// group commits; one result per write, in order.
+std::vector<absl::StatusOr<int64_t>> RecordTogether(Store& store,
+                                                    const std::vector<Attestation>& writes) {
+  std::vector<absl::StatusOr<int64_t>> results(writes.size(), absl::UnknownError("not run"));
+  std::latch start(static_cast<std::ptrdiff_t>(writes.size()));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      results[i] = store.RecordAttestation(writes[i]);
+    });
+  }
+  for (auto& t : threads) t.join();
+  return results;
+}
+
 void RequireSameAttestation(const Attestation& got, const Attestation& want) {
   CHECK(got.host_id == want.host_id);
   CHECK(got.group == want.group);
@@ -390,18 +407,12 @@ TEST_CASE("a failing record in a group commit fails alone: the others are stored
   auto store = db.Open();
   REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
   constexpr int kWriters = 16;
-  std::vector<absl::StatusOr<int64_t>> results(kWriters, absl::UnknownError("not run"));
-  std::latch start(kWriters);
-  std::vector<std::thread> threads;
+  std::vector<Attestation> writes;
   for (int i = 0; i < kWriters; ++i) {
-    threads.emplace_back([&, i] {
-      const Attestation a =
-          MakeAttestation(i % 4 == 0 ? "unregistered" : "h1", absl::StrCat("mixed-", i));
-      start.arrive_and_wait();
-      results[i] = store->RecordAttestation(a);
-    });
+    writes.push_back(
+        MakeAttestation(i % 4 == 0 ? "unregistered" : "h1", absl::StrCat("mixed-", i)));
   }
-  for (auto& t : threads) t.join();
+  const std::vector<absl::StatusOr<int64_t>> results = RecordTogether(*store, writes);
   for (int i = 0; i < kWriters; ++i) {
     INFO(i << ": " << results[i].status().ToString());
     if (i % 4 == 0) {
@@ -686,23 +697,16 @@ TEST_CASE("writers of one AK at once leave its highest counters, whatever batche
   TestDatabase db;
   auto store = db.Open();
   REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
-  constexpr int kWriters = 16;
-  std::vector<absl::StatusOr<int64_t>> results(kWriters, absl::UnknownError("not run"));
-  std::latch start(kWriters);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kWriters; ++i) {
-    threads.emplace_back([&, i] {
-      Attestation a = MakeAttestation("h1", absl::StrCat("c-", i));
-      a.ak_name = i % 2 == 0 ? "ak-even" : "ak-odd";
-      // Highest of ak-even: (2, 3, 60) from i = 6; of ak-odd: (2, 3, 70) from i = 7.
-      a.clock_info = {static_cast<uint64_t>(i * 10), i < 8 ? 2u : 1u,
-                      static_cast<uint32_t>(i % 4 == 3 || i == 6 ? 3 : i % 3)};
-      start.arrive_and_wait();
-      results[i] = store->RecordAttestation(a);
-    });
+  std::vector<Attestation> writes;
+  for (int i = 0; i < 16; ++i) {
+    Attestation a = MakeAttestation("h1", absl::StrCat("c-", i));
+    a.ak_name = i % 2 == 0 ? "ak-even" : "ak-odd";
+    // Highest of ak-even: (2, 3, 60) from i = 6; of ak-odd: (2, 3, 70) from i = 7.
+    a.clock_info = {static_cast<uint64_t>(i * 10), i < 8 ? 2u : 1u,
+                    static_cast<uint32_t>(i % 4 == 3 || i == 6 ? 3 : i % 3)};
+    writes.push_back(a);
   }
-  for (auto& t : threads) t.join();
-  for (const auto& r : results) REQUIRE(r.ok());
+  for (const auto& r : RecordTogether(*store, writes)) REQUIRE(r.ok());
   auto even = store->HighestClockInfo("ak-even");
   auto odd = store->HighestClockInfo("ak-odd");
   REQUIRE((even.ok() && even->has_value() && odd.ok() && odd->has_value()));
