@@ -13,6 +13,8 @@ PACKAGES=(
   nlohmann-json3-dev python3 python3-yaml python3-jwt python3-cryptography pesign zlib1g-dev openssl procps
   clang clang-format libclang-rt-14-dev
   libsqlite3-dev libpq-dev postgresql libcpp-httplib-dev prometheus-cpp-dev curl
+  # bootgated's and bootgate_load's allocator (CMakeLists.txt: bootgate_malloc)
+  libgoogle-perftools-dev
   # ctest -L fault: bootgated's clock moved under libfaketime (fault_clock_test.sh)
   faketime
   # ctest -L vm: QEMU/OVMF guests booting Debian's signed chain (swtpm-fixtures/vm/)

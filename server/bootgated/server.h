@@ -15,6 +15,7 @@
 namespace bootgate::service {
 
 class AttestReceiver;
+class FreeMemoryReturner;
 class HttpServer;
 class HttpsApi;
 class InFlightCalls;
@@ -64,6 +65,7 @@ class Bootgated {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HttpsApi> https_;
+  std::unique_ptr<FreeMemoryReturner> free_memory_returner_;
   int grpc_port_ = 0;
   bool shut_down_ = false;
 };
