@@ -22,9 +22,10 @@
 #                       conninfo, as scripts/postgres.sh gives, with " dbname=..." appended)
 #   FLEET_REQUESTS      read calls of each kind (2000)
 #   FLEET_ROUNDS        rounds of the rate runs, each a run on the filled then the empty store (3)
-#   FLEET_LOAD=0        no attestation-rate runs (they add their 16 hosts and their attestations
+#   FLEET_LOAD=0        no attestation-rate runs (they add their hosts and their attestations
 #                       to a reused store); FLEET_RETENTION=0: no retention pass
-#   LOAD_AGENTS (16), LOAD_SECONDS (20), LOAD_REQUESTS (20000): as bench/load.sh's peak run
+#   LOAD_AGENTS (32), LOAD_SECONDS (20), LOAD_REQUESTS (20000): as bench/load.sh's peak run
+#                       (see there why 32)
 #   BOOTGATE_BUILD_DIR (build/); FLEET_NO_BUILD=1 uses the binaries as they are; KEEP_WORK=1
 # Every run is bounded in count and time; everything started here is stopped on exit.
 set -euo pipefail
@@ -38,7 +39,7 @@ store="${FLEET_STORE:-sqlite}"
 hosts="${FLEET_HOSTS:-1000000}"
 attestations="${FLEET_ATTESTATIONS:-10000000}"
 requests="${FLEET_REQUESTS:-2000}"
-agents="${LOAD_AGENTS:-16}"
+agents="${LOAD_AGENTS:-32}"
 seconds="${LOAD_SECONDS:-20}"
 peak_requests="${LOAD_REQUESTS:-20000}"
 fill_bin="$build/bench/bootgate_fill_store"
