@@ -151,28 +151,40 @@ nlohmann::json VerdictClaims(const appraisal::Appraisal& appraisal, const Verdic
   };
 }
 
-absl::StatusOr<std::string> SignJwt(const SigningKey& key, const nlohmann::json& claims) {
+namespace {
+
+// Why signing with `key` failed: FailedPrecondition for a key without its private part (checked
+// only then: reading the private part back is not free, and an active key always has it),
+// Internal otherwise.
+absl::Status SignFailure(const SigningKey& key, const char* what) {
+  ERR_clear_error();
   if (!HasPrivatePart(key.key.get())) {
     return absl::FailedPreconditionError(
         absl::StrCat("key ", key.kid, " has no private part: it can verify, not sign"));
   }
+  return absl::InternalError(absl::StrCat(what, " failed"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> SignJwt(const SigningKey& key, const nlohmann::json& claims) {
+  if (key.key == nullptr) return SignFailure(key, "signing");
   const nlohmann::json header = {{"alg", "ES256"}, {"typ", "JWT"}, {"kid", key.kid}};
   const std::string signing_input = absl::StrCat(Base64UrlJson(header), ".", Base64UrlJson(claims));
 
   crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (ctx == nullptr) return absl::InternalError("EVP_MD_CTX_new failed");
   if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.key.get()) != 1) {
-    ERR_clear_error();
-    return absl::InternalError("EVP_DigestSignInit failed");
+    return SignFailure(key, "EVP_DigestSignInit");
   }
   const std::span<const uint8_t> input = AsBytes(signing_input);
   size_t der_size = 0;
   if (EVP_DigestSign(ctx.get(), nullptr, &der_size, input.data(), input.size()) != 1) {
-    return absl::InternalError("EVP_DigestSign (size) failed");
+    return SignFailure(key, "EVP_DigestSign (size)");
   }
   std::vector<uint8_t> der(der_size);
   if (EVP_DigestSign(ctx.get(), der.data(), &der_size, input.data(), input.size()) != 1) {
-    return absl::InternalError("EVP_DigestSign failed");
+    return SignFailure(key, "EVP_DigestSign");
   }
   der.resize(der_size);
   ASSIGN_OR_RETURN(const auto raw, DerToRaw(der));
