@@ -2,8 +2,6 @@
 
 #include <malloc.h>
 
-#include <chrono>
-
 #ifdef BOOTGATE_TCMALLOC
 #include <gperftools/malloc_extension.h>
 #endif
@@ -17,32 +15,18 @@ void ReleaseLargeAllocations() {
   mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
 }
 
-FreeMemoryReturner::FreeMemoryReturner() {
+std::unique_ptr<PeriodicTask> ReturnFreeMemoryEverySecond() {
 #ifdef BOOTGATE_TCMALLOC
-  thread_ = std::thread([this] { Loop(); });
-#endif
-}
-
-FreeMemoryReturner::~FreeMemoryReturner() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void FreeMemoryReturner::Loop() {
-#ifdef BOOTGATE_TCMALLOC
-  MallocExtension* const tcmalloc = MallocExtension::instance();
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+  return std::make_unique<PeriodicTask>(absl::Seconds(1), [] {
+    MallocExtension* const tcmalloc = MallocExtension::instance();
     size_t free_bytes = 0;
     if (tcmalloc->GetNumericProperty("tcmalloc.pageheap_free_bytes", &free_bytes) &&
         free_bytes > kKeepFreeBytes) {
       tcmalloc->ReleaseFreeMemory();
     }
-  }
+  });
+#else
+  return nullptr;
 #endif
 }
 

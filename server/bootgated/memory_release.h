@@ -8,14 +8,14 @@
 //
 // Under tcmalloc (release builds, CMakeLists.txt: bootgate_malloc): freed pages stay in its page
 // heap for reuse until it is asked to return them. The same 16 calls left 225 MiB after;
-// FreeMemoryReturner gives them back within a second.
+// ReturnFreeMemoryEverySecond gives them back within a second.
 #ifndef BOOTGATE_SERVER_BOOTGATED_MEMORY_RELEASE_H_
 #define BOOTGATE_SERVER_BOOTGATED_MEMORY_RELEASE_H_
 
-#include <condition_variable>
 #include <cstddef>
-#include <mutex>
-#include <thread>
+#include <memory>
+
+#include "server/bootgated/periodic_task.h"
 
 namespace bootgate::service {
 
@@ -25,24 +25,9 @@ inline constexpr int kMmapThresholdBytes = 256 * 1024;
 void ReleaseLargeAllocations();
 
 // tcmalloc: once a second, when its page heap holds more than kKeepFreeBytes of freed pages, they
-// go back to the system. Under glibc it starts no thread.
-class FreeMemoryReturner {
- public:
-  static constexpr size_t kKeepFreeBytes = 32 << 20;
-
-  FreeMemoryReturner();
-  ~FreeMemoryReturner();  // stops the thread
-  FreeMemoryReturner(const FreeMemoryReturner&) = delete;
-  FreeMemoryReturner& operator=(const FreeMemoryReturner&) = delete;
-
- private:
-  void Loop();
-
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;  // last: starts after every other member is ready
-};
+// go back to the system, until the returned task is destroyed. Under glibc: null, no thread.
+inline constexpr size_t kKeepFreeBytes = 32 << 20;
+std::unique_ptr<PeriodicTask> ReturnFreeMemoryEverySecond();
 
 }  // namespace bootgate::service
 

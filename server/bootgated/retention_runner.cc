@@ -20,17 +20,8 @@ RetentionRunner::RetentionRunner(server::store::Store* store, server::store::Ret
                                  absl::Duration interval)
     : store_(store),
       policy_(policy),
-      interval_(std::max(interval, absl::Seconds(1))),
-      thread_([this] { Loop(); }) {}
-
-RetentionRunner::~RetentionRunner() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
+      // A failed pass is logged; the next one tries again.
+      passes_(std::max(interval, absl::Seconds(1)), [this] { (void)RunOnce(absl::Now()); }) {}
 
 absl::StatusOr<server::store::RetentionResult> RetentionRunner::RunOnce(absl::Time now) {
   const absl::Time start = absl::Now();
@@ -45,16 +36,6 @@ absl::StatusOr<server::store::RetentionResult> RetentionRunner::RunOnce(absl::Ti
                          {"event_logs", absl::StrCat(result->event_logs)},
                          {"ms", ms}});
   return result;
-}
-
-void RetentionRunner::Loop() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    (void)RunOnce(absl::Now());  // logged; the next pass tries again
-    lock.lock();
-    wake_.wait_for(lock, absl::ToChronoSeconds(interval_), [this] { return stopping_; });
-  }
 }
 
 }  // namespace bootgate::service

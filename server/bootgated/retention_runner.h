@@ -7,13 +7,10 @@
 #ifndef BOOTGATE_SERVER_BOOTGATED_RETENTION_RUNNER_H_
 #define BOOTGATE_SERVER_BOOTGATED_RETENTION_RUNNER_H_
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "bootgate/v1/config.pb.h"
+#include "server/bootgated/periodic_task.h"
 #include "server/store/store.h"
 
 namespace bootgate::service {
@@ -27,8 +24,7 @@ class RetentionRunner {
   // second.
   RetentionRunner(server::store::Store* store, server::store::RetentionPolicy policy,
                   absl::Duration interval);
-  // Stops the thread, waiting for a pass in progress.
-  ~RetentionRunner();
+  // Stops the thread, waiting for a pass in progress (PeriodicTask).
   RetentionRunner(const RetentionRunner&) = delete;
   RetentionRunner& operator=(const RetentionRunner&) = delete;
 
@@ -36,15 +32,9 @@ class RetentionRunner {
   absl::StatusOr<server::store::RetentionResult> RunOnce(absl::Time now);
 
  private:
-  void Loop();
-
   server::store::Store* const store_;
   const server::store::RetentionPolicy policy_;
-  const absl::Duration interval_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;  // last: starts after every other member is ready
+  PeriodicTask passes_;  // last: starts after every other member is ready, stops first
 };
 
 }  // namespace bootgate::service

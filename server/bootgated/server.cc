@@ -193,7 +193,7 @@ absl::StatusOr<std::unique_ptr<Bootgated>> Bootgated::Start(const v1::ServerConf
   // Bounds on connections and on Attest's large requests before they are whole (issue 13).
   ApplyTransportLimits(config.limits(), builder);
   ReleaseLargeAllocations();
-  out->free_memory_returner_ = std::make_unique<FreeMemoryReturner>();
+  out->free_memory_returner_ = ReturnFreeMemoryEverySecond();
   out->attest_receiver_ = std::make_unique<AttestReceiver>(&ctx);
   builder.RegisterCallbackGenericService(out->attest_receiver_.get());
   out->services_.push_back(std::make_unique<AttestationService>(&ctx));

@@ -15,10 +15,10 @@
 namespace bootgate::service {
 
 class AttestReceiver;
-class FreeMemoryReturner;
 class HttpServer;
 class HttpsApi;
 class InFlightCalls;
+class PeriodicTask;
 class Reloader;
 class ServerTls;
 
@@ -65,7 +65,7 @@ class Bootgated {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HttpsApi> https_;
-  std::unique_ptr<FreeMemoryReturner> free_memory_returner_;
+  std::unique_ptr<PeriodicTask> free_memory_returner_;  // null under glibc
   int grpc_port_ = 0;
   bool shut_down_ = false;
 };
