@@ -182,7 +182,7 @@ std::unique_ptr<Fleet> MakeFleet(int hosts) {
     }
   };
   {
-    constexpr int kFillThreads = 16;  // commits of many threads group (WriteBatcher)
+    constexpr int kFillThreads = 16;  // commits of many threads group (Batcher)
     std::vector<std::thread> threads;
     for (int t = 0; t < kFillThreads; ++t) threads.emplace_back(fill);
     for (std::thread& t : threads) t.join();

@@ -30,7 +30,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenWith(internal::ConnectionPool::Factor
                                                 internal::SqlStore::FeedFactory feeds = nullptr) {
   ASSIGN_OR_RETURN(std::unique_ptr<internal::SqlConnection> conn, factory());
   ASSIGN_OR_RETURN(int64_t version, internal::Migrate(*conn, internal::EmbeddedMigrations()));
-  return std::make_unique<internal::SqlStore>(std::move(factory), options, version,
+  const bool group_reads = conn->dialect().group_reads;
+  return std::make_unique<internal::SqlStore>(std::move(factory), options, version, group_reads,
                                               std::move(feeds));
 }
 

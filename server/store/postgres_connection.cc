@@ -24,6 +24,7 @@ constexpr Dialect kPostgresDialect = {
     .log_share_lock = "SELECT pg_advisory_xact_lock_shared(7268736732)",
     .log_sweep_lock = "SELECT pg_advisory_xact_lock(7268736732)",
     .notify_recorded = "SELECT pg_notify('bootgate_attestations', $1)",
+    .group_reads = true,
 };
 
 // Type OIDs (pg_type.h) of the result columns the store reads.

@@ -65,6 +65,9 @@ struct Dialect {
   // Run inside the transaction that records attestations, with their ids ($1, text: "12,13"):
   // tells the other replicas at commit (Store::FollowAttestations). Empty: nobody else writes.
   std::string_view notify_recorded = {};
+  // Concurrent reads of hosts go as one query (SqlStore's host_reads_): where each statement is
+  // a round trip to a server process, not where reads are in-process calls (SQLite).
+  bool group_reads = false;
 };
 
 class SqlConnection {

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -63,22 +65,11 @@ size_t ChunkRows(size_t remaining) {
   return rows;
 }
 
-// "INSERT INTO <table_and_columns> VALUES ($1, .., $c), ($c+1, ..), ..<suffix>" for `rows` rows of
-// `columns` parameters each, built once per row count.
-class MultiRowSql {
+// One statement text per chunk size (ChunkRows values), built once.
+class ChunkedSql {
  public:
-  MultiRowSql(const char* head, size_t columns, const char* tail) {
-    for (size_t rows = 1; rows <= kMaxChunkRows; rows *= 2) {
-      std::string sql = absl::StrCat("INSERT INTO ", head, " VALUES ");
-      for (size_t r = 0; r < rows; ++r) {
-        absl::StrAppend(&sql, r == 0 ? "(" : ", (");
-        for (size_t c = 1; c <= columns; ++c) {
-          absl::StrAppend(&sql, c == 1 ? "$" : ", $", r * columns + c);
-        }
-        sql += ")";
-      }
-      texts_.push_back(absl::StrCat(sql, tail));
-    }
+  explicit ChunkedSql(absl::FunctionRef<std::string(size_t rows)> text) {
+    for (size_t rows = 1; rows <= kMaxChunkRows; rows *= 2) texts_.push_back(text(rows));
   }
   // `rows`: a ChunkRows value.
   const std::string& For(size_t rows) const {
@@ -91,8 +82,33 @@ class MultiRowSql {
   std::vector<std::string> texts_;  // [i]: 2^i rows
 };
 
+// "$first, $first+1, .., $first+count-1"
+std::string Placeholders(size_t first, size_t count) {
+  std::string list;
+  for (size_t i = 0; i < count; ++i) absl::StrAppend(&list, i == 0 ? "$" : ", $", first + i);
+  return list;
+}
+
+// "INSERT INTO <table_and_columns> VALUES ($1, .., $c), ($c+1, ..), ..<tail>" for `rows` rows of
+// `columns` parameters each.
+ChunkedSql MultiRowSql(absl::string_view head, size_t columns, absl::string_view tail) {
+  return ChunkedSql([&](size_t rows) {
+    std::string sql = absl::StrCat("INSERT INTO ", head, " VALUES ");
+    for (size_t r = 0; r < rows; ++r) {
+      absl::StrAppend(&sql, r == 0 ? "(" : ", (", Placeholders(r * columns + 1, columns), ")");
+    }
+    return absl::StrCat(sql, tail);
+  });
+}
+
+// "<head> IN ($1, .., $rows)<tail>": a read of `rows` keys.
+ChunkedSql InListSql(absl::string_view head, absl::string_view tail) {
+  return ChunkedSql(
+      [&](size_t rows) { return absl::StrCat(head, " IN (", Placeholders(1, rows), ")", tail); });
+}
+
 constexpr size_t kAttestationRowColumns = 19;
-const MultiRowSql kInsertAttestations(
+const ChunkedSql kInsertAttestations = MultiRowSql(
     "attestations (host_id, host_group, received_at_us, token_id, tier, placement_eligible,"
     " policy_name, policy_version, expires_at_us, verdict_jwt, findings_json, ak_name, tpm_clock,"
     " reset_count, restart_count, quote_msg, quote_sig, quote_pcrs, event_log_digest)",
@@ -103,7 +119,7 @@ const MultiRowSql kInsertAttestations(
 // Raises AKs' highest accepted counters, never lowers them: (resetCount, restartCount, clock)
 // compared in that order. One row per AK in a statement.
 constexpr size_t kCounterRowColumns = 6;
-const MultiRowSql kRaiseCounters(
+const ChunkedSql kRaiseCounters = MultiRowSql(
     "tpm_counters (ak_name, host_id, reset_count, restart_count, tpm_clock, updated_at_us)",
     kCounterRowColumns,
     " ON CONFLICT (ak_name) DO UPDATE SET host_id = excluded.host_id,"
@@ -620,14 +636,23 @@ absl::Status ValidateAttestation(const Attestation& a) {
 }  // namespace
 
 SqlStore::SqlStore(ConnectionPool::Factory factory, const StoreOptions& options,
-                   int64_t schema_version, FeedFactory feeds)
+                   int64_t schema_version, bool group_reads, FeedFactory feeds)
     : pool_(std::move(factory), std::max(options.pool_size, 1)),
-      batcher_([this](std::span<const PendingAttestation* const> r) { return CommitBatch(r); },
-               options.max_batch),
+      attestation_writes_(
+          [this](std::span<const PendingAttestation* const> r) { return CommitBatch(r); },
+          options.max_batch),
       schema_version_(schema_version),
       max_event_log_bytes_(options.max_event_log_bytes),
       feeds_(std::move(feeds)),
-      notification_urls_(options.notification_urls) {}
+      notification_urls_(options.notification_urls) {
+  if (!group_reads) return;
+  constexpr int kMaxIdsPerRead = 64;
+  host_reads_ = std::make_unique<Batcher<std::string, Host>>(
+      [this](std::span<const std::string* const> ids) { return ReadHosts(ids); }, kMaxIdsPerRead);
+  attest_host_reads_ = std::make_unique<Batcher<std::string, HostForAttest>>(
+      [this](std::span<const std::string* const> ids) { return ReadHostsForAttest(ids); },
+      kMaxIdsPerRead);
+}
 
 absl::StatusOr<std::unique_ptr<AttestationFeed>> SqlStore::FollowAttestations(
     FeedCallbacks callbacks) {
@@ -666,6 +691,12 @@ absl::StatusOr<std::vector<SqlRow>> SqlStore::Query(std::string_view sql,
   return rows;
 }
 
+std::function<absl::StatusOr<std::vector<SqlRow>>(std::string_view, std::span<const SqlParam>)>
+SqlStore::QueryOnPool() {
+  return
+      [this](std::string_view sql, std::span<const SqlParam> params) { return Query(sql, params); };
+}
+
 absl::Status SqlStore::InWriteTransaction(absl::FunctionRef<absl::Status(SqlConnection&)> body) {
   ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
   absl::Status status = conn->Exec(conn->dialect().begin_write);
@@ -688,44 +719,115 @@ absl::Status SqlStore::RegisterHost(const Host& host, bool replace) {
 }
 
 absl::StatusOr<Host> SqlStore::GetHost(const std::string& host_id) {
-  const SqlParam params[] = {host_id};
-  ASSIGN_OR_RETURN(
-      std::vector<SqlRow> rows,
-      Query(absl::StrCat("SELECT ", kHostColumns, " FROM hosts WHERE host_id = $1"), params));
-  if (rows.empty())
-    return absl::NotFoundError(absl::StrCat("host ", host_id, " is not registered"));
-  return HostFromRow(rows[0]);
+  if (host_reads_) return host_reads_->Submit(host_id);
+  const std::string* const id[] = {&host_id};
+  return ReadHosts(id)[0];
 }
 
 absl::StatusOr<HostForAttest> SqlStore::GetHostForAttest(const std::string& host_id) {
+  if (attest_host_reads_) return attest_host_reads_->Submit(host_id);
+  const std::string* const id[] = {&host_id};
+  return ReadHostsForAttest(id)[0];
+}
+
+namespace {
+
+absl::Status HostNotRegistered(const std::string& host_id) {
+  return absl::NotFoundError(absl::StrCat("host ", host_id, " is not registered"));
+}
+
+using QueryFn = absl::FunctionRef<absl::StatusOr<std::vector<SqlRow>>(
+    std::string_view sql, std::span<const SqlParam> params)>;
+
+// Reads `ids`, each distinct one once, a chunk of keys per statement of `sql`; `take` files
+// each row found (by host id). Returns the first failed statement's error.
+absl::Status ReadChunks(QueryFn query, const ChunkedSql& sql,
+                        std::span<const std::string* const> ids,
+                        absl::FunctionRef<void(const SqlRow&)> take) {
+  // Callers naming one host in one group share its rows: no row twice (an open rollback would
+  // be listed twice).
+  std::vector<std::string_view> keys;
+  keys.reserve(ids.size());
+  absl::flat_hash_set<std::string_view> seen;
+  for (const std::string* id : ids) {
+    if (seen.insert(*id).second) keys.push_back(*id);
+  }
+  for (size_t from = 0; from < keys.size();) {
+    const size_t n = ChunkRows(keys.size() - from);
+    std::vector<SqlParam> params;
+    params.reserve(n);
+    for (std::string_view key : std::span(keys).subspan(from, n))
+      params.push_back(std::string(key));
+    ASSIGN_OR_RETURN(std::vector<SqlRow> rows, query(sql.For(n), params));
+    for (const SqlRow& row : rows) take(row);
+    from += n;
+  }
+  return absl::OkStatus();
+}
+
+// One result per id, in order: what `found` holds for it, else NotFound; or every one `failed`.
+template <typename T>
+std::vector<absl::StatusOr<T>> ResultsById(std::span<const std::string* const> ids,
+                                           const absl::Status& failed,
+                                           absl::flat_hash_map<std::string, T>& found) {
+  std::vector<absl::StatusOr<T>> out;
+  out.reserve(ids.size());
+  for (const std::string* id : ids) {
+    if (!failed.ok()) {
+      out.push_back(failed);
+      continue;
+    }
+    auto it = found.find(*id);
+    out.push_back(it == found.end() ? absl::StatusOr<T>(HostNotRegistered(*id)) : it->second);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<absl::StatusOr<Host>> SqlStore::ReadHosts(std::span<const std::string* const> ids) {
+  static const ChunkedSql kSql =
+      InListSql(absl::StrCat("SELECT ", kHostColumns, " FROM hosts WHERE host_id"), "");
+  absl::flat_hash_map<std::string, Host> found;
+  const absl::Status status = ReadChunks(QueryOnPool(), kSql, ids, [&](const SqlRow& row) {
+    Host host = HostFromRow(row);
+    found.emplace(host.host_id, std::move(host));
+  });
+  return ResultsById(ids, status, found);
+}
+
+std::vector<absl::StatusOr<HostForAttest>> SqlStore::ReadHostsForAttest(
+    std::span<const std::string* const> ids) {
   // One row per open rollback (one with NULLs when none): hosts by its key, tpm_counters by its
   // key (the AK's), tpm_rollbacks by tpm_rollbacks_by_host.
   constexpr size_t kHostColumnCount = 16;  // HostFromRow
   constexpr size_t kCounters = kHostColumnCount, kRollback = kCounters + 3;
-  static const std::string kSql = absl::StrCat(
-      "SELECT ", Qualified("h", kHostColumns), ", c.tpm_clock, c.reset_count, c.restart_count, ",
-      Qualified("r", kRollbackColumns),
-      " FROM hosts h LEFT JOIN tpm_counters c ON c.ak_name = h.ak_name"
-      " LEFT JOIN tpm_rollbacks r ON r.host_id = h.host_id AND r.cleared_at_us = 0"
-      " WHERE h.host_id = $1 ORDER BY r.id");
-  const SqlParam params[] = {host_id};
-  ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(kSql, params));
-  if (rows.empty()) {
-    return absl::NotFoundError(absl::StrCat("host ", host_id, " is not registered"));
-  }
-  HostForAttest out;
-  out.host = HostFromRow(rows[0]);
-  if (!rows[0].IsNull(kCounters)) {
-    ClockInfo highest;
-    highest.clock = static_cast<uint64_t>(rows[0].Int(kCounters));
-    highest.reset_count = static_cast<uint32_t>(rows[0].Int(kCounters + 1));
-    highest.restart_count = static_cast<uint32_t>(rows[0].Int(kCounters + 2));
-    out.rollback.highest = highest;
-  }
-  for (const SqlRow& row : rows) {
+  static const ChunkedSql kSql = InListSql(
+      absl::StrCat("SELECT ", Qualified("h", kHostColumns),
+                   ", c.tpm_clock, c.reset_count, c.restart_count, ",
+                   Qualified("r", kRollbackColumns),
+                   " FROM hosts h LEFT JOIN tpm_counters c ON c.ak_name = h.ak_name"
+                   " LEFT JOIN tpm_rollbacks r ON r.host_id = h.host_id AND r.cleared_at_us = 0"
+                   " WHERE h.host_id"),
+      " ORDER BY r.id");
+  absl::flat_hash_map<std::string, HostForAttest> found;
+  const absl::Status status = ReadChunks(QueryOnPool(), kSql, ids, [&](const SqlRow& row) {
+    Host host = HostFromRow(row);
+    auto [it, first_row] = found.try_emplace(host.host_id);
+    HostForAttest& out = it->second;
+    if (first_row) {
+      out.host = std::move(host);
+      if (!row.IsNull(kCounters)) {
+        ClockInfo highest;
+        highest.clock = static_cast<uint64_t>(row.Int(kCounters));
+        highest.reset_count = static_cast<uint32_t>(row.Int(kCounters + 1));
+        highest.restart_count = static_cast<uint32_t>(row.Int(kCounters + 2));
+        out.rollback.highest = highest;
+      }
+    }
     if (!row.IsNull(kRollback)) out.rollback.open.push_back(RollbackFromRow(row, kRollback));
-  }
-  return out;
+  });
+  return ResultsById(ids, status, found);
 }
 
 absl::StatusOr<std::vector<Host>> SqlStore::ListHosts() {
@@ -768,7 +870,7 @@ absl::StatusOr<int64_t> SqlStore::RecordAttestation(const Attestation& record) {
   if (!log.empty()) {
     ASSIGN_OR_RETURN(pending.log, EncodeLog(log));
   }
-  return batcher_.Submit(pending);
+  return attestation_writes_.Submit(pending);
 }
 
 absl::StatusOr<std::optional<int64_t>> SqlStore::InsertAttestation(

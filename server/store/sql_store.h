@@ -15,10 +15,10 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
+#include "server/store/batcher.h"
 #include "server/store/connection_pool.h"
 #include "server/store/evidence_log.h"
 #include "server/store/store.h"
-#include "server/store/write_batcher.h"
 #include "verifier/cache/bounded_cache.h"
 
 namespace bootgate::server::store::internal {
@@ -36,9 +36,10 @@ class SqlStore final : public Store {
   using FeedFactory =
       std::function<absl::StatusOr<std::unique_ptr<AttestationFeed>>(FeedCallbacks)>;
 
-  // `factory` opens connections to a database already migrated to `schema_version`.
+  // `factory` opens connections to a database already migrated to `schema_version`. With
+  // `group_reads` (the dialect's), concurrent host reads go together (see host_reads_).
   SqlStore(ConnectionPool::Factory factory, const StoreOptions& options, int64_t schema_version,
-           FeedFactory feeds = nullptr);
+           bool group_reads, FeedFactory feeds = nullptr);
 
   absl::Status RegisterHost(const Host& host, bool replace) override;
   absl::StatusOr<Host> GetHost(const std::string& host_id) override;
@@ -85,11 +86,18 @@ class SqlStore final : public Store {
   absl::StatusOr<DurabilitySettings> Durability() override;
   absl::Status CheckIntegrity() override;
   int64_t SchemaVersion() const override { return schema_version_; }
-  WriteStats write_stats() const override { return batcher_.stats(); }
+  WriteStats write_stats() const override { return attestation_writes_.stats(); }
 
  private:
   // Runs one statement on a pooled connection (autocommit).
   absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql, std::span<const SqlParam> params);
+  std::function<absl::StatusOr<std::vector<SqlRow>>(std::string_view, std::span<const SqlParam>)>
+  QueryOnPool();  // Query, as a function
+  // The hosts `ids` name, a chunk of ids per statement; one result per id, in order: the host
+  // (with its AK's counters and open rollbacks), or NotFound.
+  std::vector<absl::StatusOr<Host>> ReadHosts(std::span<const std::string* const> ids);
+  std::vector<absl::StatusOr<HostForAttest>> ReadHostsForAttest(
+      std::span<const std::string* const> ids);
   // Runs `body` in one write transaction (dialect().begin_write) on a pooled connection:
   // committed when it returns OK, rolled back otherwise. Returns body's error, or the commit's.
   absl::Status InWriteTransaction(absl::FunctionRef<absl::Status(SqlConnection&)> body);
@@ -137,7 +145,14 @@ class SqlStore final : public Store {
                                     absl::Time now);
 
   ConnectionPool pool_;
-  WriteBatcher<PendingAttestation> batcher_;
+  Batcher<PendingAttestation> attestation_writes_;
+  // Grouped reads (null without group_reads): a GetHost (Challenge) or GetHostForAttest (Attest)
+  // that finds one of its kind in flight waits and goes in the next query with the others that
+  // arrived meanwhile, so it still reads what was committed before it was called. Where every
+  // statement is a round trip to another process (PostgreSQL) and two reads per attestation
+  // were most of them.
+  std::unique_ptr<Batcher<std::string, Host>> host_reads_;
+  std::unique_ptr<Batcher<std::string, HostForAttest>> attest_host_reads_;
   const int64_t schema_version_;
   const int64_t max_event_log_bytes_;
   const FeedFactory feeds_;

@@ -400,6 +400,64 @@ TEST_CASE("GetHostForAttest is GetHost, HighestClockInfo and OpenRollbacks in on
   CHECK(!cleared.rollback.highest.has_value());
 }
 
+TEST_CASE("concurrent host reads each get their own host, whatever reads they share", "[store]") {
+  // PostgreSQL groups concurrent reads into one query (host_id IN (...)): every caller must
+  // still get the host it named, with that host's counters and rollbacks only, once each, also
+  // when other callers named the same host in the same query.
+  TestDatabase db;
+  auto store = db.Open();
+  constexpr int kHosts = 8;
+  for (int i = 0; i < kHosts; ++i) {
+    const std::string id = absl::StrCat("g", i);
+    Host h = MakeHost(id, absl::StrCat("rack-", i));
+    h.ak_name = absl::StrCat("ak-", id);
+    REQUIRE(store->RegisterHost(h, false).ok());
+    if (i % 2 == 0) {
+      Attestation a = MakeAttestation(id, absl::StrCat("t-", id));
+      a.ak_name = h.ak_name;
+      a.clock_info = {1000, static_cast<uint32_t>(100 + i), 1};
+      REQUIRE(store->RecordAttestation(a).ok());
+    }
+    for (int r = 0; r < i % 3; ++r) {
+      REQUIRE(store->RecordRollback(MakeResetRollback(id, h.ak_name)).ok());
+    }
+  }
+  constexpr int kReaders = 24;  // three per host, and every fourth one an unknown host
+  std::latch start(kReaders);
+  std::vector<std::thread> readers;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < kReaders; ++t) {
+    readers.emplace_back([&, t] {
+      const int i = t % kHosts;
+      const bool unknown = t % 4 == 3;
+      const std::string id = unknown ? absl::StrCat("nobody-", t) : absl::StrCat("g", i);
+      start.arrive_and_wait();
+      for (int round = 0; round < 20; ++round) {
+        auto host = store->GetHost(id);
+        auto joined = store->GetHostForAttest(id);
+        if (unknown) {
+          if (!absl::IsNotFound(host.status()) || !absl::IsNotFound(joined.status())) ++wrong;
+          continue;
+        }
+        if (!host.ok() || !joined.ok() || host->host_id != id ||
+            host->group != absl::StrCat("rack-", i) || joined->host.host_id != id ||
+            joined->host.ak_name != absl::StrCat("ak-", id) ||
+            joined->rollback.open.size() != static_cast<size_t>(i % 3) ||
+            joined->rollback.highest.has_value() != (i % 2 == 0) ||
+            (i % 2 == 0 && joined->rollback.highest->reset_count != 100u + i)) {
+          ++wrong;
+          continue;
+        }
+        for (const TpmRollback& r : joined->rollback.open) {
+          if (r.host_id != id) ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& t : readers) t.join();
+  CHECK(wrong.load() == 0);
+}
+
 TEST_CASE("a failing record in a group commit fails alone: the others are stored once", "[store]") {
   // Writers started together share batches: an unregistered host's record makes its batch
   // roll back and run again with a savepoint per record (SqlStore::CommitBatch).

@@ -1,6 +1,6 @@
 // Group commit without a database: a fake commit that takes time shows that callers are
 // grouped, bounded by max_batch, and released only after their batch's commit returned.
-#include "server/store/write_batcher.h"
+#include "server/store/batcher.h"
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -58,7 +58,7 @@ struct FakeDatabase {
 
 TEST_CASE("group commit releases each caller only after its batch committed", "[store]") {
   FakeDatabase db;
-  WriteBatcher<Attestation> batcher([&](auto records) { return db.Commit(records); }, 64);
+  Batcher<Attestation> batcher([&](auto records) { return db.Commit(records); }, 64);
   constexpr int kThreads = 16;
   std::vector<absl::StatusOr<int64_t>> results(kThreads, absl::UnknownError("not run"));
   // One byte per caller: std::vector<bool> packs them into shared words, and threads setting
@@ -90,7 +90,7 @@ TEST_CASE("group commit releases each caller only after its batch committed", "[
 
 TEST_CASE("group commit never puts more than max_batch records in a transaction", "[store]") {
   FakeDatabase db;
-  WriteBatcher<Attestation> batcher([&](auto records) { return db.Commit(records); }, 3);
+  Batcher<Attestation> batcher([&](auto records) { return db.Commit(records); }, 3);
   constexpr int kThreads = 12;
   std::latch start(kThreads);
   std::atomic<int> ok{0};
@@ -111,7 +111,7 @@ TEST_CASE("group commit never puts more than max_batch records in a transaction"
 
 TEST_CASE("group commit gives a record's own error to its caller only", "[store]") {
   FakeDatabase db;
-  WriteBatcher<Attestation> batcher([&](auto records) { return db.Commit(records); }, 64);
+  Batcher<Attestation> batcher([&](auto records) { return db.Commit(records); }, 64);
   constexpr int kThreads = 8;
   std::latch start(kThreads);
   std::vector<absl::Status> results(kThreads);
@@ -133,7 +133,7 @@ TEST_CASE("group commit gives a record's own error to its caller only", "[store]
 }
 
 TEST_CASE("group commit reports a commit that returned too few results", "[store]") {
-  WriteBatcher<Attestation> batcher([](auto) { return std::vector<absl::StatusOr<int64_t>>{}; }, 8);
+  Batcher<Attestation> batcher([](auto) { return std::vector<absl::StatusOr<int64_t>>{}; }, 8);
   Attestation a;
   a.token_id = "1";
   CHECK(absl::IsInternal(batcher.Submit(a).status()));

@@ -1,12 +1,13 @@
 // Group commit: concurrent writers hand their records to one transaction, and each writer
-// returns only after the transaction carrying its record has committed.
+// returns only after the transaction carrying its record has committed. Grouped reads are the
+// same shape: concurrent readers' keys go in one query, and each returns with its own rows.
 // No background thread: the first writer to find no commit in flight becomes the leader, takes
 // every waiting record (up to max_batch) and commits them; the others wait, each on its own
 // condition variable, and are woken only for what concerns them: their result, or, for the
 // oldest still queued, to lead the next batch. Every wake-up is a context switch; one shared
 // condition variable woke every waiter at every commit.
-#ifndef BOOTGATE_SERVER_STORE_WRITE_BATCHER_H_
-#define BOOTGATE_SERVER_STORE_WRITE_BATCHER_H_
+#ifndef BOOTGATE_SERVER_STORE_BATCHER_H_
+#define BOOTGATE_SERVER_STORE_BATCHER_H_
 
 #include <algorithm>
 #include <condition_variable>
@@ -24,20 +25,20 @@
 
 namespace bootgate::server::store::internal {
 
-// Record: what one writer hands over (SqlStore: an attestation with its encoded event log).
-template <typename Record>
-class WriteBatcher {
+// Record: what one caller hands over (SqlStore: an attestation with its encoded event log, or a
+// host id to read); Result: what it gets back (the new id, or the host).
+template <typename Record, typename Result = int64_t>
+class Batcher {
  public:
   // Commits a batch in one transaction and returns one result per record, in order: the new id,
   // or the record's own error. It must not return before the commit is durable.
   using CommitFn =
-      std::function<std::vector<absl::StatusOr<int64_t>>(std::span<const Record* const>)>;
+      std::function<std::vector<absl::StatusOr<Result>>(std::span<const Record* const>)>;
 
-  WriteBatcher(CommitFn commit, int max_batch)
-      : commit_(std::move(commit)), max_batch_(max_batch) {}
+  Batcher(CommitFn commit, int max_batch) : commit_(std::move(commit)), max_batch_(max_batch) {}
 
   // Blocks until `record` is committed (or failed); returns CommitFn's result for it.
-  absl::StatusOr<int64_t> Submit(const Record& record);
+  absl::StatusOr<Result> Submit(const Record& record);
 
   WriteStats stats() const {
     std::lock_guard lock(mu_);
@@ -47,7 +48,7 @@ class WriteBatcher {
  private:
   struct Pending {
     const Record* record;
-    std::optional<absl::StatusOr<int64_t>> result;
+    std::optional<absl::StatusOr<Result>> result;
     std::condition_variable woken;  // its result is set, or it is the next leader
   };
 
@@ -59,8 +60,8 @@ class WriteBatcher {
   WriteStats stats_;
 };
 
-template <typename Record>
-absl::StatusOr<int64_t> WriteBatcher<Record>::Submit(const Record& record) {
+template <typename Record, typename Result>
+absl::StatusOr<Result> Batcher<Record, Result>::Submit(const Record& record) {
   Pending mine{&record, std::nullopt, {}};
   std::unique_lock lock(mu_);
   queue_.push_back(&mine);
@@ -80,14 +81,14 @@ absl::StatusOr<int64_t> WriteBatcher<Record>::Submit(const Record& record) {
     for (const Pending* p : batch) records.push_back(p->record);
 
     lock.unlock();
-    std::vector<absl::StatusOr<int64_t>> results = commit_(records);
+    std::vector<absl::StatusOr<Result>> results = commit_(records);
     lock.lock();
 
     // Notified under mu_: a waiter returns (and its Pending goes) as soon as it sees its result.
     for (size_t i = 0; i < n; ++i) {
       batch[i]->result = i < results.size()
                              ? std::move(results[i])
-                             : absl::StatusOr<int64_t>(absl::InternalError(
+                             : absl::StatusOr<Result>(absl::InternalError(
                                    "group commit returned fewer results than records"));
       if (batch[i] != &mine) batch[i]->woken.notify_one();
     }
@@ -103,4 +104,4 @@ absl::StatusOr<int64_t> WriteBatcher<Record>::Submit(const Record& record) {
 
 }  // namespace bootgate::server::store::internal
 
-#endif  // BOOTGATE_SERVER_STORE_WRITE_BATCHER_H_
+#endif  // BOOTGATE_SERVER_STORE_BATCHER_H_
