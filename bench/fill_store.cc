@@ -1693,8 +1693,9 @@ int Explain(const ExplainOptions& o) {
     std::vector<P> params;
   };
   const std::vector<Statement> statements = {
-      {"Placement.Get: the host (GetHost)",
-       absl::StrCat("SELECT ", kHostColumns, " FROM hosts WHERE host_id = $1"),
+      {"Placement.Get, Challenge: the host (GetHost; on PostgreSQL a Challenge's is grouped with "
+       "concurrent ones: host_id IN ($1, ..))",
+       absl::StrCat("SELECT ", kHostColumns, " FROM hosts WHERE host_id IN ($1)"),
        {P(host)}},
       {"Placement.Get: its latest attestation, with evidence (LatestAttestation)",
        absl::StrCat(with_evidence, " WHERE host_id = $1 ORDER BY id DESC LIMIT 1"),
@@ -1707,14 +1708,14 @@ int Explain(const ExplainOptions& o) {
        absl::StrCat("SELECT ", kAttestationColumns,
                     " FROM attestations WHERE 1 = 1 AND host_group = $1 ORDER BY id DESC LIMIT $2"),
        {P(GroupOf(0)), P(int64_t{2})}},
-      {"Challenge, Attest: the host, its AK's highest counters, its open rollbacks "
-       "(GetHostForAttest)",
+      {"Attest: the host, its AK's highest counters, its open rollbacks (GetHostForAttest; "
+       "grouped as GetHost)",
        absl::StrCat("SELECT ", Qualified("h", kHostColumns),
                     ", c.tpm_clock, c.reset_count, c.restart_count, ",
                     Qualified("r", kRollbackColumns),
                     " FROM hosts h LEFT JOIN tpm_counters c ON c.ak_name = h.ak_name"
                     " LEFT JOIN tpm_rollbacks r ON r.host_id = h.host_id AND r.cleared_at_us = 0"
-                    " WHERE h.host_id = $1 ORDER BY r.id"),
+                    " WHERE h.host_id IN ($1) ORDER BY r.id"),
        {P(host)}},
       {"the AK's rollback baseline alone (HighestClockInfo)",
        "SELECT tpm_clock, reset_count, restart_count FROM tpm_counters WHERE ak_name = $1",
