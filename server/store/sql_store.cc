@@ -101,10 +101,11 @@ ChunkedSql MultiRowSql(absl::string_view head, size_t columns, absl::string_view
   });
 }
 
-// "<head> IN ($1, .., $rows)<tail>": a read of `rows` keys.
-ChunkedSql InListSql(absl::string_view head, absl::string_view tail) {
-  return ChunkedSql(
-      [&](size_t rows) { return absl::StrCat(head, " IN (", Placeholders(1, rows), ")", tail); });
+// "<head> IN ($first, .., $(first + rows - 1))<tail>": a statement on `rows` keys.
+ChunkedSql InListSql(absl::string_view head, absl::string_view tail, size_t first = 1) {
+  return ChunkedSql([&](size_t rows) {
+    return absl::StrCat(head, " IN (", Placeholders(first, rows), ")", tail);
+  });
 }
 
 constexpr size_t kAttestationRowColumns = 19;
@@ -163,16 +164,18 @@ constexpr char kRollbackColumns[] =
 constexpr char kTierAffirming[] = "affirming";
 constexpr char kTierContraindicated[] = "contraindicated";
 
-// The attestations of host $1 retention lets go, at most $6 of them (the oldest): beyond its
-// newest $2, received before $3 (microseconds), and neither its latest of tier $4 nor of tier
-// $5. ApplyRetention runs it only with $2 >= 1, so the host's latest attestation always stays.
-constexpr char kPruneHost[] =
+// The attestations retention lets go of the hosts $6, $7, .. (a chunk of ChunkRows hosts), at
+// most $5 of them (the oldest): of each host, those beyond its newest $1, received before $2
+// (microseconds), and neither its latest of tier $3 nor of tier $4. ApplyRetention runs it only
+// with $1 >= 1, so each host's latest attestation always stays. Returns the host of each row.
+const ChunkedSql kPruneHosts = InListSql(
     "DELETE FROM attestations WHERE id IN (SELECT id FROM (SELECT id, tier, received_at_us,"
-    " ROW_NUMBER() OVER (ORDER BY id DESC) AS newest,"
-    " ROW_NUMBER() OVER (PARTITION BY tier ORDER BY id DESC) AS newest_of_tier"
-    " FROM attestations WHERE host_id = $1) ranked"
-    " WHERE newest > $2 AND received_at_us < $3"
-    " AND NOT (newest_of_tier = 1 AND tier IN ($4, $5)) ORDER BY id LIMIT $6) RETURNING id";
+    " ROW_NUMBER() OVER (PARTITION BY host_id ORDER BY id DESC) AS newest,"
+    " ROW_NUMBER() OVER (PARTITION BY host_id, tier ORDER BY id DESC) AS newest_of_tier"
+    " FROM attestations WHERE host_id",
+    ") ranked WHERE newest > $1 AND received_at_us < $2"
+    " AND NOT (newest_of_tier = 1 AND tier IN ($3, $4)) ORDER BY id LIMIT $5) RETURNING host_id",
+    6);
 // Most attestations one retention transaction deletes: the write lock is held briefly.
 constexpr int64_t kPruneBatch = 5000;
 
@@ -1423,37 +1426,44 @@ absl::StatusOr<std::vector<TpmRollback>> SqlStore::ClearRollbacks(const std::str
   return cleared;
 }
 
-absl::StatusOr<int64_t> SqlStore::PruneHost(const std::string& host_id,
-                                            const RetentionPolicy& policy, absl::Time now) {
-  const SqlParam params[] = {host_id,
-                             policy.keep_last,
-                             Micros(now - policy.keep_for),
-                             std::string(kTierAffirming),
-                             std::string(kTierContraindicated),
-                             kPruneBatch};
-  int64_t deleted = 0;
+absl::Status SqlStore::PruneHosts(std::span<const std::string> hosts, const RetentionPolicy& policy,
+                                  absl::Time now, RetentionResult& result) {
+  std::vector<SqlParam> params = {policy.keep_last, Micros(now - policy.keep_for),
+                                  std::string(kTierAffirming), std::string(kTierContraindicated),
+                                  kPruneBatch};
+  params.insert(params.end(), hosts.begin(), hosts.end());
+  absl::flat_hash_set<std::string> pruned;
   for (;;) {
     int64_t n = 0;
     RETURN_IF_ERROR(InWriteTransaction([&](SqlConnection& conn) -> absl::Status {
-      ASSIGN_OR_RETURN(std::vector<SqlRow> rows, conn.Query(kPruneHost, params));
+      ASSIGN_OR_RETURN(std::vector<SqlRow> rows, conn.Query(kPruneHosts.For(hosts.size()), params));
       n = static_cast<int64_t>(rows.size());
+      for (const SqlRow& row : rows) pruned.insert(row.Str(0));
       return absl::OkStatus();
     }));
-    deleted += n;
-    if (n < kPruneBatch) return deleted;
+    result.attestations += n;
+    if (n < kPruneBatch) break;
   }
+  result.hosts += static_cast<int64_t>(pruned.size());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<RetentionResult> SqlStore::ApplyRetention(const RetentionPolicy& policy,
                                                          absl::Time now) {
   RetentionResult result;
   if (policy.keep_last > 0 && policy.keep_for > absl::ZeroDuration()) {
-    ASSIGN_OR_RETURN(std::vector<SqlRow> hosts,
+    ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
                      Query("SELECT DISTINCT host_id FROM attestations ORDER BY host_id", {}));
-    for (const SqlRow& host : hosts) {
-      ASSIGN_OR_RETURN(int64_t deleted, PruneHost(host.Str(0), policy, now));
-      result.hosts += deleted > 0 ? 1 : 0;
-      result.attestations += deleted;
+    std::vector<std::string> hosts;
+    hosts.reserve(rows.size());
+    for (const SqlRow& row : rows) hosts.push_back(row.Str(0));
+    rows.clear();
+    // A chunk of hosts per statement: one round trip and one transaction for up to 64 hosts
+    // (one per host took PostgreSQL over 8 minutes for 1,000,000 hosts).
+    for (size_t from = 0; from < hosts.size();) {
+      const size_t n = ChunkRows(hosts.size() - from);
+      RETURN_IF_ERROR(PruneHosts(std::span(hosts).subspan(from, n), policy, now, result));
+      from += n;
     }
   }
   RETURN_IF_ERROR(InWriteTransaction([&](SqlConnection& conn) -> absl::Status {

@@ -140,9 +140,10 @@ class SqlStore final : public Store {
   // Rows of an attestation query with evidence (kLogColumns last), each log decoded once.
   absl::StatusOr<std::vector<Attestation>> AttestationsFromRows(const std::vector<SqlRow>& rows,
                                                                 bool with_evidence);
-  // Deletes the attestations of host_id `policy` lets go (ApplyRetention); returns how many.
-  absl::StatusOr<int64_t> PruneHost(const std::string& host_id, const RetentionPolicy& policy,
-                                    absl::Time now);
+  // Deletes the attestations of `hosts` (a ChunkRows count of them) that `policy` lets go
+  // (ApplyRetention), adding to result's hosts and attestations.
+  absl::Status PruneHosts(std::span<const std::string> hosts, const RetentionPolicy& policy,
+                          absl::Time now, RetentionResult& result);
 
   ConnectionPool pool_;
   Batcher<PendingAttestation> attestation_writes_;
