@@ -1452,8 +1452,11 @@ absl::StatusOr<RetentionResult> SqlStore::ApplyRetention(const RetentionPolicy& 
                                                          absl::Time now) {
   RetentionResult result;
   if (policy.keep_last > 0 && policy.keep_for > absl::ZeroDuration()) {
+    // Every host with attestations is a registered host (a foreign key): the hosts table lists
+    // them without a pass over the attestations (a DISTINCT over 10 M rows took PostgreSQL
+    // minutes after a bulk load).
     ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
-                     Query("SELECT DISTINCT host_id FROM attestations ORDER BY host_id", {}));
+                     Query("SELECT host_id FROM hosts ORDER BY host_id", {}));
     std::vector<std::string> hosts;
     hosts.reserve(rows.size());
     for (const SqlRow& row : rows) hosts.push_back(row.Str(0));
