@@ -65,6 +65,8 @@ size_t ChunkRows(size_t remaining) {
   return rows;
 }
 
+}  // namespace
+
 // One statement text per chunk size (ChunkRows values), built once.
 class ChunkedSql {
  public:
@@ -81,6 +83,8 @@ class ChunkedSql {
  private:
   std::vector<std::string> texts_;  // [i]: 2^i rows
 };
+
+namespace {
 
 // "$first, $first+1, .., $first+count-1"
 std::string Placeholders(size_t first, size_t count) {
@@ -694,12 +698,6 @@ absl::StatusOr<std::vector<SqlRow>> SqlStore::Query(std::string_view sql,
   return rows;
 }
 
-std::function<absl::StatusOr<std::vector<SqlRow>>(std::string_view, std::span<const SqlParam>)>
-SqlStore::QueryOnPool() {
-  return
-      [this](std::string_view sql, std::span<const SqlParam> params) { return Query(sql, params); };
-}
-
 absl::Status SqlStore::InWriteTransaction(absl::FunctionRef<absl::Status(SqlConnection&)> body) {
   ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
   absl::Status status = conn->Exec(conn->dialect().begin_write);
@@ -721,51 +719,26 @@ absl::Status SqlStore::RegisterHost(const Host& host, bool replace) {
   return s;
 }
 
-absl::StatusOr<Host> SqlStore::GetHost(const std::string& host_id) {
-  if (host_reads_) return host_reads_->Submit(host_id);
+template <typename T>
+absl::StatusOr<T> SqlStore::ReadOne(Batcher<std::string, T>* grouped, ReadMany<T> read,
+                                    const std::string& host_id) {
+  if (grouped) return grouped->Submit(host_id);
   const std::string* const id[] = {&host_id};
-  return ReadHosts(id)[0];
+  return (this->*read)(std::span(id))[0];
+}
+
+absl::StatusOr<Host> SqlStore::GetHost(const std::string& host_id) {
+  return ReadOne(host_reads_.get(), &SqlStore::ReadHosts, host_id);
 }
 
 absl::StatusOr<HostForAttest> SqlStore::GetHostForAttest(const std::string& host_id) {
-  if (attest_host_reads_) return attest_host_reads_->Submit(host_id);
-  const std::string* const id[] = {&host_id};
-  return ReadHostsForAttest(id)[0];
+  return ReadOne(attest_host_reads_.get(), &SqlStore::ReadHostsForAttest, host_id);
 }
 
 namespace {
 
 absl::Status HostNotRegistered(const std::string& host_id) {
   return absl::NotFoundError(absl::StrCat("host ", host_id, " is not registered"));
-}
-
-using QueryFn = absl::FunctionRef<absl::StatusOr<std::vector<SqlRow>>(
-    std::string_view sql, std::span<const SqlParam> params)>;
-
-// Reads `ids`, each distinct one once, a chunk of keys per statement of `sql`; `take` files
-// each row found (by host id). Returns the first failed statement's error.
-absl::Status ReadChunks(QueryFn query, const ChunkedSql& sql,
-                        std::span<const std::string* const> ids,
-                        absl::FunctionRef<void(const SqlRow&)> take) {
-  // Callers naming one host in one group share its rows: no row twice (an open rollback would
-  // be listed twice).
-  std::vector<std::string_view> keys;
-  keys.reserve(ids.size());
-  absl::flat_hash_set<std::string_view> seen;
-  for (const std::string* id : ids) {
-    if (seen.insert(*id).second) keys.push_back(*id);
-  }
-  for (size_t from = 0; from < keys.size();) {
-    const size_t n = ChunkRows(keys.size() - from);
-    std::vector<SqlParam> params;
-    params.reserve(n);
-    for (std::string_view key : std::span(keys).subspan(from, n))
-      params.push_back(std::string(key));
-    ASSIGN_OR_RETURN(std::vector<SqlRow> rows, query(sql.For(n), params));
-    for (const SqlRow& row : rows) take(row);
-    from += n;
-  }
-  return absl::OkStatus();
 }
 
 // One result per id, in order: what `found` holds for it, else NotFound; or every one `failed`.
@@ -788,11 +761,34 @@ std::vector<absl::StatusOr<T>> ResultsById(std::span<const std::string* const> i
 
 }  // namespace
 
+absl::Status SqlStore::ReadChunks(const ChunkedSql& sql, std::span<const std::string* const> ids,
+                                  absl::FunctionRef<void(const SqlRow&)> take) {
+  // Callers naming one host in one group share its rows: no row twice (an open rollback would
+  // be listed twice).
+  std::vector<std::string_view> keys;
+  keys.reserve(ids.size());
+  absl::flat_hash_set<std::string_view> seen;
+  for (const std::string* id : ids) {
+    if (seen.insert(*id).second) keys.push_back(*id);
+  }
+  for (size_t from = 0; from < keys.size();) {
+    const size_t n = ChunkRows(keys.size() - from);
+    std::vector<SqlParam> params;
+    params.reserve(n);
+    for (std::string_view key : std::span(keys).subspan(from, n))
+      params.push_back(std::string(key));
+    ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(sql.For(n), params));
+    for (const SqlRow& row : rows) take(row);
+    from += n;
+  }
+  return absl::OkStatus();
+}
+
 std::vector<absl::StatusOr<Host>> SqlStore::ReadHosts(std::span<const std::string* const> ids) {
   static const ChunkedSql kSql =
       InListSql(absl::StrCat("SELECT ", kHostColumns, " FROM hosts WHERE host_id"), "");
   absl::flat_hash_map<std::string, Host> found;
-  const absl::Status status = ReadChunks(QueryOnPool(), kSql, ids, [&](const SqlRow& row) {
+  const absl::Status status = ReadChunks(kSql, ids, [&](const SqlRow& row) {
     Host host = HostFromRow(row);
     found.emplace(host.host_id, std::move(host));
   });
@@ -814,7 +810,7 @@ std::vector<absl::StatusOr<HostForAttest>> SqlStore::ReadHostsForAttest(
                    " WHERE h.host_id"),
       " ORDER BY r.id");
   absl::flat_hash_map<std::string, HostForAttest> found;
-  const absl::Status status = ReadChunks(QueryOnPool(), kSql, ids, [&](const SqlRow& row) {
+  const absl::Status status = ReadChunks(kSql, ids, [&](const SqlRow& row) {
     Host host = HostFromRow(row);
     auto [it, first_row] = found.try_emplace(host.host_id);
     HostForAttest& out = it->second;

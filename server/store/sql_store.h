@@ -23,6 +23,8 @@
 
 namespace bootgate::server::store::internal {
 
+class ChunkedSql;  // sql_store.cc: one statement text per chunk size
+
 // An attestation on its way to the group commit, its event log hashed (and compressed, unless it
 // is stored already) in the caller's thread rather than inside the batch's transaction.
 struct PendingAttestation {
@@ -91,13 +93,22 @@ class SqlStore final : public Store {
  private:
   // Runs one statement on a pooled connection (autocommit).
   absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql, std::span<const SqlParam> params);
-  std::function<absl::StatusOr<std::vector<SqlRow>>(std::string_view, std::span<const SqlParam>)>
-  QueryOnPool();  // Query, as a function
+  // Reads `ids`, each distinct one once, a chunk of keys per statement of `sql`; `take` files
+  // each row found (by host id). Returns the first failed statement's error.
+  absl::Status ReadChunks(const ChunkedSql& sql, std::span<const std::string* const> ids,
+                          absl::FunctionRef<void(const SqlRow&)> take);
   // The hosts `ids` name, a chunk of ids per statement; one result per id, in order: the host
   // (with its AK's counters and open rollbacks), or NotFound.
   std::vector<absl::StatusOr<Host>> ReadHosts(std::span<const std::string* const> ids);
   std::vector<absl::StatusOr<HostForAttest>> ReadHostsForAttest(
       std::span<const std::string* const> ids);
+  template <typename T>
+  using ReadMany =
+      std::vector<absl::StatusOr<T>> (SqlStore::*)(std::span<const std::string* const>);
+  // One host through `grouped` when reads are grouped, else by `read` alone.
+  template <typename T>
+  absl::StatusOr<T> ReadOne(Batcher<std::string, T>* grouped, ReadMany<T> read,
+                            const std::string& host_id);
   // Runs `body` in one write transaction (dialect().begin_write) on a pooled connection:
   // committed when it returns OK, rolled back otherwise. Returns body's error, or the commit's.
   absl::Status InWriteTransaction(absl::FunctionRef<absl::Status(SqlConnection&)> body);
