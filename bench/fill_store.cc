@@ -1693,11 +1693,17 @@ int Explain(const ExplainOptions& o) {
     std::vector<P> params;
   };
   const std::vector<Statement> statements = {
-      {"Placement.Get, Challenge: the host (GetHost; on PostgreSQL a Challenge's is grouped with "
+      {"Challenge: the host (GetHost; on PostgreSQL a Challenge's is grouped with "
        "concurrent ones: host_id IN ($1, ..))",
        absl::StrCat("SELECT ", kHostColumns, " FROM hosts WHERE host_id IN ($1)"),
        {P(host)}},
-      {"Placement.Get: its latest attestation, with evidence (LatestAttestation)",
+      {"Placement.Get: the host and its latest verdict, no evidence (LatestVerdict)",
+       absl::StrCat("SELECT ", Qualified("a", kAttestationColumns),
+                    " FROM hosts h LEFT JOIN attestations a ON a.id ="
+                    " (SELECT MAX(id) FROM attestations WHERE host_id = h.host_id)"
+                    " WHERE h.host_id = $1"),
+       {P(host)}},
+      {"re-appraisal: a host's latest attestation, with evidence (LatestAttestation)",
        absl::StrCat(with_evidence, " WHERE host_id = $1 ORDER BY id DESC LIMIT 1"),
        {P(host)}},
       {"History.List of one host, page of 50 (ListAttestations)",

@@ -56,8 +56,8 @@ absl::Status RecordRevocationVerdict(ServiceContext& context, const server::stor
   ASSIGN_OR_RETURN(record.attestation_id, RandomAttestationId());
   // The group the policy put the host in, as its latest verdict says: group watchers see it.
   std::string group;
-  if (auto latest = context.store->LatestAttestation(host.host_id); latest.ok()) {
-    group = latest->group;
+  if (auto latest = context.store->LatestVerdict(host.host_id); latest.ok() && *latest) {
+    group = (*latest)->group;
   }
   auto active = context.policies->Current();
   return RecordVerdict(context, record, ServerVerdict(active, group, std::move(f), now), active,
@@ -119,11 +119,11 @@ absl::StatusOr<v1::Host> HostView(ServiceContext& context, const server::store::
   ASSIGN_OR_RETURN(std::vector<server::store::TpmRollback> open,
                    context.store->OpenRollbacks(h.host_id));
   if (!open.empty()) out.set_open_rollback(RollbackText(open.front()));
-  auto latest = context.store->LatestAttestation(h.host_id);
-  if (latest.ok()) {
-    out.set_last_attestation_id(latest->token_id);
-  } else if (!absl::IsNotFound(latest.status())) {
-    return latest.status();
+  auto latest = context.store->LatestVerdict(h.host_id);
+  if (latest.ok() && latest->has_value()) {
+    out.set_last_attestation_id((*latest)->token_id);
+  } else if (!latest.ok() && !absl::IsNotFound(latest.status())) {
+    return latest.status();  // NotFound: the host went meanwhile, shown as it was read
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include "server/bootgated/convert.h"
 #include "server/token.h"
+#include "verifier/bytes/status_macros.h"
 
 namespace bootgate::service {
 
@@ -38,11 +39,9 @@ PlacementHub::~PlacementHub() { Shutdown(); }
 
 absl::StatusOr<v1::PlacementStatus> PlacementHub::Status(const std::string& host_id,
                                                          absl::Time now) {
-  auto host = store_->GetHost(host_id);
-  if (!host.ok()) return host.status();
-  auto latest = store_->LatestAttestation(host_id);
-  if (absl::IsNotFound(latest.status())) return StatusFromVerdict(host_id, nullptr, now);
-  if (!latest.ok()) return latest.status();
+  ASSIGN_OR_RETURN(std::optional<server::store::Attestation> latest,
+                   store_->LatestVerdict(host_id));  // NotFound for an unregistered host
+  if (!latest) return StatusFromVerdict(host_id, nullptr, now);
   auto verdict = VerdictFromRecord(*latest);
   if (!verdict.ok()) return verdict.status();
   return StatusFromVerdict(host_id, &*verdict, now);

@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -69,20 +70,29 @@ absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, VerdictRecord
   return verdict;
 }
 
+namespace {
+
+// The verdict of attestation `id` while it is its host's latest; nullopt when a newer one of
+// that host is (or will be) published.
+absl::StatusOr<std::optional<v1::Verdict>> VerdictIfLatest(ServiceContext& context, int64_t id) {
+  ASSIGN_OR_RETURN(server::store::Attestation record, context.store->GetAttestation(id));
+  ASSIGN_OR_RETURN(std::optional<server::store::Attestation> latest,
+                   context.store->LatestVerdict(record.host_id));
+  if (!latest || latest->id != id) return std::nullopt;
+  return VerdictFromRecord(*latest);
+}
+
+}  // namespace
+
 void PublishRecorded(ServiceContext& context, int64_t id) {
-  absl::StatusOr<server::store::Attestation> record = context.store->GetAttestation(id);
-  absl::StatusOr<server::store::Attestation> latest =
-      record.ok() ? context.store->LatestAttestation(record->host_id) : record.status();
-  absl::StatusOr<v1::Verdict> verdict =
-      latest.ok() ? VerdictFromRecord(*record) : absl::StatusOr<v1::Verdict>(latest.status());
+  absl::StatusOr<std::optional<v1::Verdict>> verdict = VerdictIfLatest(context, id);
   if (!verdict.ok()) {
     const std::string record_id = absl::StrCat(id);
     LogEvent("replica_verdict_skipped",
              {{"record", record_id}, {"msg", verdict.status().message()}});
     return;
   }
-  if (latest->id != id) return;  // a newer verdict of that host is (or will be) published
-  context.placement->Publish(*verdict);
+  if (*verdict) context.placement->Publish(**verdict);
 }
 
 appraisal::Appraisal ServerVerdict(const std::shared_ptr<const ActivePolicy>& active,

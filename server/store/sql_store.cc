@@ -1096,6 +1096,19 @@ absl::StatusOr<Attestation> SqlStore::LatestAttestation(const std::string& host_
   return std::move(found.front());
 }
 
+absl::StatusOr<std::optional<Attestation>> SqlStore::LatestVerdict(const std::string& host_id) {
+  // A row for a registered host, its attestation's columns NULL when it has none.
+  static const std::string kSql = absl::StrCat(
+      "SELECT ", Qualified("a", kAttestationColumns),
+      " FROM hosts h LEFT JOIN attestations a ON a.id ="
+      " (SELECT MAX(id) FROM attestations WHERE host_id = h.host_id) WHERE h.host_id = $1");
+  const SqlParam params[] = {host_id};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(kSql, params));
+  if (rows.empty()) return HostNotRegistered(host_id);
+  if (rows[0].IsNull(0)) return std::nullopt;
+  return AttestationFromRow(rows[0]);
+}
+
 absl::StatusOr<Attestation> SqlStore::GetAttestation(int64_t id) {
   const SqlParam params[] = {id};
   ASSIGN_OR_RETURN(std::vector<SqlRow> rows,

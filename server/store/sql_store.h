@@ -59,6 +59,7 @@ class SqlStore final : public Store {
   absl::StatusOr<std::unique_ptr<AttestationFeed>> FollowAttestations(
       FeedCallbacks callbacks) override;
   absl::StatusOr<Attestation> LatestAttestation(const std::string& host_id) override;
+  absl::StatusOr<std::optional<Attestation>> LatestVerdict(const std::string& host_id) override;
   absl::StatusOr<Attestation> GetAttestation(int64_t id) override;
   absl::StatusOr<Attestation> GetAttestationByToken(const std::string& token_id) override;
   absl::StatusOr<AttestationPage> ListAttestations(const AttestationFilter& filter) override;

@@ -123,6 +123,10 @@ class Store {
   // its SHA-256 names (or is larger than StoreOptions::max_event_log_bytes).
   // The host's most recent attestation, with evidence. NotFound when it has none.
   virtual absl::StatusOr<Attestation> LatestAttestation(const std::string& host_id) = 0;
+  // The host's most recent attestation without its evidence (the verdict: what placement and
+  // host listings need), nullopt when it has none. One statement: the host's key and the
+  // attestations' (host_id, id) index. NotFound when the host is not registered.
+  virtual absl::StatusOr<std::optional<Attestation>> LatestVerdict(const std::string& host_id) = 0;
   // One attestation with evidence. NotFound for an unknown id.
   virtual absl::StatusOr<Attestation> GetAttestation(int64_t id) = 0;
   // The attestation recorded under `token_id` (its public id), with evidence. NotFound if none.

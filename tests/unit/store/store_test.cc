@@ -258,6 +258,37 @@ TEST_CASE("store keeps an attestation field by field, evidence bytes included", 
   CHECK(store->CheckIntegrity().ok());
 }
 
+TEST_CASE("LatestVerdict: the host's latest attestation without evidence, nullopt, NotFound",
+          "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  CHECK(absl::IsNotFound(store->LatestVerdict("nobody").status()));
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  REQUIRE(store->RegisterHost(MakeHost("h2"), false).ok());
+  auto none = store->LatestVerdict("h1");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+
+  const Attestation first = MakeAttestation("h1", "tok-1");
+  Attestation second = MakeAttestation("h1", "tok-2", kT0 + absl::Seconds(5));
+  second.tier = "contraindicated";
+  second.placement_eligible = false;
+  const Attestation other = MakeAttestation("h2", "tok-3", kT0 + absl::Seconds(9));
+  REQUIRE(store->RecordAttestation(first).ok());
+  auto second_id = store->RecordAttestation(second);
+  REQUIRE(second_id.ok());
+  REQUIRE(store->RecordAttestation(other).ok());  // another host's, newer
+
+  auto latest = store->LatestVerdict("h1");
+  REQUIRE(latest.ok());
+  REQUIRE(latest->has_value());
+  const Attestation& got = **latest;
+  CHECK(got.id == *second_id);
+  RequireSameAttestation(got, second);
+  CHECK(got.evidence.quote_msg.empty());
+  CHECK(got.evidence.event_log.empty());
+}
+
 TEST_CASE("ListHosts returns every registered host by id, with or without attestations",
           "[store]") {
   TestDatabase db;
