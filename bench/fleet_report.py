@@ -108,6 +108,9 @@ def section(work, store):
         f"a {name} store of **{hosts:,} enrolled hosts and {attestations:,} attestations** filled by "
         f"`bootgate_fill_store` (`bench/fill_store.cc`), then bootgated on 127.0.0.1 over it, its "
         f"clients on the same 2 CPUs.")
+    settings = text(os.path.join(work, "postgres-settings"))
+    if settings:
+        lines[-1] += f" PostgreSQL's settings: {settings}."
     lines.append("")
     lines.append("| fill | hosts | attestations | time | attestations/s | size on disk after the fill |")
     lines.append("|---|---:|---:|---:|---:|---:|")

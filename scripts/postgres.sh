@@ -7,6 +7,8 @@
 #   source scripts/postgres.sh; postgres_start   (exports BOOTGATE_TEST_POSTGRES_URL and
 #                                                 POSTGRES_PORT; postgres_stop, or the EXIT trap)
 #
+# POSTGRES_SERVER_OPTIONS: more server settings ("-c name=value ..."), after the defaults below.
+#
 # As root (this machine) the server runs as the "postgres" user via runuser: PostgreSQL refuses
 # to run as root. The connection string is keyword=value so that callers can append dbname=...
 set -euo pipefail
@@ -65,7 +67,8 @@ postgres_start() {
     port="$(_pg_free_port)"
     if _pg_as_owner "$bindir/pg_ctl" -D "$POSTGRES_DIR/data" -l "$POSTGRES_DIR/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$POSTGRES_DIR \
-          -c max_connections=300 -c fsync=on -c synchronous_commit=on" start >/dev/null; then
+          -c max_connections=300 -c fsync=on -c synchronous_commit=on ${POSTGRES_SERVER_OPTIONS:-}" \
+      start >/dev/null; then
       POSTGRES_PORT="$port"
       export POSTGRES_PORT
       export BOOTGATE_TEST_POSTGRES_URL="host=127.0.0.1 port=$port user=$user dbname=postgres"
