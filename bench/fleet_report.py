@@ -126,11 +126,18 @@ def section(work, store):
                      f"with what the runs below added): {gib(int(size_after))}.")
 
     read = load(os.path.join(work, "read.json"))
+    prewarm_mb = text(os.path.join(work, "prewarm-mb"))
+    prewarmed = (
+        f" Before them the fleet's working set, {int(prewarm_mb):,} MB, was read into "
+        "PostgreSQL's buffers (`pg_prewarm`: the hosts table and its key, the attestations' "
+        "indexes by host and by id, and the newest hosts/attestations of their heap, where each "
+        "host's latest row is), as a server serving its fleet holds it: a bulk load leaves it "
+        "out (COPY writes through a small ring of buffers)." if prewarm_mb else "")
     if read:
         lines += ["",
                   f"Reads through bootgated (gRPC on loopback, one client, sequential, "
                   f"{read['requests']:,} calls of each after 200 uncounted; load average when they "
-                  f"started: {text(os.path.join(work, 'loadavg-read'))}):", "",
+                  f"started: {text(os.path.join(work, 'loadavg-read'))}).{prewarmed}", "",
                   "| call | calls | p50 | p99 | max | calls/s | target | met |",
                   "|---|---:|---:|---:|---:|---:|---|---|"]
         rows = [("Placement.Get, a random host", "placement_get", 2.0),
