@@ -127,8 +127,12 @@ def section(work, store):
 
     read = load(os.path.join(work, "read.json"))
     prewarm_mb = text(os.path.join(work, "prewarm-mb"))
-    prewarmed = (
-        f" Before them the fleet's working set, {int(prewarm_mb):,} MB, was read into "
+    vacuum_s = text(os.path.join(work, "vacuum-s"))
+    vacuumed = (f" Before them `VACUUM (ANALYZE)` ran over the database, as after any bulk load "
+                f"({vacuum_s} s; otherwise the vacuum that the inserts trigger runs through "
+                "the measurements)." if vacuum_s else "")
+    prewarmed = vacuumed + (
+        f" Then the fleet's working set, {int(prewarm_mb):,} MB, was read into "
         "PostgreSQL's buffers (`pg_prewarm`: the hosts table and its key, the attestations' "
         "indexes by host and by id, and the newest hosts/attestations of their heap, where each "
         "host's latest row is), as a server serving its fleet holds it: a bulk load leaves it "
