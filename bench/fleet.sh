@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A store that holds a fleet (issue 14, acceptance 3): fills a store with bench/fill_store.cc
 # (1,000,000 hosts and 10,000,000 attestations by default) or reuses one filled before, shows the
-# query plans of the reads (bootgate_fill_store explain), starts bootgated on it (127.0.0.1
-# only), measures over gRPC Placement.Get of random hosts, History.List of one host (latest 50)
+# query plans of the reads (bootgate_fill_store explain); on PostgreSQL (its own server gets a
+# quarter of the memory as shared_buffers) runs VACUUM (ANALYZE) and reads the fleet's working
+# set into the buffers (pg_prewarm); starts bootgated on it (127.0.0.1 only), measures over gRPC Placement.Get of random hosts, History.List of one host (latest 50)
 # and the latest verdict of a group (bootgate_fill_store read), attests as one filled host,
 # then the attestation rate with bench/load.sh's generator (bootgate_load --register --rate max)
 # against this store and against an empty one with the same policy and settings (both up, in
@@ -134,17 +135,17 @@ start_server() {
 
 # 3. Reads through bootgated on the filled store, one filled host's Attest, then the rate.
 if [[ "$store" == postgres ]]; then
-  # A fleet that re-attests every 10 minutes keeps touching the same pages: the hosts table,
-  # the attestations' indexes by host and by id, and the newest part of their heap, where each
-  # host's latest row is (the last hosts/attestations of it). A bulk load leaves them out of
-  # PostgreSQL's buffers (COPY writes through a small ring), so they are read in first, as a
-  # server that has been serving its fleet holds them; SQLite reads through the page cache.
   # A fleet's database has long been vacuumed; one just loaded has not, and the vacuum that
   # 10 M inserts trigger would run through the reads and rates below. Run it first, timed.
   echo "fleet: VACUUM (ANALYZE) after the load"
   vacuum_start="$(date +%s.%N)"
   psql "$pg_url" -Atqc "VACUUM (ANALYZE)"
   python3 -c "print(round($(date +%s.%N) - $vacuum_start, 1))" > "$out/vacuum-s"
+  # A fleet that re-attests every 10 minutes keeps touching the same pages: the hosts table,
+  # the attestations' indexes by host and by id, and the newest part of their heap, where each
+  # host's latest row is (the last hosts/attestations of it). A bulk load leaves them out of
+  # PostgreSQL's buffers (COPY writes through a small ring), so they are read in first, as a
+  # server that has been serving its fleet holds them; SQLite reads through the page cache.
   echo "fleet: the fleet's working set into PostgreSQL's buffers (pg_prewarm)"
   psql "$pg_url" -Atqc "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS pg_prewarm" &&
     psql "$pg_url" -Atc "SELECT (pg_prewarm('hosts') + pg_prewarm('hosts_pkey')
