@@ -97,6 +97,7 @@
 #include "server/signing_keys.h"
 #include "server/store/evidence_log.h"
 #include "server/store/sql_connection.h"
+#include "server/store/sql_store.h"
 #include "server/store/sqlite_connection.h"
 #include "server/store/store.h"
 #include "server/token.h"
@@ -1699,9 +1700,7 @@ int Explain(const ExplainOptions& o) {
        {P(host)}},
       {"Placement.Get: the host and its latest verdict, no evidence (LatestVerdict)",
        absl::StrCat("SELECT ", Qualified("a", kAttestationColumns),
-                    " FROM hosts h LEFT JOIN attestations a ON a.id ="
-                    " (SELECT MAX(id) FROM attestations WHERE host_id = h.host_id)"
-                    " WHERE h.host_id = $1"),
+                    st::internal::kHostsWithLatestAttestation, " WHERE h.host_id = $1"),
        {P(host)}},
       {"re-appraisal: a host's latest attestation, with evidence (LatestAttestation)",
        absl::StrCat(with_evidence, " WHERE host_id = $1 ORDER BY id DESC LIMIT 1"),
@@ -1735,11 +1734,11 @@ int Explain(const ExplainOptions& o) {
        {P(st::internal::Bytes{digest.ok() ? *digest : std::string(32, '\0')})}},
       {"metrics scrape: hosts by group and eligibility (CountHostsByEligibility): a pass over "
        "every host",
-       "SELECT COALESCE(a.host_group, h.host_group) AS grp,"
-       " CASE WHEN a.placement_eligible AND a.expires_at_us > $1 THEN 1 ELSE 0 END AS ok,"
-       " COUNT(*) FROM hosts h LEFT JOIN attestations a ON a.id ="
-       " (SELECT MAX(id) FROM attestations WHERE host_id = h.host_id)"
-       " GROUP BY grp, ok ORDER BY grp, ok",
+       absl::StrCat("SELECT COALESCE(a.host_group, h.host_group) AS grp,"
+                    " CASE WHEN a.placement_eligible AND a.expires_at_us > $1 THEN 1 ELSE 0 END"
+                    " AS ok, COUNT(*)",
+                    st::internal::kHostsWithLatestAttestation,
+                    " GROUP BY grp, ok ORDER BY grp, ok"),
        {P(absl::ToUnixMicros(absl::Now()))}},
   };
   int status = 0;

@@ -1098,10 +1098,9 @@ absl::StatusOr<Attestation> SqlStore::LatestAttestation(const std::string& host_
 
 absl::StatusOr<std::optional<Attestation>> SqlStore::LatestVerdict(const std::string& host_id) {
   // A row for a registered host, its attestation's columns NULL when it has none.
-  static const std::string kSql = absl::StrCat(
-      "SELECT ", Qualified("a", kAttestationColumns),
-      " FROM hosts h LEFT JOIN attestations a ON a.id ="
-      " (SELECT MAX(id) FROM attestations WHERE host_id = h.host_id) WHERE h.host_id = $1");
+  static const std::string kSql =
+      absl::StrCat("SELECT ", Qualified("a", kAttestationColumns), kHostsWithLatestAttestation,
+                   " WHERE h.host_id = $1");
   const SqlParam params[] = {host_id};
   ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(kSql, params));
   if (rows.empty()) return HostNotRegistered(host_id);
@@ -1524,11 +1523,11 @@ absl::StatusOr<std::vector<GroupEligibility>> SqlStore::CountHostsByEligibility(
   const SqlParam params[] = {Micros(now)};
   ASSIGN_OR_RETURN(
       std::vector<SqlRow> rows,
-      Query("SELECT COALESCE(a.host_group, h.host_group) AS grp,"
-            " CASE WHEN a.placement_eligible AND a.expires_at_us > $1 THEN 1 ELSE 0 END AS ok,"
-            " COUNT(*) FROM hosts h LEFT JOIN attestations a ON a.id ="
-            " (SELECT MAX(id) FROM attestations WHERE host_id = h.host_id)"
-            " GROUP BY grp, ok ORDER BY grp, ok",
+      Query(absl::StrCat(
+                "SELECT COALESCE(a.host_group, h.host_group) AS grp,"
+                " CASE WHEN a.placement_eligible AND a.expires_at_us > $1 THEN 1 ELSE 0 END AS ok,"
+                " COUNT(*)",
+                kHostsWithLatestAttestation, " GROUP BY grp, ok ORDER BY grp, ok"),
             params));
   std::vector<GroupEligibility> out;
   out.reserve(rows.size());
