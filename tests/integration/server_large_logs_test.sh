@@ -42,7 +42,7 @@ done
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$srv_pid/status"; }
 rss_before=$(rss)
 python3 - "$srv_pid" "$work/rss" <<'PY' &
-import sys, time
+import os, sys, time
 pid, out = sys.argv[1], sys.argv[2]
 peak = 0
 end = time.monotonic() + 240
@@ -54,8 +54,9 @@ while time.monotonic() < end:
                     peak = max(peak, int(line.split()[1]))
     except OSError:
         break
-    with open(out, "w") as f:
+    with open(out + ".tmp", "w") as f:
         f.write(str(peak))
+    os.replace(out + ".tmp", out)  # whole: the kill below may come at any point
     time.sleep(0.05)
 PY
 sampler=$!
