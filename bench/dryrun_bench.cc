@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bench/good_host_evidence.h"
+#include "server/attestation_id.h"
 #include "server/bootgated/access.h"
 #include "server/bootgated/attestation_service.h"
 #include "server/bootgated/config.h"
@@ -166,7 +167,7 @@ std::unique_ptr<Fleet> MakeFleet(int hosts) {
       service::VerdictRecord record;
       record.host_id = h.host_id;
       record.host_group = h.group;
-      auto id = service::RandomAttestationId();
+      auto id = server::RandomAttestationId(now);
       if (!id.ok()) Fail("id", id.status());
       record.attestation_id = *id;
       record.nonce = *nonce;

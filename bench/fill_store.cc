@@ -92,6 +92,7 @@
 #include "bootgate/v1/placement.grpc.pb.h"
 #include "cli/baseline_learn.h"
 #include "nlohmann/json.hpp"
+#include "server/attestation_id.h"
 #include "server/bootgated/config.h"
 #include "server/bootgated/convert.h"
 #include "server/signing_keys.h"
@@ -1286,8 +1287,11 @@ int Fill(const FillOptions& o) {
         r.host_id = HostId(h);
         r.group = chain.group;
         r.received_at_us = run.ReceivedUs(j);
+        // As bootgated makes them (server/attestation_id.h): the time, then unique bytes.
         const auto id = Sha256(absl::StrCat(run.salt, " ", j));
-        r.token_id = bytes::ToHex(id);
+        r.token_id =
+            server::AttestationId(absl::FromUnixMicros(r.received_at_us),
+                                  std::span(id).first<server::kAttestationIdUniqueBytes>());
         const auto nonce = Sha256(absl::StrCat("bootgate-fill-store nonce ", r.token_id));
         r.tier = std::string(appraisal::TierName(chain.verdict.tier));
         r.eligible = chain.verdict.placement_eligible;

@@ -13,8 +13,8 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "server/attestation_id.h"
 #include "server/base64url.h"
-#include "verifier/bytes/hex.h"
 #include "verifier/bytes/reader.h"
 #include "verifier/bytes/status_macros.h"
 #include "verifier/crypto/openssl_ptr.h"
@@ -239,8 +239,10 @@ absl::StatusOr<TokenInfo> TokenService::Verify(absl::string_view token, absl::st
                                "request a new challenge"));
   }
 
-  ASSIGN_OR_RETURN(const crypto::Digest id, crypto::Hash(crypto::HashAlg::kSha256, bytes));
-  return TokenInfo{bytes::ToHex(id), std::string(token_host), expires, *key_id};
+  ASSIGN_OR_RETURN(const crypto::Digest digest, crypto::Hash(crypto::HashAlg::kSha256, bytes));
+  const std::string id =
+      AttestationId(expires, std::span(digest).first<kAttestationIdUniqueBytes>());
+  return TokenInfo{id, std::string(token_host), expires, *key_id};
 }
 
 }  // namespace bootgate::server

@@ -42,8 +42,9 @@ struct IssuedToken {
 
 // What a verified token says.
 struct TokenInfo {
-  // Lowercase hex SHA-256 of the decoded token bytes: the key under which the store records
-  // the token's single use. Decoding is strict, so one token has exactly one id.
+  // The key under which the store records the token's single use (server/attestation_id.h):
+  // the token's expiry, then the first 24 bytes of SHA-256 of the decoded token bytes. Decoding
+  // is strict, so one token has exactly one id.
   std::string token_id;
   std::string host_id;
   absl::Time expires;

@@ -44,8 +44,8 @@ std::string DetailsToJson(const VerdictDetails& details);
 // InvalidArgument (DataLoss would blame the store for our own format) when it does not parse.
 absl::StatusOr<VerdictDetails> DetailsFromJson(const std::string& json);
 
-// The public id of an attestation is its challenge token's id (lowercase hex SHA-256 of the
-// token, server::TokenInfo::token_id): known before the verdict is signed, so the JWT's
+// The public id of an attestation is its challenge token's id (server/attestation_id.h,
+// server::TokenInfo::token_id): known before the verdict is signed, so the JWT's
 // "bootgate.attestation_id" claim, Verdict.attestation_id and History.Get's key are one value,
 // and unique in the store because each token is accepted once.
 inline constexpr size_t kAttestationIdLength = 64;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/attestation_id.h"
 #include "server/bootgated/audit_trail.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/serve.h"
@@ -53,7 +54,7 @@ absl::Status RecordRevocationVerdict(ServiceContext& context, const server::stor
   record.host_id = host.host_id;
   record.host_group = host.group == kNoGroup ? "" : host.group;
   record.revocation = true;
-  ASSIGN_OR_RETURN(record.attestation_id, RandomAttestationId());
+  ASSIGN_OR_RETURN(record.attestation_id, server::RandomAttestationId(now));
   // The group the policy put the host in, as its latest verdict says: group watchers see it.
   std::string group;
   if (auto latest = context.store->LatestVerdict(host.host_id); latest.ok() && *latest) {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "server/attestation_id.h"
 #include "server/bootgated/access.h"
 #include "server/bootgated/attestation_service.h"
 #include "server/bootgated/audit_trail.h"
@@ -56,7 +57,7 @@ absl::StatusOr<bool> RecordReappraisal(ServiceContext& context, HostReappraisal&
   record.only_if_latest = r.record.id;
   record.host_id = r.record.host_id;
   record.host_group = r.record.group;
-  ASSIGN_OR_RETURN(record.attestation_id, RandomAttestationId());
+  ASSIGN_OR_RETURN(record.attestation_id, server::RandomAttestationId(now));
   record.nonce = std::move(details.qualifying_data);
   record.evidence = std::move(r.record.evidence);
   if (!r.record.ak_name.empty()) {

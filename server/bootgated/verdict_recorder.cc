@@ -1,16 +1,12 @@
 #include "server/bootgated/verdict_recorder.h"
 
-#include <openssl/rand.h>
-
 #include <optional>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/bootgated/convert.h"
 #include "server/bootgated/request_log.h"
 #include "server/verdict_signer.h"
-#include "verifier/bytes/hex.h"
 #include "verifier/bytes/status_macros.h"
 
 namespace bootgate::service {
@@ -109,14 +105,6 @@ appraisal::Appraisal ServerVerdict(const std::shared_ptr<const ActivePolicy>& ac
   finding.severity = appraisal::Severity::kContraindicated;
   a.findings.push_back(std::move(finding));
   return a;
-}
-
-absl::StatusOr<std::string> RandomAttestationId() {
-  std::vector<uint8_t> bytes(32);
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    return absl::InternalError("RAND_bytes failed");
-  }
-  return bytes::ToHex(bytes);
 }
 
 }  // namespace bootgate::service

@@ -57,10 +57,6 @@ appraisal::Appraisal ServerVerdict(const std::shared_ptr<const ActivePolicy>& ac
                                    const std::string& group, appraisal::Finding finding,
                                    absl::Time now);
 
-// A new random attestation id for a server-made verdict (64 lowercase hex digits, the same
-// shape as a token id).
-absl::StatusOr<std::string> RandomAttestationId();
-
 }  // namespace bootgate::service
 
 #endif  // BOOTGATE_SERVER_BOOTGATED_VERDICT_RECORDER_H_

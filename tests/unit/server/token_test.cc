@@ -1,6 +1,7 @@
 #include "server/token.h"
 
 #include <catch2/catch.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,11 +46,12 @@ TEST_CASE("a token verifies for its host before it expires", "[server][token]") 
   CHECK(info->host_id == "host-1");
   CHECK(info->expires == kNow + kTtl);
   CHECK(info->key_id == 1);
-  // token_id: hex SHA-256 of the decoded bytes, stable for one token.
+  // token_id: the expiry (1,750,000,300 s, 8 bytes big-endian), then the first 24 bytes of
+  // SHA-256 of the decoded bytes; stable for one token.
   const std::vector<uint8_t> raw = Decode(issued->token);
-  absl::StatusOr<crypto::Digest> id = crypto::Hash(crypto::HashAlg::kSha256, raw);
-  REQUIRE(id.ok());
-  CHECK(info->token_id == bytes::ToHex(*id));
+  absl::StatusOr<crypto::Digest> digest = crypto::Hash(crypto::HashAlg::kSha256, raw);
+  REQUIRE(digest.ok());
+  CHECK(info->token_id == "00000000684ee2ac" + bytes::ToHex(std::span(*digest).first(24)));
   CHECK(service.Verify(issued->token, "host-1", kNow)->token_id == info->token_id);
 }
 
