@@ -69,12 +69,11 @@ absl::StatusOr<v1::Verdict> RecordVerdict(ServiceContext& context, VerdictRecord
 namespace {
 
 // The verdict of attestation `id` while it is its host's latest; nullopt when a newer one of
-// that host is (or will be) published.
+// that host is (or will be) published, or retention removed it.
 absl::StatusOr<std::optional<v1::Verdict>> VerdictIfLatest(ServiceContext& context, int64_t id) {
-  ASSIGN_OR_RETURN(server::store::Attestation record, context.store->GetAttestation(id));
   ASSIGN_OR_RETURN(std::optional<server::store::Attestation> latest,
-                   context.store->LatestVerdict(record.host_id));
-  if (!latest || latest->id != id) return std::nullopt;
+                   context.store->VerdictIfLatest(id));
+  if (!latest) return std::nullopt;
   return VerdictFromRecord(*latest);
 }
 

@@ -1108,6 +1108,18 @@ absl::StatusOr<std::optional<Attestation>> SqlStore::LatestVerdict(const std::st
   return AttestationFromRow(rows[0]);
 }
 
+absl::StatusOr<std::optional<Attestation>> SqlStore::VerdictIfLatest(int64_t id) {
+  // The attestations' key, then their (host_id, id) index for the host's newest.
+  static const std::string kSql =
+      absl::StrCat("SELECT ", kAttestationColumns,
+                   " FROM attestations a WHERE id = $1"
+                   " AND id = (SELECT MAX(id) FROM attestations WHERE host_id = a.host_id)");
+  const SqlParam params[] = {id};
+  ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(kSql, params));
+  if (rows.empty()) return std::nullopt;
+  return AttestationFromRow(rows[0]);
+}
+
 absl::StatusOr<Attestation> SqlStore::GetAttestation(int64_t id) {
   const SqlParam params[] = {id};
   ASSIGN_OR_RETURN(std::vector<SqlRow> rows,

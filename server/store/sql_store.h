@@ -66,6 +66,7 @@ class SqlStore final : public Store {
       FeedCallbacks callbacks) override;
   absl::StatusOr<Attestation> LatestAttestation(const std::string& host_id) override;
   absl::StatusOr<std::optional<Attestation>> LatestVerdict(const std::string& host_id) override;
+  absl::StatusOr<std::optional<Attestation>> VerdictIfLatest(int64_t id) override;
   absl::StatusOr<Attestation> GetAttestation(int64_t id) override;
   absl::StatusOr<Attestation> GetAttestationByToken(const std::string& token_id) override;
   absl::StatusOr<AttestationPage> ListAttestations(const AttestationFilter& filter) override;

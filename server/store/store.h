@@ -127,6 +127,10 @@ class Store {
   // host listings need), nullopt when it has none. One statement: the host's key and the
   // attestations' (host_id, id) index. NotFound when the host is not registered.
   virtual absl::StatusOr<std::optional<Attestation>> LatestVerdict(const std::string& host_id) = 0;
+  // Attestation `id` without its evidence while it is its host's latest (what a replica
+  // publishes of another's record); nullopt when a newer one of its host is stored or there is
+  // no attestation `id` (retention removed it). One statement, by keys.
+  virtual absl::StatusOr<std::optional<Attestation>> VerdictIfLatest(int64_t id) = 0;
   // One attestation with evidence. NotFound for an unknown id.
   virtual absl::StatusOr<Attestation> GetAttestation(int64_t id) = 0;
   // The attestation recorded under `token_id` (its public id), with evidence. NotFound if none.

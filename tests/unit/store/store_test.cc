@@ -289,6 +289,45 @@ TEST_CASE("LatestVerdict: the host's latest attestation without evidence, nullop
   CHECK(got.evidence.event_log.empty());
 }
 
+TEST_CASE("VerdictIfLatest: an attestation without evidence while its host's latest, else nullopt",
+          "[store]") {
+  TestDatabase db;
+  auto store = db.Open();
+  REQUIRE(store->RegisterHost(MakeHost("h1"), false).ok());
+  REQUIRE(store->RegisterHost(MakeHost("h2"), false).ok());
+  const Attestation first = MakeAttestation("h1", "tok-1");
+  const Attestation second = MakeAttestation("h1", "tok-2", kT0 + absl::Seconds(5));
+  const Attestation other = MakeAttestation("h2", "tok-3", kT0 + absl::Seconds(9));
+  auto first_id = store->RecordAttestation(first);
+  REQUIRE(first_id.ok());
+  auto first_latest = store->VerdictIfLatest(*first_id);
+  REQUIRE(first_latest.ok());
+  REQUIRE(first_latest->has_value());
+  CHECK((*first_latest)->id == *first_id);
+
+  auto second_id = store->RecordAttestation(second);
+  auto other_id = store->RecordAttestation(other);  // another host's, newer: no effect on h1
+  REQUIRE(second_id.ok());
+  REQUIRE(other_id.ok());
+  auto superseded = store->VerdictIfLatest(*first_id);
+  REQUIRE(superseded.ok());
+  CHECK_FALSE(superseded->has_value());
+  auto latest = store->VerdictIfLatest(*second_id);
+  REQUIRE(latest.ok());
+  REQUIRE(latest->has_value());
+  CHECK((*latest)->id == *second_id);
+  RequireSameAttestation(**latest, second);
+  CHECK((*latest)->evidence.quote_msg.empty());
+  CHECK((*latest)->evidence.event_log.empty());
+  auto other_latest = store->VerdictIfLatest(*other_id);
+  REQUIRE(other_latest.ok());
+  CHECK(other_latest->has_value());
+
+  auto missing = store->VerdictIfLatest(*other_id + 1000);
+  REQUIRE(missing.ok());
+  CHECK_FALSE(missing->has_value());
+}
+
 TEST_CASE("ListHosts returns every registered host by id, with or without attestations",
           "[store]") {
   TestDatabase db;
