@@ -3,7 +3,8 @@
 # (1,000,000 hosts and 10,000,000 attestations by default) or reuses one filled before, shows the
 # query plans of the reads (bootgate_fill_store explain); on PostgreSQL (its own server gets a
 # quarter of the memory as shared_buffers) runs VACUUM (ANALYZE) and reads the fleet's working
-# set into the buffers (pg_prewarm); starts bootgated on it (127.0.0.1 only), measures over gRPC Placement.Get of random hosts, History.List of one host (latest 50)
+# set into the buffers (pg_prewarm); starts bootgated on it (127.0.0.1 only), measures over
+# gRPC Placement.Get of random hosts, History.List of one host (latest 50)
 # and the latest verdict of a group (bootgate_fill_store read), attests as one filled host,
 # then the attestation rate with bench/load.sh's generator (bootgate_load --register --rate max)
 # against this store and against an empty one with the same policy and settings (both up, in

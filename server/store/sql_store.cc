@@ -1109,11 +1109,11 @@ absl::StatusOr<std::optional<Attestation>> SqlStore::LatestVerdict(const std::st
 }
 
 absl::StatusOr<std::optional<Attestation>> SqlStore::VerdictIfLatest(int64_t id) {
-  // The attestations' key, then their (host_id, id) index for the host's newest.
+  // LatestVerdict of the record's host (found by the attestations' key), when it is the record.
   static const std::string kSql =
-      absl::StrCat("SELECT ", kAttestationColumns,
-                   " FROM attestations a WHERE id = $1"
-                   " AND id = (SELECT MAX(id) FROM attestations WHERE host_id = a.host_id)");
+      absl::StrCat("SELECT ", Qualified("a", kAttestationColumns), kHostsWithLatestAttestation,
+                   " WHERE h.host_id = (SELECT host_id FROM attestations WHERE id = $1)"
+                   " AND a.id = $1");
   const SqlParam params[] = {id};
   ASSIGN_OR_RETURN(std::vector<SqlRow> rows, Query(kSql, params));
   if (rows.empty()) return std::nullopt;

@@ -26,7 +26,8 @@ namespace bootgate::server::store::internal {
 class ChunkedSql;  // sql_store.cc: one statement text per chunk size
 
 // Each host `h` with its latest attestation `a` (a's columns NULL when it has none), one lookup
-// in the attestations' (host_id, id) index per host: LatestVerdict, CountHostsByEligibility.
+// in the attestations' (host_id, id) index per host: LatestVerdict, VerdictIfLatest,
+// CountHostsByEligibility.
 inline constexpr char kHostsWithLatestAttestation[] =
     " FROM hosts h LEFT JOIN attestations a ON a.id ="
     " (SELECT MAX(id) FROM attestations WHERE host_id = h.host_id)";
